@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cairn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: - C and git
+
+        /// libgit2 from the system (Debian: libgit2-dev), found with pkg-config.
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        /// A thin, domain-free Swift layer over libgit2: repositories, objects, trees, blobs, tags, diffs.
+        .target(name: "Git2", dependencies: ["CLibGit2"]),
+
+        // MARK: - Domain
+
+        /// Pure Sendable values: kinds, identities, SemVer, JSON values, diagnostics. No I/O.
+        .target(name: "CairnModel"),
+        /// YAML → JSON values with file:line:column, JSON Schema validation, hardened loading, digests.
+        .target(
+            name: "CairnManifest",
+            dependencies: [
+                "CairnModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/schemas")]
+        ),
+        /// A registry read from git at a commit: artifacts, semantic rules, caches, rendering.
+        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest"]),
+
+        // MARK: - Command line
+
+        /// One file per subcommand; parses options, calls one library function, maps the result to an exit code.
+        .target(
+            name: "CairnCLI",
+            dependencies: [
+                "CairnRegistry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "cairn", dependencies: ["CairnCLI"]),
+
+        // MARK: - Tests
+
+        /// Builds throw-away git repositories for tests and benchmarks.
+        .target(name: "CairnTestSupport", dependencies: ["Git2"]),
+        .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
+        .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
+        .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest"]),
+        .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnTestSupport"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "CairnTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

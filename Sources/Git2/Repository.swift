@@ -1,0 +1,303 @@
+internal import CLibGit2
+import Foundation
+
+/// An open git repository. Owns its libgit2 handle and frees it in `deinit`.
+///
+/// libgit2 repository handles must not be used from two threads at once, so every call
+/// takes the repository's lock; that is why the class can be `@unchecked Sendable`.
+public final class Repository: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let lock = NSLock()
+
+    /// The `.git` folder (or the bare repository itself).
+    public let gitDirectory: String
+    /// The working tree, nil for a bare repository.
+    public let workingDirectory: String?
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        gitDirectory = String(cString: git_repository_path(handle))
+        workingDirectory = git_repository_workdir(handle).map { String(cString: $0) }
+    }
+
+    deinit { git_repository_free(handle) }
+
+    /// Opens the repository that contains `path`, searching parent folders like `git` does.
+    public static func discover(from path: String) throws -> Repository {
+        Library.ensureInitialized()
+        var handle: OpaquePointer?
+        try check("git_repository_open_ext", git_repository_open_ext(&handle, path, 0, nil))
+        return Repository(handle: handle!)
+    }
+
+    /// Creates a new repository (bare or with a working tree) at `path`.
+    public static func create(at path: String, bare: Bool = false) throws -> Repository {
+        Library.ensureInitialized()
+        var handle: OpaquePointer?
+        try check("git_repository_init", git_repository_init(&handle, path, bare ? 1 : 0))
+        return Repository(handle: handle!)
+    }
+
+    public var isBare: Bool { workingDirectory == nil }
+
+    func withHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(handle)
+    }
+
+    // MARK: - Revisions and commits
+
+    /// Resolves a revision (`HEAD`, `main~2`, a tag, an abbreviated id) to the commit it names.
+    public func resolveCommit(_ revision: String) throws -> ObjectID {
+        try withHandle { repo in
+            var object: OpaquePointer?
+            try check("git_revparse_single", git_revparse_single(&object, repo, revision))
+            defer { git_object_free(object) }
+            var commit: OpaquePointer?
+            try check("git_object_peel", git_object_peel(&commit, object, GIT_OBJECT_COMMIT))
+            defer { git_object_free(commit) }
+            return ObjectID(git_object_id(commit).pointee)
+        }
+    }
+
+    /// The commit's metadata: its tree, parents, author, committer and message.
+    public func commit(_ id: ObjectID) throws -> CommitInfo {
+        try withCommit(id) { commit in
+            let parentCount = git_commit_parentcount(commit)
+            let parents = (0..<parentCount).map { ObjectID(git_commit_parent_id(commit, $0).pointee) }
+            return CommitInfo(
+                id: id,
+                tree: ObjectID(git_commit_tree_id(commit).pointee),
+                parents: parents,
+                author: Signature(git_commit_author(commit).pointee),
+                committer: Signature(git_commit_committer(commit).pointee),
+                message: git_commit_message(commit).map { String(cString: $0) } ?? ""
+            )
+        }
+    }
+
+    private func withCommit<T>(_ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+        try withHandle { repo in
+            var oid = id.raw
+            var commit: OpaquePointer?
+            try check("git_commit_lookup", git_commit_lookup(&commit, repo, &oid))
+            defer { git_commit_free(commit) }
+            return try body(commit!)
+        }
+    }
+
+    // MARK: - Trees and blobs
+
+    /// The id of the tree at `path` inside the commit's tree; `""` is the root. Nil when absent or not a tree.
+    public func treeID(commit: ObjectID, path: String) throws -> ObjectID? {
+        let root = try self.commit(commit).tree
+        let trimmed = path.split(separator: "/").joined(separator: "/")
+        if trimmed.isEmpty { return root }
+        return try withHandle { repo in
+            var oid = root.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &oid))
+            defer { git_tree_free(tree) }
+            var entry: OpaquePointer?
+            let result = git_tree_entry_bypath(&entry, tree, trimmed)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check("git_tree_entry_bypath", result)
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
+        }
+    }
+
+    /// The entries of a tree, in git's order.
+    public func entries(ofTree id: ObjectID) throws -> [TreeEntry] {
+        try withHandle { repo in
+            var oid = id.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &oid))
+            defer { git_tree_free(tree) }
+            let count = git_tree_entrycount(tree)
+            var entries = [TreeEntry]()
+            entries.reserveCapacity(count)
+            for index in 0..<count {
+                guard let entry = git_tree_entry_byindex(tree, index) else { continue }
+                entries.append(TreeEntry(
+                    name: String(cString: git_tree_entry_name(entry)),
+                    id: ObjectID(git_tree_entry_id(entry).pointee),
+                    mode: git_tree_entry_filemode(entry).rawValue
+                ))
+            }
+            return entries
+        }
+    }
+
+    /// The size of a blob in bytes, read from the object header without loading its content.
+    public func blobSize(_ id: ObjectID) throws -> Int {
+        try withHandle { repo in
+            var odb: OpaquePointer?
+            try check("git_repository_odb", git_repository_odb(&odb, repo))
+            defer { git_odb_free(odb) }
+            var oid = id.raw
+            var size = 0
+            var type = GIT_OBJECT_ANY
+            try check("git_odb_read_header", git_odb_read_header(&size, &type, odb, &oid))
+            return size
+        }
+    }
+
+    /// The content of a blob.
+    public func blob(_ id: ObjectID) throws -> [UInt8] {
+        try withHandle { repo in
+            var oid = id.raw
+            var blob: OpaquePointer?
+            try check("git_blob_lookup", git_blob_lookup(&blob, repo, &oid))
+            defer { git_blob_free(blob) }
+            let size = Int(git_blob_rawsize(blob))
+            guard size > 0, let bytes = git_blob_rawcontent(blob) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: bytes, count: size))
+        }
+    }
+
+    /// The id git would give `bytes` as a blob (`git hash-object`), without writing it.
+    public static func blobID(of bytes: [UInt8]) throws -> ObjectID {
+        Library.ensureInitialized()
+        var oid = git_oid()
+        try bytes.withUnsafeBytes { raw in
+            _ = try check("git_odb_hash", git_odb_hash(&oid, raw.baseAddress, raw.count, GIT_OBJECT_BLOB))
+        }
+        return ObjectID(oid)
+    }
+
+    // MARK: - Diffs
+
+    /// The paths that differ between two commits' trees (renames are not detected: a rename is a delete and an add).
+    public func changedPaths(from old: ObjectID, to new: ObjectID) throws -> [ChangedPath] {
+        let oldTree = try commit(old).tree
+        let newTree = try commit(new).tree
+        return try withHandle { repo in
+            var oldOID = oldTree.raw, newOID = newTree.raw
+            var left: OpaquePointer?, right: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&left, repo, &oldOID))
+            defer { git_tree_free(left) }
+            try check("git_tree_lookup", git_tree_lookup(&right, repo, &newOID))
+            defer { git_tree_free(right) }
+            var diff: OpaquePointer?
+            try check("git_diff_tree_to_tree", git_diff_tree_to_tree(&diff, repo, left, right, nil))
+            defer { git_diff_free(diff) }
+            var changes = [ChangedPath]()
+            for index in 0..<git_diff_num_deltas(diff) {
+                guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+                let status: ChangedPath.Status
+                switch delta.status {
+                case GIT_DELTA_ADDED: status = .added
+                case GIT_DELTA_DELETED: status = .deleted
+                case GIT_DELTA_RENAMED: status = .renamed
+                case GIT_DELTA_TYPECHANGE: status = .typeChanged
+                default: status = .modified
+                }
+                changes.append(ChangedPath(
+                    status: status,
+                    oldPath: String(cString: delta.old_file.path),
+                    newPath: String(cString: delta.new_file.path)
+                ))
+            }
+            return changes
+        }
+    }
+
+    // MARK: - Tags
+
+    /// Every tag under `refs/tags/`, read once: annotated tags with their tagger, date and message.
+    public func tags() throws -> [TagRecord] {
+        try withHandle { repo in
+            var iterator: OpaquePointer?
+            try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, repo, "refs/tags/*"))
+            defer { git_reference_iterator_free(iterator) }
+            var records = [TagRecord]()
+            while true {
+                var reference: OpaquePointer?
+                let result = git_reference_next(&reference, iterator)
+                if result == GIT_ITEROVER.rawValue { break }
+                try check("git_reference_next", result)
+                defer { git_reference_free(reference) }
+                guard let direct = git_reference_target(reference) else { continue }
+                let fullName = String(cString: git_reference_name(reference))
+                let name = String(fullName.dropFirst("refs/tags/".count))
+                var oid = direct.pointee
+                var tag: OpaquePointer?
+                if git_tag_lookup(&tag, repo, &oid) == 0 {
+                    defer { git_tag_free(tag) }
+                    let tagger = git_tag_tagger(tag).map { Signature($0.pointee) }
+                    let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+                    records.append(TagRecord(
+                        name: name,
+                        referenceTarget: ObjectID(oid),
+                        target: ObjectID(git_tag_target_id(tag).pointee),
+                        annotation: .init(tagger: tagger, message: message)
+                    ))
+                } else {
+                    git_error_clear()
+                    records.append(TagRecord(name: name, referenceTarget: ObjectID(oid), target: ObjectID(oid), annotation: nil))
+                }
+            }
+            return records
+        }
+    }
+
+    /// Writes an annotated tag `refs/tags/NAME` pointing at `target`. Refuses to overwrite unless `force`.
+    @discardableResult
+    public func createTag(name: String, target: ObjectID, tagger: Signature, message: String, force: Bool = false) throws -> ObjectID {
+        try withHandle { repo in
+            var targetOID = target.raw
+            var object: OpaquePointer?
+            try check("git_object_lookup", git_object_lookup(&object, repo, &targetOID, GIT_OBJECT_ANY))
+            defer { git_object_free(object) }
+            var signature: UnsafeMutablePointer<git_signature>?
+            try check("git_signature_new", git_signature_new(&signature, tagger.name, tagger.email, git_time_t(tagger.time), Int32(tagger.offsetMinutes)))
+            defer { git_signature_free(signature) }
+            var tagOID = git_oid()
+            try check("git_tag_create", git_tag_create(&tagOID, repo, name, object, signature, message, force ? 1 : 0))
+            return ObjectID(tagOID)
+        }
+    }
+
+    /// Deletes the tag `refs/tags/NAME`.
+    public func deleteTag(name: String) throws {
+        try withHandle { repo in
+            _ = try check("git_tag_delete", git_tag_delete(repo, name))
+        }
+    }
+}
+
+/// What a commit object records.
+public struct CommitInfo: Sendable, Hashable {
+    public let id: ObjectID
+    public let tree: ObjectID
+    public let parents: [ObjectID]
+    public let author: Signature
+    public let committer: Signature
+    public let message: String
+}
+
+extension Signature {
+    init(_ signature: git_signature) {
+        self.init(
+            name: signature.name.map { String(cString: $0) } ?? "",
+            email: signature.email.map { String(cString: $0) } ?? "",
+            time: Int64(signature.when.time),
+            offsetMinutes: Int32(signature.when.offset)
+        )
+    }
+}
+
+/// libgit2's process-wide set-up, done once.
+enum Library {
+    private static let initialized: Bool = {
+        git_libgit2_init()
+        // cairn only reads objects; a repository owned by another user (CI checkouts) is still safe to read.
+        cairn_git_disable_owner_validation()
+        return true
+    }()
+
+    static func ensureInitialized() { _ = initialized }
+}
