@@ -73,7 +73,7 @@ extension JSONValue {
     }
 
     /// Shortest round-trip form; integral values print without a fraction (`2.0` → `2`).
-    static func format(_ value: Double) -> String {
+    public static func format(_ value: Double) -> String {
         if value.isFinite, value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }

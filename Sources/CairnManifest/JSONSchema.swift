@@ -1,0 +1,236 @@
+import CairnModel
+import Foundation
+
+/// A set of JSON Schema (draft 2020-12) documents compiled for fast, repeated validation.
+///
+/// Interprets: type, properties, patternProperties, additionalProperties, required, enum, const, pattern,
+/// minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, items, minItems, maxItems,
+/// uniqueItems, minProperties, maxProperties, $ref, $defs, $id, allOf, anyOf, oneOf, not, and boolean schemas.
+/// Annotations (title, description, default, examples, format, $comment) are read and ignored.
+/// Written by hand because no listed package validates JSON Schema.
+public struct JSONSchemaSet: Sendable {
+    var nodes: [SchemaNode] = []
+    /// Every compiled subschema by absolute URI with JSON-pointer fragment (`https://x/a.json#/$defs/b`).
+    var locations: [String: Int] = [:]
+    /// The root of each document, by the name it was added under and by its `$id`.
+    var roots: [String: Int] = [:]
+    private var pendingRefs: [(node: Int, ref: String, base: URL)] = []
+    /// Union of types a node allows (nil: any), computed once after refs resolve.
+    var allowedTypes: [Set<String>?] = []
+
+    public init() {}
+
+    /// Adds one schema document. `name` is how callers find it again (e.g. `prompt.schema.json`).
+    public mutating func add(_ document: JSONValue, name: String, baseURI: String = "https://cairn.invalid/schemas/") throws {
+        let base = URL(string: name, relativeTo: URL(string: baseURI))!.absoluteURL
+        let root = try compile(document, base: base, pointer: "", isResourceRoot: true)
+        roots[name] = root
+    }
+
+    /// Resolves every `$ref`; call once after the last `add`.
+    public mutating func link() throws {
+        for pending in pendingRefs {
+            guard let target = resolve(pending.ref, base: pending.base) else {
+                throw SchemaCompileError(message: "unresolvable $ref '\(pending.ref)' (from \(pending.base.absoluteString))")
+            }
+            nodes[pending.node].ref = target
+        }
+        pendingRefs = []
+        allowedTypes = Array(repeating: nil, count: nodes.count)
+        for index in nodes.indices {
+            var visiting = Set<Int>()
+            allowedTypes[index] = computeTypes(index, &visiting)
+        }
+    }
+
+    /// The root node of a document added as `name`.
+    public func root(named name: String) -> Int? { roots[name] }
+
+    private func resolve(_ ref: String, base: URL) -> Int? {
+        guard let url = URL(string: ref, relativeTo: base)?.absoluteURL else { return nil }
+        var text = url.absoluteString
+        var fragment = ""
+        if let hash = text.firstIndex(of: "#") {
+            fragment = String(text[text.index(after: hash)...])
+            text = String(text[..<hash])
+        }
+        let decoded = fragment.removingPercentEncoding ?? fragment
+        if let index = locations[text + "#" + decoded] { return index }
+        if !decoded.isEmpty && !decoded.hasPrefix("/") { return locations[text + "#anchor:" + decoded] }
+        return nil
+    }
+
+    private func computeTypes(_ index: Int, _ visiting: inout Set<Int>) -> Set<String>? {
+        guard visiting.insert(index).inserted else { return nil }
+        let node = nodes[index]
+        var result: Set<String>? = node.types.map(Set.init)
+        func intersect(_ other: Set<String>?) {
+            guard let other else { return }
+            result = result.map { $0.intersection(other) } ?? other
+        }
+        if let ref = node.ref { intersect(computeTypes(ref, &visiting)) }
+        for member in node.allOf { intersect(computeTypes(member, &visiting)) }
+        for group in [node.anyOf, node.oneOf] where !group.isEmpty {
+            var union = Set<String>()
+            var unconstrained = false
+            for member in group {
+                if let types = computeTypes(member, &visiting) { union.formUnion(types) } else { unconstrained = true }
+            }
+            if !unconstrained { intersect(union) }
+        }
+        visiting.remove(index)
+        return result
+    }
+
+    // MARK: - Compilation
+
+    private mutating func compile(_ value: JSONValue, base: URL, pointer: String, isResourceRoot: Bool = false) throws -> Int {
+        let index = nodes.count
+        nodes.append(SchemaNode())
+        var base = base
+        if case .bool(let flag) = value {
+            nodes[index].constant = flag
+            register(index, base: base, pointer: pointer)
+            return index
+        }
+        guard case .object(let keywords) = value else {
+            throw SchemaCompileError(message: "a schema must be an object or a boolean at '\(pointer)'")
+        }
+        if let id = keywords["$id"]?.stringValue, let url = URL(string: id, relativeTo: base)?.absoluteURL {
+            register(index, base: base, pointer: pointer)
+            base = url
+            locations[Self.stripFragment(url) + "#"] = index
+        } else {
+            register(index, base: base, pointer: pointer)
+        }
+        let localPointer = keywords["$id"] != nil ? "" : pointer
+        if let anchor = keywords["$anchor"]?.stringValue {
+            locations[Self.stripFragment(base) + "#anchor:" + anchor] = index
+        }
+        var node = SchemaNode()
+        switch keywords["type"] {
+        case .string(let name)?: node.types = [name]
+        case .array(let names)?: node.types = names.compactMap(\.stringValue)
+        default: break
+        }
+        if let properties = keywords["properties"]?.objectValue {
+            for (key, schema) in properties {
+                node.properties[key] = try compile(schema, base: base, pointer: localPointer + "/properties/" + Self.escape(key))
+            }
+        }
+        if let patterns = keywords["patternProperties"]?.objectValue {
+            for (pattern, schema) in patterns.sorted(by: { $0.key < $1.key }) {
+                let child = try compile(schema, base: base, pointer: localPointer + "/patternProperties/" + Self.escape(pattern))
+                node.patternProperties.append((try SchemaPattern(pattern), child))
+            }
+        }
+        if let additional = keywords["additionalProperties"] {
+            node.additionalProperties = try compile(additional, base: base, pointer: localPointer + "/additionalProperties")
+        }
+        if let required = keywords["required"]?.arrayValue { node.required = required.compactMap(\.stringValue) }
+        if let values = keywords["enum"]?.arrayValue { node.enumValues = values }
+        if let constant = keywords["const"] { node.constValue = constant }
+        if let pattern = keywords["pattern"]?.stringValue { node.pattern = try SchemaPattern(pattern) }
+        node.minimum = keywords["minimum"]?.doubleValue
+        node.maximum = keywords["maximum"]?.doubleValue
+        node.exclusiveMinimum = keywords["exclusiveMinimum"]?.doubleValue
+        node.exclusiveMaximum = keywords["exclusiveMaximum"]?.doubleValue
+        node.minLength = keywords["minLength"]?.doubleValue.map { Int($0) }
+        node.maxLength = keywords["maxLength"]?.doubleValue.map { Int($0) }
+        node.minItems = keywords["minItems"]?.doubleValue.map { Int($0) }
+        node.maxItems = keywords["maxItems"]?.doubleValue.map { Int($0) }
+        node.minProperties = keywords["minProperties"]?.doubleValue.map { Int($0) }
+        node.maxProperties = keywords["maxProperties"]?.doubleValue.map { Int($0) }
+        node.uniqueItems = keywords["uniqueItems"]?.boolValue ?? false
+        if let items = keywords["items"] { node.items = try compile(items, base: base, pointer: localPointer + "/items") }
+        for (keyword, keyPath) in [("allOf", \SchemaNode.allOf), ("anyOf", \.anyOf), ("oneOf", \.oneOf)] {
+            if let members = keywords[keyword]?.arrayValue {
+                for (position, member) in members.enumerated() {
+                    node[keyPath: keyPath].append(try compile(member, base: base, pointer: localPointer + "/\(keyword)/\(position)"))
+                }
+            }
+        }
+        if let negated = keywords["not"] { node.not = try compile(negated, base: base, pointer: localPointer + "/not") }
+        for container in ["$defs", "definitions"] {
+            if let definitions = keywords[container]?.objectValue {
+                for (key, schema) in definitions {
+                    _ = try compile(schema, base: base, pointer: localPointer + "/\(container)/" + Self.escape(key))
+                }
+            }
+        }
+        if let ref = keywords["$ref"]?.stringValue { pendingRefs.append((index, ref, base)) }
+        nodes[index] = node
+        return index
+    }
+
+    private mutating func register(_ index: Int, base: URL, pointer: String) {
+        locations[Self.stripFragment(base) + "#" + pointer] = index
+    }
+
+    private static func stripFragment(_ url: URL) -> String {
+        let text = url.absoluteString
+        if let hash = text.firstIndex(of: "#") { return String(text[..<hash]) }
+        return text
+    }
+
+    private static func escape(_ key: String) -> String {
+        key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+}
+
+/// A schema that could not be compiled (bad regex, unresolvable `$ref`).
+public struct SchemaCompileError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// One compiled subschema; children are indices into `JSONSchemaSet.nodes`.
+struct SchemaNode: Sendable {
+    var constant: Bool?
+    var types: [String]?
+    var properties: [String: Int] = [:]
+    var patternProperties: [(SchemaPattern, Int)] = []
+    var additionalProperties: Int?
+    var required: [String] = []
+    var enumValues: [JSONValue]?
+    var constValue: JSONValue?
+    var pattern: SchemaPattern?
+    var minimum: Double?
+    var maximum: Double?
+    var exclusiveMinimum: Double?
+    var exclusiveMaximum: Double?
+    var minLength: Int?
+    var maxLength: Int?
+    var minItems: Int?
+    var maxItems: Int?
+    var minProperties: Int?
+    var maxProperties: Int?
+    var uniqueItems = false
+    var items: Int?
+    var allOf: [Int] = []
+    var anyOf: [Int] = []
+    var oneOf: [Int] = []
+    var not: Int?
+    var ref: Int?
+}
+
+/// A compiled `pattern` (ECMA-262 approximated by ICU, unanchored as the spec says).
+struct SchemaPattern: @unchecked Sendable {
+    // NSRegularExpression is immutable after creation and documented thread-safe for matching.
+    let source: String
+    private let regex: NSRegularExpression
+
+    init(_ source: String) throws {
+        self.source = source
+        do {
+            regex = try NSRegularExpression(pattern: source)
+        } catch {
+            throw SchemaCompileError(message: "invalid pattern '\(source)'")
+        }
+    }
+
+    func matches(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex..., in: text)
+        return regex.firstMatch(in: text, options: [], range: range) != nil
+    }
+}

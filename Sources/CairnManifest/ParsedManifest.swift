@@ -1,0 +1,73 @@
+import CairnModel
+
+/// One YAML file loaded, typed by its schema and validated against it.
+public struct ParsedManifest: Sendable {
+    /// The document as written, with positions.
+    public let node: YAMLNode
+    /// The document with scalars typed by the schema.
+    public let value: JSONValue
+    /// Nil for `cairn.yaml` or when `kind` is missing or unknown.
+    public let kind: ArtifactKind?
+    public let isConfig: Bool
+    /// Schema findings, positioned (no path: the caller knows it).
+    public let findings: [Finding]
+
+    /// A positioned finding inside one file.
+    public struct Finding: Sendable, Hashable {
+        public let line: Int
+        public let column: Int
+        public let message: String
+        public let rule: String
+
+        public init(line: Int, column: Int, message: String, rule: String) {
+            self.line = line
+            self.column = column
+            self.message = message
+            self.rule = rule
+        }
+
+        public init(_ mark: SourceMark, _ message: String, rule: String) {
+            self.init(line: mark.line, column: mark.column, message: message, rule: rule)
+        }
+    }
+
+    /// Loads and checks one file. YAML hazards come back as a thrown `YAMLLoadError`.
+    public static func load(_ bytes: [UInt8], isConfig: Bool, schemas: ManifestSchemas = .bundled,
+                            loader: HardenedYAMLLoader = HardenedYAMLLoader()) throws(YAMLLoadError) -> ParsedManifest {
+        let node = try loader.load(bytes)
+        var findings: [Finding] = []
+        var kind: ArtifactKind?
+        let root: Int?
+        if isConfig {
+            root = schemas.configRoot
+        } else {
+            root = Self.kindRoot(node, schemas: schemas, kind: &kind, findings: &findings)
+        }
+        let value = schemas.set.typed(node, schema: root)
+        if let root {
+            for violation in schemas.set.validate(value, against: root) {
+                let mark = node.mark(at: violation.path, pointAtKey: violation.atKey)
+                let place = violation.path.isEmpty ? "" : "\(violation.path.dotted): "
+                findings.append(Finding(mark, place + violation.message, rule: "schema"))
+            }
+        }
+        return ParsedManifest(node: node, value: value, kind: kind, isConfig: isConfig, findings: findings)
+    }
+
+    private static func kindRoot(_ node: YAMLNode, schemas: ManifestSchemas, kind: inout ArtifactKind?, findings: inout [Finding]) -> Int? {
+        guard case .mapping(let pairs, let mark) = node else {
+            findings.append(Finding(node.mark, "an artifact is a YAML mapping with apiVersion, kind, metadata, compliance and spec", rule: "schema"))
+            return nil
+        }
+        guard let pair = pairs.first(where: { $0.key.text == "kind" }) else {
+            findings.append(Finding(mark, "missing required field 'kind' (one of \(ArtifactKind.allCases.map(\.rawValue).joined(separator: ", ")))", rule: "schema"))
+            return nil
+        }
+        guard case .scalar(let scalar) = pair.value, let found = ArtifactKind(rawValue: scalar.text) else {
+            findings.append(Finding(pair.value.mark, "unknown kind; expected one of \(ArtifactKind.allCases.map(\.rawValue).joined(separator: ", "))", rule: "schema"))
+            return nil
+        }
+        kind = found
+        return schemas.root(for: found)
+    }
+}
