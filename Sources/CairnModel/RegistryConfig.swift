@@ -1,0 +1,56 @@
+/// `cairn.yaml`: the ordered environments, their policies, and where deployed state lives.
+public struct RegistryConfig: Sendable, Hashable {
+    public var name: String?
+    /// In promotion order (e.g. dev → staging → production).
+    public var environments: [Environment]
+    /// `sqlite:PATH` or `postgres://...`; nil means the default `.cairn/state.sqlite`.
+    public var stateURL: String?
+
+    public init(name: String? = nil, environments: [Environment], stateURL: String? = nil) {
+        self.name = name
+        self.environments = environments
+        self.stateURL = stateURL
+    }
+
+    public func environment(named name: String) -> Environment? {
+        environments.first { $0.name == name }
+    }
+
+    /// One environment and its policy.
+    public struct Environment: Sendable, Hashable {
+        public var name: String
+        public var policy: Policy
+
+        public init(name: String, policy: Policy = Policy()) {
+            self.name = name
+            self.policy = policy
+        }
+    }
+
+    /// What an environment demands before anything is deployed to it.
+    public struct Policy: Sendable, Hashable {
+        /// Exact version pins only.
+        public var isProtected = false
+        public var requiredCompliance: [String] = []
+        public var minApprovals = 0
+        public var promoteFromPrevious = false
+        public var gatesMustPass = false
+        public var forbiddenRiskClasses: [String] = []
+        public var freezeWindows: [FreezeWindow] = []
+
+        public init() {}
+    }
+
+    /// A period during which nothing is promoted or applied.
+    public struct FreezeWindow: Sendable, Hashable {
+        public var from: String
+        public var until: String
+        public var reason: String?
+
+        public init(from: String, until: String, reason: String? = nil) {
+            self.from = from
+            self.until = until
+            self.reason = reason
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import CairnManifest
+import CairnModel
+import Foundation
+import Git2
+
+/// Reads and validates a registry: lists its files (skipping unchanged subtrees by tree id), analyses the files
+/// not seen before (in parallel), then runs the cross-file rules over every artifact.
+public struct RegistryReader: Sendable {
+    public let location: RegistryLocation
+    public let analyzer: FileAnalyzer
+    public let cache: ValidationCache
+
+    public init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer(), cache: ValidationCache? = nil) {
+        self.location = location
+        self.analyzer = analyzer
+        self.cache = cache ?? ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: analyzer.schemas.fingerprint)
+    }
+
+    public static let configFileName = "cairn.yaml"
+
+    /// Reads the registry from `source` and checks it against registered versions from the repository's tags.
+    public func read(_ source: RegistrySource) throws -> RegistrySnapshot {
+        let repository = location.repository
+        var listing: TreeListing
+        var blobs: [String: [UInt8]] = [:]
+        var commit: ObjectID?
+        switch source {
+        case .commit(let id):
+            commit = id
+            guard let tree = try repository.treeID(commit: id, path: location.root) else {
+                throw RegistryError("'\(location.root)' is not a folder at commit \(id.short)")
+            }
+            listing = try list(tree: tree)
+        case .worktree:
+            (listing, blobs) = try listWorktree()
+        }
+
+        var diagnostics = listing.hazards.map {
+            Diagnostic(path: location.repositoryPath($0.path), line: 1, column: 1, message: $0.message, rule: "tree-hazard")
+        }
+        var configFile: TreeListing.File?
+        var artifactFiles: [TreeListing.File] = []
+        for file in listing.files {
+            if file.path == Self.configFileName { configFile = file } else { artifactFiles.append(file) }
+        }
+
+        // Analyse what the cache does not know, in parallel.
+        var results = [FileResult?](repeating: nil, count: artifactFiles.count)
+        var missing: [(index: Int, bytes: [UInt8])] = []
+        for (index, file) in artifactFiles.enumerated() {
+            if let cached = cache.file(file.blob) {
+                results[index] = cached
+            } else if let bytes = blobs[file.path] {
+                missing.append((index, bytes))
+            } else {
+                let size = try repository.blobSize(file.blob)
+                if size > HardenedYAMLLoader.maxBytesDefault {
+                    let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
+                        message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
+                    cache.store(result, for: file.blob)
+                    results[index] = result
+                } else {
+                    missing.append((index, try repository.blob(file.blob)))
+                }
+            }
+        }
+        let analyzed = analyzeAll(missing.map(\.bytes))
+        for (slot, result) in zip(missing, analyzed) {
+            results[slot.index] = result
+            cache.store(result, for: artifactFiles[slot.index].blob)
+        }
+
+        var artifacts: [RegistrySnapshot.Artifact] = []
+        for (file, result) in zip(artifactFiles, results) {
+            let path = location.repositoryPath(file.path)
+            guard let result else { continue }
+            diagnostics += result.findings.map {
+                Diagnostic(path: path, line: $0.line, column: $0.column, message: $0.message, rule: $0.rule)
+            }
+            if let summary = result.artifact {
+                artifacts.append(RegistrySnapshot.Artifact(path: path, blob: file.blob, summary: summary))
+            }
+        }
+
+        let configPath = location.repositoryPath(Self.configFileName)
+        var config: RegistryConfig?
+        if let configFile {
+            let bytes = try blobs[configFile.path] ?? repository.blob(configFile.blob)
+            let outcome = ConfigReader.read(bytes, schemas: analyzer.schemas)
+            config = outcome.config
+            diagnostics += outcome.findings.map {
+                Diagnostic(path: configPath, line: $0.line, column: $0.column, message: $0.message, rule: $0.rule)
+            }
+        } else {
+            diagnostics.append(Diagnostic(path: configPath, line: 1, column: 1,
+                message: "no \(Self.configFileName) at the registry root; run 'cairn init' or pass --path to the registry folder", rule: "config"))
+        }
+
+        let registered = try registeredVersions()
+        diagnostics += SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
+        cache.save()
+        return RegistrySnapshot(commit: commit, config: config, artifacts: artifacts.sorted { $0.path < $1.path },
+                                diagnostics: diagnostics.sorted(), filesParsed: missing.count,
+                                filesFromCache: artifactFiles.count - missing.count)
+    }
+
+    /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.
+    public func registeredVersions() throws -> Set<ArtifactVersion> {
+        var registered = Set<ArtifactVersion>()
+        var deregistered = Set<ArtifactVersion>()
+        for tag in try location.repository.tags() where tag.annotation != nil {
+            switch TagName(tag.name) {
+            case .register(let id, let version)?: registered.insert(ArtifactVersion(id: id, version: version))
+            case .deregister(let id, let version)?: deregistered.insert(ArtifactVersion(id: id, version: version))
+            default: break
+            }
+        }
+        return registered.subtracting(deregistered)
+    }
+
+    private func analyzeAll(_ inputs: [[UInt8]]) -> [FileResult] {
+        guard inputs.count > 8 else { return inputs.map(analyzer.analyze) }
+        let analyzer = self.analyzer
+        var results = [FileResult?](repeating: nil, count: inputs.count)
+        let chunks = max(1, min(inputs.count / 16, ProcessInfo.processInfo.activeProcessorCount * 4))
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var index = chunk
+                while index < inputs.count {
+                    output[index] = analyzer.analyze(inputs[index])
+                    index += chunks
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    // MARK: - Listing
+
+    /// The flattened listing of a tree, from the cache when this tree id was seen before.
+    func list(tree: ObjectID) throws -> TreeListing {
+        if let cached = cache.tree(tree) { return cached }
+        var listing = TreeListing()
+        for entry in try location.repository.entries(ofTree: tree) {
+            if let hazard = TreeListing.hazard(name: entry.name, kind: entry.kind) {
+                listing.hazards.append(TreeListing.Hazard(path: entry.name, message: hazard))
+                continue
+            }
+            switch entry.kind {
+            case .tree:
+                guard !entry.name.hasPrefix(".") else { continue }
+                let child = try list(tree: entry.id)
+                listing.files += child.files.map { TreeListing.File(path: entry.name + "/" + $0.path, blob: $0.blob) }
+                listing.hazards += child.hazards.map { TreeListing.Hazard(path: entry.name + "/" + $0.path, message: $0.message) }
+            case .blob, .executable:
+                if TreeListing.isRegistryFile(entry.name) { listing.files.append(TreeListing.File(path: entry.name, blob: entry.id)) }
+            default:
+                break
+            }
+        }
+        cache.store(listing, for: tree)
+        return listing
+    }
+
+    private static func prefix(of url: URL, count: Int) throws -> [UInt8] {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        return [UInt8](try handle.read(upToCount: count) ?? Data())
+    }
+
+    /// Lists the working tree (for `validate --worktree`); file contents come back too, hashed as git would.
+    func listWorktree() throws -> (TreeListing, [String: [UInt8]]) {
+        guard let workdir = location.repository.workingDirectory else {
+            throw RegistryError("--worktree needs a repository with a working tree; this one is bare")
+        }
+        let base = URL(fileURLWithPath: workdir).appendingPathComponent(location.root)
+        var listing = TreeListing()
+        var contents: [String: [UInt8]] = [:]
+        let manager = FileManager.default
+        func walk(_ relative: String) throws {
+            let directory = relative.isEmpty ? base : base.appendingPathComponent(relative)
+            for name in try manager.contentsOfDirectory(atPath: directory.path).sorted() {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                if name == ".git" && location.root.isEmpty && relative.isEmpty { continue }
+                let attributes = try manager.attributesOfItem(atPath: directory.appendingPathComponent(name).path)
+                let type = attributes[.type] as? FileAttributeType
+                let kind: TreeEntry.Kind = type == .typeSymbolicLink ? .symlink : type == .typeDirectory ? .tree : .blob
+                if let hazard = TreeListing.hazard(name: name, kind: kind) {
+                    listing.hazards.append(TreeListing.Hazard(path: path, message: hazard))
+                } else if kind == .tree {
+                    if !name.hasPrefix(".") { try walk(path) }
+                } else if TreeListing.isRegistryFile(name) {
+                    let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+                    // An oversized file is not read: its first bytes only, which the loader refuses by size.
+                    let bytes = size > HardenedYAMLLoader.maxBytesDefault
+                        ? try Self.prefix(of: directory.appendingPathComponent(name), count: HardenedYAMLLoader.maxBytesDefault + 1)
+                        : [UInt8](try Data(contentsOf: directory.appendingPathComponent(name)))
+                    let blob = try Repository.blobID(of: bytes)
+                    contents[path] = bytes
+                    listing.files.append(TreeListing.File(path: path, blob: blob))
+                }
+            }
+        }
+        guard manager.fileExists(atPath: base.path) else {
+            throw RegistryError("'\(base.path)' does not exist")
+        }
+        try walk("")
+        return (listing, contents)
+    }
+}

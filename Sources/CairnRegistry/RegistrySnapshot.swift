@@ -1,0 +1,29 @@
+import CairnManifest
+import CairnModel
+import Git2
+
+/// A registry as read at one commit (or the worktree): its configuration, artifacts and findings.
+public struct RegistrySnapshot: Sendable {
+    /// One artifact file.
+    public struct Artifact: Sendable {
+        /// Repository-relative path.
+        public let path: String
+        public let blob: ObjectID
+        public let summary: ArtifactSummary
+    }
+
+    public let commit: ObjectID?
+    public let config: RegistryConfig?
+    public let artifacts: [Artifact]
+    /// Sorted by path, line, column.
+    public let diagnostics: [Diagnostic]
+    public let filesParsed: Int
+    public let filesFromCache: Int
+
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+
+    /// The artifact file for an exact version, if it is in this snapshot.
+    public func artifact(_ version: ArtifactVersion) -> Artifact? {
+        artifacts.first { $0.summary.id == version.id && $0.summary.version.hasSamePrecedence(as: version.version) }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Git2
+
+/// Where a registry is read from: a commit's tree (the normal case) or the working tree (`--worktree`).
+public enum RegistrySource: Sendable {
+    case commit(ObjectID)
+    case worktree
+}
+
+/// Why cairn could not run at all (exit 2): no repository, a bad ref, a missing folder.
+public struct RegistryError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
+/// A registry root inside a repository.
+public struct RegistryLocation: Sendable {
+    public let repository: Repository
+    /// The registry folder relative to the repository root, "" for the root, no trailing slash.
+    public let root: String
+
+    public init(repository: Repository, root: String) {
+        self.repository = repository
+        self.root = root.split(separator: "/").joined(separator: "/")
+    }
+
+    /// Opens the repository containing `directory` and places the registry at `path` inside it.
+    public static func open(directory: String, path: String?) throws -> RegistryLocation {
+        let repository: Repository
+        do {
+            repository = try Repository.discover(from: directory)
+        } catch {
+            throw RegistryError("no git repository at or above '\(directory)' (\(error))")
+        }
+        return RegistryLocation(repository: repository, root: path ?? "")
+    }
+
+    /// Joins the registry root and a path inside it.
+    func repositoryPath(_ relative: String) -> String {
+        root.isEmpty ? relative : root + "/" + relative
+    }
+
+    /// Resolves a revision, with an error that says what to do.
+    public func commit(_ revision: String) throws -> ObjectID {
+        do {
+            return try repository.resolveCommit(revision)
+        } catch {
+            throw RegistryError("cannot resolve '\(revision)' to a commit (\(error)); pass a branch, tag or commit id with --ref")
+        }
+    }
+}
