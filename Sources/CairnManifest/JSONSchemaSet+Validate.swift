@@ -163,7 +163,7 @@ extension JSONSchemaSet {
         }
     }
 
-    static func matches(_ value: JSONValue, type: String) -> Bool {
+    public static func matches(_ value: JSONValue, type: String) -> Bool {
         switch type {
         case "number": if case .int = value { return true }; if case .number = value { return true }; return false
         case "integer": return value.typeName == "integer"

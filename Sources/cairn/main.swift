@@ -1,1 +1,3 @@
 import CairnCLI
+
+Cairn.main()

@@ -1,0 +1,21 @@
+import ArgumentParser
+import CairnRegistry
+
+/// `cairn init`: scaffold a registry that validates clean.
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Scaffold a registry: cairn.yaml (dev, staging, production) and one artifact of each kind.")
+
+    @Argument(help: "The folder to create or fill (it must not already hold a cairn.yaml).")
+    var directory: String
+
+    func run() throws {
+        do {
+            let created = try Scaffold.write(to: directory)
+            for path in created { print("created \(path)") }
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.couldNotRun
+        }
+    }
+}

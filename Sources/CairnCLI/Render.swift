@@ -1,0 +1,70 @@
+import ArgumentParser
+import CairnManifest
+import CairnModel
+import CairnRegistry
+import Foundation
+
+/// `cairn render`: print a prompt with its variables filled in.
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a prompt template: text as is, chat messages as JSON.")
+
+    @Argument(help: "The prompt version, e.g. prompt/support-triage@1.3.0.")
+    var prompt: String
+
+    @Option(name: .customLong("var"), help: "A variable as NAME=VALUE (repeatable).")
+    var variables: [String] = []
+
+    @Option(name: .customLong("vars-file"), help: "A JSON or YAML file with variable values.")
+    var varsFile: String?
+
+    @Option(name: .long, help: "The revision to read.")
+    var ref: String = "HEAD"
+
+    @OptionGroup var registry: RegistryOptions
+
+    func run() throws {
+        guard let version = ArtifactVersion(prompt), version.id.kind == .promptTemplate else {
+            printError("error: '\(prompt)' is not a prompt version; write prompt/NAME@X.Y.Z")
+            throw ExitStatus.couldNotRun
+        }
+        let document: JSONValue
+        var values: [String: JSONValue] = [:]
+        do {
+            let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
+            document = try RegistryReader(location: location).document(of: version, at: try location.commit(ref))
+            if let varsFile { values = try Self.readVarsFile(varsFile) }
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.couldNotRun
+        }
+        for assignment in variables {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                printError("error: --var '\(assignment)' must be NAME=VALUE")
+                throw ExitStatus.couldNotRun
+            }
+            values[String(assignment[..<equals])] = .string(String(assignment[assignment.index(after: equals)...]))
+        }
+        do {
+            print(try PromptRenderer.render(document, values: values).output)
+        } catch {
+            printError("error: \(version): \(error)")
+            throw ExitStatus.findings
+        }
+    }
+
+    /// A vars file is a mapping of names to values, in JSON or YAML (read with the same hardening as artifacts).
+    static func readVarsFile(_ path: String) throws -> [String: JSONValue] {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let node: YAMLNode
+        do {
+            node = try HardenedYAMLLoader().load(bytes)
+        } catch {
+            throw RegistryError("\(path):\(error.mark.line):\(error.mark.column): \(error.message)")
+        }
+        guard case .object(let values) = JSONSchemaSet().typed(node, schema: nil) else {
+            throw RegistryError("\(path):1:1: a vars file is a mapping of variable names to values")
+        }
+        return values
+    }
+}

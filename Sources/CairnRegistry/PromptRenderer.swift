@@ -1,0 +1,91 @@
+import CairnManifest
+import CairnModel
+
+/// Fills a prompt template's `{{variables}}` from supplied values and declared defaults.
+public enum PromptRenderer {
+    /// The result: a text prompt, or chat messages.
+    public enum Rendered: Sendable, Equatable {
+        case text(String)
+        case chat([(role: String, content: String)])
+
+        public static func == (lhs: Rendered, rhs: Rendered) -> Bool {
+            switch (lhs, rhs) {
+            case (.text(let left), .text(let right)): left == right
+            case (.chat(let left), .chat(let right)): left.map { [$0.role, $0.content] } == right.map { [$0.role, $0.content] }
+            default: false
+            }
+        }
+
+        /// Text as is; chat as a JSON array of {role, content}.
+        public var output: String {
+            switch self {
+            case .text(let text): return text
+            case .chat(let messages):
+                return JSONValue.array(messages.map { .object(["role": .string($0.role), "content": .string($0.content)]) }).prettyJSON()
+            }
+        }
+    }
+
+    /// Why rendering failed; the message names the variable.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Renders `prompt` (a PromptTemplate document) with `values` given as text (from `--var k=v`) or typed (vars file).
+    public static func render(_ prompt: JSONValue, values: [String: JSONValue]) throws(Failure) -> Rendered {
+        let spec = prompt["spec"]
+        let declared = spec?["variables"]?.arrayValue ?? []
+        let names = Set(declared.compactMap { $0["name"]?.stringValue })
+        if let unknown = values.keys.sorted().first(where: { !names.contains($0) }) {
+            let known = names.sorted().joined(separator: ", ")
+            throw Failure(message: "unknown variable '\(unknown)'; this prompt declares: \(known.isEmpty ? "(none)" : known)")
+        }
+        var resolved: [String: String] = [:]
+        for variable in declared {
+            guard let name = variable["name"]?.stringValue else { continue }
+            let type = variable["type"]?.stringValue ?? "string"
+            var value = values[name] ?? variable["default"]
+            if case .string(let text)? = value, type != "string" { value = coerce(text, to: type) ?? value }
+            guard let value else {
+                if variable["required"]?.boolValue ?? true { throw Failure(message: "missing required variable '\(name)'; pass --var \(name)=VALUE") }
+                resolved[name] = ""
+                continue
+            }
+            guard JSONSchemaSet.matches(value, type: type) else {
+                throw Failure(message: "variable '\(name)' must be \(type), got \(value.canonicalJSON)")
+            }
+            if let allowed = variable["enum"]?.arrayValue, !allowed.contains(where: { $0.jsonEquals(value) }) {
+                throw Failure(message: "variable '\(name)' must be one of \(allowed.map(\.canonicalJSON).joined(separator: ", ")), got \(value.canonicalJSON)")
+            }
+            let text = value.stringValue ?? value.canonicalJSON
+            if case .int(let limit)? = variable["maxLength"], text.count > limit {
+                throw Failure(message: "variable '\(name)' is \(text.count) characters long; at most \(limit) allowed")
+            }
+            resolved[name] = text
+        }
+        func fill(_ template: String) -> String {
+            TemplateText.pieces(template).map { piece in
+                switch piece {
+                case .text(let text): text
+                case .variable(let name, _): resolved[name] ?? ""
+                case .malformed(let text, _): text
+                }
+            }.joined()
+        }
+        if let template = spec?["template"]?.stringValue { return .text(fill(template)) }
+        let messages = (spec?["messages"]?.arrayValue ?? []).map { message in
+            (role: message["role"]?.stringValue ?? "user", content: fill(message["content"]?.stringValue ?? ""))
+        }
+        return .chat(messages)
+    }
+
+    private static func coerce(_ text: String, to type: String) -> JSONValue? {
+        switch type {
+        case "integer": Int(text).map(JSONValue.int)
+        case "number": Int(text).map(JSONValue.int) ?? Double(text).map(JSONValue.number)
+        case "boolean": text == "true" ? .bool(true) : text == "false" ? .bool(false) : nil
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import CairnManifest
+import CairnModel
+import Git2
+
+extension RegistryReader {
+    /// The parsed document of one artifact version: from the tree at `commit`, or else at the commit its
+    /// registration tag points to.
+    public func document(of version: ArtifactVersion, at commit: ObjectID) throws -> JSONValue {
+        let snapshot = try read(.commit(commit))
+        if let artifact = snapshot.artifact(version) {
+            return try parse(blob: artifact.blob, path: artifact.path)
+        }
+        let tagName = TagName.register(version.id, version.version).text
+        if let tag = try location.repository.tags().first(where: { $0.name == tagName }), tag.target != commit {
+            let tagged = try location.repository.resolveCommit(tag.target.hex)
+            let older = try read(.commit(tagged))
+            if let artifact = older.artifact(version) { return try parse(blob: artifact.blob, path: artifact.path) }
+        }
+        let known = snapshot.artifacts.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
+        throw RegistryError("\(version) is not in the registry at \(commit.short) nor registered by tag"
+            + (known.isEmpty ? "" : "; versions here: \(known.joined(separator: ", "))"))
+    }
+
+    private func parse(blob: ObjectID, path: String) throws -> JSONValue {
+        let bytes = try location.repository.blob(blob)
+        do {
+            return try ParsedManifest.load(bytes, isConfig: false, schemas: analyzer.schemas).value
+        } catch {
+            throw RegistryError("\(path):\(error.mark.line):\(error.mark.column): \(error.message)")
+        }
+    }
+}

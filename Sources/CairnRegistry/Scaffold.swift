@@ -1,0 +1,161 @@
+import Foundation
+import Git2
+
+/// Writes a new registry: `cairn.yaml` with dev → staging → production and one artifact of each kind.
+public enum Scaffold {
+    /// Creates the files under `directory` (and a git repository there if it is not inside one).
+    /// Refuses to touch a folder that already has a `cairn.yaml`. Returns the paths written.
+    public static func write(to directory: String) throws -> [String] {
+        let base = URL(fileURLWithPath: directory)
+        let manager = FileManager.default
+        if manager.fileExists(atPath: base.appendingPathComponent("cairn.yaml").path) {
+            throw RegistryError("\(directory) already has a cairn.yaml; nothing was written")
+        }
+        try manager.createDirectory(at: base, withIntermediateDirectories: true)
+        var written: [String] = []
+        for (path, content) in files {
+            let url = base.appendingPathComponent(path)
+            if manager.fileExists(atPath: url.path) { throw RegistryError("\(url.path) exists; nothing more was written") }
+            try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(content.utf8).write(to: url, options: .withoutOverwriting)
+            written.append(url.path)
+        }
+        if (try? Repository.discover(from: base.path)) == nil {
+            _ = try Repository.create(at: base.path)
+            written.append(base.appendingPathComponent(".git").path + " (new git repository)")
+        }
+        return written
+    }
+
+    static let files: [(String, String)] = [
+        ("cairn.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/cairn.schema.json
+        apiVersion: cairn/v1
+        kind: Registry
+        metadata:
+          name: my-registry
+        environments:
+          - name: dev
+          - name: staging
+            policy:
+              requiredCompliance: [accountable, riskClass, license]
+              promoteFromPrevious: true
+              gatesMustPass: true
+          - name: production
+            policy:
+              protected: true
+              requiredCompliance: [accountable, riskClass, license, dataClassification, pii, approvals]
+              minApprovals: 1
+              promoteFromPrevious: true
+              gatesMustPass: true
+
+        """),
+        ("datasets/eval-set.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/dataset.schema.json
+        apiVersion: cairn/v1
+        kind: DatasetManifest
+        metadata:
+          name: eval-set
+          version: 0.1.0
+          owner: my-team
+        compliance:
+          accountable: you@example.com
+          riskClass: minimal
+          license: CC-BY-4.0
+          dataClassification: internal
+          pii: {contains: false}
+        spec:
+          source: {type: local, uri: data/eval.jsonl}
+          files:
+            - {path: eval.jsonl, sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855, size: 0, records: 0}
+          license: CC-BY-4.0
+
+        """),
+        ("adapters/example-lora.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/adapter.schema.json
+        apiVersion: cairn/v1
+        kind: Adapter
+        metadata:
+          name: example-lora
+          version: 0.1.0
+          owner: my-team
+        compliance:
+          accountable: you@example.com
+          riskClass: minimal
+          license: Apache-2.0
+        spec:
+          baseModel: {id: meta-llama/Llama-3.1-8B-Instruct}
+          method: lora
+          peft: {r: 8, alpha: 16, dropout: 0.05, targetModules: [q_proj, v_proj]}
+          artifact: {uri: file://adapters/example-lora.safetensors, format: safetensors, sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855}
+          training:
+            datasets: [dataset/eval-set@0.1.0]
+
+        """),
+        ("prompts/greeting.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/prompt.schema.json
+        apiVersion: cairn/v1
+        kind: PromptTemplate
+        metadata:
+          name: greeting
+          version: 0.1.0
+          owner: my-team
+        compliance:
+          accountable: you@example.com
+          riskClass: minimal
+          license: Apache-2.0
+        spec:
+          type: text
+          template: "Write a one-line greeting for {{name}}."
+          variables:
+            - {name: name, type: string, required: true}
+          modelConfig: {provider: openai, model: gpt-4o-mini, temperature: 0.7}
+
+        """),
+        ("chains/greeter.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/chain.schema.json
+        apiVersion: cairn/v1
+        kind: Chain
+        metadata:
+          name: greeter
+          version: 0.1.0
+          owner: my-team
+        compliance:
+          accountable: you@example.com
+          riskClass: minimal
+          license: Apache-2.0
+        spec:
+          inputs:
+            - {name: name, type: string, required: true}
+          steps:
+            - id: greet
+              type: llm
+              prompt: prompt/greeting@0.1.0
+              adapter: adapter/example-lora@0.1.0
+              inputMap: {name: inputs.name}
+          outputs:
+            greeting: steps.greet.output
+
+        """),
+        ("deployments/greeter.yaml", """
+        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/deployment.schema.json
+        apiVersion: cairn/v1
+        kind: Deployment
+        metadata:
+          name: greeter
+          version: 0.1.0
+          owner: my-team
+        compliance:
+          accountable: you@example.com
+          riskClass: minimal
+          license: Apache-2.0
+        spec:
+          target: {chain: chain/greeter@0.1.0}
+          adapters: [adapter/example-lora@0.1.0]
+          gates:
+            - {dataset: dataset/eval-set@0.1.0, metric: accuracy, threshold: 0.8}
+          environments: [dev, staging, production]
+
+        """),
+    ]
+}
