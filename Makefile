@@ -1,0 +1,27 @@
+# cairn — the two commands a newcomer needs: `make demo` and `make test`.
+SWIFT ?= swift
+CAIRN_DEBUG := .build/debug/cairn
+CAIRN_RELEASE := .build/release/cairn
+
+.PHONY: deps build release demo test bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build --product cairn
+
+release: deps
+	$(SWIFT) build -c release --product cairn
+
+demo: build
+	@scripts/demo.sh $(CAIRN_DEBUG)
+
+test: deps
+	$(SWIFT) test
+
+bench: release
+	@scripts/bench.sh $(CAIRN_RELEASE)
+
+clean:
+	rm -rf .build

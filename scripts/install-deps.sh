@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the C libraries cairn builds against (Debian/Ubuntu), only when they are missing.
+set -euo pipefail
+missing=()
+pkg-config --exists libgit2 2>/dev/null || missing+=(libgit2-dev)
+dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
+command -v git >/dev/null 2>&1 || missing+=(git)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  $SUDO apt-get install -y "${missing[@]}"
+fi
