@@ -161,6 +161,8 @@ private struct EventReader {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         let context = parser.context.map { String(cString: $0) + ": " } ?? ""
         let mark = SourceMark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
-        return YAMLLoadError(message: context + problem, mark: mark, rule: "yaml-syntax")
+        // libyaml has its own nesting limit (deeper than cairn's); it trips first on flow collections it scans ahead.
+        let rule = problem.contains("max depth") || problem.contains("nesting level") ? "yaml-depth" : "yaml-syntax"
+        return YAMLLoadError(message: context + problem, mark: mark, rule: rule)
     }
 }

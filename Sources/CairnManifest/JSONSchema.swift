@@ -131,6 +131,7 @@ public struct JSONSchemaSet: Sendable {
         if let values = keywords["enum"]?.arrayValue { node.enumValues = values }
         if let constant = keywords["const"] { node.constValue = constant }
         if let pattern = keywords["pattern"]?.stringValue { node.pattern = try SchemaPattern(pattern) }
+        node.description = keywords["description"]?.stringValue
         node.minimum = keywords["minimum"]?.doubleValue
         node.maximum = keywords["maximum"]?.doubleValue
         node.exclusiveMinimum = keywords["exclusiveMinimum"]?.doubleValue
@@ -195,6 +196,8 @@ struct SchemaNode: Sendable {
     var enumValues: [JSONValue]?
     var constValue: JSONValue?
     var pattern: SchemaPattern?
+    /// Shown instead of a long pattern when a value does not match.
+    var description: String?
     var minimum: Double?
     var maximum: Double?
     var exclusiveMinimum: Double?

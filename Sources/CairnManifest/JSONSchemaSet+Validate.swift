@@ -60,7 +60,11 @@ extension JSONSchemaSet {
                 if let maximum = node.maxLength, length > maximum { fail("maxLength", "must be at most \(maximum) characters long, is \(length)") }
             }
             if let pattern = node.pattern, !pattern.matches(text) {
-                fail("pattern", "\(JSONValue.quoted(text)) does not match the pattern \(pattern.source)")
+                if let description = node.description {
+                    fail("pattern", "\(JSONValue.quoted(text)) is not valid here: \(description)")
+                } else {
+                    fail("pattern", "\(JSONValue.quoted(text)) does not match the pattern \(pattern.source)")
+                }
             }
         case .int, .number:
             let number = value.doubleValue!
