@@ -1,0 +1,44 @@
+import CairnManifest
+import CairnRegistry
+import CairnTestSupport
+import Testing
+
+@Suite("Caching by blob id and tree id")
+struct ValidationCacheTests {
+    @Test("a second run parses nothing; after a one-file commit only that file is parsed")
+    func incremental() throws {
+        let fixture = try RegistryFixture()
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let fingerprint = ManifestSchemas.bundled.fingerprint
+        let first = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint))
+            .read(.commit(try location.commit("HEAD")))
+        #expect(first.filesParsed == 13)
+
+        let warm = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
+        let second = try RegistryReader(location: location, cache: warm).read(.commit(try location.commit("HEAD")))
+        #expect(second.filesParsed == 0)
+        #expect(second.diagnostics == first.diagnostics)
+        #expect(warm.treeHits == 1)  // the registry root itself came from the cache
+
+        try fixture.repo.write("registry/prompts/sentiment-classify.yaml",
+            try String(contentsOf: fixture.repo.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "version: 0.4.2", with: "version: 0.4.3"))
+        try fixture.repo.commitAll()
+        let after = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
+        let third = try RegistryReader(location: location, cache: after).read(.commit(try location.commit("HEAD")))
+        #expect(third.filesParsed == 1)
+        #expect(after.treeHits == 4)  // adapters, chains, datasets, deployments unchanged: not walked
+        #expect(third.diagnostics.map(\.rule) == ["reference"])  // the chain pins 0.4.2, which is no longer here
+    }
+
+    @Test("a cache written with other schemas is ignored")
+    func staleFingerprint() throws {
+        let fixture = try RegistryFixture()
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        _ = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: "a"))
+            .read(.commit(try location.commit("HEAD")))
+        let other = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: "b"))
+            .read(.commit(try location.commit("HEAD")))
+        #expect(other.filesParsed == 13)
+    }
+}
