@@ -18,6 +18,7 @@ demo: build
 	@scripts/demo.sh $(CAIRN_DEBUG)
 
 test: deps
+	$(SWIFT) build --product cairn
 	$(SWIFT) test
 
 bench: release

@@ -1,0 +1,63 @@
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `cairn` binary the way users and CI do, and checks exit codes and output.
+@Suite("cairn command line")
+struct CLITests {
+    static let binary = SourceTree.root.appendingPathComponent(".build/debug/cairn")
+
+    func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("validate exits 0 when valid, 1 with findings, 2 when it cannot run",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func validateExitCodes() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll()
+        #expect(try run(["validate", "--path", "registry"], in: repo.directory).status == 0)
+        #expect(try run(["validate", "--path", "registry", "--ref", "no-such-branch"], in: repo.directory).status == 2)
+        try repo.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\nkind: PromptTemplate\n")
+        try repo.commitAll()
+        let result = try run(["validate", "--path", "registry"], in: repo.directory)
+        #expect(result.status == 1)
+        #expect(result.output.contains("registry/prompts/bad.yaml:1:1: error: missing required field 'compliance' [schema]"))
+        let json = try run(["validate", "--path", "registry", "--format", "json"], in: repo.directory)
+        #expect(json.output.contains("\"valid\": false"))
+    }
+
+    @Test("render fills variables and names a missing one", .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func render() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll()
+        let ok = try run(["render", "prompt/summarize-ticket@2.0.1", "--path", "registry", "--var", "thread=Hi there"], in: repo.directory)
+        #expect(ok.status == 0)
+        #expect(ok.output.contains("at most 3 sentences"))
+        let missing = try run(["render", "prompt/summarize-ticket@2.0.1", "--path", "registry"], in: repo.directory)
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("missing required variable 'thread'"))
+    }
+
+    @Test("init scaffolds a registry that validates clean", .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func initValidates() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-init-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 0)
+        let result = try run(["validate", "--worktree"], in: directory)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 2)
+    }
+}

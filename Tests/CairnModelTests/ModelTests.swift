@@ -1,0 +1,37 @@
+import CairnModel
+import Testing
+
+@Suite("Model values")
+struct ModelTests {
+    @Test("SemVer parses strictly and orders by precedence")
+    func semver() {
+        #expect(SemVer("1.10") == nil)
+        #expect(SemVer("01.0.0") == nil)
+        #expect(SemVer("v1.0.0") == nil)
+        #expect(SemVer("1.0.0-alpha")! < SemVer("1.0.0")!)
+        #expect(SemVer("1.0.0-alpha.1")! < SemVer("1.0.0-alpha.beta")!)
+        #expect(SemVer("1.9.0")! < SemVer("1.10.0")!)
+    }
+
+    @Test("ranges accept what npm-style ^ and ~ accept")
+    func requirements() {
+        #expect(VersionRequirement("^1.3")!.accepts(SemVer("1.9.2")!))
+        #expect(!VersionRequirement("^1.3")!.accepts(SemVer("2.0.0")!))
+        #expect(!VersionRequirement("~1.3.0")!.accepts(SemVer("1.4.0")!))
+        #expect(VersionRequirement("1.3.0")!.isExact)
+    }
+
+    @Test("GTO tag grammar with cairn names")
+    func tags() {
+        #expect(TagName("prompt/support-triage@v1.3.0") == .register(ArtifactID("prompt/support-triage")!, SemVer("1.3.0")!))
+        #expect(TagName("prompt/support-triage#production!#8") == .unassign(ArtifactID("prompt/support-triage")!, environment: "production", counter: 8))
+        #expect(TagName("prompt/support-triage#production#7")?.text == "prompt/support-triage#production#7")
+        #expect(TagName("v1.0.0") == nil)
+    }
+
+    @Test("canonical JSON sorts keys and drops whitespace")
+    func canonical() {
+        let value = JSONValue.object(["b": .int(1), "a": .array([.string("x\n"), .number(2.0), .null])])
+        #expect(value.canonicalJSON == #"{"a":["x\n",2,null],"b":1}"#)
+    }
+}

@@ -1,0 +1,52 @@
+import CairnTestSupport
+import Git2
+import Testing
+
+@Suite("libgit2 wrapper")
+struct RepositoryTests {
+    @Test("discover from a subfolder, resolve refs, read trees and blobs, list changed paths")
+    func readObjects() throws {
+        let repo = try TestRepository()
+        try repo.write("a/b/file.yaml", "x: 1\n")
+        let first = try repo.commitAll("one")
+        try repo.write("a/b/file.yaml", "x: 2\n")
+        try repo.write("a/new.yaml", "y: 1\n")
+        let second = try repo.commitAll("two")
+        let opened = try Repository.discover(from: repo.path + "/a/b")
+        #expect(try opened.resolveCommit("HEAD").hex == second)
+        #expect(try opened.resolveCommit("HEAD~1").hex == first)
+        let tree = try #require(try opened.treeID(commit: opened.resolveCommit("HEAD"), path: "a/b"))
+        let entry = try #require(try opened.entries(ofTree: tree).first)
+        #expect(entry.name == "file.yaml" && entry.kind == .blob)
+        #expect(try opened.blob(entry.id) == Array("x: 2\n".utf8))
+        #expect(try Repository.blobID(of: Array("x: 2\n".utf8)) == entry.id)
+        let changes = try opened.changedPaths(from: opened.resolveCommit(first), to: opened.resolveCommit(second))
+        #expect(changes.map(\.newPath).sorted() == ["a/b/file.yaml", "a/new.yaml"])
+    }
+
+    @Test("annotated tags are written and read back with tagger and message; errors name the function")
+    func tags() throws {
+        let repo = try TestRepository()
+        let head = try repo.commitAll("one")
+        try repo.git(["tag", "light"])
+        let opened = try Repository.discover(from: repo.path)
+        let target = try opened.resolveCommit("HEAD")
+        try opened.createTag(name: "prompt/a@v1.0.0", target: target, tagger: Signature(name: "Ann", email: "ann@example.com", time: 1_700_000_000), message: "register\n")
+        let tags = try opened.tags()
+        let annotated = try #require(tags.first { $0.name == "prompt/a@v1.0.0" })
+        #expect(annotated.target.hex == head)
+        #expect(annotated.annotation?.tagger?.name == "Ann")
+        #expect(annotated.annotation?.message == "register\n")
+        #expect(tags.first { $0.name == "light" }?.annotation == nil)
+        #expect(throws: GitError.self) {
+            try opened.createTag(name: "prompt/a@v1.0.0", target: target, tagger: Signature(name: "A", email: "a@b", time: 0), message: "again")
+        }
+        do {
+            _ = try opened.resolveCommit("does-not-exist")
+            Issue.record("resolved a missing ref")
+        } catch let error as GitError {
+            #expect(error.function == "git_revparse_single")
+            #expect(error.isNotFound)
+        }
+    }
+}
