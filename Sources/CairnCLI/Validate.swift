@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnModel
 import CairnRegistry
 import Foundation
+import Logging
 
 /// `cairn validate`: is every artifact in the registry valid at a ref (or in the worktree)?
 struct Validate: ParsableCommand {
@@ -21,6 +22,9 @@ struct Validate: ParsableCommand {
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Log how long each phase took (to standard error).")
+    var verbose = false
+
     func run() throws {
         let snapshot: RegistrySnapshot
         do {
@@ -30,6 +34,14 @@ struct Validate: ParsableCommand {
         } catch {
             printError("error: \(error)")
             throw ExitStatus.couldNotRun
+        }
+        if verbose {
+            var logger = Logger(label: "cairn.validate")
+            logger.logLevel = .debug
+            for phase in snapshot.phases {
+                logger.debug("\(phase.name): \(String(format: "%.1f", phase.milliseconds)) ms")
+            }
+            logger.debug("files parsed: \(snapshot.filesParsed), from cache: \(snapshot.filesFromCache)")
         }
         switch format {
         case .text:

@@ -10,8 +10,10 @@ public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Parses `prompt/support-triage`.
     public init?(_ text: String) {
-        guard let slash = text.firstIndex(of: "/"), let kind = ArtifactKind(shortName: String(text[..<slash])) else { return nil }
-        let name = String(text[text.index(after: slash)...])
+        let bytes = text.utf8
+        guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")),
+              let kind = ArtifactKind(shortName: String(Substring(bytes[..<slash]))) else { return nil }
+        let name = String(Substring(bytes[bytes.index(after: slash)...]))
         guard Self.isValidName(name) else { return nil }
         self.init(kind: kind, name: name)
     }
@@ -46,8 +48,7 @@ public struct ArtifactVersion: Sendable, Hashable, Comparable, CustomStringConve
 
     /// Parses `prompt/support-triage@1.3.0`.
     public init?(_ text: String) {
-        guard let at = text.lastIndex(of: "@"), let id = ArtifactID(String(text[..<at])),
-              let version = SemVer(String(text[text.index(after: at)...])) else { return nil }
+        guard let (head, tail) = splitAtLastAt(text), let id = ArtifactID(head), let version = SemVer(tail) else { return nil }
         self.init(id: id, version: version)
     }
 
@@ -70,10 +71,17 @@ public struct ArtifactReference: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `KIND/NAME@REQUIREMENT`.
     public init?(_ text: String) {
-        guard let at = text.lastIndex(of: "@"), let id = ArtifactID(String(text[..<at])),
-              let requirement = VersionRequirement(String(text[text.index(after: at)...])) else { return nil }
+        guard let (head, tail) = splitAtLastAt(text), let id = ArtifactID(head),
+              let requirement = VersionRequirement(tail) else { return nil }
         self.init(id: id, requirement: requirement)
     }
 
     public var description: String { "\(id)@\(requirement)" }
+}
+
+/// Splits `a@b` at its last `@`, working on UTF-8 bytes (this runs for every reference of every artifact).
+private func splitAtLastAt(_ text: String) -> (String, String)? {
+    let bytes = text.utf8
+    guard let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+    return (String(Substring(bytes[..<at])), String(Substring(bytes[bytes.index(after: at)...])))
 }

@@ -16,6 +16,10 @@ public struct SemVer: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses strictly: no leading `v`, no leading zeros, three numeric parts.
     public init?(_ text: String) {
+        if let plain = Self.parsePlain(text.utf8) {
+            self = plain
+            return
+        }
         var rest = Substring(text)
         var build: [String] = []
         if let plus = rest.firstIndex(of: "+") {
@@ -33,6 +37,33 @@ public struct SemVer: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard parts.count == 3, let major = Self.number(parts[0]), let minor = Self.number(parts[1]),
               let patch = Self.number(parts[2]) else { return nil }
         self.init(major: major, minor: minor, patch: patch, prerelease: prerelease, build: build)
+    }
+
+    /// The common case, `X.Y.Z` without pre-release or build, read straight from the bytes.
+    private static func parsePlain(_ bytes: String.UTF8View) -> SemVer? {
+        var parts = (0, 0, 0)
+        var part = 0, digits = 0, value = 0, leadingZero = false
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, part < 2 else { return nil }
+                if part == 0 { parts.0 = value } else { parts.1 = value }
+                part += 1
+                digits = 0
+                value = 0
+                leadingZero = false
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                if leadingZero { return nil }
+                if digits == 0 && byte == UInt8(ascii: "0") { leadingZero = true }
+                digits += 1
+                guard digits < 18 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            } else {
+                return nil
+            }
+        }
+        guard part == 2, digits > 0 else { return nil }
+        parts.2 = value
+        return SemVer(major: parts.0, minor: parts.1, patch: parts.2)
     }
 
     private static func isIdentifierCharacter(_ character: Character) -> Bool {

@@ -20,6 +20,7 @@ public struct RegistryReader: Sendable {
 
     /// Reads the registry from `source` and checks it against registered versions from the repository's tags.
     public func read(_ source: RegistrySource) throws -> RegistrySnapshot {
+        var clock = PhaseClock()
         let repository = location.repository
         var listing: TreeListing
         var blobs: [String: [UInt8]] = [:]
@@ -34,6 +35,7 @@ public struct RegistryReader: Sendable {
         case .worktree:
             (listing, blobs) = try listWorktree()
         }
+        clock.mark("list")
 
         var diagnostics = listing.hazards.map {
             Diagnostic(path: location.repositoryPath($0.path), line: 1, column: 1, message: $0.message, rule: "tree-hazard")
@@ -64,7 +66,9 @@ public struct RegistryReader: Sendable {
                 }
             }
         }
+        clock.mark("cache lookups and blob reads")
         let analyzed = analyzeAll(missing.map(\.bytes))
+        clock.mark("analyse \(missing.count) files")
         for (slot, result) in zip(missing, analyzed) {
             results[slot.index] = result
             cache.store(result, for: artifactFiles[slot.index].blob)
@@ -96,12 +100,16 @@ public struct RegistryReader: Sendable {
                 message: "no \(Self.configFileName) at the registry root; run 'cairn init' or pass --path to the registry folder", rule: "config"))
         }
 
+        clock.mark("config")
         let registered = try registeredVersions()
+        clock.mark("tags")
         diagnostics += SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
+        clock.mark("cross-file rules")
         cache.save()
+        clock.mark("cache save")
         return RegistrySnapshot(commit: commit, config: config, artifacts: artifacts.sorted { $0.path < $1.path },
                                 diagnostics: diagnostics.sorted(), filesParsed: missing.count,
-                                filesFromCache: artifactFiles.count - missing.count)
+                                filesFromCache: artifactFiles.count - missing.count, phases: clock.phases)
     }
 
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.

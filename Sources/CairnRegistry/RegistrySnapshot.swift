@@ -1,4 +1,5 @@
 import CairnManifest
+import Dispatch
 import CairnModel
 import Git2
 
@@ -19,11 +20,25 @@ public struct RegistrySnapshot: Sendable {
     public let diagnostics: [Diagnostic]
     public let filesParsed: Int
     public let filesFromCache: Int
+    /// How long each phase of the read took, in order (for `--verbose` and benchmarks).
+    public let phases: [(name: String, milliseconds: Double)]
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
 
     /// The artifact file for an exact version, if it is in this snapshot.
     public func artifact(_ version: ArtifactVersion) -> Artifact? {
         artifacts.first { $0.summary.id == version.id && $0.summary.version.hasSamePrecedence(as: version.version) }
+    }
+}
+
+/// Measures consecutive phases of work with a monotonic clock.
+struct PhaseClock {
+    private(set) var phases: [(name: String, milliseconds: Double)] = []
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func mark(_ name: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        phases.append((name, Double(now - last) / 1_000_000))
+        last = now
     }
 }

@@ -15,7 +15,11 @@ public final class ValidationCache: @unchecked Sendable {
     private var trees: [ObjectID: TreeListing] = [:]
     private var usedFiles = Set<ObjectID>()
     private var usedTrees = Set<ObjectID>()
-    private var dirty = false
+    /// Entries added by this run, appended to the file on save (the file is a log of records).
+    private var newFiles: [ObjectID] = []
+    private var newTrees: [ObjectID] = []
+    /// Records in the file as loaded; nil when there was no usable file (it is then written whole).
+    private var recordsOnDisk: Int?
     let url: URL?
     let fingerprint: String
 
@@ -38,6 +42,7 @@ public final class ValidationCache: @unchecked Sendable {
             if let loaded = try? reader.readAll(fingerprint: fingerprint) {
                 files = loaded.files
                 trees = loaded.trees
+                recordsOnDisk = loaded.complete ? loaded.records : nil
             }
         }
     }
@@ -59,7 +64,7 @@ public final class ValidationCache: @unchecked Sendable {
         defer { lock.unlock() }
         files[blob] = result
         usedFiles.insert(blob)
-        dirty = true
+        newFiles.append(blob)
     }
 
     func tree(_ id: ObjectID) -> TreeListing? {
@@ -76,28 +81,45 @@ public final class ValidationCache: @unchecked Sendable {
         defer { lock.unlock() }
         trees[id] = listing
         usedTrees.insert(id)
-        dirty = true
+        newTrees.append(id)
     }
 
-    /// Writes the cache back (atomically), keeping what this run used plus older entries up to a bound.
+    /// Saves what this run added: appended to the log when the file is healthy and not too big, otherwise
+    /// rewritten whole (atomically) with what this run used plus older entries up to a bound.
     public func save() {
         lock.lock()
         defer { lock.unlock() }
-        guard dirty, let url else { return }
-        let limit = max(4 * usedFiles.count, 20_000)
-        if files.count > limit { files = files.filter { usedFiles.contains($0.key) } }
-        if trees.count > limit { trees = trees.filter { usedTrees.contains($0.key) } }
+        guard !newFiles.isEmpty || !newTrees.isEmpty, let url else { return }
+        let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000)
         var writer = CacheWriter()
-        writer.write(fingerprint: fingerprint, files: files, trees: trees)
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? Data(writer.bytes).write(to: url, options: .atomic)
-        dirty = false
+        if let records = recordsOnDisk, records + newFiles.count + newTrees.count <= limit,
+           let handle = try? FileHandle(forWritingTo: url) {
+            for blob in newFiles { writer.file(blob, files[blob]!) }
+            for tree in newTrees { writer.tree(tree, trees[tree]!) }
+            _ = try? handle.seekToEnd()
+            try? handle.write(contentsOf: Data(writer.bytes))
+            try? handle.close()
+            recordsOnDisk = records + newFiles.count + newTrees.count
+        } else {
+            if files.count + trees.count > limit {
+                files = files.filter { usedFiles.contains($0.key) }
+                trees = trees.filter { usedTrees.contains($0.key) }
+            }
+            writer.header(fingerprint: fingerprint)
+            for (blob, result) in files { writer.file(blob, result) }
+            for (tree, listing) in trees { writer.tree(tree, listing) }
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? Data(writer.bytes).write(to: url, options: .atomic)
+            recordsOnDisk = files.count + trees.count
+        }
+        newFiles = []
+        newTrees = []
     }
 }
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-1"
+private let cacheMagic = "cairn-validation-cache-3"
 
 private struct CacheWriter {
     var bytes: [UInt8] = []
@@ -116,58 +138,75 @@ private struct CacheWriter {
         bytes.append(contentsOf: utf8)
     }
 
+    mutating func objectID(_ id: ObjectID) {
+        bytes.append(contentsOf: id.bytes)
+    }
+
     mutating func mark(_ mark: SourceMark) {
         int(mark.line)
         int(mark.column)
     }
 
-    mutating func write(fingerprint: String, files: [ObjectID: FileResult], trees: [ObjectID: TreeListing]) {
+    mutating func header(fingerprint: String) {
         string(cacheMagic)
         string(fingerprint)
-        int(files.count)
-        for (blob, result) in files {
-            string(blob.hex)
-            int(result.findings.count)
+    }
+
+    /// A record: kind byte, payload length, payload. The length lets a reader stop cleanly at a torn tail.
+    private mutating func record(_ kind: UInt8, _ body: (inout CacheWriter) -> Void) {
+        var payload = CacheWriter()
+        body(&payload)
+        bytes.append(kind)
+        int(payload.bytes.count)
+        bytes.append(contentsOf: payload.bytes)
+    }
+
+    mutating func file(_ blob: ObjectID, _ result: FileResult) {
+        record(UInt8(ascii: "F")) { out in
+            out.objectID(blob)
+            out.int(result.findings.count)
             for finding in result.findings {
-                int(finding.line)
-                int(finding.column)
-                string(finding.message)
-                string(finding.rule)
+                out.int(finding.line)
+                out.int(finding.column)
+                out.string(finding.message)
+                out.string(finding.rule)
             }
             guard let artifact = result.artifact else {
-                int(0)
-                continue
+                out.int(0)
+                return
             }
-            int(1)
-            string(artifact.id.description)
-            string(artifact.version.description)
-            string(artifact.digest)
-            mark(artifact.mark)
-            int(artifact.references.count)
+            out.int(1)
+            out.string(artifact.id.description)
+            out.string(artifact.version.description)
+            out.string(artifact.digest)
+            out.mark(artifact.mark)
+            out.int(artifact.references.count)
             for site in artifact.references {
-                string(site.field)
-                string(site.text)
-                mark(site.mark)
-                string(site.allowedKinds.map(\.shortName).joined(separator: ","))
+                out.string(site.field)
+                out.string(site.text)
+                out.mark(site.mark)
+                out.string(site.allowedKinds.map(\.shortName).joined(separator: ","))
             }
-            int(artifact.environments.count)
+            out.int(artifact.environments.count)
             for site in artifact.environments {
-                string(site.name)
-                mark(site.mark)
+                out.string(site.name)
+                out.mark(site.mark)
             }
         }
-        int(trees.count)
-        for (tree, listing) in trees {
-            string(tree.hex)
-            int(listing.files.count)
+    }
+
+    mutating func tree(_ id: ObjectID, _ listing: TreeListing) {
+        record(UInt8(ascii: "T")) { out in
+            out.objectID(id)
+            out.int(listing.files.count)
             for file in listing.files {
-                string(file.path)
-                string(file.blob.hex)
+                out.string(file.path)
+                out.objectID(file.blob)
             }
-            int(listing.hazards.count)
+            out.int(listing.hazards.count)
             for hazard in listing.hazards {
-                string(hazard.path)
-                string(hazard.message)
+                out.string(hazard.path)
+                out.string(hazard.message)
             }
         }
     }
@@ -198,7 +237,8 @@ private struct CacheReader {
     mutating func readMark() throws -> SourceMark { SourceMark(line: try int(), column: try int()) }
 
     mutating func objectID() throws -> ObjectID {
-        guard let id = ObjectID(hex: try string()) else { throw Corrupt() }
+        guard offset + 20 <= bytes.count, let id = ObjectID(bytes: bytes[offset..<offset + 20]) else { throw Corrupt() }
+        offset += 20
         return id
     }
 
@@ -208,42 +248,66 @@ private struct CacheReader {
         return count
     }
 
-    mutating func readAll(fingerprint: String) throws -> (files: [ObjectID: FileResult], trees: [ObjectID: TreeListing]) {
+    /// Reads every record; a torn or corrupt tail ends the read (what came before is kept, `complete` is false).
+    mutating func readAll(fingerprint: String) throws -> (files: [ObjectID: FileResult], trees: [ObjectID: TreeListing], records: Int, complete: Bool) {
         guard try string() == cacheMagic, try string() == fingerprint else { throw Corrupt() }
         var files: [ObjectID: FileResult] = [:]
-        let fileCount = try count()
-        files.reserveCapacity(fileCount)
-        for _ in 0..<fileCount {
-            let blob = try objectID()
-            var findings: [ParsedManifest.Finding] = []
-            for _ in 0..<(try count()) {
-                findings.append(ParsedManifest.Finding(line: try int(), column: try int(), message: try string(), rule: try string()))
-            }
-            var artifact: ArtifactSummary?
-            if try int() == 1 {
-                guard let id = ArtifactID(try string()), let version = SemVer(try string()) else { throw Corrupt() }
-                let digest = try string()
-                let mark = try readMark()
-                var references: [ReferenceSite] = []
-                for _ in 0..<(try count()) {
-                    let field = try string(), text = try string(), site = try readMark()
-                    let kinds = try string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) }
-                    references.append(ReferenceSite(field: field, text: text, mark: site, allowedKinds: kinds))
-                }
-                var environments: [NamedSite] = []
-                for _ in 0..<(try count()) { environments.append(NamedSite(name: try string(), mark: try readMark())) }
-                artifact = ArtifactSummary(id: id, version: version, digest: digest, mark: mark, references: references, environments: environments)
-            }
-            files[blob] = FileResult(findings: findings, artifact: artifact)
-        }
         var trees: [ObjectID: TreeListing] = [:]
-        for _ in 0..<(try count()) {
-            let tree = try objectID()
-            var listing = TreeListing()
-            for _ in 0..<(try count()) { listing.files.append(TreeListing.File(path: try string(), blob: try objectID())) }
-            for _ in 0..<(try count()) { listing.hazards.append(TreeListing.Hazard(path: try string(), message: try string())) }
-            trees[tree] = listing
+        var records = 0
+        while offset < bytes.count {
+            let kind = bytes[offset]
+            offset += 1
+            guard let length = try? count(), offset + length <= bytes.count else { return (files, trees, records, false) }
+            let end = offset + length
+            do {
+                switch kind {
+                case UInt8(ascii: "F"):
+                    let (blob, result) = try fileRecord()
+                    files[blob] = result
+                case UInt8(ascii: "T"):
+                    let (tree, listing) = try treeRecord()
+                    trees[tree] = listing
+                default:
+                    return (files, trees, records, false)
+                }
+            } catch {
+                return (files, trees, records, false)
+            }
+            guard offset == end else { return (files, trees, records, false) }
+            records += 1
         }
-        return (files, trees)
+        return (files, trees, records, true)
+    }
+
+    private mutating func fileRecord() throws -> (ObjectID, FileResult) {
+        let blob = try objectID()
+        var findings: [ParsedManifest.Finding] = []
+        for _ in 0..<(try count()) {
+            findings.append(ParsedManifest.Finding(line: try int(), column: try int(), message: try string(), rule: try string()))
+        }
+        var artifact: ArtifactSummary?
+        if try int() == 1 {
+            guard let id = ArtifactID(try string()), let version = SemVer(try string()) else { throw Corrupt() }
+            let digest = try string()
+            let mark = try readMark()
+            var references: [ReferenceSite] = []
+            for _ in 0..<(try count()) {
+                let field = try string(), text = try string(), site = try readMark()
+                let kinds = try string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) }
+                references.append(ReferenceSite(field: field, text: text, mark: site, allowedKinds: kinds))
+            }
+            var environments: [NamedSite] = []
+            for _ in 0..<(try count()) { environments.append(NamedSite(name: try string(), mark: try readMark())) }
+            artifact = ArtifactSummary(id: id, version: version, digest: digest, mark: mark, references: references, environments: environments)
+        }
+        return (blob, FileResult(findings: findings, artifact: artifact))
+    }
+
+    private mutating func treeRecord() throws -> (ObjectID, TreeListing) {
+        let tree = try objectID()
+        var listing = TreeListing()
+        for _ in 0..<(try count()) { listing.files.append(TreeListing.File(path: try string(), blob: try objectID())) }
+        for _ in 0..<(try count()) { listing.hazards.append(TreeListing.Hazard(path: try string(), message: try string())) }
+        return (tree, listing)
     }
 }

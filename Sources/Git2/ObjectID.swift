@@ -19,6 +19,29 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.low = low
     }
 
+    /// Reads the 20 raw bytes of an id.
+    public init?(bytes: ArraySlice<UInt8>) {
+        guard bytes.count == 20 else { return nil }
+        let start = bytes.startIndex
+        var high: UInt64 = 0, middle: UInt64 = 0, low: UInt32 = 0
+        for index in 0..<8 { high = high << 8 | UInt64(bytes[start + index]) }
+        for index in 8..<16 { middle = middle << 8 | UInt64(bytes[start + index]) }
+        for index in 16..<20 { low = low << 8 | UInt32(bytes[start + index]) }
+        self.high = high
+        self.middle = middle
+        self.low = low
+    }
+
+    /// The 20 raw bytes of the id.
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(20)
+        for index in 0..<8 { out.append(UInt8(truncatingIfNeeded: high >> UInt64(56 - index * 8))) }
+        for index in 0..<8 { out.append(UInt8(truncatingIfNeeded: middle >> UInt64(56 - index * 8))) }
+        for index in 0..<4 { out.append(UInt8(truncatingIfNeeded: low >> UInt32(24 - index * 8))) }
+        return out
+    }
+
     /// Parses 40 hexadecimal digits.
     public init?(hex: String) {
         let digits = Array(hex.utf8)
