@@ -1,6 +1,7 @@
 import CairnManifest
 import CairnRegistry
 import CairnTestSupport
+import Foundation
 import Testing
 
 @Suite("Caching by blob id and tree id")
@@ -40,5 +41,24 @@ struct ValidationCacheTests {
         let other = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: "b"))
             .read(.commit(try location.commit("HEAD")))
         #expect(other.filesParsed == 13)
+    }
+}
+
+@Suite("Cache file robustness")
+struct CacheFileTests {
+    @Test("a torn tail (crash mid-append) keeps the records before it")
+    func tornTail() throws {
+        let fixture = try RegistryFixture()
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let git = location.repository.gitDirectory
+        _ = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: git, fingerprint: "f")).read(.commit(try location.commit("HEAD")))
+        let url = URL(fileURLWithPath: git).appendingPathComponent("cairn/validation-cache")
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([UInt8(ascii: "F"), 0xff, 0xff, 0xff]))
+        try handle.close()
+        let reread = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: git, fingerprint: "f")).read(.commit(try location.commit("HEAD")))
+        #expect(reread.filesParsed == 0)
+        #expect(reread.diagnostics.isEmpty)
     }
 }
