@@ -16,19 +16,29 @@ struct SemanticRules {
             diagnostics.append(Diagnostic(path: artifacts[index].path, line: mark.line, column: mark.column, message: message, rule: rule))
         }
 
-        // One artifact per KIND/NAME@VERSION.
+        // One artifact per KIND/NAME@VERSION; the file with the smallest path is the original (no sort needed).
         var firstIndex: [ArtifactVersion: Int] = [:]
         firstIndex.reserveCapacity(artifacts.count)
-        var versions: [ArtifactID: [SemVer]] = [:]
-        for index in artifacts.indices.sorted(by: { artifacts[$0].path < artifacts[$1].path }) {
+        var duplicates: [Int] = []
+        for index in artifacts.indices {
             let key = artifacts[index].summary.versioned
             if let first = firstIndex[key] {
-                report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[first].path); each version lives in one file", rule: "unique-version")
+                if artifacts[index].path < artifacts[first].path {
+                    firstIndex[key] = index
+                    duplicates.append(first)
+                } else {
+                    duplicates.append(index)
+                }
             } else {
                 firstIndex[key] = index
-                versions[key.id, default: []].append(key.version)
             }
         }
+        for index in duplicates {
+            let key = artifacts[index].summary.versioned
+            report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[firstIndex[key]!].path); each version lives in one file", rule: "unique-version")
+        }
+        var versions: [ArtifactID: [SemVer]] = [:]
+        for key in firstIndex.keys { versions[key.id, default: []].append(key.version) }
         for version in registered where firstIndex[version] == nil {
             versions[version.id, default: []].append(version.version)
         }
