@@ -146,8 +146,22 @@ public struct RegistryReader: Sendable {
 
     // MARK: - Listing
 
-    /// The flattened listing of a tree, from the cache when this tree id was seen before.
+    /// The flattened listing of a tree. Each tree's own entries come from the cache when its id was seen
+    /// before, so an unchanged subtree is never read from git or checked again.
     func list(tree: ObjectID) throws -> TreeListing {
+        var listing = TreeListing()
+        try collect(tree: tree, prefix: "", into: &listing)
+        return listing
+    }
+
+    private func collect(tree: ObjectID, prefix: String, into listing: inout TreeListing) throws {
+        let direct = try directListing(tree)
+        for file in direct.files { listing.files.append(TreeListing.File(path: prefix + file.path, blob: file.blob)) }
+        for hazard in direct.hazards { listing.hazards.append(TreeListing.Hazard(path: prefix + hazard.path, message: hazard.message)) }
+        for subtree in direct.subtrees { try collect(tree: subtree.id, prefix: prefix + subtree.name + "/", into: &listing) }
+    }
+
+    private func directListing(_ tree: ObjectID) throws -> TreeListing {
         if let cached = cache.tree(tree) { return cached }
         var listing = TreeListing()
         for entry in try location.repository.entries(ofTree: tree) {
@@ -156,11 +170,8 @@ public struct RegistryReader: Sendable {
                 continue
             }
             switch entry.kind {
-            case .tree:
-                guard !entry.name.hasPrefix(".") else { continue }
-                let child = try list(tree: entry.id)
-                listing.files += child.files.map { TreeListing.File(path: entry.name + "/" + $0.path, blob: $0.blob) }
-                listing.hazards += child.hazards.map { TreeListing.Hazard(path: entry.name + "/" + $0.path, message: $0.message) }
+            case .tree where !entry.name.hasPrefix("."):
+                listing.subtrees.append(TreeListing.Subtree(name: entry.name, id: entry.id))
             case .blob, .executable:
                 if TreeListing.isRegistryFile(entry.name) { listing.files.append(TreeListing.File(path: entry.name, blob: entry.id)) }
             default:

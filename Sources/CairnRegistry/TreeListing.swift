@@ -1,7 +1,7 @@
 import Git2
 
-/// The registry files under one git tree, flattened, plus the hazards found there. Cached by tree id: an
-/// unchanged subtree is never walked again.
+/// The registry files under a git tree plus the hazards found there. Cached by tree id with direct children
+/// only (so a changed root costs one small record, not the whole listing again); the reader flattens.
 public struct TreeListing: Sendable, Hashable {
     /// A YAML file: path relative to the listed tree, and its blob.
     public struct File: Sendable, Hashable {
@@ -15,8 +15,15 @@ public struct TreeListing: Sendable, Hashable {
         public var message: String
     }
 
+    /// A folder below this tree.
+    public struct Subtree: Sendable, Hashable {
+        public var name: String
+        public var id: ObjectID
+    }
+
     public var files: [File] = []
     public var hazards: [Hazard] = []
+    public var subtrees: [Subtree] = []
 
     /// The reason an entry name or mode is refused, nil when it is fine.
     static func hazard(name: String, kind: TreeEntry.Kind) -> String? {

@@ -119,7 +119,7 @@ public final class ValidationCache: @unchecked Sendable {
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-3"
+private let cacheMagic = "cairn-validation-cache-4"
 
 private struct CacheWriter {
     var bytes: [UInt8] = []
@@ -207,6 +207,11 @@ private struct CacheWriter {
             for hazard in listing.hazards {
                 out.string(hazard.path)
                 out.string(hazard.message)
+            }
+            out.int(listing.subtrees.count)
+            for subtree in listing.subtrees {
+                out.string(subtree.name)
+                out.objectID(subtree.id)
             }
         }
     }
@@ -308,6 +313,7 @@ private struct CacheReader {
         var listing = TreeListing()
         for _ in 0..<(try count()) { listing.files.append(TreeListing.File(path: try string(), blob: try objectID())) }
         for _ in 0..<(try count()) { listing.hazards.append(TreeListing.Hazard(path: try string(), message: try string())) }
+        for _ in 0..<(try count()) { listing.subtrees.append(TreeListing.Subtree(name: try string(), id: try objectID())) }
         return (tree, listing)
     }
 }

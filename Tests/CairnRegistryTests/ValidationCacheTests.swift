@@ -19,7 +19,7 @@ struct ValidationCacheTests {
         let second = try RegistryReader(location: location, cache: warm).read(.commit(try location.commit("HEAD")))
         #expect(second.filesParsed == 0)
         #expect(second.diagnostics == first.diagnostics)
-        #expect(warm.treeHits == 1)  // the registry root itself came from the cache
+        #expect(warm.treeHits == 6)  // the registry root and its five folders came from the cache
 
         try fixture.repo.write("registry/prompts/sentiment-classify.yaml",
             try String(contentsOf: fixture.repo.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml"), encoding: .utf8)
@@ -28,7 +28,7 @@ struct ValidationCacheTests {
         let after = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
         let third = try RegistryReader(location: location, cache: after).read(.commit(try location.commit("HEAD")))
         #expect(third.filesParsed == 1)
-        #expect(after.treeHits == 4)  // adapters, chains, datasets, deployments unchanged: not walked
+        #expect(after.treeHits == 4)  // adapters, chains, datasets, deployments unchanged: not read from git
         #expect(third.diagnostics.map(\.rule) == ["reference"])  // the chain pins 0.4.2, which is no longer here
     }
 
