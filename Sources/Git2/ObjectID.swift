@@ -8,15 +8,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     init(_ oid: git_oid) {
         var oid = oid
-        var high: UInt64 = 0, middle: UInt64 = 0, low: UInt32 = 0
-        withUnsafeBytes(of: &oid.id) { raw in
-            for index in 0..<8 { high = high << 8 | UInt64(raw[index]) }
-            for index in 8..<16 { middle = middle << 8 | UInt64(raw[index]) }
-            for index in 16..<20 { low = low << 8 | UInt32(raw[index]) }
-        }
-        self.high = high
-        self.middle = middle
-        self.low = low
+        self = withUnsafeBytes(of: &oid.id) { ObjectID(bytes: ArraySlice($0))! }
     }
 
     /// Reads the 20 raw bytes of an id.
@@ -52,13 +44,7 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
             guard let upper = Self.nibble(digits[index]), let lower = Self.nibble(digits[index + 1]) else { return nil }
             values.append(upper << 4 | lower)
         }
-        var high: UInt64 = 0, middle: UInt64 = 0, low: UInt32 = 0
-        for index in 0..<8 { high = high << 8 | UInt64(values[index]) }
-        for index in 8..<16 { middle = middle << 8 | UInt64(values[index]) }
-        for index in 16..<20 { low = low << 8 | UInt32(values[index]) }
-        self.high = high
-        self.middle = middle
-        self.low = low
+        self.init(bytes: values[...])!
     }
 
     private static func nibble(_ digit: UInt8) -> UInt8? {
@@ -72,10 +58,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     var raw: git_oid {
         var oid = git_oid()
+        let bytes = self.bytes
         withUnsafeMutableBytes(of: &oid.id) { raw in
-            for index in 0..<8 { raw[index] = UInt8(truncatingIfNeeded: high >> UInt64(56 - index * 8)) }
-            for index in 0..<8 { raw[8 + index] = UInt8(truncatingIfNeeded: middle >> UInt64(56 - index * 8)) }
-            for index in 0..<4 { raw[16 + index] = UInt8(truncatingIfNeeded: low >> UInt32(24 - index * 8)) }
+            for index in 0..<20 { raw[index] = bytes[index] }
         }
         return oid
     }
@@ -85,16 +70,10 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(40)
-        func append<T: FixedWidthInteger>(_ value: T, bytes: Int) {
-            for index in (0..<bytes).reversed() {
-                let byte = UInt8(truncatingIfNeeded: value >> T(index * 8))
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0f)])
-            }
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
         }
-        append(high, bytes: 8)
-        append(middle, bytes: 8)
-        append(low, bytes: 4)
         return String(decoding: out, as: UTF8.self)
     }
 
