@@ -28,11 +28,11 @@ struct Render: ParsableCommand {
             printError("error: '\(prompt)' is not a prompt version; write prompt/NAME@X.Y.Z")
             throw ExitStatus.couldNotRun
         }
-        let document: JSONValue
+        let artifact: Artifact
         var values: [String: JSONValue] = [:]
         do {
             let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
-            document = try RegistryReader(location: location).document(of: version, at: try location.commit(ref))
+            artifact = try RegistryReader(location: location).artifact(version, at: try location.commit(ref))
             if let varsFile { values = try Self.readVarsFile(varsFile) }
         } catch {
             printError("error: \(error)")
@@ -45,8 +45,9 @@ struct Render: ParsableCommand {
             }
             values[String(assignment[..<equals])] = .string(String(assignment[assignment.index(after: equals)...]))
         }
+        guard case .promptTemplate(let spec) = artifact.spec else { throw ExitStatus.couldNotRun }
         do {
-            print(try PromptRenderer.render(document, values: values).output)
+            print(try PromptRenderer.render(spec, values: values).output)
         } catch {
             printError("error: \(version): \(error)")
             throw ExitStatus.findings

@@ -32,34 +32,33 @@ public enum PromptRenderer {
         public var description: String { message }
     }
 
-    /// Renders `prompt` (a PromptTemplate document) with `values` given as text (from `--var k=v`) or typed (vars file).
-    public static func render(_ prompt: JSONValue, values: [String: JSONValue]) throws(Failure) -> Rendered {
-        let spec = prompt["spec"]
-        let declared = spec?["variables"]?.arrayValue ?? []
-        let names = Set(declared.compactMap { $0["name"]?.stringValue })
+    /// Renders a prompt with `values` given as text (from `--var k=v`) or typed (from a vars file).
+    public static func render(_ prompt: PromptTemplateSpec, values: [String: JSONValue]) throws(Failure) -> Rendered {
+        let declared = prompt.variables ?? []
+        let names = Set(declared.map(\.name))
         if let unknown = values.keys.sorted().first(where: { !names.contains($0) }) {
             let known = names.sorted().joined(separator: ", ")
             throw Failure(message: "unknown variable '\(unknown)'; this prompt declares: \(known.isEmpty ? "(none)" : known)")
         }
         var resolved: [String: String] = [:]
         for variable in declared {
-            guard let name = variable["name"]?.stringValue else { continue }
-            let type = variable["type"]?.stringValue ?? "string"
-            var value = values[name] ?? variable["default"]
+            let name = variable.name
+            let type = variable.type ?? "string"
+            var value = values[name] ?? variable.default
             if case .string(let text)? = value, type != "string" { value = coerce(text, to: type) ?? value }
             guard let value else {
-                if variable["required"]?.boolValue ?? true { throw Failure(message: "missing required variable '\(name)'; pass --var \(name)=VALUE") }
+                if variable.isRequired { throw Failure(message: "missing required variable '\(name)'; pass --var \(name)=VALUE") }
                 resolved[name] = ""
                 continue
             }
             guard JSONSchemaSet.matches(value, type: type) else {
                 throw Failure(message: "variable '\(name)' must be \(type), got \(value.canonicalJSON)")
             }
-            if let allowed = variable["enum"]?.arrayValue, !allowed.contains(where: { $0.jsonEquals(value) }) {
+            if let allowed = variable.enum, !allowed.contains(where: { $0.jsonEquals(value) }) {
                 throw Failure(message: "variable '\(name)' must be one of \(allowed.map(\.canonicalJSON).joined(separator: ", ")), got \(value.canonicalJSON)")
             }
             let text = value.stringValue ?? value.canonicalJSON
-            if case .int(let limit)? = variable["maxLength"], text.count > limit {
+            if let limit = variable.maxLength, text.count > limit {
                 throw Failure(message: "variable '\(name)' is \(text.count) characters long; at most \(limit) allowed")
             }
             resolved[name] = text
@@ -73,11 +72,10 @@ public enum PromptRenderer {
                 }
             }.joined()
         }
-        if let template = spec?["template"]?.stringValue { return .text(fill(template)) }
-        let messages = (spec?["messages"]?.arrayValue ?? []).map { message in
-            (role: message["role"]?.stringValue ?? "user", content: fill(message["content"]?.stringValue ?? ""))
+        switch prompt.type {
+        case .text: return .text(fill(prompt.template ?? ""))
+        case .chat: return .chat((prompt.messages ?? []).map { (role: $0.role, content: fill($0.content)) })
         }
-        return .chat(messages)
     }
 
     private static func coerce(_ text: String, to type: String) -> JSONValue? {

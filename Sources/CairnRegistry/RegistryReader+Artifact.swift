@@ -3,6 +3,16 @@ import CairnModel
 import Git2
 
 extension RegistryReader {
+    /// The typed model of one artifact version (see `document(of:at:)` for where it is read from).
+    public func artifact(_ version: ArtifactVersion, at commit: ObjectID) throws -> Artifact {
+        let value = try document(of: version, at: commit)
+        do {
+            return try ArtifactDecoder.decode(value, kind: version.id.kind)
+        } catch {
+            throw RegistryError("\(version) does not validate; run 'cairn validate' to see why")
+        }
+    }
+
     /// The parsed document of one artifact version: from the tree at `commit`, or else at the commit its
     /// registration tag points to.
     public func document(of version: ArtifactVersion, at commit: ObjectID) throws -> JSONValue {

@@ -1,8 +1,5 @@
-import CairnModel
-import Foundation
-
-/// Reads JSON text (schema files, test-suite cases, vars files) into `JSONValue`, keeping booleans and numbers apart.
-extension JSONValue: Decodable {
+/// JSON values decode from and encode to any Codable format, keeping booleans and numbers apart.
+extension JSONValue: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -22,8 +19,16 @@ extension JSONValue: Decodable {
         }
     }
 
-    /// Parses JSON text; throws Foundation's error for malformed input.
-    public static func parse(json data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let flag): try container.encode(flag)
+        case .int(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let text): try container.encode(text)
+        case .array(let items): try container.encode(items)
+        case .object(let members): try container.encode(members)
+        }
     }
 }

@@ -1,0 +1,95 @@
+/// One artifact document, typed: what every kind shares plus its kind's spec.
+/// Built from a document that passed its schema (see `ArtifactDecoder` in CairnManifest).
+public struct Artifact: Sendable, Hashable {
+    public var apiVersion: String
+    public var metadata: Metadata
+    public var compliance: Compliance
+    public var spec: Spec
+
+    public init(apiVersion: String, metadata: Metadata, compliance: Compliance, spec: Spec) {
+        self.apiVersion = apiVersion
+        self.metadata = metadata
+        self.compliance = compliance
+        self.spec = spec
+    }
+
+    /// The kind-specific part.
+    public enum Spec: Sendable, Hashable {
+        case promptTemplate(PromptTemplateSpec)
+        case chain(ChainSpec)
+        case adapter(AdapterSpec)
+        case datasetManifest(DatasetManifestSpec)
+        case deployment(DeploymentSpec)
+
+        public var kind: ArtifactKind {
+            switch self {
+            case .promptTemplate: .promptTemplate
+            case .chain: .chain
+            case .adapter: .adapter
+            case .datasetManifest: .datasetManifest
+            case .deployment: .deployment
+            }
+        }
+    }
+
+    public var kind: ArtifactKind { spec.kind }
+    public var id: ArtifactID { ArtifactID(kind: kind, name: metadata.name) }
+}
+
+/// `metadata`: identity, version and ownership.
+public struct Metadata: Sendable, Hashable, Codable {
+    public var name: String
+    public var version: String
+    public var owner: String
+    public var description: String?
+    public var labels: [String: String]?
+    public var annotations: [String: String]?
+}
+
+/// `compliance` (DESIGN §4): who is accountable, what it is for, its risk class, licence, data and approvals.
+public struct Compliance: Sendable, Hashable, Codable {
+    public var accountable: String?
+    public var intendedUse: String?
+    public var outOfScopeUse: [String]?
+    /// EU AI Act risk class: minimal, limited, high, prohibited or gpai.
+    public var riskClass: String
+    /// SPDX license expression.
+    public var license: String?
+    public var dataClassification: String?
+    public var pii: PersonalData?
+    public var retention: Retention?
+    public var evaluations: [Evaluation]?
+    public var approvals: [Approval]?
+
+    public struct Evaluation: Sendable, Hashable, Codable {
+        public var name: String
+        public var dataset: String?
+        public var metric: String
+        public var value: Double
+        public var threshold: Double?
+        public var at: String?
+        public var by: String?
+        public var report: String?
+    }
+
+    public struct Approval: Sendable, Hashable, Codable {
+        public var by: String
+        public var at: String
+        public var pr: String?
+        public var role: String?
+    }
+}
+
+/// Whether data holds personal information, which kinds, and how it is handled.
+public struct PersonalData: Sendable, Hashable, Codable {
+    public var contains: Bool
+    public var categories: [String]?
+    public var handling: String?
+}
+
+/// How long data or logs are kept.
+public struct Retention: Sendable, Hashable, Codable {
+    public var days: Int?
+    public var until: String?
+    public var policy: String?
+}
