@@ -115,4 +115,15 @@ struct RegistryRulesTests {
         #expect(try fixture.read(.worktree).diagnostics.map(\.rule) == ["yaml-syntax"])
         #expect(try fixture.read().diagnostics.isEmpty)
     }
+
+    @Test("a blob over 1 MiB is refused from its object header, in the tree and in the worktree")
+    func oversizedBlob() throws {
+        let fixture = try RegistryFixture()
+        try fixture.repo.write("registry/prompts/huge.yaml", "a: \"" + String(repeating: "x", count: 1_100_000) + "\"\n")
+        try fixture.repo.commitAll()
+        let findings = try fixture.read().diagnostics
+        #expect(findings.map(\.rule) == ["yaml-size"])
+        #expect(findings.first?.path == "registry/prompts/huge.yaml")
+        #expect(try fixture.read(.worktree).diagnostics.map(\.rule) == ["yaml-size"])
+    }
 }
