@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `cairn` command: a GitOps registry for LLM artifacts.
 public struct Cairn: ParsableCommand {
@@ -27,14 +28,7 @@ enum ExitStatus {
     static let couldNotRun = ExitCode(2)
 }
 
-/// Prints to standard error.
+/// Prints a line to standard error.
 func printError(_ message: String) {
-    var stderr = StandardError()
-    print(message, to: &stderr)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleOutput.writeStandardError(string)
-    }
+    FileHandle.standardError.write(Data((message + "\n").utf8))
 }
