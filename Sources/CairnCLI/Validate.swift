@@ -47,7 +47,7 @@ struct Validate: ParsableCommand {
         case .text:
             for diagnostic in snapshot.diagnostics { print(diagnostic) }
             let summary = "\(snapshot.artifacts.count) artifacts, \(snapshot.errorCount) error\(snapshot.errorCount == 1 ? "" : "s")"
-            printError(snapshot.errorCount == 0 ? "ok: \(summary)" : summary)
+            print(snapshot.errorCount == 0 ? "ok: \(summary)" : summary)
         case .json:
             print(ValidationJSON.render(snapshot))
         }
