@@ -26,9 +26,10 @@ one=$(for i in $(seq "$runs"); do
   f=registry/prompts/p0/prompt-1.yaml
   sed -i "s/Synthetic prompt 1[^}]*/Synthetic prompt 1 edit $i/" "$f"
   git commit -qam "edit $i"
+  sleep 1  # let git's own detached housekeeping finish: time cairn, not git
   ms "$cairn" validate --path registry
 done | median)
-"$cairn" validate --path registry >/dev/null 2>"$work/summary" || true
+"$cairn" validate --path registry 2>&1 | tail -1 >"$work/summary" || true
 
 echo
 echo "cairn validate, $count artifacts, median of $runs runs ($(nproc) cores):"

@@ -32,6 +32,8 @@ public struct ArtifactSummary: Sendable, Hashable {
 public struct ReferenceSite: Sendable, Hashable {
     public var field: String
     public var text: String
+    /// The reference, parsed once when the file is analysed (and cached in parsed form).
+    public var reference: ArtifactReference
     public var mark: SourceMark
     public var allowedKinds: [ArtifactKind]
 }

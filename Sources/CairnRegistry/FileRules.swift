@@ -166,7 +166,7 @@ struct FileRules {
                 report(path, "'\(text)' must reference a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(reference.id.kind.rawValue)", rule: "reference")
                 return
             }
-            sites.append(ReferenceSite(field: path.dotted, text: text, mark: document.mark(path), allowedKinds: kinds))
+            sites.append(ReferenceSite(field: path.dotted, text: text, reference: reference, mark: document.mark(path), allowedKinds: kinds))
         }
         func each(_ path: [PathComponent], _ body: ([PathComponent]) -> Void) {
             for index in (document.value(at: path)?.arrayValue ?? []).indices { body(path + [.index(index)]) }

@@ -50,10 +50,7 @@ struct SemanticRules {
         for index in artifacts.indices {
             var edges: [(target: ArtifactVersion?, isRange: Bool)] = []
             for site in artifacts[index].summary.references {
-                guard let reference = ArtifactReference(site.text) else {
-                    edges.append((nil, false))
-                    continue
-                }
+                let reference = site.reference
                 let candidates = versions[reference.id, default: []]
                 if let best = candidates.filter({ reference.requirement.accepts($0) }).max() {
                     edges.append((ArtifactVersion(id: reference.id, version: best), !reference.requirement.isExact))

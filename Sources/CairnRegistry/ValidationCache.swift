@@ -119,7 +119,7 @@ public final class ValidationCache: @unchecked Sendable {
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-4"
+private let cacheMagic = "cairn-validation-cache-5"
 
 private struct CacheWriter {
     var bytes: [UInt8] = []
@@ -136,6 +136,28 @@ private struct CacheWriter {
         let utf8 = Array(text.utf8)
         int(utf8.count)
         bytes.append(contentsOf: utf8)
+    }
+
+    mutating func artifactID(_ id: ArtifactID) {
+        bytes.append(UInt8(ArtifactKind.allCases.firstIndex(of: id.kind)!))
+        string(id.name)
+    }
+
+    mutating func semver(_ version: SemVer) {
+        int(version.major)
+        int(version.minor)
+        int(version.patch)
+        string(version.prerelease.joined(separator: "."))
+        string(version.build.joined(separator: "."))
+    }
+
+    mutating func requirement(_ requirement: VersionRequirement) {
+        switch requirement {
+        case .exact(let version): bytes.append(0); semver(version)
+        case .caret(let version): bytes.append(1); semver(version)
+        case .tilde(let version): bytes.append(2); semver(version)
+        case .any: bytes.append(3)
+        }
     }
 
     mutating func objectID(_ id: ObjectID) {
@@ -176,14 +198,16 @@ private struct CacheWriter {
                 return
             }
             out.int(1)
-            out.string(artifact.id.description)
-            out.string(artifact.version.description)
+            out.artifactID(artifact.id)
+            out.semver(artifact.version)
             out.string(artifact.digest)
             out.mark(artifact.mark)
             out.int(artifact.references.count)
             for site in artifact.references {
                 out.string(site.field)
                 out.string(site.text)
+                out.artifactID(site.reference.id)
+                out.requirement(site.reference.requirement)
                 out.mark(site.mark)
                 out.string(site.allowedKinds.map(\.shortName).joined(separator: ","))
             }
@@ -239,6 +263,36 @@ private struct CacheReader {
         return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
     }
 
+    mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw Corrupt() }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func artifactID() throws -> ArtifactID {
+        let kind = Int(try byte())
+        guard kind < ArtifactKind.allCases.count else { throw Corrupt() }
+        return ArtifactID(kind: ArtifactKind.allCases[kind], name: try string())
+    }
+
+    mutating func semver() throws -> SemVer {
+        let major = try int(), minor = try int(), patch = try int()
+        let prerelease = try string(), build = try string()
+        return SemVer(major: major, minor: minor, patch: patch,
+                      prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
+                      build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
+    }
+
+    mutating func requirement() throws -> VersionRequirement {
+        switch try byte() {
+        case 0: return .exact(try semver())
+        case 1: return .caret(try semver())
+        case 2: return .tilde(try semver())
+        case 3: return .any
+        default: throw Corrupt()
+        }
+    }
+
     mutating func readMark() throws -> SourceMark { SourceMark(line: try int(), column: try int()) }
 
     mutating func objectID() throws -> ObjectID {
@@ -258,6 +312,7 @@ private struct CacheReader {
         guard try string() == cacheMagic, try string() == fingerprint else { throw Corrupt() }
         var files: [ObjectID: FileResult] = [:]
         var trees: [ObjectID: TreeListing] = [:]
+        files.reserveCapacity(bytes.count / 400)
         var records = 0
         while offset < bytes.count {
             let kind = bytes[offset]
@@ -292,14 +347,17 @@ private struct CacheReader {
         }
         var artifact: ArtifactSummary?
         if try int() == 1 {
-            guard let id = ArtifactID(try string()), let version = SemVer(try string()) else { throw Corrupt() }
+            let id = try artifactID()
+            let version = try semver()
             let digest = try string()
             let mark = try readMark()
             var references: [ReferenceSite] = []
             for _ in 0..<(try count()) {
-                let field = try string(), text = try string(), site = try readMark()
+                let field = try string(), text = try string()
+                let reference = ArtifactReference(id: try artifactID(), requirement: try requirement())
+                let site = try readMark()
                 let kinds = try string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) }
-                references.append(ReferenceSite(field: field, text: text, mark: site, allowedKinds: kinds))
+                references.append(ReferenceSite(field: field, text: text, reference: reference, mark: site, allowedKinds: kinds))
             }
             var environments: [NamedSite] = []
             for _ in 0..<(try count()) { environments.append(NamedSite(name: try string(), mark: try readMark())) }
