@@ -116,10 +116,10 @@ public struct RegistryReader: Sendable {
     public func registeredVersions() throws -> Set<ArtifactVersion> {
         var registered = Set<ArtifactVersion>()
         var deregistered = Set<ArtifactVersion>()
-        for tag in try location.repository.tags() where tag.annotation != nil {
-            switch TagName(tag.name) {
-            case .register(let id, let version)?: registered.insert(ArtifactVersion(id: id, version: version))
-            case .deregister(let id, let version)?: deregistered.insert(ArtifactVersion(id: id, version: version))
+        for event in try TagEvent.read(from: location.repository) {
+            switch event.tag {
+            case .register(let id, let version): registered.insert(ArtifactVersion(id: id, version: version))
+            case .deregister(let id, let version): deregistered.insert(ArtifactVersion(id: id, version: version))
             default: break
             }
         }
