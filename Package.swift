@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // MARK: - C and git
@@ -42,6 +43,14 @@ let package = Package(
         /// A registry read from git at a commit: artifacts, semantic rules, caches, rendering.
         .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest"]),
 
+        /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).
+        .target(
+            name: "CairnState",
+            dependencies: ["CairnModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
+        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnState", "CairnRegistry"]),
+
         // MARK: - Command line
 
         /// One file per subcommand; parses options, calls one library function, maps the result to an exit code.
@@ -49,6 +58,7 @@ let package = Package(
             name: "CairnCLI",
             dependencies: [
                 "CairnRegistry",
+                "CairnReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,6 +73,8 @@ let package = Package(
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
         .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest"]),
         .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnTestSupport"]),
+        .testTarget(name: "CairnStateTests", dependencies: ["CairnState", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnTestSupport"]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -32,7 +32,7 @@ public struct ManifestSchemas: Sendable {
         }
         try set.link()
         self.set = set
-        fingerprint = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        fingerprint = hasher.finalize().hexString
     }
 
     /// The compiled root of the schema for `kind`.
@@ -44,19 +44,8 @@ public struct ManifestSchemas: Sendable {
 /// SHA-256 of the canonical JSON form: the content digest of an artifact version.
 public enum ContentDigest {
     public static func of(_ value: JSONValue) -> String {
-        hex(SHA256.hash(data: Array(value.canonicalJSON.utf8)))
+        sha256(Array(value.canonicalJSON.utf8))
     }
 
-    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).hexString }
 }

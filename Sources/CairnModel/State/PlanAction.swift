@@ -1,0 +1,78 @@
+/// One step of a plan: create, update or prune an artifact in an environment.
+public struct PlanAction: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        case create, update, prune
+
+        /// `+`, `~`, `-` as Terraform prints them.
+        public var symbol: String {
+            switch self {
+            case .create: "+"
+            case .update: "~"
+            case .prune: "-"
+            }
+        }
+    }
+
+    public var kind: Kind
+    public var id: ArtifactID
+    public var from: SemVer?
+    public var to: SemVer?
+    /// The declared content (nil for prunes).
+    public var declared: DeclaredArtifact?
+    /// Field-level summary of an update (`spec.template`, `metadata.version`, ...).
+    public var changedFields: [String]
+    /// True when the deployed row no longer matches what cairn wrote (the update repairs it).
+    public var repairsDrift: Bool
+
+    public init(kind: Kind, id: ArtifactID, from: SemVer?, to: SemVer?, declared: DeclaredArtifact?, changedFields: [String] = [], repairsDrift: Bool = false) {
+        self.kind = kind
+        self.id = id
+        self.from = from
+        self.to = to
+        self.declared = declared
+        self.changedFields = changedFields
+        self.repairsDrift = repairsDrift
+    }
+
+    public var description: String {
+        switch kind {
+        case .create: return "+ create \(id)@\(to!)"
+        case .prune: return "- prune  \(id)@\(from!)"
+        case .update:
+            let versions = from == to ? "@\(to!)" : "@\(from!) → \(to!)"
+            var text = "~ update \(id)\(versions)"
+            if repairsDrift { text += " (drift: deployed content was changed outside cairn)" }
+            if !changedFields.isEmpty { text += " [" + changedFields.joined(separator: ", ") + "]" }
+            return text
+        }
+    }
+}
+
+/// What an apply will do to one environment, and what it was computed from.
+public struct Plan: Sendable, Hashable {
+    public var environment: String
+    /// The commit the declared state was read at.
+    public var commit: String
+    /// The store's serial for the environment when the plan was made; apply refuses a plan whose serial moved.
+    public var serial: Int
+    /// Ordered: datasets, adapters, prompts, chains, deployments; prunes last.
+    public var actions: [PlanAction]
+    /// Problems found while resolving declared state (unregistered versions...). A plan with problems cannot apply.
+    public var problems: [String]
+
+    public init(environment: String, commit: String, serial: Int, actions: [PlanAction], problems: [String]) {
+        self.environment = environment
+        self.commit = commit
+        self.serial = serial
+        self.actions = actions
+        self.problems = problems
+    }
+
+    public var hasChanges: Bool { !actions.isEmpty }
+
+    /// `2 to create, 1 to update, 0 to prune`.
+    public var summary: String {
+        let count = { (kind: PlanAction.Kind) in self.actions.filter { $0.kind == kind }.count }
+        return "\(count(.create)) to create, \(count(.update)) to update, \(count(.prune)) to prune"
+    }
+}

@@ -1,0 +1,1 @@
+// The reconciler: plan (pure) and apply over a StateStore.

@@ -1,0 +1,195 @@
+import CairnModel
+import Crypto
+import Foundation
+import GRDB
+
+/// The default store: one SQLite file (WAL, `synchronous=FULL`), schema managed by GRDB's migrator.
+public final class SQLiteStateStore: StateStore {
+    private let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens (creating when needed) the store at `path`; folders are created too.
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw StateError.storage("cannot open \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE environment (name TEXT PRIMARY KEY, serial INTEGER NOT NULL);
+                CREATE TABLE deployed (
+                    environment TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+                    digest TEXT NOT NULL, content TEXT NOT NULL, source_commit TEXT NOT NULL, tag TEXT NOT NULL,
+                    deployed_by TEXT NOT NULL, deployed_at INTEGER NOT NULL,
+                    PRIMARY KEY (environment, kind, name));
+                CREATE TABLE audit (
+                    sequence INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,
+                    action TEXT NOT NULL CHECK (length(action) > 0), environment TEXT NOT NULL,
+                    artifact TEXT NOT NULL, digest TEXT NOT NULL, source_commit TEXT NOT NULL, tag TEXT NOT NULL,
+                    plan_summary TEXT NOT NULL, compliance TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                CREATE INDEX audit_environment ON audit (environment, time);
+                CREATE TABLE lease (environment TEXT PRIMARY KEY, id TEXT NOT NULL, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    private func run<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw StateError.storage("\(error)")
+        }
+    }
+
+    public func serial(environment: String) throws -> Int {
+        try run { db in try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [environment]) ?? 0 }
+    }
+
+    public func deployed(environment: String) throws -> [StoredArtifact] {
+        try run { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deployed WHERE environment = ? ORDER BY kind, name", arguments: [environment]).compactMap { row in
+                guard let kind = ArtifactKind(rawValue: row["kind"]), let version = SemVer(row["version"]) else { return nil }
+                let artifact = DeployedArtifact(
+                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: row["name"]), version: version),
+                    digest: row["digest"], content: row["content"], commit: row["source_commit"], tag: row["tag"],
+                    deployedBy: row["deployed_by"], deployedAt: row["deployed_at"])
+                return StoredArtifact(artifact: artifact, drifted: Self.sha256(artifact.content) != artifact.digest)
+            }
+        }
+    }
+
+    @discardableResult
+    public func commit(_ change: StateChange) throws -> Int {
+        try run { db in
+            let current = try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [change.environment]) ?? 0
+            guard current == change.expectedSerial else {
+                throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
+            }
+            for id in change.deletions {
+                try db.execute(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?",
+                               arguments: [change.environment, id.kind.rawValue, id.name])
+            }
+            for row in change.upserts {
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [change.environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
+                                     row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
+            try Self.append(change.audit, in: db)
+            return current + 1
+        }
+    }
+
+    public func appendAudit(_ drafts: [AuditDraft]) throws {
+        try run { db in try Self.append(drafts, in: db) }
+    }
+
+    /// Numbers and chains drafts after the current head, inside the caller's transaction.
+    private static func append(_ drafts: [AuditDraft], in db: Database) throws {
+        guard !drafts.isEmpty else { return }
+        let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
+        var sequence: Int64 = head?["sequence"] ?? 0
+        var previous: String = head?["hash"] ?? AuditChain.genesis
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO audit (sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for draft in drafts {
+            sequence += 1
+            var record = AuditRecord(sequence: sequence, time: draft.time, actor: draft.actor, action: draft.action,
+                                     environment: draft.environment, artifact: draft.artifact, digest: draft.digest,
+                                     commit: draft.commit, tag: draft.tag, planSummary: draft.planSummary,
+                                     compliance: draft.compliance, previousHash: previous, hash: "")
+            record.hash = AuditChain.hash(record)
+            try statement.execute(arguments: [record.sequence, record.time, record.actor, record.action, record.environment,
+                                              record.artifact, record.digest, record.commit, record.tag, record.planSummary,
+                                              record.compliance, record.previousHash, record.hash])
+            previous = record.hash
+        }
+    }
+
+    public func auditRecords(_ query: AuditQuery) throws -> [AuditRecord] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let environment = query.environment { conditions.append("environment = ?"); arguments.append(environment) }
+        if let artifact = query.artifact {
+            conditions.append("(artifact = ? OR artifact LIKE ?)")
+            arguments.append(artifact)
+            arguments.append(artifact + "@%")
+        }
+        if let since = query.since { conditions.append("time >= ?"); arguments.append(since) }
+        if let until = query.until { conditions.append("time <= ?"); arguments.append(until) }
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        return try run { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit" + filter + " ORDER BY sequence", arguments: StatementArguments(arguments)).map(Self.record)
+        }
+    }
+
+    public func verifyAudit() throws -> AuditVerification {
+        try run { db in
+            var verifier = AuditChain.Verifier()
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            while let row = try rows.next() { verifier.feed(Self.record(row)) }
+            return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash)
+        }
+    }
+
+    static func record(_ row: Row) -> AuditRecord {
+        AuditRecord(sequence: row["sequence"], time: row["time"], actor: row["actor"], action: row["action"],
+                    environment: row["environment"], artifact: row["artifact"], digest: row["digest"],
+                    commit: row["source_commit"], tag: row["tag"], planSummary: row["plan_summary"],
+                    compliance: row["compliance"], previousHash: row["previous_hash"], hash: row["hash"])
+    }
+
+    // MARK: - Leases
+
+    public func acquireLease(environment: String, holder: String, seconds: Int) throws -> Lease {
+        try run { db in
+            let now = Int64(Date().timeIntervalSince1970)
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM lease WHERE environment = ?", arguments: [environment]),
+               (row["expires_at"] as Int64) > now {
+                throw StateError.leaseHeld(environment: environment, holder: row["holder"], id: row["id"], expiresAt: row["expires_at"])
+            }
+            let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds))
+            try db.execute(sql: "INSERT OR REPLACE INTO lease (environment, id, holder, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [lease.environment, lease.id, lease.holder, lease.expiresAt])
+            return lease
+        }
+    }
+
+    public func releaseLease(_ lease: Lease) throws {
+        try run { db in
+            try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [lease.environment, lease.id])
+        }
+    }
+
+    public func forceUnlock(environment: String, id: String) throws {
+        try run { db in
+            try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [environment, id])
+            guard db.changesCount > 0 else { throw StateError.noSuchLease(environment: environment, id: id) }
+        }
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).hexString
+    }
+}

@@ -1,0 +1,145 @@
+import CairnModel
+
+/// Where deployed state and the audit trail live. SQLite now; PostgreSQL can implement the same protocol.
+///
+/// Contract: `commit(_:)` writes deployed rows, the environment's serial and the audit records in one
+/// transaction, all or nothing, and refuses when the serial moved since the plan was made.
+public protocol StateStore: Sendable {
+    /// The environment's serial: 0 before the first apply, one more after each apply.
+    func serial(environment: String) throws -> Int
+    /// The deployed rows of an environment, each with whether its content still matches the recorded digest.
+    func deployed(environment: String) throws -> [StoredArtifact]
+    /// Applies a change atomically; returns the new serial.
+    @discardableResult
+    func commit(_ change: StateChange) throws -> Int
+    /// Appends audit records on their own (refusals), chained like all others.
+    func appendAudit(_ drafts: [AuditDraft]) throws
+    /// Audit records in sequence order, filtered.
+    func auditRecords(_ query: AuditQuery) throws -> [AuditRecord]
+    /// Walks the whole chain; names the first record that does not verify.
+    func verifyAudit() throws -> AuditVerification
+    /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder.
+    func acquireLease(environment: String, holder: String, seconds: Int) throws -> Lease
+    func releaseLease(_ lease: Lease) throws
+    /// Breaks a lease; the id must match the one the holder was given.
+    func forceUnlock(environment: String, id: String) throws
+}
+
+/// A deployed row and whether it drifted (its content no longer hashes to the digest cairn recorded).
+public struct StoredArtifact: Sendable, Hashable {
+    public var artifact: DeployedArtifact
+    public var drifted: Bool
+
+    public init(artifact: DeployedArtifact, drifted: Bool) {
+        self.artifact = artifact
+        self.drifted = drifted
+    }
+}
+
+/// Everything one apply writes.
+public struct StateChange: Sendable {
+    public var environment: String
+    /// The serial the plan saw; the commit is refused if the store's differs.
+    public var expectedSerial: Int
+    public var upserts: [DeployedArtifact]
+    public var deletions: [ArtifactID]
+    public var audit: [AuditDraft]
+
+    public init(environment: String, expectedSerial: Int, upserts: [DeployedArtifact], deletions: [ArtifactID], audit: [AuditDraft]) {
+        self.environment = environment
+        self.expectedSerial = expectedSerial
+        self.upserts = upserts
+        self.deletions = deletions
+        self.audit = audit
+    }
+}
+
+/// An audit record before the store numbers and chains it.
+public struct AuditDraft: Sendable, Hashable {
+    public var time: Int64
+    public var actor: String
+    public var action: String
+    public var environment: String
+    public var artifact: String
+    public var digest: String
+    public var commit: String
+    public var tag: String
+    public var planSummary: String
+    public var compliance: String
+
+    public init(time: Int64, actor: String, action: String, environment: String, artifact: String = "", digest: String = "",
+                commit: String = "", tag: String = "", planSummary: String = "", compliance: String = "") {
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.environment = environment
+        self.artifact = artifact
+        self.digest = digest
+        self.commit = commit
+        self.tag = tag
+        self.planSummary = planSummary
+        self.compliance = compliance
+    }
+}
+
+/// Which audit records to list.
+public struct AuditQuery: Sendable {
+    public var environment: String?
+    /// `KIND/NAME` (any version) or `KIND/NAME@VERSION`.
+    public var artifact: String?
+    public var since: Int64?
+    public var until: Int64?
+
+    public init(environment: String? = nil, artifact: String? = nil, since: Int64? = nil, until: Int64? = nil) {
+        self.environment = environment
+        self.artifact = artifact
+        self.since = since
+        self.until = until
+    }
+}
+
+/// The result of walking the audit chain.
+public struct AuditVerification: Sendable, Hashable {
+    public var records: Int
+    /// The first sequence number that does not verify, with why; nil when the chain is intact.
+    public var firstBad: (sequence: Int64, reason: String)?
+    public var headHash: String
+
+    public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
+        lhs.records == rhs.records && lhs.headHash == rhs.headHash && lhs.firstBad?.sequence == rhs.firstBad?.sequence
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(records)
+        hasher.combine(headHash)
+    }
+}
+
+/// The right to apply to one environment until `expiresAt`.
+public struct Lease: Sendable, Hashable {
+    public var environment: String
+    public var id: String
+    public var holder: String
+    public var expiresAt: Int64
+}
+
+/// Refusals and failures of a store, with what to do.
+public enum StateError: Error, CustomStringConvertible, Equatable {
+    case staleSerial(environment: String, expected: Int, actual: Int)
+    case leaseHeld(environment: String, holder: String, id: String, expiresAt: Int64)
+    case noSuchLease(environment: String, id: String)
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .staleSerial(let environment, let expected, let actual):
+            "the state of '\(environment)' changed since the plan was made (serial \(expected), now \(actual)); run 'cairn plan' again"
+        case .leaseHeld(let environment, let holder, let id, let expiresAt):
+            "'\(environment)' is being applied by \(holder) (lease \(id), expires at \(expiresAt)); wait, or 'cairn unlock --env \(environment) \(id)' if that apply died"
+        case .noSuchLease(let environment, let id):
+            "no lease '\(id)' on '\(environment)'"
+        case .storage(let message):
+            "state store: \(message)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CairnModel
+import CairnState
+import Crypto
+import Foundation
+import GRDB
+import Testing
+
+@Suite("SQLite state store and audit chain")
+struct SQLiteStateStoreTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-state-\(UUID().uuidString)/state.sqlite").path
+
+    func row(_ name: String, _ version: String, content: String = #"{"a":1}"#) -> DeployedArtifact {
+        DeployedArtifact(version: ArtifactVersion("prompt/\(name)@\(version)")!, digest: Self.sha(content), content: content,
+                         commit: String(repeating: "a", count: 40), tag: "prompt/\(name)#dev#1", deployedBy: "ci", deployedAt: 1_700_000_000)
+    }
+
+    static func sha(_ text: String) -> String {
+        // The store's own notion of a digest is SHA-256 of the content; recompute it independently here.
+        let data = Array(text.utf8)
+        return Digest.sha256(data)
+    }
+
+    func audit(_ action: String, _ artifact: String = "") -> AuditDraft {
+        AuditDraft(time: 1_700_000_000, actor: "ci", action: action, environment: "dev", artifact: artifact)
+    }
+
+    func raw(_ sql: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: sql) }
+    }
+
+    @Test("a commit writes rows, serial and audit together; a second commit with the old serial is refused")
+    func commitAndStaleSerial() throws {
+        let store = try SQLiteStateStore(path: path)
+        #expect(try store.serial(environment: "dev") == 0)
+        let serial = try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply", "prompt/a@1.0.0")]))
+        #expect(serial == 1)
+        #expect(try store.deployed(environment: "dev").map(\.artifact.version.description) == ["prompt/a@1.0.0"])
+        #expect(throws: StateError.staleSerial(environment: "dev", expected: 0, actual: 1)) {
+            try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("b", "1.0.0")], deletions: [], audit: []))
+        }
+        #expect(try store.deployed(environment: "dev").count == 1)
+    }
+
+    @Test("an audit insert that fails rolls back the deployed rows and the serial")
+    func failedAuditRollsBack() throws {
+        let store = try SQLiteStateStore(path: path)
+        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply")]))
+        let before = try store.deployed(environment: "dev")
+        // An empty action violates the audit table's CHECK constraint: the insert fails inside the transaction.
+        #expect(throws: StateError.self) {
+            try store.commit(StateChange(environment: "dev", expectedSerial: 1, upserts: [row("a", "2.0.0"), row("b", "1.0.0")],
+                                         deletions: [], audit: [audit("apply"), audit("")]))
+        }
+        #expect(try store.deployed(environment: "dev") == before)
+        #expect(try store.serial(environment: "dev") == 1)
+        #expect(try store.auditRecords(AuditQuery()).count == 1)
+        #expect(try store.verifyAudit().firstBad == nil)
+    }
+
+    @Test("one lease per environment; the loser is told who holds it; unlock needs the id")
+    func leases() throws {
+        let store = try SQLiteStateStore(path: path)
+        let other = try SQLiteStateStore(path: path)
+        let lease = try store.acquireLease(environment: "prod", holder: "alice", seconds: 60)
+        do {
+            _ = try other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+            Issue.record("second lease granted")
+        } catch let error as StateError {
+            #expect(error.description.contains("alice"))
+            #expect(error.description.contains(lease.id))
+        }
+        #expect(throws: StateError.noSuchLease(environment: "prod", id: "wrong")) { try other.forceUnlock(environment: "prod", id: "wrong") }
+        try other.forceUnlock(environment: "prod", id: lease.id)
+        _ = try other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+    }
+
+    @Test("drift: a row edited outside cairn no longer matches its recorded digest")
+    func drift() throws {
+        let store = try SQLiteStateStore(path: path)
+        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
+        #expect(try store.deployed(environment: "dev").first?.drifted == false)
+        try raw(#"UPDATE deployed SET content = '{"a":2}'"#)
+        #expect(try store.deployed(environment: "dev").first?.drifted == true)
+    }
+
+    func chain(_ count: Int) throws -> SQLiteStateStore {
+        let store = try SQLiteStateStore(path: path)
+        try store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
+        #expect(try store.verifyAudit().firstBad == nil)
+        return store
+    }
+
+    @Test("verify names the record whose content was edited")
+    func flippedByte() throws {
+        let store = try chain(5)
+        try raw("UPDATE audit SET actor = 'mallory' WHERE sequence = 3")
+        #expect(try store.verifyAudit().firstBad?.sequence == 3)
+    }
+
+    @Test("verify names the gap a deleted record leaves")
+    func deletedRow() throws {
+        let store = try chain(5)
+        try raw("DELETE FROM audit WHERE sequence = 2")
+        #expect(try store.verifyAudit().firstBad?.sequence == 3)
+    }
+
+    @Test("verify catches two records swapped")
+    func swappedPair() throws {
+        let store = try chain(5)
+        try raw("""
+            UPDATE audit SET sequence = -1 WHERE sequence = 2;
+            UPDATE audit SET sequence = 2 WHERE sequence = 3;
+            UPDATE audit SET sequence = 3 WHERE sequence = -1;
+            """)
+        #expect(try store.verifyAudit().firstBad?.sequence == 2)
+    }
+}
+
+/// SHA-256 for the tests, through swift-crypto as the store uses it.
+enum Digest {
+    static func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).hexString }
+}
