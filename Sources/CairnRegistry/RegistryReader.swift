@@ -46,38 +46,11 @@ public struct RegistryReader: Sendable {
             if file.path == Self.configFileName { configFile = file } else { artifactFiles.append(file) }
         }
 
-        // Analyse what the cache does not know, in parallel.
-        var results = [FileResult?](repeating: nil, count: artifactFiles.count)
-        var missing: [(index: Int, bytes: [UInt8])] = []
-        for (index, file) in artifactFiles.enumerated() {
-            if let cached = cache.file(file.blob) {
-                results[index] = cached
-            } else if let bytes = blobs[file.path] {
-                missing.append((index, bytes))
-            } else {
-                let size = try repository.blobSize(file.blob)
-                if size > HardenedYAMLLoader.maxBytesDefault {
-                    let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
-                        message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
-                    cache.store(result, for: file.blob)
-                    results[index] = result
-                } else {
-                    missing.append((index, try repository.blob(file.blob)))
-                }
-            }
-        }
-        clock.mark("cache lookups and blob reads")
-        let analyzed = analyzeAll(missing.map(\.bytes))
-        clock.mark("analyse \(missing.count) files")
-        for (slot, result) in zip(missing, analyzed) {
-            results[slot.index] = result
-            cache.store(result, for: artifactFiles[slot.index].blob)
-        }
+        let (results, parsed) = try fileResults(artifactFiles, contents: blobs, clock: &clock)
 
         var artifacts: [RegistrySnapshot.Artifact] = []
         for (file, result) in zip(artifactFiles, results) {
             let path = location.repositoryPath(file.path)
-            guard let result else { continue }
             diagnostics += result.findings.map {
                 Diagnostic(path: path, line: $0.line, column: $0.column, message: $0.message, rule: $0.rule)
             }
@@ -108,8 +81,53 @@ public struct RegistryReader: Sendable {
         cache.save()
         clock.mark("cache save")
         return RegistrySnapshot(commit: commit, config: config, artifacts: artifacts.sorted { $0.path < $1.path },
-                                diagnostics: diagnostics.sorted(), filesParsed: missing.count,
-                                filesFromCache: artifactFiles.count - missing.count, phases: clock.phases)
+                                diagnostics: diagnostics.sorted(), filesParsed: parsed,
+                                filesFromCache: artifactFiles.count - parsed, phases: clock.phases)
+    }
+
+    /// The artifacts in the tree at `commit`, from per-file results only (no configuration, no cross-file rules):
+    /// how versions are read at the commits their registration tags point to.
+    public func artifacts(at commit: ObjectID) throws -> [RegistrySnapshot.Artifact] {
+        guard let tree = try location.repository.treeID(commit: commit, path: location.root) else { return [] }
+        let files = try list(tree: tree).files.filter { $0.path != Self.configFileName }
+        var clock = PhaseClock()
+        let (results, _) = try fileResults(files, contents: [:], clock: &clock)
+        return zip(files, results).compactMap { file, result in
+            result.artifact.map { RegistrySnapshot.Artifact(path: location.repositoryPath(file.path), blob: file.blob, summary: $0) }
+        }
+    }
+
+    /// Per-file results: from the cache by blob id, else analysed (in parallel); oversized blobs are refused
+    /// from their object header without being read. Returns the results and how many files were analysed.
+    private func fileResults(_ files: [TreeListing.File], contents: [String: [UInt8]], clock: inout PhaseClock) throws -> ([FileResult], Int) {
+        let repository = location.repository
+        var results = [FileResult?](repeating: nil, count: files.count)
+        var missing: [(index: Int, bytes: [UInt8])] = []
+        for (index, file) in files.enumerated() {
+            if let cached = cache.file(file.blob) {
+                results[index] = cached
+            } else if let bytes = contents[file.path] {
+                missing.append((index, bytes))
+            } else {
+                let size = try repository.blobSize(file.blob)
+                if size > HardenedYAMLLoader.maxBytesDefault {
+                    let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
+                        message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
+                    cache.store(result, for: file.blob)
+                    results[index] = result
+                } else {
+                    missing.append((index, try repository.blob(file.blob)))
+                }
+            }
+        }
+        clock.mark("cache lookups and blob reads")
+        let analyzed = analyzeAll(missing.map(\.bytes))
+        clock.mark("analyse \(missing.count) files")
+        for (slot, result) in zip(missing, analyzed) {
+            results[slot.index] = result
+            cache.store(result, for: files[slot.index].blob)
+        }
+        return (results.map { $0! }, missing.count)
     }
 
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.
