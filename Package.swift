@@ -49,7 +49,7 @@ let package = Package(
             dependencies: ["CairnModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnState", "CairnRegistry"]),
+        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnManifest", "CairnState", "CairnRegistry"]),
 
         // MARK: - Command line
 

@@ -1,0 +1,107 @@
+import CairnModel
+import CairnRegistry
+import CairnState
+import Foundation
+import Git2
+
+/// Plans and applies one environment: declared state from git tags, deployed state from the store.
+public struct Reconciler: Sendable {
+    public let reader: RegistryReader
+    public let store: any StateStore
+    public let config: RegistryConfig
+
+    public init(reader: RegistryReader, store: any StateStore, config: RegistryConfig) {
+        self.reader = reader
+        self.store = store
+        self.config = config
+    }
+
+    /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
+    public func plan(environment: String, commit: ObjectID) throws -> (plan: Plan, declared: DeclaredState) {
+        guard let settings = config.environment(named: environment) else {
+            throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+        }
+        let declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected)
+        let serial = try store.serial(environment: environment)
+        let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
+                                deployed: try store.deployed(environment: environment), problems: declared.problems)
+        return (plan, declared)
+    }
+
+    /// The outcome of an apply.
+    public enum Outcome: Sendable, Equatable {
+        case noChanges
+        case applied(serial: Int, actions: Int)
+    }
+
+    /// Why an apply did not happen.
+    public enum Refusal: Error, CustomStringConvertible, Sendable {
+        case stalePlan(String)
+        case problems([String])
+        case policy(PolicyCheck.Refusal)
+        case wouldPruneEverything(Int)
+
+        public var description: String {
+            switch self {
+            case .stalePlan(let why): "the saved plan is stale: \(why); run 'cairn plan' again"
+            case .problems(let problems): "declared state has problems:\n  " + problems.joined(separator: "\n  ")
+            case .policy(let refusal): refusal.description
+            case .wouldPruneEverything(let count): "the plan prunes all \(count) deployed artifacts; pass --allow-empty if that is intended"
+            }
+        }
+    }
+
+    /// Applies `expected` (a saved plan, or one just made) atomically under the environment's lease.
+    /// Policies are checked before anything is written; a refusal is audited and nothing else is written.
+    public func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool,
+                      now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Outcome {
+        let lease = try store.acquireLease(environment: environment, holder: actor, seconds: 600)
+        defer { try? store.releaseLease(lease) }
+        let (plan, declared) = try self.plan(environment: environment, commit: commit)
+        func refuse(_ refusal: Refusal, artifact: String = "") throws -> Never {
+            try store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: artifact,
+                                              commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])
+            throw refusal
+        }
+        if let expected {
+            if expected.commit != plan.commit { try refuse(.stalePlan("it was made at commit \(expected.commit.prefix(7)), the ref is now at \(plan.commit.prefix(7))")) }
+            if expected.serial != plan.serial { try refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
+            if Self.signature(expected) != Self.signature(plan) { try refuse(.stalePlan("the tags changed what it would do")) }
+        }
+        if !plan.problems.isEmpty { try refuse(.problems(plan.problems)) }
+        let index = config.environments.firstIndex { $0.name == environment }!
+        let previous = index > 0 ? config.environments[index - 1].name : nil
+        let previousLive = try previous.map { Set(try store.deployed(environment: $0).map(\.artifact.version)) }
+        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environments[index],
+                                           previousLive: previousLive, previousName: previous, now: now) {
+            try refuse(.policy(refusal), artifact: refusal.artifact)
+        }
+        let pruned = plan.actions.filter { $0.kind == .prune }.count
+        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try refuse(.wouldPruneEverything(pruned)) }
+        guard plan.hasChanges else { return .noChanges }
+
+        var upserts: [DeployedArtifact] = []
+        var deletions: [ArtifactID] = []
+        var audit: [AuditDraft] = []
+        for action in plan.actions {
+            if let want = action.declared {
+                upserts.append(DeployedArtifact(version: want.version, digest: want.digest, content: want.content, commit: want.commit,
+                                                tag: want.tag, deployedBy: actor, deployedAt: now))
+                audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? "drift-repair" : "apply", environment: environment,
+                                        artifact: want.version.description, digest: want.digest, commit: want.commit, tag: want.tag,
+                                        planSummary: plan.summary, compliance: declared.documents[action.id]?["compliance"]?.canonicalJSON ?? "{}"))
+            } else {
+                deletions.append(action.id)
+                audit.append(AuditDraft(time: now, actor: actor, action: "prune", environment: environment,
+                                        artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: plan.summary))
+            }
+        }
+        let serial = try store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
+        return .applied(serial: serial, actions: plan.actions.count)
+    }
+
+    /// What a plan would write, for comparing a saved plan with a fresh one.
+    static func signature(_ plan: Plan) -> [String] {
+        plan.actions.map { "\($0.kind.rawValue) \($0.id) \($0.to.map(\.description) ?? "-") \($0.declared?.digest ?? "-")" }
+    }
+}

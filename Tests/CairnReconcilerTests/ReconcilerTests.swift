@@ -1,0 +1,144 @@
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnState
+import CairnTestSupport
+import Foundation
+import Git2
+import Testing
+
+/// registry-example in a git repo, every version registered at HEAD, and a fresh SQLite store.
+struct ReconcilerFixture {
+    let repo: TestRepository
+    let store: SQLiteStateStore
+    let reconciler: Reconciler
+    let head: ObjectID
+
+    init() throws {
+        repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll("registry")
+        let location = try RegistryLocation.open(directory: repo.path, path: "registry")
+        let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
+        let snapshot = try reader.read(.commit(try location.commit("HEAD")))
+        for artifact in snapshot.artifacts {
+            try repo.tag("\(artifact.summary.id)@v\(artifact.summary.version)", message: "register")
+        }
+        store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite")
+        reconciler = Reconciler(reader: reader, store: store, config: snapshot.config!)
+        head = try location.commit("HEAD")
+    }
+
+    func assign(_ name: String, _ environment: String, _ counter: Int, unassign: Bool = false) throws {
+        try repo.tag("\(name)#\(environment)\(unassign ? "!" : "")#\(counter)", message: "assign")
+    }
+
+    func plan(_ environment: String) throws -> Plan { try reconciler.plan(environment: environment, commit: head).plan }
+
+    func apply(_ environment: String, expected: Plan? = nil, allowEmpty: Bool = false) throws -> Reconciler.Outcome {
+        try reconciler.apply(environment: environment, commit: head, expected: expected, actor: "tester", allowEmpty: allowEmpty, now: 1_790_000_000)
+    }
+}
+
+@Suite("Plan and apply")
+struct ReconcilerTests {
+    @Test("a deployment's closure is planned dependencies first, applied once, and a second apply is a no-op")
+    func planApplyIdempotent() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("deployment/support-bot", "dev", 1)
+        let plan = try fixture.plan("dev")
+        #expect(plan.problems == [])
+        #expect(plan.actions.allSatisfy { $0.kind == .create })
+        #expect(plan.actions.map(\.id.kind) == plan.actions.map(\.id.kind).sorted())
+        #expect(plan.actions.first?.id.kind == .datasetManifest && plan.actions.last?.id.kind == .deployment)
+        #expect(plan.actions.count == 8)  // deployment, chain, 3 prompts, adapter, 2 datasets
+        #expect(try fixture.apply("dev") == .applied(serial: 1, actions: 8))
+        #expect(try fixture.plan("dev").actions.isEmpty)
+        #expect(try fixture.apply("dev") == .noChanges)
+        #expect(try fixture.store.serial(environment: "dev") == 1)
+        #expect(try fixture.store.auditRecords(AuditQuery(environment: "dev")).count == 8)
+        #expect(try fixture.store.verifyAudit().firstBad == nil)
+    }
+
+    @Test("a saved plan whose serial moved is refused, and the refusal is audited")
+    func stalePlan() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("deployment/support-bot", "dev", 1)
+        let saved = try fixture.plan("dev")
+        _ = try fixture.apply("dev")
+        try fixture.assign("deployment/refund-bot", "dev", 1)
+        #expect(throws: Reconciler.Refusal.self) { try fixture.apply("dev", expected: saved) }
+        #expect(try fixture.store.auditRecords(AuditQuery(environment: "dev")).last?.action == "refuse")
+        #expect(try fixture.store.serial(environment: "dev") == 1)
+    }
+
+    @Test("a policy refusal names the policy and the artifact, writes an audit record and nothing else")
+    func policyRefusal() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("deployment/refund-bot", "staging", 1)  // its gate has no recorded result
+        do {
+            _ = try fixture.apply("staging")
+            Issue.record("applied")
+        } catch let refusal as Reconciler.Refusal {
+            #expect(refusal.description.contains("gatesMustPass"))
+            #expect(refusal.description.contains("deployment/refund-bot@0.7.0"))
+        }
+        #expect(try fixture.store.deployed(environment: "staging").isEmpty)
+        #expect(try fixture.store.serial(environment: "staging") == 0)
+        let audit = try fixture.store.auditRecords(AuditQuery(environment: "staging"))
+        #expect(audit.map(\.action) == ["refuse"])
+    }
+
+    @Test("a second apply while the lease is held is told who holds it")
+    func concurrentApply() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("deployment/support-bot", "dev", 1)
+        let lease = try fixture.store.acquireLease(environment: "dev", holder: "pipeline-41", seconds: 60)
+        #expect {
+            _ = try fixture.apply("dev")
+        } throws: { error in
+            (error as? StateError)?.description.contains("pipeline-41") == true
+        }
+        try fixture.store.releaseLease(lease)
+        #expect(try fixture.apply("dev") == .applied(serial: 1, actions: 8))
+    }
+
+    @Test("drift is planned as an update and repaired by the next apply")
+    func driftRepair() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        _ = try fixture.apply("dev")
+        try TestSQL.execute(fixture.repo.path + "/.cairn/state.sqlite", "UPDATE deployed SET content = replace(content, 'Summarise', 'Ignore')")
+        let plan = try fixture.plan("dev")
+        #expect(plan.actions.map(\.repairsDrift) == [true])
+        _ = try fixture.apply("dev")
+        #expect(try fixture.store.auditRecords(AuditQuery(environment: "dev")).last?.action == "drift-repair")
+        #expect(try fixture.store.deployed(environment: "dev").allSatisfy { !$0.drifted })
+    }
+
+    @Test("an unassignment prunes, last; pruning everything needs allowEmpty")
+    func prune() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        _ = try fixture.apply("dev")
+        try fixture.assign("prompt/sentiment-classify", "dev", 2, unassign: true)
+        #expect(try fixture.plan("dev").actions.map(\.kind) == [.prune])
+        #expect(throws: Reconciler.Refusal.self) { try fixture.apply("dev") }
+        #expect(try fixture.apply("dev", allowEmpty: true) == .applied(serial: 2, actions: 1))
+        #expect(try fixture.store.deployed(environment: "dev").isEmpty)
+    }
+
+    @Test("staging takes only what is live in dev (promoteFromPrevious)")
+    func promoteFromPrevious() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/summarize-ticket", "staging", 1)
+        #expect {
+            _ = try fixture.apply("staging")
+        } throws: { error in
+            (error as? Reconciler.Refusal)?.description.contains("promoteFromPrevious") == true
+        }
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        _ = try fixture.apply("dev")
+        #expect(try fixture.apply("staging") == .applied(serial: 1, actions: 1))
+    }
+}
