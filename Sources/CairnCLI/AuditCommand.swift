@@ -1,0 +1,102 @@
+import ArgumentParser
+import CairnModel
+import CairnState
+import Foundation
+
+/// `cairn audit`: read, verify and export the audit trail.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read, verify and export the audit trail.",
+                                                    subcommands: [Log.self, Verify.self, Export.self])
+
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List audit records.")
+
+        @Option(name: .long, help: "Only this environment.") var env: String?
+        @Option(name: .long, help: "Only this artifact (KIND/NAME or KIND/NAME@VERSION).") var artifact: String?
+        @Option(name: .long, help: "From this time (RFC 3339 or seconds since 1970).") var since: String?
+        @Option(name: .long, help: "Until this time (RFC 3339 or seconds since 1970).") var until: String?
+        @Option(name: .long, help: "text or json.") var format: OutputFormat = .text
+        @OptionGroup var options: ReconcileOptions
+
+        func run() throws {
+            let records = try orExit {
+                let query = AuditQuery(environment: env, artifact: artifact, since: try since.map(parseTime), until: try until.map(parseTime))
+                return try options.open().store.auditRecords(query)
+            }
+            switch format {
+            case .json: print(JSONValue.array(records.map(AuditJSON.value)).prettyJSON())
+            case .text:
+                for record in records {
+                    print("#\(record.sequence) \(StatusCommand.time(record.time)) \(record.actor) \(record.action) \(record.environment) \(record.artifact)"
+                          + (record.tag.isEmpty ? "" : " (\(record.tag))") + (record.action == "refuse" ? ": \(record.compliance)" : ""))
+                }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the hash chain; name the first record that does not verify.",
+                                                        discussion: "Exit status: 0 intact, 1 broken, 2 could not run.")
+        @OptionGroup var options: ReconcileOptions
+
+        func run() throws {
+            let result = try orExit { try options.open().store.verifyAudit() }
+            if let bad = result.firstBad {
+                print("audit chain BROKEN at record #\(bad.sequence): \(bad.reason)")
+                throw ExitCode(1)
+            }
+            print("audit chain intact: \(result.records) records, head \(result.headHash)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export every audit record as JSON Lines or CSV.")
+        @Option(name: .long, help: "jsonl or csv.") var format: ExportFormat = .jsonl
+        @OptionGroup var options: ReconcileOptions
+
+        enum ExportFormat: String, ExpressibleByArgument { case jsonl, csv }
+
+        func run() throws {
+            let records = try orExit { try options.open().store.auditRecords(AuditQuery()) }
+            switch format {
+            case .jsonl:
+                for record in records { print(AuditJSON.value(record).canonicalJSON) }
+            case .csv:
+                print(AuditJSON.fields.joined(separator: ","))
+                for record in records {
+                    print(AuditJSON.row(record).map(Self.csvField).joined(separator: ","))
+                }
+            }
+        }
+
+        static func csvField(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+    }
+}
+
+/// Audit records as JSON and CSV rows, one definition of the field list.
+enum AuditJSON {
+    static let fields = ["sequence", "time", "actor", "action", "environment", "artifact", "digest", "commit", "tag",
+                         "planSummary", "compliance", "previousHash", "hash"]
+
+    static func row(_ record: AuditRecord) -> [String] {
+        [String(record.sequence), StatusCommand.time(record.time), record.actor, record.action, record.environment, record.artifact,
+         record.digest, record.commit, record.tag, record.planSummary, record.compliance, record.previousHash, record.hash]
+    }
+
+    static func value(_ record: AuditRecord) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: zip(fields, row(record).map(JSONValue.string))))
+    }
+}
+
+/// RFC 3339 or seconds since 1970.
+func parseTime(_ text: String) throws -> Int64 {
+    if let seconds = Int64(text) { return seconds }
+    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withFullDate]] {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = options
+        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970) }
+    }
+    throw ValidationError("'\(text)' is not a time; write 2026-03-03T12:00:00Z, 2026-03-03 or seconds since 1970")
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import CairnManifest
+import CairnModel
+import CairnRegistry
+import Foundation
+
+/// `cairn get`: the artifact deployed in an environment, as JSON or rendered; how apps and scripts read what is live.
+struct GetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the deployed artifact (JSON), or render a deployed prompt.")
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Argument(help: "KIND/NAME, e.g. prompt/support-triage.")
+    var artifact: String
+
+    @Flag(name: .long, help: "Render a prompt with --var values instead of printing its JSON.")
+    var render = false
+
+    @Option(name: .customLong("var"), help: "A variable as NAME=VALUE (repeatable), with --render.")
+    var variables: [String] = []
+
+    @OptionGroup var options: ReconcileOptions
+
+    func run() throws {
+        guard let id = ArtifactID(artifact) else {
+            printError("error: '\(artifact)' is not KIND/NAME")
+            throw ExitStatus.couldNotRun
+        }
+        let row = try orExit {
+            let rows = try options.open().store.deployed(environment: env)
+            guard let row = rows.first(where: { $0.artifact.id == id }) else { throw RegistryError("\(id) is not deployed in '\(env)'") }
+            return row
+        }
+        let document = try orExit { try JSONValue.parse(json: Data(row.artifact.content.utf8)) }
+        guard render else {
+            print(document.prettyJSON())
+            return
+        }
+        let spec: Artifact.Spec = try orExit(ExitStatus.couldNotRun) { try ArtifactDecoder.decode(document, kind: id.kind).spec }
+        guard case .promptTemplate(let prompt) = spec else {
+            printError("error: --render works on prompts only")
+            throw ExitStatus.couldNotRun
+        }
+        var values: [String: JSONValue] = [:]
+        for assignment in variables {
+            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                printError("error: --var '\(assignment)' must be NAME=VALUE")
+                throw ExitStatus.couldNotRun
+            }
+            values[parts[0]] = .string(parts[1])
+        }
+        print(try orExit(ExitCode(1)) { try PromptRenderer.render(prompt, values: values).output })
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import CairnModel
+import CairnReconciler
+import Foundation
+
+/// `cairn plan`: what would an apply change in an environment?
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what git declares for an environment against what is deployed there.",
+        discussion: "Exit status: 0 no changes, 2 changes, 1 error (Terraform's -detailed-exitcode).")
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "Save the plan to FILE for 'cairn apply --env ENV FILE'.")
+    var out: String?
+
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var options: ReconcileOptions
+
+    func run() throws {
+        let plan = try orExit(ExitCode(1)) {
+            let context = try options.open()
+            return try context.reconciler.plan(environment: env, commit: context.commit).plan
+        }
+        if let out {
+            try orExit(ExitCode(1)) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
+        }
+        switch format {
+        case .json: print(PlanFile.encode(plan))
+        case .text: print(PlanText.render(plan))
+        }
+        if !plan.problems.isEmpty { throw ExitCode(1) }
+        if plan.hasChanges { throw ExitCode(2) }
+    }
+}
+
+/// The text form of a plan.
+enum PlanText {
+    static func render(_ plan: Plan) -> String {
+        var lines = ["Plan for '\(plan.environment)' at \(plan.commit.prefix(7)) (state serial \(plan.serial)):"]
+        lines += plan.actions.map { "  \($0)" }
+        if plan.actions.isEmpty { lines.append("  no changes: what is deployed matches git") }
+        lines += plan.problems.map { "  problem: \($0)" }
+        lines.append(plan.summary)
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnState
+import Foundation
+import Git2
+
+/// Options of the commands that read deployed state.
+struct ReconcileOptions: ParsableArguments {
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(name: .long, help: "The SQLite state file (default: cairn.yaml's state.url, else .cairn/state.sqlite beside the repository).")
+    var state: String?
+
+    @Option(name: .long, help: "The revision whose cairn.yaml (policies, environments) applies.")
+    var ref: String = "HEAD"
+
+    /// Everything a reconciling command needs, opened and checked.
+    struct Context {
+        let location: RegistryLocation
+        let commit: ObjectID
+        let reconciler: Reconciler
+        let store: SQLiteStateStore
+    }
+
+    func open() throws -> Context {
+        let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
+        let commit = try location.commit(ref)
+        let reader = RegistryReader(location: location)
+        let snapshot = try reader.read(.commit(commit))
+        guard let config = snapshot.config else {
+            throw RegistryError("no valid cairn.yaml at \(ref); run 'cairn validate --ref \(ref)'")
+        }
+        let store = try SQLiteStateStore(path: statePath(location: location, config: config))
+        return Context(location: location, commit: commit, reconciler: Reconciler(reader: reader, store: store, config: config), store: store)
+    }
+
+    /// `--state`, else `sqlite:PATH` from cairn.yaml (relative to the repository root), else `.cairn/state.sqlite`.
+    func statePath(location: RegistryLocation, config: RegistryConfig) throws -> String {
+        if let state { return state }
+        let root = location.repository.workingDirectory ?? (location.repository.gitDirectory + "cairn/")
+        if let url = config.stateURL {
+            guard url.hasPrefix("sqlite:") else {
+                throw RegistryError("state.url '\(url)' is not supported yet; use sqlite:PATH")
+            }
+            let path = String(url.dropFirst("sqlite:".count))
+            return path.hasPrefix("/") ? path : root + path
+        }
+        return root + ".cairn/state.sqlite"
+    }
+}
+
+/// Who is acting: `--actor`, else CAIRN_ACTOR, else the login name.
+func resolveActor(_ option: String?) -> String {
+    option ?? ProcessInfo.processInfo.environment["CAIRN_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+}
+
+/// Runs `body`, printing any error and exiting with `status`.
+func orExit<T>(_ status: ExitCode = ExitStatus.couldNotRun, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        printError("error: \(error)")
+        throw status
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import CairnModel
+import Foundation
+
+/// `cairn status`: what is deployed in an environment, from where, by whom, and whether it drifted.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is deployed in an environment.")
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var options: ReconcileOptions
+
+    func run() throws {
+        let (rows, serial) = try orExit {
+            let context = try options.open()
+            return (try context.store.deployed(environment: env), try context.store.serial(environment: env))
+        }
+        switch format {
+        case .json:
+            print(JSONValue.object([
+                "environment": .string(env), "serial": .int(serial),
+                "deployed": .array(rows.map { row in
+                    .object([
+                        "artifact": .string(row.artifact.version.description), "digest": .string("sha256:" + row.artifact.digest),
+                        "commit": .string(row.artifact.commit), "tag": .string(row.artifact.tag), "deployedBy": .string(row.artifact.deployedBy),
+                        "deployedAt": .string(Self.time(row.artifact.deployedAt)), "drifted": .bool(row.drifted),
+                    ])
+                }),
+            ]).prettyJSON())
+        case .text:
+            print("'\(env)' at state serial \(serial): \(rows.count) artifact\(rows.count == 1 ? "" : "s")")
+            for row in rows {
+                let artifact = row.artifact
+                print("  \(artifact.version)  \(artifact.commit.prefix(7))  \(artifact.tag)  by \(artifact.deployedBy) at \(Self.time(artifact.deployedAt))"
+                      + (row.drifted ? "  DRIFTED: changed outside cairn; the next apply repairs it" : ""))
+            }
+        }
+    }
+
+    static func time(_ seconds: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}

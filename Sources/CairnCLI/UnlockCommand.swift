@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// `cairn unlock`: break an environment's apply lease left by an apply that died.
+struct UnlockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Break an apply lease; needs the lease id the loser was told.")
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Argument(help: "The lease id.")
+    var id: String
+
+    @OptionGroup var options: ReconcileOptions
+
+    func run() throws {
+        try orExit(ExitCode(1)) { try options.open().store.forceUnlock(environment: env, id: id) }
+        print("lease \(id) on '\(env)' removed")
+    }
+}
