@@ -1,12 +1,13 @@
 import ArgumentParser
 import CairnModel
+import CairnReconciler
 import CairnState
 import Foundation
 
 /// `cairn audit`: read, verify and export the audit trail.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read, verify and export the audit trail.",
-                                                    subcommands: [Log.self, Verify.self, Export.self])
+                                                    subcommands: [Log.self, Verify.self, Export.self, Anchor.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit records.")
@@ -40,12 +41,39 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: ReconcileOptions
 
         func run() throws {
-            let result = try orExit { try options.open().store.verifyAudit() }
+            let (result, anchorProblem) = try orExit {
+                let context = try options.open()
+                return (try context.store.verifyAudit(), try AuditAnchor.check(store: context.store, repository: context.location.repository))
+            }
             if let bad = result.firstBad {
                 print("audit chain BROKEN at record #\(bad.sequence): \(bad.reason)")
                 throw ExitCode(1)
             }
+            if let anchorProblem {
+                print("audit chain BROKEN: \(anchorProblem)")
+                throw ExitCode(1)
+            }
             print("audit chain intact: \(result.records) records, head \(result.headHash)")
+        }
+    }
+
+    struct Anchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.")
+        @Option(name: .long, help: "Who anchors (default: CAIRN_ACTOR, else the login name).") var actor: String?
+        @OptionGroup var options: ReconcileOptions
+
+        func run() throws {
+            let name = try orExit(ExitCode(1)) {
+                let context = try options.open()
+                return try AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
+                                             actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
+            }
+            guard let name else {
+                printError("error: nothing to anchor (the trail is empty or does not verify; run 'cairn audit verify')")
+                throw ExitCode(1)
+            }
+            print("anchored the audit head as tag \(name); push it with your other tags")
         }
     }
 

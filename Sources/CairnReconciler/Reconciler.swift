@@ -89,7 +89,7 @@ public struct Reconciler: Sendable {
                                                 tag: want.tag, deployedBy: actor, deployedAt: now))
                 audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? "drift-repair" : "apply", environment: environment,
                                         artifact: want.version.description, digest: want.digest, commit: want.commit, tag: want.tag,
-                                        planSummary: plan.summary, compliance: declared.documents[action.id]?["compliance"]?.canonicalJSON ?? "{}"))
+                                        planSummary: plan.summary, compliance: Self.complianceSnapshot(declared.documents[action.id])))
             } else {
                 deletions.append(action.id)
                 audit.append(AuditDraft(time: now, actor: actor, action: "prune", environment: environment,
@@ -98,6 +98,14 @@ public struct Reconciler: Sendable {
         }
         let serial = try store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
         return .applied(serial: serial, actions: plan.actions.count)
+    }
+
+    /// What the audit keeps of an artifact's accountability: its owner and its whole compliance block.
+    static func complianceSnapshot(_ document: JSONValue?) -> String {
+        JSONValue.object([
+            "owner": document?["metadata"]?["owner"] ?? .null,
+            "compliance": document?["compliance"] ?? .object([:]),
+        ]).canonicalJSON
     }
 
     /// What a plan would write, for comparing a saved plan with a fresh one.

@@ -15,6 +15,7 @@ public enum AuditChain {
         private var expectedSequence: Int64 = 1
         private var previousHash = AuditChain.genesis
         public private(set) var count = 0
+        public private(set) var lastSequence: Int64 = 0
         public private(set) var firstBad: (sequence: Int64, reason: String)?
 
         public init() {}
@@ -24,6 +25,7 @@ public enum AuditChain {
         public mutating func feed(_ record: AuditRecord) {
             defer {
                 count += 1
+                lastSequence = record.sequence
                 expectedSequence = record.sequence + 1
                 previousHash = record.hash
             }

@@ -144,12 +144,16 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    public func auditHash(sequence: Int64) throws -> String? {
+        try run { db in try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE sequence = ?", arguments: [sequence]) }
+    }
+
     public func verifyAudit() throws -> AuditVerification {
         try run { db in
             var verifier = AuditChain.Verifier()
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
             while let row = try rows.next() { verifier.feed(Self.record(row)) }
-            return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash)
+            return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
         }
     }
 

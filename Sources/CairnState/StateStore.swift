@@ -16,6 +16,8 @@ public protocol StateStore: Sendable {
     func appendAudit(_ drafts: [AuditDraft]) throws
     /// Audit records in sequence order, filtered.
     func auditRecords(_ query: AuditQuery) throws -> [AuditRecord]
+    /// The hash of one audit record, nil when there is no such record.
+    func auditHash(sequence: Int64) throws -> String?
     /// Walks the whole chain; names the first record that does not verify.
     func verifyAudit() throws -> AuditVerification
     /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder.
@@ -104,6 +106,8 @@ public struct AuditVerification: Sendable, Hashable {
     /// The first sequence number that does not verify, with why; nil when the chain is intact.
     public var firstBad: (sequence: Int64, reason: String)?
     public var headHash: String
+    /// The sequence number of the last record (0 when empty).
+    public var lastSequence: Int64 = 0
 
     public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
         lhs.records == rhs.records && lhs.headHash == rhs.headHash && lhs.firstBad?.sequence == rhs.firstBad?.sequence

@@ -61,3 +61,26 @@ struct CLITests {
         #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 2)
     }
 }
+
+@Suite("cairn plan and apply on the command line")
+struct ReconcileCLITests {
+    @Test("plan exits 2 with changes, 0 without; a saved plan is refused once the state moved",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func planApply() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll()
+        try repo.tag("prompt/summarize-ticket@v2.0.1", message: "register")
+        try repo.tag("prompt/summarize-ticket#dev#1", message: "assign")
+        let cli = CLITests()
+        #expect(try cli.run(["plan", "--env", "dev", "--path", "registry", "--out", "dev.plan"], in: repo.directory).status == 2)
+        #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: repo.directory).status == 0)
+        #expect(try cli.run(["plan", "--env", "dev", "--path", "registry"], in: repo.directory).status == 0)
+        let stale = try cli.run(["apply", "--env", "dev", "dev.plan", "--path", "registry"], in: repo.directory)
+        #expect(stale.status == 1)
+        #expect(stale.output.contains("stale"))
+        #expect(try cli.run(["plan", "--env", "nowhere", "--path", "registry"], in: repo.directory).status == 1)
+        let verify = try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory)
+        #expect(verify.output.contains("intact: 2 records"))  // one apply, one refusal of the stale plan
+    }
+}

@@ -1,0 +1,90 @@
+import CairnManifest
+import CairnModel
+import CairnState
+import Foundation
+
+/// What was deployed in an environment at a moment, with each artifact's accountability and the audit records
+/// and commits that put it there. Rebuilt from the audit trail alone, so it answers for any past moment.
+public struct ComplianceReport: Sendable {
+    public struct Entry: Sendable {
+        public var artifact: String
+        public var digest: String
+        public var commit: String
+        public var tag: String
+        public var deployedBy: String
+        public var deployedAt: Int64
+        /// `{"owner": ..., "compliance": {...}}` as recorded at deployment.
+        public var snapshot: JSONValue
+        /// The audit records (sequence numbers) of this artifact's deployment history up to the moment.
+        public var records: [Int64]
+    }
+
+    public var environment: String
+    public var at: Int64
+    public var entries: [Entry]
+
+    /// Replays the environment's apply, drift-repair and prune records up to `at`.
+    public static func build(environment: String, at: Int64, records: [AuditRecord]) -> ComplianceReport {
+        var live: [String: Entry] = [:]
+        var history: [String: [Int64]] = [:]
+        for record in records where record.environment == environment && record.time <= at {
+            let id = record.artifact.split(separator: "@").first.map(String.init) ?? record.artifact
+            switch record.action {
+            case "apply", "drift-repair":
+                history[id, default: []].append(record.sequence)
+                let snapshot = (try? JSONValue.parse(json: Data(record.compliance.utf8))) ?? .null
+                live[id] = Entry(artifact: record.artifact, digest: record.digest, commit: record.commit, tag: record.tag,
+                                 deployedBy: record.actor, deployedAt: record.time, snapshot: snapshot, records: history[id]!)
+            case "prune":
+                history[id, default: []].append(record.sequence)
+                live[id] = nil
+            default:
+                continue
+            }
+        }
+        return ComplianceReport(environment: environment, at: at, entries: live.values.sorted { $0.artifact < $1.artifact })
+    }
+
+    public var json: JSONValue {
+        .object([
+            "environment": .string(environment), "at": .string(Self.time(at)),
+            "artifacts": .array(entries.map { entry in
+                .object([
+                    "artifact": .string(entry.artifact), "digest": .string("sha256:" + entry.digest), "commit": .string(entry.commit),
+                    "tag": .string(entry.tag), "deployedBy": .string(entry.deployedBy), "deployedAt": .string(Self.time(entry.deployedAt)),
+                    "owner": entry.snapshot["owner"] ?? .null, "compliance": entry.snapshot["compliance"] ?? .null,
+                    "auditRecords": .array(entry.records.map { .int(Int($0)) }),
+                ])
+            }),
+        ])
+    }
+
+    public var markdown: String {
+        var lines = ["# Compliance report: \(environment) at \(Self.time(at))", ""]
+        if entries.isEmpty { lines.append("Nothing was deployed in '\(environment)' at that moment.") }
+        lines.append("| artifact | owner | risk class | license | data | PII | approvals | evaluations |")
+        lines.append("|---|---|---|---|---|---|---|---|")
+        for entry in entries {
+            let compliance = entry.snapshot["compliance"]
+            let pii = compliance?["pii"].map { ($0["contains"]?.boolValue ?? false) ? "yes: " + (($0["categories"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")) : "no" } ?? "—"
+            let approvals = (compliance?["approvals"]?.arrayValue ?? []).map { "\($0["by"]?.stringValue ?? "?") (\($0["at"]?.stringValue ?? "?"))" }
+            let evaluations = (compliance?["evaluations"]?.arrayValue ?? []).map {
+                "\($0["metric"]?.stringValue ?? "?")=\($0["value"].map { $0.canonicalJSON } ?? "?")"
+            }
+            let cells = [entry.artifact, entry.snapshot["owner"]?.stringValue ?? "—", compliance?["riskClass"]?.stringValue ?? "—",
+                         compliance?["license"]?.stringValue ?? "—", compliance?["dataClassification"]?.stringValue ?? "—", pii,
+                         approvals.isEmpty ? "—" : approvals.joined(separator: "; "), evaluations.isEmpty ? "—" : evaluations.joined(separator: "; ")]
+            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+        }
+        lines += ["", "## Provenance", ""]
+        for entry in entries {
+            lines.append("- `\(entry.artifact)` sha256:\(entry.digest.prefix(12))… from commit `\(entry.commit.prefix(7))` via `\(entry.tag)`, "
+                         + "deployed by \(entry.deployedBy) at \(Self.time(entry.deployedAt)); audit records " + entry.records.map { "#\($0)" }.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func time(_ seconds: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}
