@@ -22,7 +22,6 @@ cp -r "$top/registry-example/prompts" "$top/registry-example/adapters" registry-
 git add -A && git commit -qm "Prompts and adapters"
 cp -r "$top/registry-example/chains" "$top/registry-example/deployments" registry-example/
 git add -A && git commit -qm "Chains and deployments"
-git tag -a "prompt/support-triage@v1.3.0" -m "Register support-triage 1.3.0"
 
 step "History of the demo repository ($work)"
 git log --oneline
@@ -48,6 +47,62 @@ echo "exit status: $status (1 = findings)"
 
 step "The previous commit is still valid: any ref can be validated"
 run "$cairn" validate --path registry-example --ref HEAD~1
+
+step "Back to a clean registry for the reconciler"
+git revert --no-edit HEAD >/dev/null
+run "$cairn" validate --path registry-example
+
+step "Register versions and assign them to environments (git tags, GTO's grammar)"
+head=$(git rev-parse HEAD~2)
+for version in dataset/triage-eval-set@v1.2.0 dataset/support-tickets-2026q3@v1.0.0 adapter/triage-lora@v1.1.0 \
+               prompt/support-triage@v1.3.0 prompt/summarize-ticket@v2.0.1 prompt/sentiment-classify@v0.4.2 \
+               chain/support-router@v1.4.0 deployment/support-bot@v1.4.0 dataset/refund-conversations@v2.1.0 \
+               adapter/refund-qlora@v0.9.0 prompt/refund-policy-answer@v1.0.0 chain/refund-assistant@v0.7.0 \
+               deployment/refund-bot@v0.7.0; do
+  git tag -a "$version" "$head" -m "Register $version"
+done
+git tag -a "deployment/support-bot#dev#1" "$head" -m "Promote support-bot 1.4.0 to dev"
+git tag -a "deployment/refund-bot#dev#1" "$head" -m "Promote refund-bot 0.7.0 to dev"
+git tag -l | sed 's/^/  /'
+
+step "Plan dev: what git declares vs what is deployed (exit 2 = changes)"
+set +e; run "$cairn" plan --env dev --path registry-example; echo "exit status: $?"; set -e
+
+step "Apply dev: one transaction, with an audit record per artifact"
+CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
+run "$cairn" status --env dev --path registry-example
+
+step "A second apply of the same state is a no-op"
+run "$cairn" apply --env dev --path registry-example --auto-approve
+
+step "Promote to staging: the gate result recorded in the deployment passes, dev has it live"
+git tag -a "deployment/support-bot#staging#2" "$head" -m "Promote support-bot 1.4.0 to staging"
+CAIRN_ACTOR=bob run "$cairn" apply --env staging --path registry-example --auto-approve
+
+step "A change: refund-policy-answer 1.1.0 is registered; refund-assistant asks for ^1.0, so dev picks it up"
+sed -i 's/version: 1.0.0/version: 1.1.0/; s/Cite passage numbers./Cite passage numbers in brackets./' registry-example/prompts/refund-policy-answer.yaml
+git commit -qam "refund-policy-answer 1.1.0: bracketed citations"
+git tag -a "prompt/refund-policy-answer@v1.1.0" -m "Register refund-policy-answer 1.1.0"
+set +e; run "$cairn" plan --env dev --path registry-example --out dev.plan; set -e
+CAIRN_ACTOR=alice run "$cairn" apply --env dev dev.plan --path registry-example
+
+step "Someone edits the deployed state behind cairn's back: drift is shown and repaired"
+python3 -c "import sqlite3; c=sqlite3.connect('.cairn/state.sqlite'); c.execute(\"UPDATE deployed SET content=replace(content,'Acme','Evil Corp') WHERE name='support-triage' AND environment='dev'\"); c.commit()"
+run "$cairn" status --env dev --path registry-example | grep DRIFTED || true
+set +e; run "$cairn" plan --env dev --path registry-example; set -e
+CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
+
+step "Production refuses what policy does not allow, and the refusal is audited"
+git tag -a "deployment/support-bot#production#4" "$head" -m "Promote support-bot 1.4.0 to production"
+set +e; CAIRN_ACTOR=carol run "$cairn" apply --env production --path registry-example --auto-approve; set -e
+
+step "The audit trail: log, verify, anchor in git"
+run "$cairn" audit log --path registry-example
+run "$cairn" audit verify --path registry-example
+run "$cairn" audit anchor --path registry-example
+
+step "Compliance report: what runs in staging now, who owns it, who approved it, on what evidence"
+run "$cairn" report --env staging --path registry-example
 
 step "An alias bomb is refused in milliseconds"
 python3 - > registry-example/prompts/bomb.yaml <<'PY'
