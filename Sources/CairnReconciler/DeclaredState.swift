@@ -5,17 +5,25 @@ import Git2
 
 /// What git declares for one environment: every assigned artifact at the version its tags name, read at its
 /// registration commit, plus the transitive closure of what those artifacts reference.
+///
+/// Content is loaded lazily: planning compares digests (cached per blob), and only artifacts that will be
+/// written are parsed (`load`).
 public struct DeclaredState: Sendable {
     public var environment: String
+    /// Versions, digests and provenance; `content` is empty until `load`.
     public var artifacts: [ArtifactID: DeclaredArtifact]
-    /// Parsed documents, for policies (compliance, gates); same keys as `artifacts`.
-    public var documents: [ArtifactID: JSONValue]
+    /// Parsed documents of loaded artifacts, for policies (compliance, gates).
+    public var documents: [ArtifactID: JSONValue] = [:]
     /// Tags or references that could not be honoured; a plan with problems does not apply.
     public var problems: [String]
+    /// Where each declared artifact's content lives.
+    var blobs: [ArtifactID: (blob: ObjectID, path: String)] = [:]
 
-    /// Reads the declared state of `environment` from the repository's tags.
-    public static func read(environment: String, reader: RegistryReader, isProtected: Bool) throws -> DeclaredState {
-        let events = try TagEvent.read(from: reader.location.repository)
+    /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
+    /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
+    public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
+        let repository = reader.location.repository
+        let events = try TagEvent.read(from: repository)
         let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment)
         var problems = assignmentProblems.map(\.description)
 
@@ -32,19 +40,28 @@ public struct DeclaredState: Sendable {
         var versions: [ArtifactID: [ArtifactVersion]] = [:]
         for version in registered.keys { versions[version.id, default: []].append(version) }
 
-        var byCommit: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
-        func file(_ version: ArtifactVersion, at commit: ObjectID) throws -> RegistrySnapshot.Artifact? {
-            if byCommit[commit] == nil {
-                byCommit[commit] = Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
+        // A version's file is found in the planned tree and confirmed at the registration commit by path (cheap);
+        // only when that fails is the registration commit's whole tree indexed.
+        func index(_ commit: ObjectID) throws -> [ArtifactVersion: RegistrySnapshot.Artifact] {
+            Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        let planned = try index(commit)
+        var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
+        func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
+            if let candidate = planned[version], try repository.blobID(commit: registration, path: candidate.path) == candidate.blob {
+                return candidate
             }
-            return byCommit[commit]?[version]
+            if indexes[registration] == nil { indexes[registration] = try index(registration) }
+            return indexes[registration]?[version]
         }
 
-        var state = DeclaredState(environment: environment, artifacts: [:], documents: [:], problems: [])
+        var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
         var queue: [(ArtifactVersion, TagEvent, String)] = assignments.values.sorted { $0.version < $1.version }
             .map { ($0.version, $0.registration, $0.tag.name) }
-        while !queue.isEmpty {
-            let (version, registration, source) = queue.removeFirst()
+        var next = 0
+        while next < queue.count {
+            let (version, registration, source) = queue[next]
+            next += 1
             if let existing = state.artifacts[version.id] {
                 if existing.version != version {
                     problems.append("\(source) needs \(version), but \(existing.version) is declared (\(existing.tag))")
@@ -55,15 +72,9 @@ public struct DeclaredState: Sendable {
                 problems.append("\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry")
                 continue
             }
-            let bytes = try reader.location.repository.blob(found.blob)
-            guard let parsed = try? ParsedManifest.load(bytes, isConfig: false, schemas: reader.analyzer.schemas), parsed.findings.isEmpty else {
-                problems.append("\(version) at \(registration.commit.short) (\(found.path)) does not validate; run 'cairn validate --ref \(registration.commit.short)'")
-                continue
-            }
-            let content = parsed.value.canonicalJSON
-            state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.summary.digest, content: content,
+            state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.summary.digest, content: "",
                                                            commit: registration.commit.hex, tag: source)
-            state.documents[version.id] = parsed.value
+            state.blobs[version.id] = (found.blob, found.path)
             for site in found.summary.references {
                 let reference = site.reference
                 if isProtected && !reference.requirement.isExact {
@@ -80,5 +91,20 @@ public struct DeclaredState: Sendable {
         }
         state.problems = problems
         return state
+    }
+
+    /// Parses the declared content of `ids` (the artifacts a plan writes); a file that does not validate is a problem.
+    public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws {
+        for id in ids where documents[id] == nil {
+            guard let location = blobs[id], var artifact = artifacts[id] else { continue }
+            let bytes = try reader.location.repository.blob(location.blob)
+            guard let parsed = try? ParsedManifest.load(bytes, isConfig: false, schemas: reader.analyzer.schemas), parsed.findings.isEmpty else {
+                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(location.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
+                continue
+            }
+            artifact.content = parsed.value.canonicalJSON
+            artifacts[id] = artifact
+            documents[id] = parsed.value
+        }
     }
 }

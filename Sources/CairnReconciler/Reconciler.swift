@@ -21,10 +21,15 @@ public struct Reconciler: Sendable {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
-        let declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected)
+        var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit)
         let serial = try store.serial(environment: environment)
+        let deployed = try store.deployed(environment: environment)
+        // Digests decide what changes; only what will be written is parsed.
+        let changing = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
+                                    deployed: deployed, problems: []).actions.filter { $0.declared != nil }.map(\.id)
+        try declared.load(changing, reader: reader)
         let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
-                                deployed: try store.deployed(environment: environment), problems: declared.problems)
+                                deployed: deployed, problems: declared.problems)
         return (plan, declared)
     }
 

@@ -109,6 +109,24 @@ public final class Repository: @unchecked Sendable {
         }
     }
 
+    /// The id of the blob at `path` in the commit's tree, nil when there is no blob there.
+    public func blobID(commit: ObjectID, path: String) throws -> ObjectID? {
+        let root = try self.commit(commit).tree
+        return try withHandle { repo in
+            var oid = root.raw
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &oid))
+            defer { git_tree_free(tree) }
+            var entry: OpaquePointer?
+            let result = git_tree_entry_bypath(&entry, tree, path)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check("git_tree_entry_bypath", result)
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            return ObjectID(git_tree_entry_id(entry).pointee)
+        }
+    }
+
     /// The entries of a tree, in git's order.
     public func entries(ofTree id: ObjectID) throws -> [TreeEntry] {
         try withHandle { repo in

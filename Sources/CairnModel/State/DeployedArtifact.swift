@@ -29,7 +29,7 @@ public struct DeployedArtifact: Sendable, Hashable {
 public struct DeclaredArtifact: Sendable, Hashable {
     public var version: ArtifactVersion
     public var digest: String
-    /// The canonical JSON of the document.
+    /// The canonical JSON of the document; empty until the planner needs it (creates and updates only).
     public var content: String
     /// The registration commit (where the content was read).
     public var commit: String
