@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
 """Generates a synthetic registry repository for benchmarks: N artifacts over all kinds in a few hundred commits.
 
-Usage: gen-registry.py DIR [N] [COMMITS]. Uses `git fast-import`, so 10,000 files take a few seconds."""
+Usage: gen-registry.py DIR [N] [COMMITS] [ENV]. Uses `git fast-import`, so 10,000 files take a few seconds.
+With ENV, every artifact is also registered (annotated `KIND/NAME@vX.Y.Z` tag at the commit that added it) and
+assigned to ENV (`KIND/NAME#ENV#1`), as GTO or `cairn register`/`promote` would tag them."""
 import hashlib, os, subprocess, sys
 
 out, count, commits = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10000, int(sys.argv[3]) if len(sys.argv) > 3 else 200
+env = sys.argv[4] if len(sys.argv) > 4 else None
 os.makedirs(out, exist_ok=True)
 subprocess.run(["git", "init", "-q", "-b", "main", out], check=True)
 
 def sha(text): return hashlib.sha256(text.encode()).hexdigest()
 
 COMPLIANCE = "compliance:\n  accountable: owner@example.com\n  riskClass: limited\n  license: Apache-2.0\n  dataClassification: internal\n  pii: {contains: false}\n"
+
+KIND_SHORT = {"datasets": "dataset", "prompts": "prompt", "adapters": "adapter", "chains": "chain", "deployments": "deployment"}
+import re
+def identity(path, text):
+    name = re.search(r"name: ([a-z0-9-]+)", text).group(1)
+    version = re.search(r"version: ([0-9.]+)", text).group(1)
+    return f"{KIND_SHORT[path.split('/')[0]]}/{name}", version
 
 def artifact(i):
     kind = i % 5
@@ -94,15 +104,23 @@ def blob(path, text):
     stream.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n")
 
 mark_time = 1700000000
+tags = []
 for c in range(commits):
     start, end = c * per_commit, count if c == commits - 1 else (c + 1) * per_commit
     if start >= count: break
     msg = f"add artifacts {start}-{end - 1}".encode()
-    stream.append(f"commit refs/heads/main\ncommitter Bench <bench@example.com> {mark_time + c * 60} +0000\ndata {len(msg)}\n".encode() + msg + b"\n")
+    stream.append(f"commit refs/heads/main\nmark :{c + 1}\ncommitter Bench <bench@example.com> {mark_time + c * 60} +0000\ndata {len(msg)}\n".encode() + msg + b"\n")
     if c == 0: blob("registry/cairn.yaml", CONFIG)
     for i in range(start, end):
         path, text = artifact(i)
         blob("registry/" + path, text)
+        if env:
+            ident, version = identity(path, text)
+            tags.append((f"{ident}@v{version}", c + 1, mark_time + c * 60, "register"))
+            tags.append((f"{ident}#{env}#1", c + 1, mark_time + c * 60 + 1, f"promote to {env}"))
+for name, mark, when, message in tags:
+    data = message.encode()
+    stream.append(f"tag {name}\nfrom :{mark}\ntagger Bench <bench@example.com> {when} +0000\ndata {len(data)}\n".encode() + data + b"\n")
 subprocess.run(["git", "fast-import", "--quiet"], input=b"".join(stream), cwd=out, check=True)
 subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
 print(f"generated {count} artifacts in {min(commits, (count + per_commit - 1) // per_commit)} commits at {out}")

@@ -28,8 +28,8 @@ struct ReconcileOptions: ParsableArguments {
         let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
         let commit = try location.commit(ref)
         let reader = RegistryReader(location: location)
-        let snapshot = try reader.read(.commit(commit))
-        guard let config = snapshot.config else {
+        let (config, findings) = try reader.config(at: commit)
+        guard let config, findings.isEmpty else {
             throw RegistryError("no valid cairn.yaml at \(ref); run 'cairn validate --ref \(ref)'")
         }
         let store = try SQLiteStateStore(path: statePath(location: location, config: config))

@@ -1,6 +1,7 @@
 import CairnManifest
 import CairnModel
 import CairnRegistry
+import Foundation
 import Git2
 
 /// What git declares for one environment: every assigned artifact at the version its tags name, read at its
@@ -47,17 +48,19 @@ public struct DeclaredState: Sendable {
         }
         let planned = try index(commit)
         var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
+        var trees: [ObjectID: ObjectID] = [:]
         func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
-            if let candidate = planned[version], try repository.blobID(commit: registration, path: candidate.path) == candidate.blob {
-                return candidate
+            if let candidate = planned[version] {
+                if trees[registration] == nil { trees[registration] = try repository.commit(registration).tree }
+                if try repository.blobID(tree: trees[registration]!, path: candidate.path) == candidate.blob { return candidate }
             }
             if indexes[registration] == nil { indexes[registration] = try index(registration) }
             return indexes[registration]?[version]
         }
 
         var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
-        var queue: [(ArtifactVersion, TagEvent, String)] = assignments.values.sorted { $0.version < $1.version }
-            .map { ($0.version, $0.registration, $0.tag.name) }
+        // Direct assignments first, so that a reference conflicting with one is the reference reported.
+        var queue: [(ArtifactVersion, TagEvent, String)] = assignments.values.map { ($0.version, $0.registration, $0.tag.name) }
         var next = 0
         while next < queue.count {
             let (version, registration, source) = queue[next]
@@ -89,22 +92,37 @@ public struct DeclaredState: Sendable {
                 queue.append((target, tag, "required by \(version)"))
             }
         }
-        state.problems = problems
+        state.problems = problems.sorted()
         return state
     }
 
-    /// Parses the declared content of `ids` (the artifacts a plan writes); a file that does not validate is a problem.
+    /// Parses the declared content of `ids` (the artifacts a plan writes), on every core; a file that does not
+    /// validate is a problem.
     public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws {
-        for id in ids where documents[id] == nil {
-            guard let location = blobs[id], var artifact = artifacts[id] else { continue }
-            let bytes = try reader.location.repository.blob(location.blob)
-            guard let parsed = try? ParsedManifest.load(bytes, isConfig: false, schemas: reader.analyzer.schemas), parsed.findings.isEmpty else {
-                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(location.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
+        let wanted = ids.filter { documents[$0] == nil && blobs[$0] != nil && artifacts[$0] != nil }
+        let inputs = try wanted.map { try reader.location.repository.blob(blobs[$0]!.blob) }
+        let schemas = reader.analyzer.schemas
+        var parsed = [ParsedManifest?](repeating: nil, count: inputs.count)
+        parsed.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: max(1, min(inputs.count, ProcessInfo.processInfo.activeProcessorCount * 4))) { chunk in
+                let stride = max(1, min(inputs.count, ProcessInfo.processInfo.activeProcessorCount * 4))
+                var index = chunk
+                while index < inputs.count {
+                    output[index] = try? ParsedManifest.load(inputs[index], isConfig: false, schemas: schemas)
+                    index += stride
+                }
+            }
+        }
+        for (id, result) in zip(wanted, parsed) {
+            var artifact = artifacts[id]!
+            guard let result, result.findings.isEmpty else {
+                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(blobs[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
                 continue
             }
-            artifact.content = parsed.value.canonicalJSON
+            artifact.content = result.value.canonicalJSON
             artifacts[id] = artifact
-            documents[id] = parsed.value
+            documents[id] = result.value
         }
     }
 }

@@ -85,6 +85,7 @@ public struct Reconciler: Sendable {
         if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try refuse(.wouldPruneEverything(pruned)) }
         guard plan.hasChanges else { return .noChanges }
 
+        let summary = plan.summary
         var upserts: [DeployedArtifact] = []
         var deletions: [ArtifactID] = []
         var audit: [AuditDraft] = []
@@ -94,11 +95,11 @@ public struct Reconciler: Sendable {
                                                 tag: want.tag, deployedBy: actor, deployedAt: now))
                 audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? "drift-repair" : "apply", environment: environment,
                                         artifact: want.version.description, digest: want.digest, commit: want.commit, tag: want.tag,
-                                        planSummary: plan.summary, compliance: Self.complianceSnapshot(declared.documents[action.id])))
+                                        planSummary: summary, compliance: Self.complianceSnapshot(declared.documents[action.id])))
             } else {
                 deletions.append(action.id)
                 audit.append(AuditDraft(time: now, actor: actor, action: "prune", environment: environment,
-                                        artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: plan.summary))
+                                        artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: summary))
             }
         }
         let serial = try store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))

@@ -85,6 +85,14 @@ public struct RegistryReader: Sendable {
                                 filesFromCache: artifactFiles.count - parsed, phases: clock.phases)
     }
 
+    /// `cairn.yaml` at `commit`, read on its own (no artifact is parsed); nil with findings when it is missing or invalid.
+    public func config(at commit: ObjectID) throws -> (config: RegistryConfig?, findings: [ParsedManifest.Finding]) {
+        guard let blob = try location.repository.blobID(commit: commit, path: location.repositoryPath(Self.configFileName)) else {
+            return (nil, [ParsedManifest.Finding(line: 1, column: 1, message: "no \(Self.configFileName) at the registry root", rule: "config")])
+        }
+        return ConfigReader.read(try location.repository.blob(blob), schemas: analyzer.schemas)
+    }
+
     /// The artifacts in the tree at `commit`, from per-file results only (no configuration, no cross-file rules):
     /// how versions are read at the commits their registration tags point to.
     public func artifacts(at commit: ObjectID) throws -> [RegistrySnapshot.Artifact] {

@@ -111,8 +111,12 @@ public final class Repository: @unchecked Sendable {
 
     /// The id of the blob at `path` in the commit's tree, nil when there is no blob there.
     public func blobID(commit: ObjectID, path: String) throws -> ObjectID? {
-        let root = try self.commit(commit).tree
-        return try withHandle { repo in
+        try blobID(tree: try self.commit(commit).tree, path: path)
+    }
+
+    /// The id of the blob at `path` under a tree, nil when there is no blob there.
+    public func blobID(tree root: ObjectID, path: String) throws -> ObjectID? {
+        try withHandle { repo in
             var oid = root.raw
             var tree: OpaquePointer?
             try check("git_tree_lookup", git_tree_lookup(&tree, repo, &oid))

@@ -72,7 +72,8 @@ public struct Plan: Sendable, Hashable {
 
     /// `2 to create, 1 to update, 0 to prune`.
     public var summary: String {
-        let count = { (kind: PlanAction.Kind) in self.actions.filter { $0.kind == kind }.count }
-        return "\(count(.create)) to create, \(count(.update)) to update, \(count(.prune)) to prune"
+        var counts: [PlanAction.Kind: Int] = [:]
+        for action in actions { counts[action.kind, default: 0] += 1 }
+        return "\(counts[.create] ?? 0) to create, \(counts[.update] ?? 0) to update, \(counts[.prune] ?? 0) to prune"
     }
 }
