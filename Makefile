@@ -23,6 +23,7 @@ test: deps
 
 bench: release
 	@scripts/bench.sh $(CAIRN_RELEASE)
+	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
 
 clean:
 	rm -rf .build

@@ -140,7 +140,7 @@ public final class SQLiteStateStore: StateStore {
         if let until = query.until { conditions.append("time <= ?"); arguments.append(until) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try run { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit" + filter + " ORDER BY sequence", arguments: StatementArguments(arguments)).map(Self.record)
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit" + filter + " ORDER BY sequence", arguments: StatementArguments(arguments)).map(Self.record)
         }
     }
 
@@ -151,17 +151,19 @@ public final class SQLiteStateStore: StateStore {
     public func verifyAudit() throws -> AuditVerification {
         try run { db in
             var verifier = AuditChain.Verifier()
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit ORDER BY sequence")
             while let row = try rows.next() { verifier.feed(Self.record(row)) }
             return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
         }
     }
 
+    /// Columns in the order `record(_:)` reads them by position (faster than by name over a million rows).
+    static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
+
     static func record(_ row: Row) -> AuditRecord {
-        AuditRecord(sequence: row["sequence"], time: row["time"], actor: row["actor"], action: row["action"],
-                    environment: row["environment"], artifact: row["artifact"], digest: row["digest"],
-                    commit: row["source_commit"], tag: row["tag"], planSummary: row["plan_summary"],
-                    compliance: row["compliance"], previousHash: row["previous_hash"], hash: row["hash"])
+        AuditRecord(sequence: row[0], time: row[1], actor: row[2], action: row[3], environment: row[4], artifact: row[5],
+                    digest: row[6], commit: row[7], tag: row[8], planSummary: row[9], compliance: row[10],
+                    previousHash: row[11], hash: row[12])
     }
 
     // MARK: - Leases

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reconciler benchmark: 10,000 artifacts registered and assigned to one environment (20,000 annotated tags),
+# then first apply, a no-change plan, a plan after one promotion, and `audit verify` over 1,000,000 records.
+set -euo pipefail
+cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+top="$(cd "$(dirname "$0")/.." && pwd)"
+count="${BENCH_ARTIFACTS:-10000}"
+records="${BENCH_AUDIT_RECORDS:-1000000}"
+runs="${BENCH_RUNS:-5}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-reconcile.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
+
+python3 "$top/scripts/gen-registry.py" "$work/repo" "$count" 200 dev
+cd "$work/repo"
+ms() { local start end; start=$(date +%s%N); "$@" >/dev/null 2>&1 || [ $? -eq 2 ]; end=$(date +%s%N); echo $(( (end - start) / 1000000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+"$cairn" validate --path registry >/dev/null  # warm the validation cache, as CI would have
+first=$(ms "$cairn" apply --env dev --path registry --auto-approve --actor bench)
+nochange=$(for _ in $(seq "$runs"); do ms "$cairn" plan --env dev --path registry; done | median)
+sed -i 's/version: 1.1.0/version: 1.1.1/' registry/prompts/p0/prompt-1.yaml
+git commit -qam "prompt-1 1.1.1"
+git tag -a "prompt/prompt-1@v1.1.1" -m register
+git tag -a "prompt/prompt-1#dev#2" -m promote
+sleep 1
+one=$(for _ in $(seq "$runs"); do ms "$cairn" plan --env dev --path registry; done | median)
+"$cairn" plan --env dev --path registry | tail -1 > "$work/one-summary" || true
+python3 "$top/scripts/gen-audit.py" .cairn/state.sqlite "$records" >/dev/null
+verify=$(for _ in $(seq 3); do ms "$cairn" audit verify --path registry; done | median)
+"$cairn" audit verify --path registry > "$work/verify-summary" || true
+
+echo
+echo "cairn reconcile, $count artifacts in one environment ($(nproc) cores):"
+printf '  %-44s %6s ms   (target < 3000)\n' "first apply" "$first"
+printf '  %-44s %6s ms   (target < 300; median of %s)\n' "plan, no changes" "$nochange" "$runs"
+printf '  %-44s %6s ms   (target < 100; median of %s)\n' "plan after one promotion" "$one" "$runs"
+printf '  %-44s %6s ms   (target < 2000; median of 3)\n' "audit verify, $records records" "$verify"
+echo "  one-promotion plan: $(cat "$work/one-summary")"
+echo "  verify: $(cat "$work/verify-summary")"
