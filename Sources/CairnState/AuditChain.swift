@@ -7,7 +7,15 @@ public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
 
     public static func hash(_ record: AuditRecord) -> String {
-        SHA256.hash(data: Array(record.canonicalBody.utf8)).hexString
+        var buffer: [UInt8] = []
+        return hash(record, buffer: &buffer)
+    }
+
+    /// The same, reusing `buffer` between records.
+    public static func hash(_ record: AuditRecord, buffer: inout [UInt8]) -> String {
+        buffer.removeAll(keepingCapacity: true)
+        record.appendCanonicalBody(to: &buffer)
+        return SHA256.hash(data: buffer).hexString
     }
 
     /// Checks records given in sequence order: numbering without gaps, each linked to the one before, each hash intact.
@@ -17,6 +25,7 @@ public enum AuditChain {
         public private(set) var count = 0
         public private(set) var lastSequence: Int64 = 0
         public private(set) var firstBad: (sequence: Int64, reason: String)?
+        private var buffer: [UInt8] = []
 
         public init() {}
 
@@ -36,7 +45,7 @@ public enum AuditChain {
                     : "sequence \(record.sequence) is out of order")
             } else if record.previousHash != previousHash {
                 firstBad = (record.sequence, "does not link to the record before it (reordered or replaced)")
-            } else if AuditChain.hash(record) != record.hash {
+            } else if AuditChain.hash(record, buffer: &buffer) != record.hash {
                 firstBad = (record.sequence, "its content does not match its hash (edited)")
             }
         }

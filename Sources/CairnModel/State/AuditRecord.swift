@@ -35,32 +35,47 @@ public struct AuditRecord: Sendable, Hashable {
         self.hash = hash
     }
 
-    /// The bytes the hash covers: every field but `hash`, as canonical JSON. Written out in the keys' sorted order
-    /// directly (the same text `JSONValue.object(...).canonicalJSON` gives), because verify runs this a million times.
+    /// The text the hash covers: every field but `hash`, as canonical JSON (sorted keys, no whitespace).
     public var canonicalBody: String {
-        var out = "{\"action\":"
-        out.reserveCapacity(256 + compliance.utf8.count)
-        JSONValue.appendQuoted(action, to: &out)
-        out += ",\"actor\":"
-        JSONValue.appendQuoted(actor, to: &out)
-        out += ",\"artifact\":"
-        JSONValue.appendQuoted(artifact, to: &out)
-        out += ",\"commit\":"
-        JSONValue.appendQuoted(commit, to: &out)
-        out += ",\"compliance\":"
-        JSONValue.appendQuoted(compliance, to: &out)
-        out += ",\"digest\":"
-        JSONValue.appendQuoted(digest, to: &out)
-        out += ",\"environment\":"
-        JSONValue.appendQuoted(environment, to: &out)
-        out += ",\"planSummary\":"
-        JSONValue.appendQuoted(planSummary, to: &out)
-        out += ",\"previousHash\":"
-        JSONValue.appendQuoted(previousHash, to: &out)
-        out += ",\"sequence\":" + String(sequence)
-        out += ",\"tag\":"
-        JSONValue.appendQuoted(tag, to: &out)
-        out += ",\"time\":" + String(time) + "}"
-        return out
+        var bytes: [UInt8] = []
+        appendCanonicalBody(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the canonical body as UTF-8, keys written in their sorted order directly (the same bytes
+    /// `JSONValue.object(...).canonicalJSON` gives): verify runs this a million times.
+    public func appendCanonicalBody(to out: inout [UInt8]) {
+        func key(_ name: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
+        key("{\"action\":"); Self.appendQuoted(action, to: &out)
+        key(",\"actor\":"); Self.appendQuoted(actor, to: &out)
+        key(",\"artifact\":"); Self.appendQuoted(artifact, to: &out)
+        key(",\"commit\":"); Self.appendQuoted(commit, to: &out)
+        key(",\"compliance\":"); Self.appendQuoted(compliance, to: &out)
+        key(",\"digest\":"); Self.appendQuoted(digest, to: &out)
+        key(",\"environment\":"); Self.appendQuoted(environment, to: &out)
+        key(",\"planSummary\":"); Self.appendQuoted(planSummary, to: &out)
+        key(",\"previousHash\":"); Self.appendQuoted(previousHash, to: &out)
+        key(",\"sequence\":"); out.append(contentsOf: String(sequence).utf8)
+        key(",\"tag\":"); Self.appendQuoted(tag, to: &out)
+        key(",\"time\":"); out.append(contentsOf: String(time).utf8)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// A JSON string literal as UTF-8: bytes that need no escape are copied as they are.
+    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                out.append(contentsOf: bytes)
+            } else {
+                var escaped = ""
+                JSONValue.appendQuoted(String(decoding: bytes, as: UTF8.self), to: &escaped)
+                out.append(contentsOf: escaped.utf8.dropFirst().dropLast())
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }
