@@ -7,7 +7,7 @@ struct AuditRecordTests {
     func canonicalBodyMatchesCanonicalJSON() {
         let record = AuditRecord(sequence: 42, time: 1_700_000_000, actor: "alice \"a\"", action: "apply", environment: "production",
                                  artifact: "prompt/x@1.0.0", digest: "ab", commit: "cd", tag: "prompt/x#production#3",
-                                 planSummary: "1 to create", compliance: "{\"riskClass\":\"limited\"}\n", previousHash: "00", hash: "ignored")
+                                 planSummary: "1 to create", compliance: "{\"riskClass\":\"limited\"}\n\t\u{01}\\ é", previousHash: "00", hash: "ignored")
         let reference = JSONValue.object([
             "sequence": .int(42), "time": .int(1_700_000_000), "actor": .string(record.actor), "action": .string("apply"),
             "environment": .string("production"), "artifact": .string("prompt/x@1.0.0"), "digest": .string("ab"),

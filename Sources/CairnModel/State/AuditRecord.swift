@@ -63,18 +63,31 @@ public struct AuditRecord: Sendable, Hashable {
         out.append(UInt8(ascii: "}"))
     }
 
-    /// A JSON string literal as UTF-8: bytes that need no escape are copied as they are.
+    /// A JSON string literal as UTF-8, escaped byte by byte exactly as `JSONValue.appendQuoted` escapes scalars
+    /// (control characters are single bytes in UTF-8, so the two agree).
     private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
-            if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                out.append(contentsOf: bytes)
-            } else {
-                var escaped = ""
-                JSONValue.appendQuoted(String(decoding: bytes, as: UTF8.self), to: &escaped)
-                out.append(contentsOf: escaped.utf8.dropFirst().dropLast())
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: bytes[start..<index])
+                start = index + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    let digits = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+                }
             }
+            out.append(contentsOf: bytes[start...])
         }
         out.append(UInt8(ascii: "\""))
     }
