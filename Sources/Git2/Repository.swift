@@ -94,19 +94,7 @@ public final class Repository: @unchecked Sendable {
         let root = try self.commit(commit).tree
         let trimmed = path.split(separator: "/").joined(separator: "/")
         if trimmed.isEmpty { return root }
-        return try withHandle { repo in
-            var oid = root.raw
-            var tree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &oid))
-            defer { git_tree_free(tree) }
-            var entry: OpaquePointer?
-            let result = git_tree_entry_bypath(&entry, tree, trimmed)
-            if result == GIT_ENOTFOUND.rawValue { return nil }
-            try check("git_tree_entry_bypath", result)
-            defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { return nil }
-            return ObjectID(git_tree_entry_id(entry).pointee)
-        }
+        return try entryID(under: root, path: trimmed, type: GIT_OBJECT_TREE)
     }
 
     /// The id of the blob at `path` in the commit's tree, nil when there is no blob there.
@@ -116,6 +104,11 @@ public final class Repository: @unchecked Sendable {
 
     /// The id of the blob at `path` under a tree, nil when there is no blob there.
     public func blobID(tree root: ObjectID, path: String) throws -> ObjectID? {
+        try entryID(under: root, path: path, type: GIT_OBJECT_BLOB)
+    }
+
+    /// The id of the entry at `path` under `root` when it is an object of `type`.
+    private func entryID(under root: ObjectID, path: String, type: git_object_t) throws -> ObjectID? {
         try withHandle { repo in
             var oid = root.raw
             var tree: OpaquePointer?
@@ -126,7 +119,7 @@ public final class Repository: @unchecked Sendable {
             if result == GIT_ENOTFOUND.rawValue { return nil }
             try check("git_tree_entry_bypath", result)
             defer { git_tree_entry_free(entry) }
-            guard git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return nil }
+            guard git_tree_entry_type(entry) == type else { return nil }
             return ObjectID(git_tree_entry_id(entry).pointee)
         }
     }
