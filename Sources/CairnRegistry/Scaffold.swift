@@ -28,6 +28,11 @@ public enum Scaffold {
     }
 
     static let files: [(String, String)] = [
+        (".gitignore", """
+        # cairn's deployed-state database (SQLite) lives here; it is state, not source.
+        .cairn/
+
+        """),
         ("cairn.yaml", """
         # yaml-language-server: $schema=https://cairn.dev/schemas/v1/cairn.schema.json
         apiVersion: cairn/v1
