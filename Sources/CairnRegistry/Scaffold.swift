@@ -11,11 +11,14 @@ public enum Scaffold {
         if manager.fileExists(atPath: base.appendingPathComponent("cairn.yaml").path) {
             throw RegistryError("\(directory) already has a cairn.yaml; nothing was written")
         }
+        // Check every path before writing any, so a refusal leaves the folder as it was.
+        for (path, _) in files where manager.fileExists(atPath: base.appendingPathComponent(path).path) {
+            throw RegistryError("\(base.appendingPathComponent(path).path) exists; nothing was written")
+        }
         try manager.createDirectory(at: base, withIntermediateDirectories: true)
         var written: [String] = []
         for (path, content) in files {
             let url = base.appendingPathComponent(path)
-            if manager.fileExists(atPath: url.path) { throw RegistryError("\(url.path) exists; nothing more was written") }
             try manager.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(content.utf8).write(to: url, options: .withoutOverwriting)
             written.append(url.path)
