@@ -1,5 +1,6 @@
 import CairnModel
 import Crypto
+import Foundation
 
 /// The SHA-256 chain over audit records: each record's hash covers its own fields and the previous hash.
 public enum AuditChain {
@@ -31,7 +32,30 @@ public enum AuditChain {
 
         public var headHash: String { previousHash }
 
+        /// Checks a run of consecutive records, recomputing their hashes on every core first (each hash depends only
+        /// on its own record, which stores the previous hash), then walking the links in order.
+        public mutating func feed(batch records: [AuditRecord]) {
+            let workers = max(1, min(records.count, ProcessInfo.processInfo.activeProcessorCount))
+            var intact = [Bool](repeating: false, count: records.count)
+            intact.withUnsafeMutableBufferPointer { buffer in
+                nonisolated(unsafe) let output = buffer
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var scratch: [UInt8] = []
+                    var index = worker
+                    while index < records.count {
+                        output[index] = AuditChain.hash(records[index], buffer: &scratch) == records[index].hash
+                        index += workers
+                    }
+                }
+            }
+            for (record, hashMatches) in zip(records, intact) { feed(record, hashMatches: hashMatches) }
+        }
+
         public mutating func feed(_ record: AuditRecord) {
+            feed(record, hashMatches: AuditChain.hash(record, buffer: &buffer) == record.hash)
+        }
+
+        private mutating func feed(_ record: AuditRecord, hashMatches: Bool) {
             defer {
                 count += 1
                 lastSequence = record.sequence
@@ -45,7 +69,7 @@ public enum AuditChain {
                     : "sequence \(record.sequence) is out of order")
             } else if record.previousHash != previousHash {
                 firstBad = (record.sequence, "does not link to the record before it (reordered or replaced)")
-            } else if AuditChain.hash(record, buffer: &buffer) != record.hash {
+            } else if !hashMatches {
                 firstBad = (record.sequence, "its content does not match its hash (edited)")
             }
         }

@@ -152,7 +152,16 @@ public final class SQLiteStateStore: StateStore {
         try run { db in
             var verifier = AuditChain.Verifier()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit ORDER BY sequence")
-            while let row = try rows.next() { verifier.feed(Self.record(row)) }
+            var batch: [AuditRecord] = []
+            batch.reserveCapacity(20_000)
+            while let row = try rows.next() {
+                batch.append(Self.record(row))
+                if batch.count == 20_000 {
+                    verifier.feed(batch: batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            verifier.feed(batch: batch)
             return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
         }
     }
