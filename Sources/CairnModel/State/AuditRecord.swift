@@ -48,47 +48,18 @@ public struct AuditRecord: Sendable, Hashable {
         func key(_ name: StaticString) {
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
-        key("{\"action\":"); Self.appendQuoted(action, to: &out)
-        key(",\"actor\":"); Self.appendQuoted(actor, to: &out)
-        key(",\"artifact\":"); Self.appendQuoted(artifact, to: &out)
-        key(",\"commit\":"); Self.appendQuoted(commit, to: &out)
-        key(",\"compliance\":"); Self.appendQuoted(compliance, to: &out)
-        key(",\"digest\":"); Self.appendQuoted(digest, to: &out)
-        key(",\"environment\":"); Self.appendQuoted(environment, to: &out)
-        key(",\"planSummary\":"); Self.appendQuoted(planSummary, to: &out)
-        key(",\"previousHash\":"); Self.appendQuoted(previousHash, to: &out)
+        key("{\"action\":"); JSONValue.appendQuoted(action, to: &out)
+        key(",\"actor\":"); JSONValue.appendQuoted(actor, to: &out)
+        key(",\"artifact\":"); JSONValue.appendQuoted(artifact, to: &out)
+        key(",\"commit\":"); JSONValue.appendQuoted(commit, to: &out)
+        key(",\"compliance\":"); JSONValue.appendQuoted(compliance, to: &out)
+        key(",\"digest\":"); JSONValue.appendQuoted(digest, to: &out)
+        key(",\"environment\":"); JSONValue.appendQuoted(environment, to: &out)
+        key(",\"planSummary\":"); JSONValue.appendQuoted(planSummary, to: &out)
+        key(",\"previousHash\":"); JSONValue.appendQuoted(previousHash, to: &out)
         key(",\"sequence\":"); out.append(contentsOf: String(sequence).utf8)
-        key(",\"tag\":"); Self.appendQuoted(tag, to: &out)
+        key(",\"tag\":"); JSONValue.appendQuoted(tag, to: &out)
         key(",\"time\":"); out.append(contentsOf: String(time).utf8)
         out.append(UInt8(ascii: "}"))
-    }
-
-    /// A JSON string literal as UTF-8, escaped byte by byte exactly as `JSONValue.appendQuoted` escapes scalars
-    /// (control characters are single bytes in UTF-8, so the two agree).
-    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: bytes[start..<index])
-                start = index + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    let digits = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
-                }
-            }
-            out.append(contentsOf: bytes[start...])
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
