@@ -28,18 +28,7 @@ public struct DeclaredState: Sendable {
         let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment)
         var problems = assignmentProblems.map(\.description)
 
-        var registered: [ArtifactVersion: TagEvent] = [:]
-        var deregistered = Set<ArtifactVersion>()
-        for event in events {
-            switch event.tag {
-            case .register(let id, let version): registered[ArtifactVersion(id: id, version: version)] = event
-            case .deregister(let id, let version): deregistered.insert(ArtifactVersion(id: id, version: version))
-            default: break
-            }
-        }
-        for version in deregistered { registered[version] = nil }
-        var versions: [ArtifactID: [ArtifactVersion]] = [:]
-        for version in registered.keys { versions[version.id, default: []].append(version) }
+        let registrations = Registrations(events)
 
         // A version's file is found in the planned tree and confirmed at the registration commit by path (cheap);
         // only when that fails is the registration commit's whole tree indexed.
@@ -84,8 +73,8 @@ public struct DeclaredState: Sendable {
                     problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
                     continue
                 }
-                let candidates = (versions[reference.id] ?? []).filter { reference.requirement.accepts($0.version) }
-                guard let target = candidates.max(), let tag = registered[target] else {
+                let candidates = (registrations.liveVersions[reference.id] ?? []).filter { reference.requirement.accepts($0.version) }
+                guard let target = candidates.max(), let tag = registrations.live[target] else {
                     problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
                     continue
                 }

@@ -25,15 +25,12 @@ public enum EnvironmentAssignments {
     }
 
     public static func resolve(_ events: [TagEvent], environment: String) -> (assignments: [ArtifactID: Assignment], problems: [Problem]) {
-        var registrations: [ArtifactID: [TagEvent]] = [:]
-        var deregistered = Set<ArtifactVersion>()
+        let registrations = Registrations(events)
         var latest: [ArtifactID: (event: TagEvent, counter: Int, assigned: Bool)] = [:]
         for event in events {
             switch event.tag {
-            case .register(let id, _):
-                registrations[id, default: []].append(event)
-            case .deregister(let id, let version):
-                deregistered.insert(ArtifactVersion(id: id, version: version))
+            case .register, .deregister, .deprecate:
+                continue
             case .assign(let id, let stage, let counter), .unassign(let id, let stage, let counter):
                 guard stage == environment else { continue }
                 let assigned: Bool
@@ -42,29 +39,20 @@ public enum EnvironmentAssignments {
                     continue
                 }
                 latest[id] = (event, counter, assigned)
-            case .deprecate:
-                continue
             }
         }
         var assignments: [ArtifactID: Assignment] = [:]
         var problems: [Problem] = []
         for (id, entry) in latest where entry.assigned {
-            let candidates = (registrations[id] ?? []).compactMap { registration -> (SemVer, TagEvent)? in
-                guard case .register(_, let version) = registration.tag, registration.commit == entry.event.commit,
-                      !deregistered.contains(ArtifactVersion(id: id, version: version)) else { return nil }
-                return (version, registration)
-            }
-            guard let best = candidates.max(by: { $0.0 < $1.0 }) else {
-                let wasDeregistered = (registrations[id] ?? []).contains { registration in
-                    guard case .register(_, let version) = registration.tag else { return false }
-                    return registration.commit == entry.event.commit && deregistered.contains(ArtifactVersion(id: id, version: version))
-                }
+            let atCommit = (registrations.versions[id] ?? []).filter { registrations.all[$0]!.commit == entry.event.commit }
+            guard let best = atCommit.filter({ !registrations.deregistered.contains($0) }).max() else {
+                let wasDeregistered = !atCommit.isEmpty
                 problems.append(Problem(tag: entry.event.name, message: wasDeregistered
                     ? "the version it assigns was deregistered; assign a registered version"
                     : "no registered version of \(id) points at commit \(entry.event.commit.short); register it first"))
                 continue
             }
-            assignments[id] = Assignment(version: ArtifactVersion(id: id, version: best.0), tag: entry.event, registration: best.1)
+            assignments[id] = Assignment(version: best, tag: entry.event, registration: registrations.all[best]!)
         }
         return (assignments, problems.sorted { $0.tag < $1.tag })
     }

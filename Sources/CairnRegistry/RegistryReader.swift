@@ -140,16 +140,7 @@ public struct RegistryReader: Sendable {
 
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.
     public func registeredVersions() throws -> Set<ArtifactVersion> {
-        var registered = Set<ArtifactVersion>()
-        var deregistered = Set<ArtifactVersion>()
-        for event in try TagEvent.read(from: location.repository) {
-            switch event.tag {
-            case .register(let id, let version): registered.insert(ArtifactVersion(id: id, version: version))
-            case .deregister(let id, let version): deregistered.insert(ArtifactVersion(id: id, version: version))
-            default: break
-            }
-        }
-        return registered.subtracting(deregistered)
+        Set(Registrations(try TagEvent.read(from: location.repository)).live.keys)
     }
 
     private func analyzeAll(_ inputs: [[UInt8]]) -> [FileResult] {
