@@ -28,7 +28,7 @@ struct AuditCommand: ParsableCommand {
             case .json: print(JSONValue.array(records.map(AuditJSON.value)).prettyJSON())
             case .text:
                 for record in records {
-                    print("#\(record.sequence) \(StatusCommand.time(record.time)) \(record.actor) \(record.action) \(record.environment) \(record.artifact)"
+                    print("#\(record.sequence) \(Timestamp.text(record.time)) \(record.actor) \(record.action) \(record.environment) \(record.artifact)"
                           + (record.tag.isEmpty ? "" : " (\(record.tag))") + (record.action == "refuse" ? ": \(record.compliance)" : ""))
                 }
             }
@@ -109,7 +109,7 @@ enum AuditJSON {
                          "planSummary", "compliance", "previousHash", "hash"]
 
     static func row(_ record: AuditRecord) -> [String] {
-        [String(record.sequence), StatusCommand.time(record.time), record.actor, record.action, record.environment, record.artifact,
+        [String(record.sequence), Timestamp.text(record.time), record.actor, record.action, record.environment, record.artifact,
          record.digest, record.commit, record.tag, record.planSummary, record.compliance, record.previousHash, record.hash]
     }
 
@@ -120,11 +120,6 @@ enum AuditJSON {
 
 /// RFC 3339 or seconds since 1970.
 func parseTime(_ text: String) throws -> Int64 {
-    if let seconds = Int64(text) { return seconds }
-    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withFullDate]] {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = options
-        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970) }
-    }
+    if let seconds = Int64(text) ?? Timestamp.seconds(text) { return seconds }
     throw ValidationError("'\(text)' is not a time; write 2026-03-03T12:00:00Z, 2026-03-03 or seconds since 1970")
 }

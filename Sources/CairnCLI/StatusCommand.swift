@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnModel
+import CairnReconciler
 import Foundation
 
 /// `cairn status`: what is deployed in an environment, from where, by whom, and whether it drifted.
@@ -27,7 +28,7 @@ struct StatusCommand: ParsableCommand {
                     .object([
                         "artifact": .string(row.artifact.version.description), "digest": .string("sha256:" + row.artifact.digest),
                         "commit": .string(row.artifact.commit), "tag": .string(row.artifact.tag), "deployedBy": .string(row.artifact.deployedBy),
-                        "deployedAt": .string(Self.time(row.artifact.deployedAt)), "drifted": .bool(row.drifted),
+                        "deployedAt": .string(Timestamp.text(row.artifact.deployedAt)), "drifted": .bool(row.drifted),
                     ])
                 }),
             ]).prettyJSON())
@@ -35,13 +36,9 @@ struct StatusCommand: ParsableCommand {
             print("'\(env)' at state serial \(serial): \(rows.count) artifact\(rows.count == 1 ? "" : "s")")
             for row in rows {
                 let artifact = row.artifact
-                print("  \(artifact.version)  \(artifact.commit.prefix(7))  \(artifact.tag)  by \(artifact.deployedBy) at \(Self.time(artifact.deployedAt))"
+                print("  \(artifact.version)  \(artifact.commit.prefix(7))  \(artifact.tag)  by \(artifact.deployedBy) at \(Timestamp.text(artifact.deployedAt))"
                       + (row.drifted ? "  DRIFTED: changed outside cairn; the next apply repairs it" : ""))
             }
         }
-    }
-
-    static func time(_ seconds: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

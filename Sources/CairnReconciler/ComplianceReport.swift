@@ -47,11 +47,11 @@ public struct ComplianceReport: Sendable {
 
     public var json: JSONValue {
         .object([
-            "environment": .string(environment), "at": .string(Self.time(at)),
+            "environment": .string(environment), "at": .string(Timestamp.text(at)),
             "artifacts": .array(entries.map { entry in
                 .object([
                     "artifact": .string(entry.artifact), "digest": .string("sha256:" + entry.digest), "commit": .string(entry.commit),
-                    "tag": .string(entry.tag), "deployedBy": .string(entry.deployedBy), "deployedAt": .string(Self.time(entry.deployedAt)),
+                    "tag": .string(entry.tag), "deployedBy": .string(entry.deployedBy), "deployedAt": .string(Timestamp.text(entry.deployedAt)),
                     "owner": entry.snapshot["owner"] ?? .null, "compliance": entry.snapshot["compliance"] ?? .null,
                     "auditRecords": .array(entry.records.map { .int(Int($0)) }),
                 ])
@@ -60,7 +60,7 @@ public struct ComplianceReport: Sendable {
     }
 
     public var markdown: String {
-        var lines = ["# Compliance report: \(environment) at \(Self.time(at))", ""]
+        var lines = ["# Compliance report: \(environment) at \(Timestamp.text(at))", ""]
         if entries.isEmpty { lines.append("Nothing was deployed in '\(environment)' at that moment.") }
         lines.append("| artifact | owner | risk class | license | data | PII | approvals | evaluations |")
         lines.append("|---|---|---|---|---|---|---|---|")
@@ -79,12 +79,8 @@ public struct ComplianceReport: Sendable {
         lines += ["", "## Provenance", ""]
         for entry in entries {
             lines.append("- `\(entry.artifact)` sha256:\(entry.digest.prefix(12))… from commit `\(entry.commit.prefix(7))` via `\(entry.tag)`, "
-                         + "deployed by \(entry.deployedBy) at \(Self.time(entry.deployedAt)); audit records " + entry.records.map { "#\($0)" }.joined(separator: ", "))
+                         + "deployed by \(entry.deployedBy) at \(Timestamp.text(entry.deployedAt)); audit records " + entry.records.map { "#\($0)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func time(_ seconds: Int64) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

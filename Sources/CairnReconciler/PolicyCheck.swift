@@ -68,18 +68,3 @@ public enum PolicyCheck {
         }
     }
 }
-
-/// RFC 3339 dates and date-times to seconds since 1970 (a date alone is midnight UTC).
-enum Timestamp {
-    static func seconds(_ text: String) -> Int64? {
-        let options: [ISO8601DateFormatter.Options] = [
-            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
-        ]
-        for option in options {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = option
-            if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970) }
-        }
-        return nil
-    }
-}
