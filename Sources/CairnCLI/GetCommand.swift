@@ -42,15 +42,7 @@ struct GetCommand: ParsableCommand {
             printError("error: --render works on prompts only")
             throw ExitStatus.couldNotRun
         }
-        var values: [String: JSONValue] = [:]
-        for assignment in variables {
-            let parts = assignment.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else {
-                printError("error: --var '\(assignment)' must be NAME=VALUE")
-                throw ExitStatus.couldNotRun
-            }
-            values[parts[0]] = .string(parts[1])
-        }
+        let values = try Render.parseVariables(variables)
         print(try orExit(ExitCode(1)) { try PromptRenderer.render(prompt, values: values).output })
     }
 }

@@ -38,13 +38,7 @@ struct Render: ParsableCommand {
             printError("error: \(error)")
             throw ExitStatus.couldNotRun
         }
-        for assignment in variables {
-            guard let equals = assignment.firstIndex(of: "=") else {
-                printError("error: --var '\(assignment)' must be NAME=VALUE")
-                throw ExitStatus.couldNotRun
-            }
-            values[String(assignment[..<equals])] = .string(String(assignment[assignment.index(after: equals)...]))
-        }
+        values.merge(try Self.parseVariables(variables)) { _, command in command }
         guard case .promptTemplate(let spec) = artifact.spec else { throw ExitStatus.couldNotRun }
         do {
             print(try PromptRenderer.render(spec, values: values).output)
@@ -52,6 +46,19 @@ struct Render: ParsableCommand {
             printError("error: \(version): \(error)")
             throw ExitStatus.findings
         }
+    }
+
+    /// `--var NAME=VALUE` options as string values (typed later by the variable's declared type).
+    static func parseVariables(_ assignments: [String]) throws -> [String: JSONValue] {
+        var values: [String: JSONValue] = [:]
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                printError("error: --var '\(assignment)' must be NAME=VALUE")
+                throw ExitStatus.couldNotRun
+            }
+            values[String(assignment[..<equals])] = .string(String(assignment[assignment.index(after: equals)...]))
+        }
+        return values
     }
 
     /// A vars file is a mapping of names to values, in JSON or YAML (read with the same hardening as artifacts).
