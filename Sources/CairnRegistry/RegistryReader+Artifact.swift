@@ -16,17 +16,18 @@ extension RegistryReader {
     /// The parsed document of one artifact version: from the tree at `commit`, or else at the commit its
     /// registration tag points to.
     public func document(of version: ArtifactVersion, at commit: ObjectID) throws -> JSONValue {
-        let snapshot = try read(.commit(commit))
-        if let artifact = snapshot.artifact(version) {
+        func find(at commit: ObjectID) throws -> (found: RegistrySnapshot.Artifact?, all: [RegistrySnapshot.Artifact]) {
+            let artifacts = try artifacts(at: commit)
+            let found = artifacts.first { $0.summary.id == version.id && $0.summary.version.hasSamePrecedence(as: version.version) }
+            return (found, artifacts)
+        }
+        let here = try find(at: commit)
+        if let artifact = here.found { return try parse(blob: artifact.blob, path: artifact.path) }
+        if let tag = Registrations(try TagEvent.read(from: location.repository)).live[version], tag.commit != commit,
+           let artifact = try find(at: tag.commit).found {
             return try parse(blob: artifact.blob, path: artifact.path)
         }
-        let tagName = TagName.register(version.id, version.version).text
-        if let tag = try location.repository.tags().first(where: { $0.name == tagName }), tag.target != commit {
-            let tagged = try location.repository.resolveCommit(tag.target.hex)
-            let older = try read(.commit(tagged))
-            if let artifact = older.artifact(version) { return try parse(blob: artifact.blob, path: artifact.path) }
-        }
-        let known = snapshot.artifacts.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
+        let known = here.all.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
         throw RegistryError("\(version) is not in the registry at \(commit.short) nor registered by tag"
             + (known.isEmpty ? "" : "; versions here: \(known.joined(separator: ", "))"))
     }

@@ -126,4 +126,19 @@ struct RegistryRulesTests {
         #expect(findings.first?.path == "registry/prompts/huge.yaml")
         #expect(try fixture.read(.worktree).diagnostics.map(\.rule) == ["yaml-size"])
     }
+
+    @Test("a version gone from the tree is read at the commit its registration tag points to")
+    func documentFromRegistrationTag() throws {
+        let fixture = try RegistryFixture()
+        try fixture.repo.tag("prompt/summarize-ticket@v2.0.1", message: "register")
+        _ = try fixture.findings(after: "prompts/summarize-ticket.yaml", rule: "none") {
+            $0.replacingOccurrences(of: "version: 2.0.1", with: "version: 2.1.0")
+        }
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
+        let head = try location.commit("HEAD")
+        #expect(try reader.document(of: ArtifactVersion("prompt/summarize-ticket@2.0.1")!, at: head)["metadata"]?["version"] == .string("2.0.1"))
+        #expect(try reader.document(of: ArtifactVersion("prompt/summarize-ticket@2.1.0")!, at: head)["metadata"]?["version"] == .string("2.1.0"))
+        #expect(throws: RegistryError.self) { try reader.document(of: ArtifactVersion("prompt/summarize-ticket@9.0.0")!, at: head) }
+    }
 }
