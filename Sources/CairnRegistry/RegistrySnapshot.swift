@@ -24,11 +24,6 @@ public struct RegistrySnapshot: Sendable {
     public let phases: [(name: String, milliseconds: Double)]
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
-
-    /// The artifact file for an exact version, if it is in this snapshot.
-    public func artifact(_ version: ArtifactVersion) -> Artifact? {
-        artifacts.first { $0.summary.id == version.id && $0.summary.version.hasSamePrecedence(as: version.version) }
-    }
 }
 
 /// Measures consecutive phases of work with a monotonic clock.

@@ -275,13 +275,6 @@ public final class Repository: @unchecked Sendable {
             return ObjectID(tagOID)
         }
     }
-
-    /// Deletes the tag `refs/tags/NAME`.
-    public func deleteTag(name: String) throws {
-        try withHandle { repo in
-            _ = try check("git_tag_delete", git_tag_delete(repo, name))
-        }
-    }
 }
 
 /// What a commit object records.
