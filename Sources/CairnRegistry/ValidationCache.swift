@@ -27,68 +27,85 @@ public final class ValidationCache: @unchecked Sendable {
     public private(set) var fileMisses = 0
     public private(set) var treeHits = 0
 
+    /// Whether the file has been read; it is read on first use, so commands that never validate do not pay for it.
+    private var loaded: Bool
+
     /// An in-memory cache (tests, one-off runs).
     public init(fingerprint: String) {
         url = nil
         self.fingerprint = fingerprint
+        loaded = true
     }
 
     /// The cache file of a repository; a missing, corrupt or stale file starts empty.
     public init(gitDirectory: String, fingerprint: String) {
         url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/validation-cache")
         self.fingerprint = fingerprint
-        if let url, let data = try? Data(contentsOf: url) {
-            var reader = CacheReader(bytes: [UInt8](data))
-            if let loaded = try? reader.readAll(fingerprint: fingerprint) {
-                files = loaded.files
-                trees = loaded.trees
-                recordsOnDisk = loaded.complete ? loaded.records : nil
+        loaded = false
+    }
+
+    /// Runs `body` under the lock, with the file loaded.
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if !loaded {
+            loaded = true
+            if let url, let data = try? Data(contentsOf: url) {
+                var reader = CacheReader(bytes: [UInt8](data))
+                if let contents = try? reader.readAll(fingerprint: fingerprint) {
+                    files = contents.files
+                    trees = contents.trees
+                    recordsOnDisk = contents.complete ? contents.records : nil
+                }
             }
         }
+        return body()
     }
 
     func file(_ blob: ObjectID) -> FileResult? {
-        lock.lock()
-        defer { lock.unlock() }
-        usedFiles.insert(blob)
-        if let result = files[blob] {
-            fileHits += 1
-            return result
+        locked {
+            usedFiles.insert(blob)
+            if let result = files[blob] {
+                fileHits += 1
+                return result
+            }
+            fileMisses += 1
+            return nil
         }
-        fileMisses += 1
-        return nil
     }
 
     func store(_ result: FileResult, for blob: ObjectID) {
-        lock.lock()
-        defer { lock.unlock() }
-        files[blob] = result
-        usedFiles.insert(blob)
-        newFiles.append(blob)
+        locked {
+            files[blob] = result
+            usedFiles.insert(blob)
+            newFiles.append(blob)
+        }
     }
 
     func tree(_ id: ObjectID) -> TreeListing? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let listing = trees[id] else { return nil }
-        usedTrees.insert(id)
-        treeHits += 1
-        return listing
+        locked {
+            guard let listing = trees[id] else { return nil }
+            usedTrees.insert(id)
+            treeHits += 1
+            return listing
+        }
     }
 
     func store(_ listing: TreeListing, for id: ObjectID) {
-        lock.lock()
-        defer { lock.unlock() }
-        trees[id] = listing
-        usedTrees.insert(id)
-        newTrees.append(id)
+        locked {
+            trees[id] = listing
+            usedTrees.insert(id)
+            newTrees.append(id)
+        }
     }
 
     /// Saves what this run added: appended to the log when the file is healthy and not too big, otherwise
     /// rewritten whole (atomically) with what this run used plus older entries up to a bound.
     public func save() {
-        lock.lock()
-        defer { lock.unlock() }
+        locked { saveLoaded() }
+    }
+
+    private func saveLoaded() {
         guard !newFiles.isEmpty || !newTrees.isEmpty, let url else { return }
         let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000)
         var writer = CacheWriter()
