@@ -14,8 +14,7 @@ public enum Planner {
                 actions.append(PlanAction(kind: .create, id: id, from: nil, to: want.version.version, declared: want))
                 continue
             }
-            let sameVersion = have.artifact.version.version.hasSamePrecedence(as: want.version.version)
-            if sameVersion && have.artifact.digest == want.digest && !have.drifted { continue }
+            guard differs(want, have) else { continue }
             actions.append(PlanAction(kind: .update, id: id, from: have.artifact.version.version, to: want.version.version, declared: want,
                                       changedFields: changedFields(from: have.artifact.content, to: want.content), repairsDrift: have.drifted))
         }
@@ -24,6 +23,19 @@ public enum Planner {
         }
         actions.sort(by: order)
         return Plan(environment: environment, commit: commit, serial: serial, actions: actions, problems: problems)
+    }
+
+    /// The declared artifacts a plan would write: not deployed, deployed at another version or content, or drifted.
+    public static func changing(declared: [ArtifactID: DeclaredArtifact], deployed: [StoredArtifact]) -> [ArtifactID] {
+        let current = Dictionary(deployed.map { ($0.artifact.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return declared.compactMap { id, want in
+            guard let have = current[id] else { return id }
+            return differs(want, have) ? id : nil
+        }
+    }
+
+    static func differs(_ want: DeclaredArtifact, _ have: StoredArtifact) -> Bool {
+        !have.artifact.version.version.hasSamePrecedence(as: want.version.version) || have.artifact.digest != want.digest || have.drifted
     }
 
     /// Dependencies first (datasets, adapters, prompts, chains, deployments); prunes last, dependents first.

@@ -25,9 +25,7 @@ public struct Reconciler: Sendable {
         let serial = try store.serial(environment: environment)
         let deployed = try store.deployed(environment: environment)
         // Digests decide what changes; only what will be written is parsed.
-        let changing = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
-                                    deployed: deployed, problems: []).actions.filter { $0.declared != nil }.map(\.id)
-        try declared.load(changing, reader: reader)
+        try declared.load(Planner.changing(declared: declared.artifacts, deployed: deployed), reader: reader)
         let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                 deployed: deployed, problems: declared.problems)
         return (plan, declared)
