@@ -12,6 +12,16 @@ public enum AuditChain {
         return hash(record, buffer: &buffer)
     }
 
+    /// Numbers a draft, links it to the previous record and computes its hash.
+    public static func seal(_ draft: AuditDraft, sequence: Int64, previousHash: String) -> AuditRecord {
+        var record = AuditRecord(sequence: sequence, time: draft.time, actor: draft.actor, action: draft.action,
+                                 environment: draft.environment, artifact: draft.artifact, digest: draft.digest,
+                                 commit: draft.commit, tag: draft.tag, planSummary: draft.planSummary,
+                                 compliance: draft.compliance, previousHash: previousHash, hash: "")
+        record.hash = hash(record)
+        return record
+    }
+
     /// The same, reusing `buffer` between records.
     public static func hash(_ record: AuditRecord, buffer: inout [UInt8]) -> String {
         buffer.removeAll(keepingCapacity: true)

@@ -115,11 +115,7 @@ public final class SQLiteStateStore: StateStore {
             """)
         for draft in drafts {
             sequence += 1
-            var record = AuditRecord(sequence: sequence, time: draft.time, actor: draft.actor, action: draft.action,
-                                     environment: draft.environment, artifact: draft.artifact, digest: draft.digest,
-                                     commit: draft.commit, tag: draft.tag, planSummary: draft.planSummary,
-                                     compliance: draft.compliance, previousHash: previous, hash: "")
-            record.hash = AuditChain.hash(record)
+            let record = AuditChain.seal(draft, sequence: sequence, previousHash: previous)
             try statement.execute(arguments: [record.sequence, record.time, record.actor, record.action, record.environment,
                                               record.artifact, record.digest, record.commit, record.tag, record.planSummary,
                                               record.compliance, record.previousHash, record.hash])
