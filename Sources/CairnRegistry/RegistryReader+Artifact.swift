@@ -23,7 +23,7 @@ extension RegistryReader {
         }
         let here = try find(at: commit)
         if let artifact = here.found { return try parse(blob: artifact.blob, path: artifact.path) }
-        if let tag = Registrations(try TagEvent.read(from: location.repository)).live[version], tag.commit != commit,
+        if let tag = Registrations(try tagEvents()).live[version], tag.commit != commit,
            let artifact = try find(at: tag.commit).found {
             return try parse(blob: artifact.blob, path: artifact.path)
         }

@@ -140,7 +140,15 @@ public struct RegistryReader: Sendable {
 
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.
     public func registeredVersions() throws -> Set<ArtifactVersion> {
-        Set(Registrations(try TagEvent.read(from: location.repository)).live.keys)
+        Set(Registrations(try tagEvents()).live.keys)
+    }
+
+    /// The repository's cairn/GTO tag events; tag objects seen by earlier runs come from the cache.
+    public func tagEvents(_ references: [(name: String, object: ObjectID)]? = nil) throws -> [TagEvent] {
+        let repository = location.repository
+        let events = try TagEvent.read(try references ?? repository.tagReferences(), from: repository, cache: cache)
+        cache.save()
+        return events
     }
 
     private func analyzeAll(_ inputs: [[UInt8]]) -> [FileResult] {

@@ -23,10 +23,30 @@ public struct TagEvent: Sendable, Hashable {
     public var time: Int64 { tagger?.time ?? 0 }
 
     /// The cairn/GTO tags of a repository: annotated tags whose names parse; all others are ignored.
-    public static func read(from repository: Repository) throws -> [TagEvent] {
-        try repository.tags().compactMap { record in
-            guard let annotation = record.annotation, let tag = TagName(record.name) else { return nil }
-            return TagEvent(tag: tag, name: record.name, commit: record.target, tagger: annotation.tagger, message: annotation.message)
+    /// Tag objects already in `cache` are not read again; those read are added to it.
+    public static func read(from repository: Repository, cache: ValidationCache? = nil) throws -> [TagEvent] {
+        try read(try repository.tagReferences(), from: repository, cache: cache)
+    }
+
+    /// The cairn/GTO tags among `references` (as `Repository.tagReferences` lists them).
+    public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository,
+                            cache: ValidationCache? = nil) throws -> [TagEvent] {
+        try references.compactMap { reference in
+            guard let tag = TagName(reference.name) else { return nil }
+            var annotation = cache?.tag(reference.object)
+            if annotation == nil, let (target, read) = try repository.annotatedTag(reference.object) {
+                annotation = TagAnnotation(target: target, tagger: read.tagger, message: read.message)
+                cache?.store(annotation!, for: reference.object)
+            }
+            guard let annotation else { return nil }
+            return TagEvent(tag: tag, name: reference.name, commit: annotation.target, tagger: annotation.tagger, message: annotation.message)
         }
     }
+}
+
+/// What an annotated tag object says; immutable, so cached by the object's id.
+struct TagAnnotation: Sendable {
+    let target: ObjectID
+    let tagger: Signature?
+    let message: String
 }

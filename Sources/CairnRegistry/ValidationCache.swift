@@ -4,7 +4,8 @@ import Foundation
 import Git2
 
 /// Results of earlier runs, kept in the repository's git directory (`.git/cairn/validation-cache`):
-/// per-file results by blob id, and flattened listings by tree id.
+/// per-file results by blob id, flattened listings by tree id, and annotated tag objects by id (a tag object
+/// never changes, so reading 20,000 tags costs a reference listing plus the new ones).
 ///
 /// Written by hand in a compact binary form because loading 10,000 entries has to take milliseconds.
 /// The file names the schema fingerprint it was made with; any other fingerprint discards it.
@@ -15,6 +16,8 @@ public final class ValidationCache: @unchecked Sendable {
     private var trees: [ObjectID: TreeListing] = [:]
     private var usedFiles = Set<ObjectID>()
     private var usedTrees = Set<ObjectID>()
+    private var tags: [ObjectID: TagAnnotation] = [:]
+    private var newTags: [ObjectID] = []
     /// Entries added by this run, appended to the file on save (the file is a log of records).
     private var newFiles: [ObjectID] = []
     private var newTrees: [ObjectID] = []
@@ -26,6 +29,7 @@ public final class ValidationCache: @unchecked Sendable {
     public private(set) var fileHits = 0
     public private(set) var fileMisses = 0
     public private(set) var treeHits = 0
+    public private(set) var tagHits = 0
 
     /// Whether the file has been read; it is read on first use, so commands that never validate do not pay for it.
     private var loaded: Bool
@@ -55,6 +59,7 @@ public final class ValidationCache: @unchecked Sendable {
                 if let contents = try? reader.readAll(fingerprint: fingerprint) {
                     files = contents.files
                     trees = contents.trees
+                    tags = contents.tags
                     recordsOnDisk = contents.complete ? contents.records : nil
                 }
             }
@@ -99,6 +104,21 @@ public final class ValidationCache: @unchecked Sendable {
         }
     }
 
+    func tag(_ id: ObjectID) -> TagAnnotation? {
+        locked {
+            guard let annotation = tags[id] else { return nil }
+            tagHits += 1
+            return annotation
+        }
+    }
+
+    func store(_ annotation: TagAnnotation, for id: ObjectID) {
+        locked {
+            tags[id] = annotation
+            newTags.append(id)
+        }
+    }
+
     /// Saves what this run added: appended to the log when the file is healthy and not too big, otherwise
     /// rewritten whole (atomically) with what this run used plus older entries up to a bound.
     public func save() {
@@ -106,81 +126,43 @@ public final class ValidationCache: @unchecked Sendable {
     }
 
     private func saveLoaded() {
-        guard !newFiles.isEmpty || !newTrees.isEmpty, let url else { return }
-        let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000)
+        let added = newFiles.count + newTrees.count + newTags.count
+        guard added > 0, let url else { return }
+        // Tag records are never dropped: a repository's tags are few next to its files, and all are read each time.
+        let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000) + tags.count
         var writer = CacheWriter()
-        if let records = recordsOnDisk, records + newFiles.count + newTrees.count <= limit,
-           let handle = try? FileHandle(forWritingTo: url) {
+        if let records = recordsOnDisk, records + added <= limit, let handle = try? FileHandle(forWritingTo: url) {
             for blob in newFiles { writer.file(blob, files[blob]!) }
             for tree in newTrees { writer.tree(tree, trees[tree]!) }
+            for tag in newTags { writer.tag(tag, tags[tag]!) }
             _ = try? handle.seekToEnd()
             try? handle.write(contentsOf: Data(writer.bytes))
             try? handle.close()
-            recordsOnDisk = records + newFiles.count + newTrees.count
+            recordsOnDisk = records + added
         } else {
-            if files.count + trees.count > limit {
+            if files.count + trees.count + tags.count > limit {
                 files = files.filter { usedFiles.contains($0.key) }
                 trees = trees.filter { usedTrees.contains($0.key) }
             }
             writer.header(fingerprint: fingerprint)
             for (blob, result) in files { writer.file(blob, result) }
             for (tree, listing) in trees { writer.tree(tree, listing) }
+            for (tag, annotation) in tags { writer.tag(tag, annotation) }
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? Data(writer.bytes).write(to: url, options: .atomic)
-            recordsOnDisk = files.count + trees.count
+            recordsOnDisk = files.count + trees.count + tags.count
         }
         newFiles = []
         newTrees = []
+        newTags = []
     }
 }
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-5"
+private let cacheMagic = "cairn-validation-cache-6"
 
-private struct CacheWriter {
-    var bytes: [UInt8] = []
-
-    mutating func int(_ value: Int) {
-        var value = UInt64(bitPattern: Int64(value))
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: value))
-            value >>= 8
-        }
-    }
-
-    mutating func string(_ text: String) {
-        let utf8 = Array(text.utf8)
-        int(utf8.count)
-        bytes.append(contentsOf: utf8)
-    }
-
-    mutating func artifactID(_ id: ArtifactID) {
-        bytes.append(UInt8(ArtifactKind.allCases.firstIndex(of: id.kind)!))
-        string(id.name)
-    }
-
-    mutating func semver(_ version: SemVer) {
-        int(version.major)
-        int(version.minor)
-        int(version.patch)
-        string(version.prerelease.joined(separator: "."))
-        string(version.build.joined(separator: "."))
-    }
-
-    mutating func requirement(_ requirement: VersionRequirement) {
-        switch requirement {
-        case .exact(let version): bytes.append(0); semver(version)
-        case .caret(let version): bytes.append(1); semver(version)
-        case .tilde(let version): bytes.append(2); semver(version)
-        case .any: bytes.append(3)
-        }
-    }
-
-    mutating func objectID(_ id: ObjectID) {
-        bytes.append(contentsOf: id.bytes)
-    }
-
+extension CacheWriter {
     mutating func mark(_ mark: SourceMark) {
         int(mark.line)
         int(mark.column)
@@ -236,6 +218,23 @@ private struct CacheWriter {
         }
     }
 
+    mutating func tag(_ id: ObjectID, _ annotation: TagAnnotation) {
+        record(UInt8(ascii: "A")) { out in
+            out.objectID(id)
+            out.objectID(annotation.target)
+            if let tagger = annotation.tagger {
+                out.int(1)
+                out.string(tagger.name)
+                out.string(tagger.email)
+                out.int(Int(tagger.time))
+                out.int(Int(tagger.offsetMinutes))
+            } else {
+                out.int(0)
+            }
+            out.string(annotation.message)
+        }
+    }
+
     mutating func tree(_ id: ObjectID, _ listing: TreeListing) {
         record(UInt8(ascii: "T")) { out in
             out.objectID(id)
@@ -258,102 +257,59 @@ private struct CacheWriter {
     }
 }
 
-private struct CacheReader {
-    struct Corrupt: Error {}
-    let bytes: [UInt8]
-    var offset = 0
-
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func int() throws -> Int {
-        guard offset + 8 <= bytes.count else { throw Corrupt() }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
-        offset += 8
-        return Int(Int64(bitPattern: value))
-    }
-
-    mutating func string() throws -> String {
-        let count = try int()
-        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
-        defer { offset += count }
-        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
-    }
-
-    mutating func byte() throws -> UInt8 {
-        guard offset < bytes.count else { throw Corrupt() }
-        defer { offset += 1 }
-        return bytes[offset]
-    }
-
-    mutating func artifactID() throws -> ArtifactID {
-        let kind = Int(try byte())
-        guard kind < ArtifactKind.allCases.count else { throw Corrupt() }
-        return ArtifactID(kind: ArtifactKind.allCases[kind], name: try string())
-    }
-
-    mutating func semver() throws -> SemVer {
-        let major = try int(), minor = try int(), patch = try int()
-        let prerelease = try string(), build = try string()
-        return SemVer(major: major, minor: minor, patch: patch,
-                      prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
-                      build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
-    }
-
-    mutating func requirement() throws -> VersionRequirement {
-        switch try byte() {
-        case 0: return .exact(try semver())
-        case 1: return .caret(try semver())
-        case 2: return .tilde(try semver())
-        case 3: return .any
-        default: throw Corrupt()
-        }
-    }
-
+extension CacheReader {
     mutating func readMark() throws -> SourceMark { SourceMark(line: try int(), column: try int()) }
 
-    mutating func objectID() throws -> ObjectID {
-        guard offset + 20 <= bytes.count, let id = ObjectID(bytes: bytes[offset..<offset + 20]) else { throw Corrupt() }
-        offset += 20
-        return id
-    }
-
-    mutating func count() throws -> Int {
-        let count = try int()
-        guard count >= 0, count < 10_000_000 else { throw Corrupt() }
-        return count
+    struct Contents {
+        var files: [ObjectID: FileResult] = [:]
+        var trees: [ObjectID: TreeListing] = [:]
+        var tags: [ObjectID: TagAnnotation] = [:]
+        var records = 0
+        /// False when a torn or corrupt tail ended the read.
+        var complete = false
     }
 
     /// Reads every record; a torn or corrupt tail ends the read (what came before is kept, `complete` is false).
-    mutating func readAll(fingerprint: String) throws -> (files: [ObjectID: FileResult], trees: [ObjectID: TreeListing], records: Int, complete: Bool) {
+    mutating func readAll(fingerprint: String) throws -> Contents {
         guard try string() == cacheMagic, try string() == fingerprint else { throw Corrupt() }
-        var files: [ObjectID: FileResult] = [:]
-        var trees: [ObjectID: TreeListing] = [:]
-        files.reserveCapacity(bytes.count / 400)
-        var records = 0
+        var contents = Contents()
+        contents.files.reserveCapacity(bytes.count / 400)
         while offset < bytes.count {
             let kind = bytes[offset]
             offset += 1
-            guard let length = try? count(), offset + length <= bytes.count else { return (files, trees, records, false) }
+            guard let length = try? count(), offset + length <= bytes.count else { return contents }
             let end = offset + length
             do {
                 switch kind {
                 case UInt8(ascii: "F"):
                     let (blob, result) = try fileRecord()
-                    files[blob] = result
+                    contents.files[blob] = result
                 case UInt8(ascii: "T"):
                     let (tree, listing) = try treeRecord()
-                    trees[tree] = listing
+                    contents.trees[tree] = listing
+                case UInt8(ascii: "A"):
+                    let (tag, annotation) = try tagRecord()
+                    contents.tags[tag] = annotation
                 default:
-                    return (files, trees, records, false)
+                    return contents
                 }
             } catch {
-                return (files, trees, records, false)
+                return contents
             }
-            guard offset == end else { return (files, trees, records, false) }
-            records += 1
+            guard offset == end else { return contents }
+            contents.records += 1
         }
-        return (files, trees, records, true)
+        contents.complete = true
+        return contents
+    }
+
+    private mutating func tagRecord() throws -> (ObjectID, TagAnnotation) {
+        let id = try objectID(), target = try objectID()
+        var tagger: Signature?
+        if try int() == 1 {
+            tagger = Signature(name: try string(), email: try string(), time: Int64(try int()), offsetMinutes: Int32(truncatingIfNeeded: try int()))
+        }
+        return (id, TagAnnotation(target: target, tagger: tagger, message: try string()))
     }
 
     private mutating func fileRecord() throws -> (ObjectID, FileResult) {

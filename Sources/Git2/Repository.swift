@@ -222,13 +222,14 @@ public final class Repository: @unchecked Sendable {
 
     // MARK: - Tags
 
-    /// Every tag under `refs/tags/`, read once: annotated tags with their tagger, date and message.
-    public func tags() throws -> [TagRecord] {
+    /// Every reference under `refs/tags/`: its short name and the object it points at. No object is read,
+    /// so this costs what listing the references costs.
+    public func tagReferences() throws -> [(name: String, object: ObjectID)] {
         try withHandle { repo in
             var iterator: OpaquePointer?
             try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, repo, "refs/tags/*"))
             defer { git_reference_iterator_free(iterator) }
-            var records = [TagRecord]()
+            var references: [(name: String, object: ObjectID)] = []
             while true {
                 var reference: OpaquePointer?
                 let result = git_reference_next(&reference, iterator)
@@ -237,25 +238,36 @@ public final class Repository: @unchecked Sendable {
                 defer { git_reference_free(reference) }
                 guard let direct = git_reference_target(reference) else { continue }
                 let fullName = String(cString: git_reference_name(reference))
-                let name = String(fullName.dropFirst("refs/tags/".count))
-                var oid = direct.pointee
-                var tag: OpaquePointer?
-                if git_tag_lookup(&tag, repo, &oid) == 0 {
-                    defer { git_tag_free(tag) }
-                    let tagger = git_tag_tagger(tag).map { Signature($0.pointee) }
-                    let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
-                    records.append(TagRecord(
-                        name: name,
-                        referenceTarget: ObjectID(oid),
-                        target: ObjectID(git_tag_target_id(tag).pointee),
-                        annotation: .init(tagger: tagger, message: message)
-                    ))
-                } else {
-                    git_error_clear()
-                    records.append(TagRecord(name: name, referenceTarget: ObjectID(oid), target: ObjectID(oid), annotation: nil))
-                }
+                references.append((String(fullName.dropFirst("refs/tags/".count)), ObjectID(direct.pointee)))
             }
-            return records
+            return references
+        }
+    }
+
+    /// The annotated tag object `id`: what it tags, its tagger and message; nil when `id` is not a tag object
+    /// (a lightweight tag points straight at its target).
+    public func annotatedTag(_ id: ObjectID) throws -> (target: ObjectID, annotation: TagRecord.Annotation)? {
+        try withHandle { repo in
+            var oid = id.raw
+            var tag: OpaquePointer?
+            guard git_tag_lookup(&tag, repo, &oid) == 0 else {
+                git_error_clear()
+                return nil
+            }
+            defer { git_tag_free(tag) }
+            let tagger = git_tag_tagger(tag).map { Signature($0.pointee) }
+            let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
+            return (ObjectID(git_tag_target_id(tag).pointee), TagRecord.Annotation(tagger: tagger, message: message))
+        }
+    }
+
+    /// Every tag under `refs/tags/`, each object read once: annotated tags with their tagger, date and message.
+    public func tags() throws -> [TagRecord] {
+        try tagReferences().map { reference in
+            guard let (target, annotation) = try annotatedTag(reference.object) else {
+                return TagRecord(name: reference.name, referenceTarget: reference.object, target: reference.object, annotation: nil)
+            }
+            return TagRecord(name: reference.name, referenceTarget: reference.object, target: target, annotation: annotation)
         }
     }
 

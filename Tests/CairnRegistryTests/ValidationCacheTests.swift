@@ -32,6 +32,27 @@ struct ValidationCacheTests {
         #expect(third.diagnostics.map(\.rule) == ["reference"])  // the chain pins 0.4.2, which is no longer here
     }
 
+    @Test("tag objects are read once; a tag moved to a new object is read again")
+    func tagObjects() throws {
+        let fixture = try RegistryFixture()
+        try fixture.repo.tag("prompt/support-triage@v1.3.0", message: "register")
+        try fixture.repo.tag("prompt/support-triage#dev#1", message: "first")
+        try fixture.repo.tag("not-a-cairn-tag", message: "ignored")
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let gitDirectory = location.repository.gitDirectory
+        let cold = ValidationCache(gitDirectory: gitDirectory, fingerprint: "t")
+        let first = try RegistryReader(location: location, cache: cold).tagEvents()
+        #expect(first.map(\.name).sorted() == ["prompt/support-triage#dev#1", "prompt/support-triage@v1.3.0"])
+        #expect(cold.tagHits == 0)
+
+        _ = try fixture.repo.git(["tag", "-f", "-a", "prompt/support-triage#dev#1", "-m", "second"])
+        let warm = ValidationCache(gitDirectory: gitDirectory, fingerprint: "t")
+        let second = try RegistryReader(location: location, cache: warm).tagEvents()
+        #expect(warm.tagHits == 1)  // the registration; the moved assignment is a new object
+        #expect(second.first { $0.name == "prompt/support-triage#dev#1" }?.message == "second\n")
+        #expect(second.first { $0.name == "prompt/support-triage@v1.3.0" } == first.first { $0.name == "prompt/support-triage@v1.3.0" })
+    }
+
     @Test("a cache written with other schemas is ignored")
     func staleFingerprint() throws {
         let fixture = try RegistryFixture()

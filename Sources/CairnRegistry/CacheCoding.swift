@@ -1,0 +1,128 @@
+import CairnModel
+import Git2
+
+/// A compact binary encoding for cairn's caches under `.git/cairn/`: little-endian 64-bit integers,
+/// length-prefixed UTF-8 strings, raw 20-byte object ids. Loading 10,000 entries has to take milliseconds.
+public struct CacheWriter {
+    public internal(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public mutating func int(_ value: Int) {
+        var value = UInt64(bitPattern: Int64(value))
+        for _ in 0..<8 {
+            bytes.append(UInt8(truncatingIfNeeded: value))
+            value >>= 8
+        }
+    }
+
+    public mutating func string(_ text: String) {
+        let utf8 = Array(text.utf8)
+        int(utf8.count)
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func artifactID(_ id: ArtifactID) {
+        bytes.append(UInt8(ArtifactKind.allCases.firstIndex(of: id.kind)!))
+        string(id.name)
+    }
+
+    public mutating func semver(_ version: SemVer) {
+        int(version.major)
+        int(version.minor)
+        int(version.patch)
+        string(version.prerelease.joined(separator: "."))
+        string(version.build.joined(separator: "."))
+    }
+
+    public mutating func requirement(_ requirement: VersionRequirement) {
+        switch requirement {
+        case .exact(let version): bytes.append(0); semver(version)
+        case .caret(let version): bytes.append(1); semver(version)
+        case .tilde(let version): bytes.append(2); semver(version)
+        case .any: bytes.append(3)
+        }
+    }
+
+    public mutating func objectID(_ id: ObjectID) {
+        bytes.append(contentsOf: id.bytes)
+    }
+
+    public mutating func raw(_ data: [UInt8]) {
+        bytes.append(contentsOf: data)
+    }
+}
+
+/// Reads what `CacheWriter` wrote; any inconsistency throws `Corrupt`.
+public struct CacheReader {
+    public struct Corrupt: Error {}
+    let bytes: [UInt8]
+    var offset = 0
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public mutating func int() throws -> Int {
+        guard offset + 8 <= bytes.count else { throw Corrupt() }
+        var value: UInt64 = 0
+        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        offset += 8
+        return Int(Int64(bitPattern: value))
+    }
+
+    public mutating func string() throws -> String {
+        let count = try int()
+        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        defer { offset += count }
+        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
+    }
+
+    public mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw Corrupt() }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    public mutating func artifactID() throws -> ArtifactID {
+        let kind = Int(try byte())
+        guard kind < ArtifactKind.allCases.count else { throw Corrupt() }
+        return ArtifactID(kind: ArtifactKind.allCases[kind], name: try string())
+    }
+
+    public mutating func semver() throws -> SemVer {
+        let major = try int(), minor = try int(), patch = try int()
+        let prerelease = try string(), build = try string()
+        return SemVer(major: major, minor: minor, patch: patch,
+                      prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
+                      build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
+    }
+
+    public mutating func requirement() throws -> VersionRequirement {
+        switch try byte() {
+        case 0: return .exact(try semver())
+        case 1: return .caret(try semver())
+        case 2: return .tilde(try semver())
+        case 3: return .any
+        default: throw Corrupt()
+        }
+    }
+
+    public mutating func objectID() throws -> ObjectID {
+        guard offset + 20 <= bytes.count, let id = ObjectID(bytes: bytes[offset..<offset + 20]) else { throw Corrupt() }
+        offset += 20
+        return id
+    }
+
+    public mutating func count() throws -> Int {
+        let count = try int()
+        guard count >= 0, count < 10_000_000 else { throw Corrupt() }
+        return count
+    }
+
+    public mutating func raw(_ count: Int) throws -> [UInt8] {
+        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    public var isAtEnd: Bool { offset >= bytes.count }
+}
