@@ -46,10 +46,11 @@ let package = Package(
         /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).
         .target(
             name: "CairnState",
-            dependencies: ["CairnModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CairnModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnManifest", "CairnState", "CairnRegistry"]),
+        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnManifest", "CairnState", "CairnRegistry", .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Command line
 

@@ -22,9 +22,22 @@ public struct DeclaredState: Sendable {
 
     /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
     /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
+    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`).
     public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
         let repository = reader.location.repository
-        let events = try TagEvent.read(from: repository)
+        let references = try repository.tagReferences()
+        let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
+                                  commit: commit, references: references, schemaFingerprint: reader.analyzer.schemas.fingerprint)
+        if let cached = cache.load(environment: environment) { return cached }
+        let state = try resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit,
+                                events: try reader.tagEvents(references))
+        cache.save(state)
+        return state
+    }
+
+    private static func resolve(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID,
+                                events: [TagEvent]) throws -> DeclaredState {
+        let repository = reader.location.repository
         let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment)
         var problems = assignmentProblems.map(\.description)
 

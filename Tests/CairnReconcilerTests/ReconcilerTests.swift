@@ -128,6 +128,35 @@ struct ReconcilerTests {
         #expect(try fixture.store.deployed(environment: "dev").isEmpty)
     }
 
+    @Test("the declared state is reused only while its inputs are unchanged: a moved tag or a damaged file is never served stale")
+    func declaredCache() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        let first = try fixture.plan("dev")
+        let gitDirectory = fixture.repo.directory.appendingPathComponent(".git/cairn")
+        let files = try FileManager.default.contentsOfDirectory(atPath: gitDirectory.path).filter { $0.hasPrefix("declared-") }
+        #expect(files.count == 1)
+        #expect(try fixture.plan("dev") == first)
+        _ = try fixture.apply("dev")
+
+        // Re-register the same version at a commit whose file says something else: same tag name, new tag object.
+        let path = "registry/prompts/sentiment-classify.yaml"
+        let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        try fixture.repo.write(path, text.replacingOccurrences(of: "escalated sooner", with: "escalated at once"))
+        _ = try fixture.repo.commitAll("edit")
+        _ = try fixture.repo.git(["tag", "-f", "-a", "prompt/sentiment-classify@v0.4.2", "-m", "moved"])
+        // Same tag names, new objects: the dev assignment now names a commit no registration points at (GTO's rule).
+        #expect(try fixture.plan("dev").problems.first?.contains("no registered version") == true)
+        try fixture.assign("prompt/sentiment-classify", "dev", 2)
+        let moved = try fixture.plan("dev")
+        #expect(moved.actions.map(\.kind) == [.update])
+
+        for file in files {
+            try Data("cairn-declared-cache-1 but not really".utf8).write(to: gitDirectory.appendingPathComponent(file))
+        }
+        #expect(try fixture.plan("dev") == moved)
+    }
+
     @Test("staging takes only what is live in dev (promoteFromPrevious)")
     func promoteFromPrevious() throws {
         let fixture = try ReconcilerFixture()
