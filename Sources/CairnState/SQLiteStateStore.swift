@@ -2,6 +2,7 @@ import CairnModel
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The default store: one SQLite file (WAL, `synchronous=FULL`), schema managed by GRDB's migrator.
 public final class SQLiteStateStore: StateStore {
@@ -144,21 +145,91 @@ public final class SQLiteStateStore: StateStore {
         try run { db in try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE sequence = ?", arguments: [sequence]) }
     }
 
+    /// Splits the chain into one segment per core, each read on its own connection with its columns taken as
+    /// bytes straight from SQLite into the canonical body (no `String` per field), then joins the segments.
     public func verifyAudit() throws -> AuditVerification {
-        try run { db in
-            var verifier = AuditChain.Verifier()
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit ORDER BY sequence")
-            var batch: [AuditRecord] = []
-            batch.reserveCapacity(20_000)
-            while let row = try rows.next() {
-                batch.append(Self.record(row))
-                if batch.count == 20_000 {
-                    verifier.feed(batch: batch)
-                    batch.removeAll(keepingCapacity: true)
+        let last = try run { db in try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit") } ?? 0
+        return try verifyAudit(segments: min(ProcessInfo.processInfo.activeProcessorCount, Int(last / 50_000)))
+    }
+
+    /// Verifies the chain in `segments` parts read in parallel (tests pick the count; `verifyAudit()` uses one per
+    /// core for long chains).
+    public func verifyAudit(segments: Int) throws -> AuditVerification {
+        let last = try run { db in try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit") } ?? 0
+        let parts = Int64(max(1, segments))
+        // Segment k holds sequences in (bounds[k], bounds[k+1]]; the ends are open so that no row falls outside.
+        let bounds = (0...parts).map { k in k == 0 ? Int64.min : k == parts ? Int64.max : last * k / parts }
+        var segments = [Result<AuditChain.Verifier, any Error>](repeating: .success(AuditChain.Verifier()), count: Int(parts))
+        segments.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: Int(parts)) { part in
+                output[part] = Result {
+                    var verifier = part == 0 ? AuditChain.Verifier() : AuditChain.Verifier.segment()
+                    let reader = part == 0 ? queue : try DatabaseQueue(path: path, configuration: Self.readOnly)
+                    try reader.read { db in try Self.verify(db, after: bounds[part], upTo: bounds[part + 1], into: &verifier) }
+                    return verifier
                 }
             }
-            verifier.feed(batch: batch)
-            return AuditVerification(records: verifier.count, firstBad: verifier.firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
+        }
+        let whole = AuditChain.Verifier.joined(try segments.map { try $0.get() })
+        return AuditVerification(records: whole.count, firstBad: whole.firstBad, headHash: whole.headHash, lastSequence: whole.lastSequence)
+    }
+
+    private static var readOnly: Configuration {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        return configuration
+    }
+
+    /// Feeds the records numbered in (`lower`, `upper`] to `verifier`, in batches of 20,000.
+    private static func verify(_ db: Database, after lower: Int64, upTo upper: Int64, into verifier: inout AuditChain.Verifier) throws {
+        let statement = try db.makeStatement(sql: "SELECT \(auditColumns) FROM audit WHERE sequence > ? AND sequence <= ? ORDER BY sequence")
+        try statement.setArguments([lower, upper])
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        func text(_ column: Int32, into out: inout [UInt8]) {
+            let count = Int(sqlite3_column_bytes(raw, column))
+            guard let start = sqlite3_column_text(raw, column) else { return }
+            out.append(contentsOf: UnsafeBufferPointer(start: start, count: count))
+        }
+        func quoted(_ column: Int32, into out: inout [UInt8]) {
+            let start = sqlite3_column_text(raw, column)
+            let count = Int(sqlite3_column_bytes(raw, column))
+            JSONValue.appendQuoted(utf8: UnsafeBufferPointer(start: start, count: start == nil ? 0 : count), to: &out)
+        }
+        var batch = AuditChain.Batch()
+        while true {
+            let step = sqlite3_step(raw)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw StateError.storage("reading the audit table: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))") }
+            let sequence = sqlite3_column_int64(raw, 0)
+            batch.append(sequence: sequence, body: { out in
+                AuditRecord.appendCanonicalBody(to: &out, sequence: sequence, time: sqlite3_column_int64(raw, 1)) { field, out in
+                    quoted(auditColumn(field), into: &out)
+                }
+            }, hash: { text(12, into: &$0) }, previousHash: { text(11, into: &$0) })
+            if batch.count == 20_000 {
+                verifier.walk(batch, intact: AuditChain.intact(batch, workers: 1))
+                batch.removeAll()
+            }
+        }
+        verifier.walk(batch, intact: AuditChain.intact(batch, workers: 1))
+    }
+
+    /// Where each hashed text field is in `auditColumns`.
+    static func auditColumn(_ field: AuditRecord.TextField) -> Int32 {
+        switch field {
+        case .actor: 2
+        case .action: 3
+        case .environment: 4
+        case .artifact: 5
+        case .digest: 6
+        case .commit: 7
+        case .tag: 8
+        case .planSummary: 9
+        case .compliance: 10
+        case .previousHash: 11
         }
     }
 
@@ -204,3 +275,4 @@ public final class SQLiteStateStore: StateStore {
         SHA256.hash(data: Array(text.utf8)).hexString
     }
 }
+

@@ -1,4 +1,5 @@
 import CairnModel
+import Foundation
 import Testing
 
 @Suite("Audit record encoding")
@@ -15,5 +16,38 @@ struct AuditRecordTests {
             "compliance": .string(record.compliance), "previousHash": .string("00"),
         ]).canonicalJSON
         #expect(record.canonicalBody == reference)
+    }
+
+    @Test("string escaping is exact wherever the character needing it falls among the eight-byte words it scans")
+    func escapingAtEveryPosition() {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{08}": out += "\\b"
+                case "\u{0C}": out += "\\f"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        for special in ["\"", "\\", "\n", "\u{01}", "\u{1F}", "\t"] {
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 31] {
+                for position in 0...length {
+                    var characters = Array(String(repeating: "abcdé\u{7F} ~", count: 4).prefix(length)).map(String.init)
+                    characters.insert(special, at: position)
+                    let text = characters.joined()
+                    var bytes: [UInt8] = []
+                    JSONValue.appendQuoted(text, to: &bytes)
+                    #expect(String(decoding: bytes, as: UTF8.self) == reference(text), "\(special.debugDescription) at \(position) of \(length)")
+                }
+            }
+        }
     }
 }

@@ -115,6 +115,32 @@ struct SQLiteStateStoreTests {
             """)
         #expect(try store.verifyAudit().firstBad?.sequence == 2)
     }
+
+    @Test("verify in parallel segments reports what one pass reports, including damage at a segment boundary",
+          arguments: [
+              "UPDATE audit SET actor = 'mallory' WHERE sequence = 5",
+              "UPDATE audit SET actor = 'mallory' WHERE sequence = 4",
+              "DELETE FROM audit WHERE sequence = 5",
+              "DELETE FROM audit WHERE sequence = 4",
+              "DELETE FROM audit WHERE sequence IN (4, 5, 6)",
+              "DELETE FROM audit WHERE sequence > 9",
+              "UPDATE audit SET sequence = -1 WHERE sequence = 4; UPDATE audit SET sequence = 4 WHERE sequence = 5; UPDATE audit SET sequence = 5 WHERE sequence = -1",
+              "UPDATE audit SET previous_hash = 'x' WHERE sequence = 9",
+              "SELECT 1",
+          ])
+    func segments(damage: String) throws {
+        let store = try chain(12)
+        try raw(damage)
+        let whole = try store.verifyAudit(segments: 1)
+        for segments in [2, 3, 4, 12] {
+            let split = try store.verifyAudit(segments: segments)
+            #expect(split.firstBad?.sequence == whole.firstBad?.sequence, "\(segments) segments")
+            #expect(split.firstBad?.reason == whole.firstBad?.reason, "\(segments) segments")
+            #expect(split.records == whole.records && split.headHash == whole.headHash && split.lastSequence == whole.lastSequence)
+        }
+        // Only the untouched chain and a truncated tail (which needs an anchor) verify clean.
+        #expect((whole.firstBad == nil) == (damage == "SELECT 1" || damage.contains("> 9")))
+    }
 }
 
 /// SHA-256 for the tests, through swift-crypto as the store uses it.
