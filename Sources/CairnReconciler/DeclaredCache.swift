@@ -9,7 +9,7 @@ import Git2
 /// commit, the environment's protection, and the schemas. Any difference is a miss, and the state is
 /// resolved again; the file is only ever a shortcut.
 struct DeclaredCache {
-    private static let magic = "cairn-declared-cache-1"
+    private static let magic = "cairn-declared-cache-2"
     let url: URL
     let key: [UInt8]
 
@@ -35,25 +35,33 @@ struct DeclaredCache {
         key = Array(hasher.finalize())
     }
 
-    /// The cached state, when the file exists, is intact and was made from the same inputs.
-    func load(environment: String) -> DeclaredState? {
+    /// The cached state when the file exists and is intact; `isCurrent` says whether it was made from the same
+    /// inputs (otherwise only the files it located are worth reusing).
+    func load(environment: String) -> (state: DeclaredState, isCurrent: Bool)? {
         guard let data = try? Data(contentsOf: url) else { return nil }
         var reader = CacheReader(bytes: [UInt8](data))
         do {
-            guard try reader.string() == Self.magic, try reader.raw(32) == key else { return nil }
+            guard try reader.string() == Self.magic else { return nil }
+            let isCurrent = try reader.raw(32) == key
             var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
             let count = try reader.count()
             state.artifacts.reserveCapacity(count)
+            state.files.reserveCapacity(count)
             for _ in 0..<count {
                 let id = try reader.artifactID()
                 let version = ArtifactVersion(id: id, version: try reader.semver())
-                let artifact = DeclaredArtifact(version: version, digest: try reader.string(), content: "",
-                                                commit: try reader.string(), tag: try reader.string())
-                state.artifacts[id] = artifact
-                state.blobs[id] = (try reader.objectID(), try reader.string())
+                let digest = try reader.string()
+                state.artifacts[id] = DeclaredArtifact(version: version, digest: digest, content: "",
+                                                       commit: try reader.string(), tag: try reader.string())
+                var file = DeclaredState.LocatedFile(blob: try reader.objectID(), path: try reader.string(), digest: digest, references: [])
+                for _ in 0..<(try reader.count()) {
+                    file.references.append((try reader.string(), try reader.string(),
+                                            ArtifactReference(id: try reader.artifactID(), requirement: try reader.requirement())))
+                }
+                state.files[id] = file
             }
             for _ in 0..<(try reader.count()) { state.problems.append(try reader.string()) }
-            return reader.isAtEnd ? state : nil
+            return reader.isAtEnd ? (state, isCurrent) : nil
         } catch {
             return nil
         }
@@ -66,14 +74,21 @@ struct DeclaredCache {
         writer.raw(key)
         writer.int(state.artifacts.count)
         for (id, artifact) in state.artifacts {
-            guard let (blob, path) = state.blobs[id] else { return }
+            guard let file = state.files[id] else { return }
             writer.artifactID(id)
             writer.semver(artifact.version.version)
             writer.string(artifact.digest)
             writer.string(artifact.commit)
             writer.string(artifact.tag)
-            writer.objectID(blob)
-            writer.string(path)
+            writer.objectID(file.blob)
+            writer.string(file.path)
+            writer.int(file.references.count)
+            for site in file.references {
+                writer.string(site.field)
+                writer.string(site.text)
+                writer.artifactID(site.reference.id)
+                writer.requirement(site.reference.requirement)
+            }
         }
         writer.int(state.problems.count)
         for problem in state.problems { writer.string(problem) }

@@ -17,47 +17,75 @@ public struct DeclaredState: Sendable {
     public var documents: [ArtifactID: JSONValue] = [:]
     /// Tags or references that could not be honoured; a plan with problems does not apply.
     public var problems: [String]
-    /// Where each declared artifact's content lives.
-    var blobs: [ArtifactID: (blob: ObjectID, path: String)] = [:]
+    /// Where each declared artifact's file is, and what it references.
+    var files: [ArtifactID: LocatedFile] = [:]
+
+    /// A version's file at its registration commit: where it is, its digest, what it references. Immutable for a
+    /// (version, registration commit) pair, so a later resolution reuses it without reading git.
+    struct LocatedFile: Sendable {
+        var blob: ObjectID
+        var path: String
+        var digest: String
+        var references: [(field: String, text: String, reference: ArtifactReference)]
+    }
 
     /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
     /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
-    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`).
+    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`); when the
+    /// key changed, the files the cached state located are reused and only new versions are looked up in git.
     public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
         let repository = reader.location.repository
         let references = try repository.tagReferences()
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
                                   commit: commit, references: references, schemaFingerprint: reader.analyzer.schemas.fingerprint)
-        if let cached = cache.load(environment: environment) { return cached }
+        let cached = cache.load(environment: environment)
+        if let cached, cached.isCurrent { return cached.state }
+        var memo: [MemoKey: LocatedFile] = [:]
+        for (id, file) in cached?.state.files ?? [:] {
+            if let artifact = cached?.state.artifacts[id], let commit = ObjectID(hex: artifact.commit) {
+                memo[MemoKey(version: artifact.version, commit: commit)] = file
+            }
+        }
         let state = try resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit,
-                                events: try reader.tagEvents(references))
+                                events: try reader.tagEvents(references), memo: memo)
         cache.save(state)
         return state
     }
 
-    private static func resolve(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID,
-                                events: [TagEvent]) throws -> DeclaredState {
-        let repository = reader.location.repository
-        let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment)
-        var problems = assignmentProblems.map(\.description)
+    private struct MemoKey: Hashable {
+        let version: ArtifactVersion
+        let commit: ObjectID
+    }
 
+    private static func resolve(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID,
+                                events: [TagEvent], memo: [MemoKey: LocatedFile]) throws -> DeclaredState {
+        let repository = reader.location.repository
         let registrations = Registrations(events)
+        let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
+        var problems = assignmentProblems.map(\.description)
 
         // A version's file is found in the planned tree and confirmed at the registration commit by path (cheap);
         // only when that fails is the registration commit's whole tree indexed.
         func index(_ commit: ObjectID) throws -> [ArtifactVersion: RegistrySnapshot.Artifact] {
             Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
         }
-        let planned = try index(commit)
+        var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
         var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
         var trees: [ObjectID: ObjectID] = [:]
-        func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
-            if let candidate = planned[version] {
+        func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
+            if planned == nil { planned = try index(commit) }
+            if let candidate = planned![version] {
                 if trees[registration] == nil { trees[registration] = try repository.commit(registration).tree }
                 if try repository.blobID(tree: trees[registration]!, path: candidate.path) == candidate.blob { return candidate }
             }
             if indexes[registration] == nil { indexes[registration] = try index(registration) }
             return indexes[registration]?[version]
+        }
+        func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
+            if let known = memo[MemoKey(version: version, commit: registration)] { return known }
+            guard let found = try locate(version, at: registration) else { return nil }
+            return LocatedFile(blob: found.blob, path: found.path, digest: found.summary.digest,
+                               references: found.summary.references.map { ($0.field, $0.text, $0.reference) })
         }
 
         var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
@@ -77,10 +105,10 @@ public struct DeclaredState: Sendable {
                 problems.append("\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry")
                 continue
             }
-            state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.summary.digest, content: "",
+            state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
                                                            commit: registration.commit.hex, tag: source)
-            state.blobs[version.id] = (found.blob, found.path)
-            for site in found.summary.references {
+            state.files[version.id] = found
+            for site in found.references {
                 let reference = site.reference
                 if isProtected && !reference.requirement.isExact {
                     problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
@@ -101,8 +129,8 @@ public struct DeclaredState: Sendable {
     /// Parses the declared content of `ids` (the artifacts a plan writes), on every core; a file that does not
     /// validate is a problem.
     public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws {
-        let wanted = ids.filter { documents[$0] == nil && blobs[$0] != nil && artifacts[$0] != nil }
-        let inputs = try wanted.map { try reader.location.repository.blob(blobs[$0]!.blob) }
+        let wanted = ids.filter { documents[$0] == nil && files[$0] != nil && artifacts[$0] != nil }
+        let inputs = try wanted.map { try reader.location.repository.blob(files[$0]!.blob) }
         let schemas = reader.analyzer.schemas
         var parsed = [ParsedManifest?](repeating: nil, count: inputs.count)
         parsed.withUnsafeMutableBufferPointer { buffer in
@@ -119,7 +147,7 @@ public struct DeclaredState: Sendable {
         for (id, result) in zip(wanted, parsed) {
             var artifact = artifacts[id]!
             guard let result, result.findings.isEmpty else {
-                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(blobs[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
+                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(files[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
                 continue
             }
             artifact.content = result.value.canonicalJSON

@@ -24,8 +24,9 @@ public enum EnvironmentAssignments {
         public var description: String { "\(tag): \(message)" }
     }
 
-    public static func resolve(_ events: [TagEvent], environment: String) -> (assignments: [ArtifactID: Assignment], problems: [Problem]) {
-        let registrations = Registrations(events)
+    public static func resolve(_ events: [TagEvent], environment: String,
+                               registrations: Registrations? = nil) -> (assignments: [ArtifactID: Assignment], problems: [Problem]) {
+        let registrations = registrations ?? Registrations(events)
         var latest: [ArtifactID: (event: TagEvent, counter: Int, assigned: Bool)] = [:]
         for event in events {
             switch event.tag {

@@ -152,7 +152,7 @@ struct ReconcilerTests {
         #expect(moved.actions.map(\.kind) == [.update])
 
         for file in files {
-            try Data("cairn-declared-cache-1 but not really".utf8).write(to: gitDirectory.appendingPathComponent(file))
+            try Data("cairn-declared-cache-2 but not really".utf8).write(to: gitDirectory.appendingPathComponent(file))
         }
         #expect(try fixture.plan("dev") == moved)
     }
