@@ -63,16 +63,24 @@ public final class SQLiteStateStore: StateStore {
         try run { db in try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [environment]) ?? 0 }
     }
 
+    /// Columns are read by position, and drift is checked by hashing the content's bytes as SQLite holds them.
     public func deployed(environment: String) throws -> [StoredArtifact] {
         try run { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deployed WHERE environment = ? ORDER BY kind, name", arguments: [environment]).compactMap { row in
-                guard let kind = ArtifactKind(rawValue: row["kind"]), let version = SemVer(row["version"]) else { return nil }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at
+                FROM deployed WHERE environment = ? ORDER BY kind, name
+                """, arguments: [environment])
+            var stored: [StoredArtifact] = []
+            while let row = try rows.next() {
+                guard let kind = ArtifactKind(rawValue: row[0]), let version = SemVer(row[2]) else { continue }
+                let digest: String = row[3]
+                let drifted = try row.withUnsafeData(atIndex: 4) { data in SHA256.hash(data: data ?? Data()).hexString != digest }
                 let artifact = DeployedArtifact(
-                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: row["name"]), version: version),
-                    digest: row["digest"], content: row["content"], commit: row["source_commit"], tag: row["tag"],
-                    deployedBy: row["deployed_by"], deployedAt: row["deployed_at"])
-                return StoredArtifact(artifact: artifact, drifted: Self.sha256(artifact.content) != artifact.digest)
+                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: row[1]), version: version),
+                    digest: digest, content: row[4], commit: row[5], tag: row[6], deployedBy: row[7], deployedAt: row[8])
+                stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
             }
+            return stored
         }
     }
 
