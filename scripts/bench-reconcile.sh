@@ -19,12 +19,16 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 "$cairn" validate --path registry >/dev/null  # warm the validation cache, as CI would have
 first=$(ms "$cairn" apply --env dev --path registry --auto-approve --actor bench)
 nochange=$(for _ in $(seq "$runs"); do ms "$cairn" plan --env dev --path registry; done | median)
-sed -i 's/version: 1.1.0/version: 1.1.1/' registry/prompts/p0/prompt-1.yaml
-git commit -qam "prompt-1 1.1.1"
-git tag -a "prompt/prompt-1@v1.1.1" -m register
-git tag -a "prompt/prompt-1#dev#2" -m promote
-sleep 1
-one=$(for _ in $(seq "$runs"); do ms "$cairn" plan --env dev --path registry; done | median)
+# Each timed plan is the first after a promotion: a new version of a deployment (nothing pins deployments),
+# registered and assigned, at a new commit.
+one=$(for k in $(seq "$runs"); do
+    sed -i "s/version: 1.0.$((k - 1))\\b/version: 1.0.$k/" registry/deployments/x0/deploy-4.yaml
+    git commit -qam "deploy-4 1.0.$k"
+    git tag -a "deployment/deploy-4@v1.0.$k" -m register
+    git tag -a "deployment/deploy-4#dev#$((k + 1))" -m promote
+    sleep 1
+    ms "$cairn" plan --env dev --path registry
+done | median)
 "$cairn" plan --env dev --path registry | tail -1 > "$work/one-summary" || true
 python3 "$top/scripts/gen-audit.py" .cairn/state.sqlite "$records" >/dev/null
 verify=$(for _ in $(seq 3); do ms "$cairn" audit verify --path registry; done | median)

@@ -72,7 +72,16 @@ public struct DeclaredState: Sendable {
         var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
         var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
         var trees: [ObjectID: ObjectID] = [:]
+        // Where earlier versions of each artifact were found: a new version is usually at the same path.
+        var hints: [ArtifactID: Set<String>] = [:]
+        for (key, file) in memo { hints[key.version.id, default: []].insert(file.path) }
         func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
+            for path in hints[version.id] ?? [] {
+                if let blob = try repository.blobID(commit: registration, path: path),
+                   let summary = try reader.fileResult(blob: blob).artifact, summary.versioned == version {
+                    return RegistrySnapshot.Artifact(path: path, blob: blob, summary: summary)
+                }
+            }
             if planned == nil { planned = try index(commit) }
             if let candidate = planned![version] {
                 if trees[registration] == nil { trees[registration] = try repository.commit(registration).tree }

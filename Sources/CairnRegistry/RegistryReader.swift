@@ -105,10 +105,38 @@ public struct RegistryReader: Sendable {
         }
     }
 
+    /// One blob's result: from the cache, else analysed now (and cached).
+    public func fileResult(blob: ObjectID) throws -> FileResult {
+        if let cached = cache.file(blob) { return cached }
+        switch try readOrRefuse(blob) {
+        case .result(let result): return result
+        case .bytes(let bytes):
+            let result = analyzer.analyze(bytes)
+            cache.store(result, for: blob)
+            return result
+        }
+    }
+
+    private enum ResultOrBytes {
+        case result(FileResult)
+        case bytes([UInt8])
+    }
+
+    /// A blob's bytes to analyse; an oversized blob gets its refusal (cached) from the object header without being read.
+    private func readOrRefuse(_ blob: ObjectID) throws -> ResultOrBytes {
+        let size = try location.repository.blobSize(blob)
+        guard size <= HardenedYAMLLoader.maxBytesDefault else {
+            let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
+                message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
+            cache.store(result, for: blob)
+            return .result(result)
+        }
+        return .bytes(try location.repository.blob(blob))
+    }
+
     /// Per-file results: from the cache by blob id, else analysed (in parallel); oversized blobs are refused
     /// from their object header without being read. Returns the results and how many files were analysed.
     private func fileResults(_ files: [TreeListing.File], contents: [String: [UInt8]], clock: inout PhaseClock) throws -> ([FileResult], Int) {
-        let repository = location.repository
         var results = [FileResult?](repeating: nil, count: files.count)
         var missing: [(index: Int, bytes: [UInt8])] = []
         for (index, file) in files.enumerated() {
@@ -117,14 +145,9 @@ public struct RegistryReader: Sendable {
             } else if let bytes = contents[file.path] {
                 missing.append((index, bytes))
             } else {
-                let size = try repository.blobSize(file.blob)
-                if size > HardenedYAMLLoader.maxBytesDefault {
-                    let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
-                        message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
-                    cache.store(result, for: file.blob)
-                    results[index] = result
-                } else {
-                    missing.append((index, try repository.blob(file.blob)))
+                switch try readOrRefuse(file.blob) {
+                case .result(let result): results[index] = result
+                case .bytes(let bytes): missing.append((index, bytes))
                 }
             }
         }

@@ -11,6 +11,12 @@ public struct RegistrySnapshot: Sendable {
         public let path: String
         public let blob: ObjectID
         public let summary: ArtifactSummary
+
+        public init(path: String, blob: ObjectID, summary: ArtifactSummary) {
+            self.path = path
+            self.blob = blob
+            self.summary = summary
+        }
     }
 
     public let commit: ObjectID?
