@@ -10,31 +10,48 @@ public enum TagName: Sendable, Hashable {
     case unassign(ArtifactID, environment: String, counter: Int)
     case deprecate(ArtifactID, counter: Int)
 
-    /// Parses a tag name; nil for tags that are not cairn/GTO tags (they are ignored).
+    /// Parses a tag name as GTO's pattern does: the artifact, then `#STAGE` or `@vVERSION` (either may end in `!`,
+    /// cancelling) or `@deprecated`, then an optional `#COUNTER`. A missing counter counts as 0. Returns nil for
+    /// tags that are not cairn/GTO tags (they are ignored), and for GTO's `@created` marker, which carries nothing
+    /// cairn reads.
     public init?(_ text: String) {
-        if let hash = text.firstIndex(of: "#") {
-            guard let id = ArtifactID(String(text[..<hash])) else { return nil }
-            let rest = text[text.index(after: hash)...]
-            guard let second = rest.lastIndex(of: "#"), let counter = Int(rest[rest.index(after: second)...]), counter >= 0 else { return nil }
-            var stage = String(rest[..<second])
-            let isUnassign = stage.hasSuffix("!")
-            if isUnassign { stage.removeLast() }
-            guard ArtifactID.isValidName(stage) else { return nil }
-            self = isUnassign ? .unassign(id, environment: stage, counter: counter) : .assign(id, environment: stage, counter: counter)
+        guard let split = text.firstIndex(where: { $0 == "@" || $0 == "#" }), let id = ArtifactID(String(text[..<split])) else { return nil }
+        var rest = text[text.index(after: split)...]
+        var counter = 0
+        if let hash = rest.lastIndex(of: "#") {
+            let digits = rest[rest.index(after: hash)...]
+            guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let number = Int(digits) else { return nil }
+            counter = number
+            rest = rest[..<hash]
+        }
+        let isCancel = rest.hasSuffix("!")
+        if isCancel { rest = rest.dropLast() }
+        if text[split] == "#" {
+            guard ArtifactID.isValidName(String(rest)) else { return nil }
+            self = isCancel ? .unassign(id, environment: String(rest), counter: counter) : .assign(id, environment: String(rest), counter: counter)
             return
         }
-        guard let at = text.lastIndex(of: "@") else { return nil }
-        let rest = String(text[text.index(after: at)...])
-        if rest.hasPrefix("deprecated#"), let id = ArtifactID(String(text[..<at])), let counter = Int(rest.dropFirst("deprecated#".count)) {
+        if rest == "deprecated", !isCancel {
             self = .deprecate(id, counter: counter)
             return
         }
-        guard rest.hasPrefix("v"), let id = ArtifactID(String(text[..<at])) else { return nil }
-        var version = String(rest.dropFirst())
-        let isDeregister = version.hasSuffix("!")
-        if isDeregister { version.removeLast() }
-        guard let semver = SemVer(version) else { return nil }
-        self = isDeregister ? .deregister(id, semver) : .register(id, semver)
+        guard rest.hasPrefix("v"), let version = SemVer(String(rest.dropFirst())) else { return nil }
+        self = isCancel ? .deregister(id, version) : .register(id, version)
+    }
+
+    /// The artifact the tag is about.
+    public var artifact: ArtifactID {
+        switch self {
+        case .register(let id, _), .deregister(let id, _), .assign(let id, _, _), .unassign(let id, _, _), .deprecate(let id, _): id
+        }
+    }
+
+    /// The counter GTO orders an artifact's tags by (0 when the tag has none).
+    public var counter: Int {
+        switch self {
+        case .register, .deregister: 0
+        case .assign(_, _, let counter), .unassign(_, _, let counter), .deprecate(_, let counter): counter
+        }
     }
 
     public var text: String {

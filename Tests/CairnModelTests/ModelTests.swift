@@ -27,6 +27,16 @@ struct ModelTests {
         #expect(TagName("prompt/support-triage#production!#8") == .unassign(ArtifactID("prompt/support-triage")!, environment: "production", counter: 8))
         #expect(TagName("prompt/support-triage#production#7")?.text == "prompt/support-triage#production#7")
         #expect(TagName("v1.0.0") == nil)
+        // GTO's optional counters: deregistrations and deprecations carry one, a "simple" assignment does not.
+        #expect(TagName("prompt/support-triage@v1.3.0!#4") == .deregister(ArtifactID("prompt/support-triage")!, SemVer("1.3.0")!))
+        #expect(TagName("prompt/support-triage@deprecated#9") == .deprecate(ArtifactID("prompt/support-triage")!, counter: 9))
+        #expect(TagName("prompt/support-triage#dev") == .assign(ArtifactID("prompt/support-triage")!, environment: "dev", counter: 0))
+        #expect(TagName("prompt/support-triage@created#1") == nil)
+        #expect(TagName("prompt/support-triage#dev#x") == nil)
+        #expect(TagName("prompt/support-triage#dev#") == nil)
+        #expect(TagName("prompt/support-triage#dev#+5") == nil)
+        #expect(TagName("prompt/support-triage@v1.3") == nil)
+        #expect(TagName("cairn-hold/production/prompt/support-triage/v1.3.0/1") == nil)
     }
 
     @Test("canonical JSON sorts keys and drops whitespace")
