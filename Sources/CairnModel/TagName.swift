@@ -3,18 +3,31 @@
 /// - `NAME@vX.Y.Z` registers a version, `NAME@vX.Y.Z!` deregisters it
 /// - `NAME#STAGE#N` assigns to an environment, `NAME#STAGE!#N` unassigns
 /// - `NAME@deprecated#N` deprecates the artifact
+///
+/// and cairn's holds, which GTO ignores (they contain neither `@` nor `#`):
+/// - `cairn-hold/ENV/KIND/NAME/vX.Y.Z/N` stops a version from being assigned to ENV again
+/// - `cairn-release/ENV/KIND/NAME/vX.Y.Z/N` lifts it (N counts holds and releases of that version in ENV)
 public enum TagName: Sendable, Hashable {
     case register(ArtifactID, SemVer)
     case deregister(ArtifactID, SemVer)
     case assign(ArtifactID, environment: String, counter: Int)
     case unassign(ArtifactID, environment: String, counter: Int)
     case deprecate(ArtifactID, counter: Int)
+    case hold(ArtifactID, SemVer, environment: String, counter: Int)
+    case release(ArtifactID, SemVer, environment: String, counter: Int)
+
+    static let holdPrefix = "cairn-hold/"
+    static let releasePrefix = "cairn-release/"
 
     /// Parses a tag name as GTO's pattern does: the artifact, then `#STAGE` or `@vVERSION` (either may end in `!`,
     /// cancelling) or `@deprecated`, then an optional `#COUNTER`. A missing counter counts as 0. Returns nil for
     /// tags that are not cairn/GTO tags (they are ignored), and for GTO's `@created` marker, which carries nothing
     /// cairn reads.
     public init?(_ text: String) {
+        if text.hasPrefix("cairn-") {
+            self.init(holdTag: text)
+            return
+        }
         guard let split = text.firstIndex(where: { $0 == "@" || $0 == "#" }), let id = ArtifactID(String(text[..<split])) else { return nil }
         var rest = text[text.index(after: split)...]
         var counter = 0
@@ -39,10 +52,22 @@ public enum TagName: Sendable, Hashable {
         self = isCancel ? .deregister(id, version) : .register(id, version)
     }
 
+    private init?(holdTag text: String) {
+        let isHold = text.hasPrefix(Self.holdPrefix)
+        guard isHold || text.hasPrefix(Self.releasePrefix) else { return nil }
+        let parts = text.dropFirst(isHold ? Self.holdPrefix.count : Self.releasePrefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 5, ArtifactID.isValidName(String(parts[0])), let id = ArtifactID("\(parts[1])/\(parts[2])"),
+              parts[3].hasPrefix("v"), let version = SemVer(String(parts[3].dropFirst())),
+              parts[4].allSatisfy({ $0 >= "0" && $0 <= "9" }), let counter = Int(parts[4]) else { return nil }
+        self = isHold ? .hold(id, version, environment: String(parts[0]), counter: counter)
+                      : .release(id, version, environment: String(parts[0]), counter: counter)
+    }
+
     /// The artifact the tag is about.
     public var artifact: ArtifactID {
         switch self {
-        case .register(let id, _), .deregister(let id, _), .assign(let id, _, _), .unassign(let id, _, _), .deprecate(let id, _): id
+        case .register(let id, _), .deregister(let id, _), .assign(let id, _, _), .unassign(let id, _, _), .deprecate(let id, _),
+             .hold(let id, _, _, _), .release(let id, _, _, _): id
         }
     }
 
@@ -51,6 +76,8 @@ public enum TagName: Sendable, Hashable {
         switch self {
         case .register, .deregister: 0
         case .assign(_, _, let counter), .unassign(_, _, let counter), .deprecate(_, let counter): counter
+        // Holds count on their own: GTO does not see them, so they must not move its counters.
+        case .hold, .release: 0
         }
     }
 
@@ -61,6 +88,8 @@ public enum TagName: Sendable, Hashable {
         case .assign(let id, let environment, let counter): "\(id)#\(environment)#\(counter)"
         case .unassign(let id, let environment, let counter): "\(id)#\(environment)!#\(counter)"
         case .deprecate(let id, let counter): "\(id)@deprecated#\(counter)"
+        case .hold(let id, let version, let environment, let counter): "\(Self.holdPrefix)\(environment)/\(id)/v\(version)/\(counter)"
+        case .release(let id, let version, let environment, let counter): "\(Self.releasePrefix)\(environment)/\(id)/v\(version)/\(counter)"
         }
     }
 }

@@ -1,12 +1,14 @@
 import CairnModel
 import Git2
 
-/// Which version of each artifact git assigns to an environment, from tags alone (a pure function of the tag list).
+/// Which version of each artifact git assigns to each environment, from tags alone (a pure function of the tag
+/// list), read as GTO reads it so that `cairn show` and `gto show` agree.
 ///
-/// For environment E, an artifact's assignment is its latest `NAME#E#N` or `NAME#E!#N` tag, ordered by counter and
-/// then by tagger time; an unassignment (`!`) leaves nothing assigned. The version is the registered one
-/// (`NAME@vX.Y.Z`, not deregistered) whose tag points at the same commit as the assignment, as GTO reads it; when
-/// several do, the highest wins. An assignment whose commit carries no live registration is reported, not used.
+/// An assignment tag `NAME#E#N` (or unassignment `NAME#E!#N`) points at a commit, and names the version registered
+/// at that commit. For each version, its latest assignment or unassignment to E (by counter, then tagger time)
+/// says whether it is assigned; of the versions assigned, the most recently assigned is current. A version that
+/// was deregistered no longer counts, so E falls back to the one assigned before it. An assignment at a commit no
+/// registration points at is current too (GTO shows the commit), but cannot be deployed: `resolve` reports it.
 public enum EnvironmentAssignments {
     /// One artifact's current assignment.
     public struct Assignment: Sendable, Hashable {
@@ -17,6 +19,20 @@ public enum EnvironmentAssignments {
         public let registration: TagEvent
     }
 
+    /// What an environment runs of one artifact, according to the tags.
+    public enum Current: Sendable, Hashable {
+        case registered(Assignment)
+        /// The winning assignment points at a commit where no version is registered.
+        case unregistered(commit: ObjectID, tag: TagEvent)
+
+        public var tag: TagEvent {
+            switch self {
+            case .registered(let assignment): assignment.tag
+            case .unregistered(_, let tag): tag
+            }
+        }
+    }
+
     /// An assignment tag that could not be honoured.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         public let tag: String
@@ -24,36 +40,73 @@ public enum EnvironmentAssignments {
         public var description: String { "\(tag): \(message)" }
     }
 
+    /// The current assignment of every artifact in every environment (or only `environment`).
+    public static func current(_ events: [TagEvent], registrations: Registrations,
+                               environment only: String? = nil) -> [ArtifactID: [String: Current]] {
+        struct Key: Hashable {
+            let id: ArtifactID
+            let environment: String
+            let commit: ObjectID
+        }
+        func precedes(_ lhs: TagEvent, _ rhs: TagEvent) -> Bool {
+            (lhs.tag.counter, lhs.time, lhs.name) < (rhs.tag.counter, rhs.time, rhs.name)
+        }
+        var latest: [Key: TagEvent] = [:]
+        var latestAssignment: [Key: TagEvent] = [:]
+        for event in events {
+            let key: Key, isAssignment: Bool
+            switch event.tag {
+            case .assign(let id, let environment, _): (key, isAssignment) = (Key(id: id, environment: environment, commit: event.commit), true)
+            case .unassign(let id, let environment, _): (key, isAssignment) = (Key(id: id, environment: environment, commit: event.commit), false)
+            default: continue
+            }
+            if let only, key.environment != only { continue }
+            if latest[key].map({ precedes($0, event) }) ?? true { latest[key] = event }
+            if isAssignment, latestAssignment[key].map({ precedes($0, event) }) ?? true { latestAssignment[key] = event }
+        }
+        var winners: [ArtifactID: [String: (assignment: TagEvent, commit: ObjectID)]] = [:]
+        for (key, event) in latest {
+            guard case .assign = event.tag, let assignment = latestAssignment[key] else { continue }
+            let versions = registrations.atCommit[key.id]?[key.commit] ?? []
+            // A deregistered version no longer counts (GTO treats it as inactive).
+            if !versions.isEmpty, versions.allSatisfy(registrations.deregistered.contains) { continue }
+            if let current = winners[key.id]?[key.environment], !precedes(current.assignment, assignment) { continue }
+            winners[key.id, default: [:]][key.environment] = (assignment, key.commit)
+        }
+        return winners.mapValues { byEnvironment in
+            byEnvironment.mapValues { winner in
+                let live = (registrations.atCommit[winner.assignment.tag.artifact]?[winner.commit] ?? [])
+                    .filter { !registrations.deregistered.contains($0) }
+                guard let version = live.max(), let registration = registrations.all[version] else {
+                    return .unregistered(commit: winner.commit, tag: winner.assignment)
+                }
+                return .registered(Assignment(version: version, tag: winner.assignment, registration: registration))
+            }
+        }
+    }
+
+    /// The assignments of `environment` that can be deployed, and the tags that cannot: assignments at a commit with
+    /// no registration, and versions on hold in that environment.
     public static func resolve(_ events: [TagEvent], environment: String,
                                registrations: Registrations? = nil) -> (assignments: [ArtifactID: Assignment], problems: [Problem]) {
         let registrations = registrations ?? Registrations(events)
-        var latest: [ArtifactID: (event: TagEvent, counter: Int, assigned: Bool)] = [:]
-        for event in events {
-            switch event.tag {
-            case .register, .deregister, .deprecate:
-                continue
-            case .assign(let id, let stage, let counter), .unassign(let id, let stage, let counter):
-                guard stage == environment else { continue }
-                let assigned: Bool
-                if case .assign = event.tag { assigned = true } else { assigned = false }
-                if let current = latest[id], (current.counter, current.event.time, current.event.name) >= (counter, event.time, event.name) {
-                    continue
-                }
-                latest[id] = (event, counter, assigned)
-            }
-        }
+        let holds = Holds(events)
         var assignments: [ArtifactID: Assignment] = [:]
         var problems: [Problem] = []
-        for (id, entry) in latest where entry.assigned {
-            let atCommit = (registrations.versions[id] ?? []).filter { registrations.all[$0]!.commit == entry.event.commit }
-            guard let best = atCommit.filter({ !registrations.deregistered.contains($0) }).max() else {
-                let wasDeregistered = !atCommit.isEmpty
-                problems.append(Problem(tag: entry.event.name, message: wasDeregistered
-                    ? "the version it assigns was deregistered; assign a registered version"
-                    : "no registered version of \(id) points at commit \(entry.event.commit.short); register it first"))
-                continue
+        for (id, byEnvironment) in current(events, registrations: registrations, environment: environment) {
+            switch byEnvironment[environment] {
+            case .registered(let assignment)?:
+                if let hold = holds.hold(on: assignment.version, in: environment) {
+                    problems.append(Problem(tag: assignment.tag.name, message:
+                        "\(assignment.version) is on hold in '\(environment)' (\(hold.name)); lift it with 'cairn release \(assignment.version) --env \(environment)' or assign another version"))
+                } else {
+                    assignments[id] = assignment
+                }
+            case .unregistered(let commit, let tag)?:
+                problems.append(Problem(tag: tag.name, message: "no registered version of \(id) points at commit \(commit.short); register it first"))
+            case nil:
+                break
             }
-            assignments[id] = Assignment(version: best, tag: entry.event, registration: registrations.all[best]!)
         }
         return (assignments, problems.sorted { $0.tag < $1.tag })
     }

@@ -1,4 +1,5 @@
 import CairnModel
+import Git2
 
 /// The registration tags of a repository (`KIND/NAME@vX.Y.Z`), with deregistrations (`...!`) applied: the one
 /// place that decides which versions are registered.
@@ -12,6 +13,8 @@ public struct Registrations: Sendable {
     public let versions: [ArtifactID: [ArtifactVersion]]
     /// Live versions of each artifact.
     public let liveVersions: [ArtifactID: [ArtifactVersion]]
+    /// The versions of each artifact registered at each commit (how an assignment tag names its version).
+    public let atCommit: [ArtifactID: [ObjectID: [ArtifactVersion]]]
 
     public init(_ events: [TagEvent]) {
         var all: [ArtifactVersion: TagEvent] = [:]
@@ -30,5 +33,45 @@ public struct Registrations: Sendable {
         live = all.filter { !deregistered.contains($0.key) }
         versions = Dictionary(grouping: all.keys, by: \.id)
         liveVersions = Dictionary(grouping: live.keys, by: \.id)
+        var atCommit: [ArtifactID: [ObjectID: [ArtifactVersion]]] = [:]
+        for (version, event) in all { atCommit[version.id, default: [:]][event.commit, default: []].append(version) }
+        self.atCommit = atCommit
+    }
+}
+
+/// The holds on versions (`cairn-hold/...`, lifted by `cairn-release/...`): per environment and version, the tag
+/// with the highest counter decides.
+public struct Holds: Sendable {
+    public struct Key: Hashable, Sendable {
+        public let environment: String
+        public let version: ArtifactVersion
+    }
+
+    /// The hold tag of every version held now, by environment and version.
+    public let active: [Key: TagEvent]
+    /// The highest hold/release counter of each environment and version (the next tag uses one more).
+    public let counters: [Key: Int]
+
+    public init(_ events: [TagEvent]) {
+        var latest: [Key: (counter: Int, event: TagEvent, held: Bool)] = [:]
+        for event in events {
+            let key: Key, counter: Int, held: Bool
+            switch event.tag {
+            case .hold(let id, let version, let environment, let number):
+                (key, counter, held) = (Key(environment: environment, version: ArtifactVersion(id: id, version: version)), number, true)
+            case .release(let id, let version, let environment, let number):
+                (key, counter, held) = (Key(environment: environment, version: ArtifactVersion(id: id, version: version)), number, false)
+            default:
+                continue
+            }
+            if let current = latest[key], (current.counter, current.event.time) >= (counter, event.time) { continue }
+            latest[key] = (counter, event, held)
+        }
+        active = latest.compactMapValues { $0.held ? $0.event : nil }
+        counters = latest.mapValues(\.counter)
+    }
+
+    public func hold(on version: ArtifactVersion, in environment: String) -> TagEvent? {
+        active[Key(environment: environment, version: version)]
     }
 }

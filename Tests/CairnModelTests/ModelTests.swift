@@ -36,7 +36,12 @@ struct ModelTests {
         #expect(TagName("prompt/support-triage#dev#") == nil)
         #expect(TagName("prompt/support-triage#dev#+5") == nil)
         #expect(TagName("prompt/support-triage@v1.3") == nil)
-        #expect(TagName("cairn-hold/production/prompt/support-triage/v1.3.0/1") == nil)
+        let hold = TagName("cairn-hold/production/prompt/support-triage/v1.3.0/1")
+        #expect(hold == .hold(ArtifactID("prompt/support-triage")!, SemVer("1.3.0")!, environment: "production", counter: 1))
+        #expect(hold?.text == "cairn-hold/production/prompt/support-triage/v1.3.0/1")
+        #expect(TagName("cairn-release/production/prompt/support-triage/v1.3.0/2")?.text == "cairn-release/production/prompt/support-triage/v1.3.0/2")
+        #expect(TagName("cairn-hold/production/prompt/support-triage/v1.3.0") == nil)
+        #expect(TagName("cairn-audit/3") == nil)
     }
 
     @Test("canonical JSON sorts keys and drops whitespace")

@@ -54,16 +54,41 @@ struct EnvironmentAssignmentsTests {
         #expect(EnvironmentAssignments.resolve(events, environment: "production").assignments.isEmpty)
     }
 
-    @Test("an assignment of a deregistered version is reported and not used")
+    @Test("a deregistered version no longer counts: the environment falls back to the version assigned before it (as GTO)")
     func deregistered() {
-        let events = registered + [
+        let alone = registered + [
             event("prompt/triage#production#1", at: Self.commitB, time: 30),
-            event("prompt/triage@v1.1.0!", at: Self.commitB, time: 40),
+            event("prompt/triage@v1.1.0!#2", at: Self.commitB, time: 40),
         ]
-        let resolved = EnvironmentAssignments.resolve(events, environment: "production")
-        #expect(resolved.assignments.isEmpty)
-        #expect(resolved.problems.map(\.tag) == ["prompt/triage#production#1"])
-        #expect(resolved.problems.first?.message.contains("deregistered") == true)
+        #expect(EnvironmentAssignments.resolve(alone, environment: "production").assignments.isEmpty)
+        #expect(EnvironmentAssignments.resolve(alone, environment: "production").problems.isEmpty)
+        let earlier = alone + [event("prompt/triage#production#0", at: Self.commitA, time: 20)]
+        #expect(EnvironmentAssignments.resolve(earlier, environment: "production").assignments[Self.prompt]?.version.version == SemVer("1.0.0"))
+    }
+
+    @Test("unassigning the current version brings back the one assigned before it, as GTO reads it")
+    func unassignCurrent() {
+        let events = registered + [
+            event("prompt/triage#dev#1", at: Self.commitA, time: 30),
+            event("prompt/triage#dev#2", at: Self.commitB, time: 31),
+            event("prompt/triage#dev!#3", at: Self.commitB, time: 32),
+        ]
+        #expect(EnvironmentAssignments.resolve(events, environment: "dev").assignments[Self.prompt]?.version.version == SemVer("1.0.0"))
+    }
+
+    @Test("a version on hold in an environment is reported there, not deployed; a release lifts the hold")
+    func holds() {
+        var events = registered + [
+            event("prompt/triage#production#1", at: Self.commitB, time: 30),
+            event("cairn-hold/production/prompt/triage/v1.1.0/1", at: Self.commitB, time: 31),
+        ]
+        let held = EnvironmentAssignments.resolve(events, environment: "production")
+        #expect(held.assignments.isEmpty)
+        #expect(held.problems.first?.message.contains("on hold") == true)
+        #expect(EnvironmentAssignments.resolve(events + [event("prompt/triage#dev#2", at: Self.commitB, time: 32)], environment: "dev")
+            .assignments[Self.prompt] != nil)  // held in production only
+        events.append(event("cairn-release/production/prompt/triage/v1.1.0/2", at: Self.commitB, time: 33))
+        #expect(EnvironmentAssignments.resolve(events, environment: "production").assignments[Self.prompt]?.version.version == SemVer("1.1.0"))
     }
 
     @Test("an assignment at a commit with no registration is reported")
