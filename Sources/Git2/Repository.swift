@@ -287,6 +287,89 @@ public final class Repository: @unchecked Sendable {
             return ObjectID(tagOID)
         }
     }
+
+    /// Deletes `refs/tags/NAME` (the tag object stays until git collects it).
+    public func deleteTag(name: String) throws {
+        try withHandle { repo in _ = try check("git_tag_delete", git_tag_delete(repo, name)) }
+    }
+
+    /// The signature git would use here: `user.name` and `user.email` from the configuration, at the current time.
+    public func defaultSignature() throws -> Signature {
+        try withHandle { repo in
+            var signature: UnsafeMutablePointer<git_signature>?
+            try check("git_signature_default", git_signature_default(&signature, repo))
+            defer { git_signature_free(signature) }
+            return Signature(signature!.pointee)
+        }
+    }
+
+    /// Pushes `references` (full names, e.g. `refs/tags/x`) to `remote`, a configured remote's name or a URL or
+    /// path. Throws `PushRejected` naming each reference the remote refused, with the remote's reason.
+    public func push(_ references: [String], to remote: String) throws {
+        try withHandle { repo in
+            var handle: OpaquePointer?
+            if git_remote_lookup(&handle, repo, remote) != 0 {
+                git_error_clear()
+                try check("git_remote_create_anonymous", git_remote_create_anonymous(&handle, repo, remote))
+            }
+            defer { git_remote_free(handle) }
+            // A reference the remote already has with another object would replace someone else's tag: refuse it
+            // here, with a reason, whatever the transport would have said.
+            try check("git_remote_connect", git_remote_connect(handle, GIT_DIRECTION_PUSH, nil, nil, nil))
+            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+            var count = 0
+            try check("git_remote_ls", git_remote_ls(&heads, &count, handle))
+            var remoteObjects: [String: ObjectID] = [:]
+            for index in 0..<count {
+                if let head = heads?[index] { remoteObjects[String(cString: head.pointee.name)] = ObjectID(head.pointee.oid) }
+            }
+            var clashes: [(name: String, reason: String)] = []
+            for reference in references {
+                var local = git_oid()
+                try check("git_reference_name_to_id", git_reference_name_to_id(&local, repo, reference))
+                if let theirs = remoteObjects[reference], theirs != ObjectID(local) {
+                    clashes.append((reference, "it already exists there as another object (\(theirs.short))"))
+                }
+            }
+            guard clashes.isEmpty else { throw PushRejected(remote: remote, references: clashes) }
+
+            let rejections = PushRejections()
+            var options = git_push_options()
+            try check("git_push_options_init", git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)))
+            options.callbacks.payload = Unmanaged.passUnretained(rejections).toOpaque()
+            options.callbacks.push_update_reference = { name, status, payload in
+                if let name, let status, let payload {
+                    Unmanaged<PushRejections>.fromOpaque(payload).takeUnretainedValue().list.append((String(cString: name), String(cString: status)))
+                }
+                return 0
+            }
+            let refspecs = references.map { strdup("\($0):\($0)")! }
+            defer { refspecs.forEach { free($0) } }
+            var pointers = refspecs.map { UnsafeMutablePointer<CChar>?($0) }
+            try pointers.withUnsafeMutableBufferPointer { buffer in
+                var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+                try check("git_remote_push", git_remote_push(handle, &array, &options))
+            }
+            if !rejections.list.isEmpty {
+                throw PushRejected(remote: remote, references: rejections.list.map { (name: $0.0, reason: $0.1) })
+            }
+        }
+    }
+}
+
+/// The references a push could not update, with the remote's reasons.
+public struct PushRejected: Error, CustomStringConvertible, Sendable {
+    public let remote: String
+    public let references: [(name: String, reason: String)]
+
+    public var description: String {
+        "\(remote) rejected " + references.map { "\($0.name) (\($0.reason))" }.joined(separator: ", ")
+    }
+}
+
+/// Collects rejections from libgit2's push callback.
+private final class PushRejections {
+    var list: [(String, String)] = []
 }
 
 /// What a commit object records.

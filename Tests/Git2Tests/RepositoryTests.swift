@@ -49,4 +49,31 @@ struct RepositoryTests {
             #expect(error.isNotFound)
         }
     }
+
+    @Test("a pushed tag arrives; a tag the remote already has with another target is rejected with the remote's reason")
+    func push() throws {
+        let remote = try TestRepository(bare: true)
+        let repo = try TestRepository()
+        try repo.write("a.yaml", "x: 1\n")
+        _ = try repo.commitAll("one")
+        let opened = try Repository.discover(from: repo.path)
+        let head = try opened.resolveCommit("HEAD")
+        let tagger = Signature(name: "Ann", email: "ann@example.com", time: 1_700_000_000)
+        try opened.createTag(name: "prompt/a@v1.0.0", target: head, tagger: tagger, message: "register\n")
+        try opened.push(["refs/tags/prompt/a@v1.0.0"], to: remote.path)
+        #expect(try remote.git(["tag", "-l"]).contains("prompt/a@v1.0.0"))
+
+        // Someone else's tag of the same name is already on the remote: ours must not replace it.
+        try opened.deleteTag(name: "prompt/a@v1.0.0")
+        #expect(try opened.tags().isEmpty)
+        try opened.createTag(name: "prompt/a@v1.0.0", target: head, tagger: tagger, message: "a different object\n")
+        do {
+            try opened.push(["refs/tags/prompt/a@v1.0.0"], to: remote.path)
+            Issue.record("the remote accepted a tag that replaces its own")
+        } catch let rejected as PushRejected {
+            #expect(rejected.references.map(\.name) == ["refs/tags/prompt/a@v1.0.0"])
+        }
+        #expect(try remote.git(["cat-file", "-p", "prompt/a@v1.0.0"]).contains("register"))
+        #expect(throws: GitError.self) { try opened.push(["refs/tags/x"], to: "/nonexistent/remote") }
+    }
 }

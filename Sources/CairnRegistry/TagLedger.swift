@@ -1,0 +1,95 @@
+import CairnModel
+import Git2
+
+/// What the tags say, artifact by artifact: the latest version, what each environment runs, and every event in
+/// order. `cairn show` and `cairn history` print it; it reads a repository as `gto show` and `gto history` do.
+public struct TagLedger: Sendable {
+    public struct Row: Sendable {
+        public let id: ArtifactID
+        /// The highest registered version that was not deregistered (GTO's "latest").
+        public let latest: ArtifactVersion?
+        public let environments: [String: EnvironmentAssignments.Current]
+        /// False once the artifact was deprecated (`@deprecated`) and nothing happened after.
+        public let active: Bool
+    }
+
+    /// One tag, as history tells it.
+    public struct Entry: Sendable {
+        public enum Kind: String, Sendable {
+            case registration, deregistration, assignment, unassignment, rollback, deprecation, hold, release
+        }
+
+        public let kind: Kind
+        public let event: TagEvent
+        public let artifact: ArtifactID
+        /// The version the tag is about: named in it, or registered at the commit it points to.
+        public let version: String?
+        public let environment: String?
+    }
+
+    public let rows: [Row]
+    /// The environments used by any assignment, in first-use order, after those named in `configured`.
+    public let environments: [String]
+    private let events: [TagEvent]
+    private let registrations: Registrations
+
+    /// - Parameter configured: the environments of `cairn.yaml`, listed first and always present.
+    public init(_ events: [TagEvent], configured: [String] = []) {
+        self.events = events
+        let registrations = Registrations(events)
+        self.registrations = registrations
+        let current = EnvironmentAssignments.current(events, registrations: registrations)
+        var latestEvent: [ArtifactID: TagEvent] = [:]
+        for event in events {
+            let id = event.tag.artifact
+            if let known = latestEvent[id], Self.precedes(event, known) { continue }
+            latestEvent[id] = event
+        }
+        rows = latestEvent.keys.sorted { $0.description < $1.description }.map { id in
+            let isDeprecation: Bool
+            if case .deprecate = latestEvent[id]!.tag { isDeprecation = true } else { isDeprecation = false }
+            return Row(id: id, latest: registrations.liveVersions[id]?.max(), environments: current[id] ?? [:], active: !isDeprecation)
+        }
+        var environments = configured
+        for event in events.sorted(by: Self.precedes) {
+            if case .assign(_, let environment, _) = event.tag, !environments.contains(environment) { environments.append(environment) }
+        }
+        self.environments = environments
+    }
+
+    /// Tagger time first (as GTO orders history), then counter and name, so that ties read in a stable order.
+    static func precedes(_ lhs: TagEvent, _ rhs: TagEvent) -> Bool {
+        (lhs.time, lhs.tag.counter, lhs.name) < (rhs.time, rhs.tag.counter, rhs.name)
+    }
+
+    /// Every event of `artifact` (or of all artifacts), oldest first, optionally only those about `environment`.
+    public func history(of artifact: ArtifactID? = nil, environment: String? = nil) -> [Entry] {
+        events.filter { artifact == nil || $0.tag.artifact == artifact }.sorted(by: Self.precedes).compactMap { event in
+            let entry = self.entry(event)
+            if let environment, entry.environment != environment { return nil }
+            return entry
+        }
+    }
+
+    /// The message cairn writes on a rollback's assignment tag starts with this word.
+    public static let rollbackMarker = "rollback"
+
+    private func entry(_ event: TagEvent) -> Entry {
+        let id = event.tag.artifact
+        func atCommit() -> String? {
+            let versions = registrations.atCommit[id]?[event.commit] ?? []
+            return versions.max().map { "v\($0.version)" } ?? event.commit.hex
+        }
+        switch event.tag {
+        case .register(_, let version): return Entry(kind: .registration, event: event, artifact: id, version: "v\(version)", environment: nil)
+        case .deregister(_, let version): return Entry(kind: .deregistration, event: event, artifact: id, version: "v\(version)", environment: nil)
+        case .assign(_, let environment, _):
+            let kind: Entry.Kind = event.message.hasPrefix(Self.rollbackMarker + " ") ? .rollback : .assignment
+            return Entry(kind: kind, event: event, artifact: id, version: atCommit(), environment: environment)
+        case .unassign(_, let environment, _): return Entry(kind: .unassignment, event: event, artifact: id, version: atCommit(), environment: environment)
+        case .deprecate: return Entry(kind: .deprecation, event: event, artifact: id, version: nil, environment: nil)
+        case .hold(_, let version, let environment, _): return Entry(kind: .hold, event: event, artifact: id, version: "v\(version)", environment: environment)
+        case .release(_, let version, let environment, _): return Entry(kind: .release, event: event, artifact: id, version: "v\(version)", environment: environment)
+        }
+    }
+}
