@@ -8,7 +8,8 @@ public struct Cairn: ParsableCommand {
         abstract: "A GitOps registry for LLM artifacts: prompts, chains, adapters, datasets and deployments in git.",
         version: "0.1.0",
         subcommands: [Validate.self, Render.self, Init.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
-                      GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self]
+                      GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self,
+                      RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self]
     )
 
     public init() {}

@@ -71,6 +71,14 @@ public enum TagName: Sendable, Hashable {
         }
     }
 
+    /// Whether this is one of cairn's holds or releases (which GTO does not read).
+    public var isHold: Bool {
+        switch self {
+        case .hold, .release: true
+        default: false
+        }
+    }
+
     /// The counter GTO orders an artifact's tags by (0 when the tag has none).
     public var counter: Int {
         switch self {

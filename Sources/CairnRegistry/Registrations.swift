@@ -45,6 +45,11 @@ public struct Holds: Sendable {
     public struct Key: Hashable, Sendable {
         public let environment: String
         public let version: ArtifactVersion
+
+        public init(environment: String, version: ArtifactVersion) {
+            self.environment = environment
+            self.version = version
+        }
     }
 
     /// The hold tag of every version held now, by environment and version.

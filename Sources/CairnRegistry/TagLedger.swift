@@ -57,9 +57,10 @@ public struct TagLedger: Sendable {
         self.environments = environments
     }
 
-    /// Tagger time first (as GTO orders history), then counter and name, so that ties read in a stable order.
+    /// Tagger time first (as GTO orders history), then GTO's tags before cairn's holds (a rollback's hold is written
+    /// with its assignment), then counter and name, so that ties read in a stable order.
     static func precedes(_ lhs: TagEvent, _ rhs: TagEvent) -> Bool {
-        (lhs.time, lhs.tag.counter, lhs.name) < (rhs.time, rhs.tag.counter, rhs.name)
+        (lhs.time, lhs.tag.isHold ? 1 : 0, lhs.tag.counter, lhs.name) < (rhs.time, rhs.tag.isHold ? 1 : 0, rhs.tag.counter, rhs.name)
     }
 
     /// Every event of `artifact` (or of all artifacts), oldest first, optionally only those about `environment`.

@@ -257,7 +257,11 @@ public final class Repository: @unchecked Sendable {
             defer { git_tag_free(tag) }
             let tagger = git_tag_tagger(tag).map { Signature($0.pointee) }
             let message = git_tag_message(tag).map { String(cString: $0) } ?? ""
-            return (ObjectID(git_tag_target_id(tag).pointee), TagRecord.Annotation(tagger: tagger, message: message))
+            // A tag of a tag is read, as git and GTO read it, as a tag of what the innermost one tags.
+            var peeled: OpaquePointer?
+            try check("git_tag_peel", git_tag_peel(&peeled, tag))
+            defer { git_object_free(peeled) }
+            return (ObjectID(git_object_id(peeled).pointee), TagRecord.Annotation(tagger: tagger, message: message))
         }
     }
 

@@ -1,0 +1,182 @@
+import ArgumentParser
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import Foundation
+
+/// Options shared by the commands that write tags.
+struct TagWritingOptions: ParsableArguments {
+    @Option(name: .long, help: "Who is acting (default: CAIRN_ACTOR, else the login name); the tagger name and the audit actor.")
+    var actor: String?
+
+    @Option(name: .long, help: "Push the new tags to this remote (a name or URL); if the push fails they are deleted again.")
+    var push: String?
+
+    @OptionGroup var options: ReconcileOptions
+
+    func release() throws -> (Release, ReconcileOptions.Context) {
+        let context = try options.open()
+        return (Release(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
+                        actor: resolveActor(actor), remote: push), context)
+    }
+
+    /// Prints what was done; a refusal exits 1, anything else that stops the command exits 2.
+    func run(_ body: (Release, ReconcileOptions.Context) throws -> Release.Outcome) throws {
+        let outcome: Release.Outcome
+        do {
+            let (release, context) = try release()
+            outcome = try body(release, context)
+        } catch let refusal as Release.Refusal {
+            printError("refused: \(refusal)")
+            throw ExitStatus.findings
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("error: \(error)")
+            throw ExitStatus.couldNotRun
+        }
+        for tag in outcome.tags { print("tagged \(tag)" + (push.map { " and pushed it to \($0)" } ?? "")) }
+        for note in outcome.notes { print(note) }
+    }
+}
+
+/// Parses `KIND/NAME@VERSION` arguments.
+func parseVersion(_ text: String) throws -> ArtifactVersion {
+    guard let version = ArtifactVersion(text.replacingOccurrences(of: "@v", with: "@")) else {
+        printError("error: '\(text)' is not KIND/NAME@VERSION (e.g. prompt/support-triage@1.3.0)")
+        throw ExitStatus.couldNotRun
+    }
+    return version
+}
+
+/// `cairn register`: annotated `@vX.Y.Z` tags for versions present at a revision and not yet registered.
+struct RegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Register versions present at a revision (annotated KIND/NAME@vX.Y.Z tags at the commits that introduced them).")
+
+    @Argument(help: "Versions to register, KIND/NAME@VERSION.")
+    var versions: [String] = []
+
+    @Flag(name: .long, help: "Register every version at the revision that is not registered yet.")
+    var all = false
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() throws {
+        guard all != !versions.isEmpty else {
+            printError("error: name the versions to register, or pass --all")
+            throw ExitStatus.couldNotRun
+        }
+        let parsed = try versions.map(parseVersion)
+        try tagging.run { release, context in try release.register(parsed, at: context.commit) }
+    }
+}
+
+/// `cairn promote`: assign a registered version to an environment, after the order, hold and policy checks.
+struct PromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Assign a registered version to an environment (KIND/NAME#ENV#N).")
+
+    @Argument(help: "KIND/NAME@VERSION")
+    var version: String
+
+    @Option(name: .long, help: "The environment.")
+    var to: String
+
+    @Option(name: .long, help: "A message recorded in the tag.")
+    var message: String?
+
+    @Flag(name: .long, help: "Promote even if the version is not live in the previous environment (needs --reason).")
+    var skipOrder = false
+
+    @Option(name: .long, help: "Why the order is skipped.")
+    var reason: String?
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() throws {
+        let parsed = try parseVersion(version)
+        if skipOrder, (reason ?? "").isEmpty {
+            printError("error: --skip-order needs --reason")
+            throw ExitStatus.couldNotRun
+        }
+        try tagging.run { release, _ in try release.promote(parsed, to: to, message: message, skipOrderReason: skipOrder ? reason : nil) }
+    }
+}
+
+/// `cairn rollback`: assign the previous version again and hold the one rolled back from.
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Assign the version an environment ran before (or --to VERSION) and hold the current one there.")
+
+    @Argument(help: "KIND/NAME")
+    var artifact: String
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "The version to go back to (default: the one assigned before the current one).")
+    var to: String?
+
+    @Option(name: .long, help: "Why; recorded in the tags and the audit trail.")
+    var reason: String?
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() throws {
+        guard let id = ArtifactID(artifact) else {
+            printError("error: '\(artifact)' is not KIND/NAME")
+            throw ExitStatus.couldNotRun
+        }
+        let target = try to.map { text in
+            guard let version = SemVer(text.hasPrefix("v") ? String(text.dropFirst()) : text) else {
+                printError("error: '\(text)' is not a version")
+                throw ExitStatus.couldNotRun
+            }
+            return version
+        }
+        try tagging.run { release, _ in try release.rollback(id, in: env, to: target, reason: reason) }
+    }
+}
+
+/// `cairn hold` / `cairn release`: stop a version from being assigned to an environment, or lift that.
+struct HoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.")
+
+    @Argument(help: "KIND/NAME@VERSION")
+    var version: String
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "Why.")
+    var reason: String
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() throws {
+        let parsed = try parseVersion(version)
+        try tagging.run { release, _ in try release.hold(parsed, in: env, reason: reason) }
+    }
+}
+
+struct ReleaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "release", abstract: "Lift a hold on a version in an environment.")
+
+    @Argument(help: "KIND/NAME@VERSION")
+    var version: String
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "Why.")
+    var reason: String = "released"
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() throws {
+        let parsed = try parseVersion(version)
+        try tagging.run { release, _ in try release.hold(parsed, in: env, reason: reason, lift: true) }
+    }
+}

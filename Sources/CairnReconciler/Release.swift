@@ -1,0 +1,305 @@
+import CairnManifest
+import CairnModel
+import CairnRegistry
+import CairnState
+import Foundation
+import Git2
+
+/// Registers, promotes, rolls back and holds versions: each command checks what it must, writes annotated tags
+/// (GTO's grammar, plus cairn's holds), pushes them when asked, and records what it did in the audit trail.
+///
+/// Nothing is claimed that did not happen: when a push fails, the tags just written are deleted again and
+/// nothing is audited; a policy or order refusal writes one `refuse` audit record and no tag.
+public struct Release {
+    public let reader: RegistryReader
+    public let store: any StateStore
+    public let config: RegistryConfig
+    public let actor: String
+    /// The remote to push new tags to, if any.
+    public let remote: String?
+    public let now: Int64
+
+    public init(reader: RegistryReader, store: any StateStore, config: RegistryConfig, actor: String, remote: String? = nil,
+                now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        self.reader = reader
+        self.store = store
+        self.config = config
+        self.actor = actor
+        self.remote = remote
+        self.now = now
+    }
+
+    /// What a command did.
+    public struct Outcome: Sendable, Equatable {
+        /// Tags written (and pushed, when a remote was given).
+        public var tags: [String] = []
+        /// Why nothing needed doing, for each item that needed nothing.
+        public var notes: [String] = []
+    }
+
+    var repository: Repository { reader.location.repository }
+
+    // MARK: - Register
+
+    /// Registers versions present at `commit`: `versions`, or every unregistered one when `versions` is empty.
+    /// Each tag points at the commit that introduced that content. Versions already registered with the same
+    /// content are skipped; one registered with other content refuses the whole command (registered versions are
+    /// immutable) before any tag is written.
+    public func register(_ versions: [ArtifactVersion], at commit: ObjectID) throws -> Outcome {
+        let snapshot = try reader.read(.commit(commit))
+        guard snapshot.errorCount == 0 else {
+            throw RegistryError("the registry at \(commit.short) has \(snapshot.errorCount) validation error\(snapshot.errorCount == 1 ? "" : "s"); run 'cairn validate --ref \(commit.short)'")
+        }
+        let registrations = Registrations(try reader.tagEvents())
+        var wanted: [RegistrySnapshot.Artifact] = []
+        for version in versions {
+            guard let found = snapshot.artifacts.first(where: { $0.summary.versioned == version }) else {
+                let here = snapshot.artifacts.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
+                throw RegistryError("\(version) is not in the registry at \(commit.short)" + (here.isEmpty ? "" : "; here: \(here.joined(separator: ", "))"))
+            }
+            wanted.append(found)
+        }
+        if versions.isEmpty { wanted = snapshot.artifacts }
+
+        var outcome = Outcome()
+        var tags: [PendingTag] = []
+        for artifact in wanted {
+            let version = artifact.summary.versioned
+            if let existing = registrations.all[version] {
+                let registered = try reader.artifacts(at: existing.commit).first { $0.summary.versioned == version }
+                guard registered?.summary.digest == artifact.summary.digest else {
+                    throw RegistryError("\(version) is registered (\(existing.name) at \(existing.commit.short)) with other content; registered versions are immutable, so bump the version")
+                }
+                if !versions.isEmpty { outcome.notes.append("\(version) is already registered (\(existing.name))") }
+                continue
+            }
+            let introduced = try introducingCommit(of: artifact, from: commit)
+            let tag = TagName.register(version.id, version.version).text
+            tags.append(PendingTag(name: tag, target: introduced, message: "register \(version)\n\nactor: \(actor)\n",
+                                   audit: draft("register", environment: "", version: version, digest: artifact.summary.digest,
+                                                commit: introduced, tag: tag, summary: "registered \(version)")))
+        }
+        outcome.tags = try write(tags)
+        return outcome
+    }
+
+    /// The oldest commit on the first-parent line to `commit` from which the artifact's version and content are
+    /// unchanged (formatting-only edits do not count: contents compare by canonical digest).
+    func introducingCommit(of artifact: RegistrySnapshot.Artifact, from commit: ObjectID) throws -> ObjectID {
+        var current = commit
+        var blob = artifact.blob
+        while let parent = try repository.commit(current).parents.first {
+            guard let before = try repository.blobID(commit: parent, path: artifact.path) else { break }
+            if before != blob {
+                guard let summary = try reader.fileResult(blob: before).artifact, summary.versioned == artifact.summary.versioned,
+                      summary.digest == artifact.summary.digest else { break }
+                blob = before
+            }
+            current = parent
+        }
+        return current
+    }
+
+    // MARK: - Promote
+
+    /// Why a promotion or rollback was refused.
+    public struct Refusal: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Assigns `version` to `environment` with the next counter, at the version's registration commit, after checking:
+    /// registered and live; not on hold there; live in the previous environment (assigned there by tags, or
+    /// deployed there) unless `skipOrderReason` is given; the environment's policies and gates, as apply checks them.
+    public func promote(_ version: ArtifactVersion, to environment: String, message: String? = nil,
+                        skipOrderReason: String? = nil) throws -> Outcome {
+        let settings = try environmentSettings(environment)
+        let events = try reader.tagEvents()
+        let registrations = Registrations(events)
+        guard let registration = registrations.live[version] else {
+            throw RegistryError(registrations.all[version] != nil ? "\(version) was deregistered" : "\(version) is not registered; run 'cairn register \(version)' first")
+        }
+        if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
+           current.version == version {
+            return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
+        }
+        if let hold = Holds(events).hold(on: version, in: environment) {
+            try refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
+                       environment: environment, version: version)
+        }
+        if let previous = previousEnvironment(of: environment), skipOrderReason == nil,
+           try !isLive(version, in: previous, events: events, registrations: registrations) {
+            try refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
+                       environment: environment, version: version)
+        }
+        let document = try reader.document(of: version, at: registration.commit)
+        let tag = TagName.assign(version.id, environment: environment, counter: nextCounter(version.id, events)).text
+        let declared = DeclaredArtifact(version: version, digest: ContentDigest.of(document), content: "", commit: registration.commit.hex, tag: tag)
+        let plan = Plan(environment: environment, commit: registration.commit.hex, serial: 0,
+                        actions: [PlanAction(kind: .create, id: version.id, from: nil, to: version.version, declared: declared)], problems: [])
+        if let refusal = PolicyCheck.check(plan, documents: [version.id: document], environment: settings, previousLive: nil, previousName: nil, now: now) {
+            try refuse(refusal.description, environment: environment, version: version)
+        }
+        var body = "promote \(version) to \(environment)\n\nactor: \(actor)\n"
+        if let message { body += "message: \(message)\n" }
+        if let skipOrderReason { body += "order skipped: \(skipOrderReason)\n" }
+        return Outcome(tags: try write([PendingTag(name: tag, target: registration.commit, message: body,
+            audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
+                         summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
+    }
+
+    // MARK: - Rollback and holds
+
+    /// Assigns to `environment` the version it ran before the current one (or `target`), and holds the version
+    /// rolled back from there, so that neither a reconciler nor a later promote brings it back until released.
+    public func rollback(_ id: ArtifactID, in environment: String, to target: SemVer? = nil, reason: String? = nil) throws -> Outcome {
+        _ = try environmentSettings(environment)
+        let events = try reader.tagEvents()
+        let registrations = Registrations(events)
+        let holds = Holds(events)
+        guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[id]?[environment] else {
+            throw RegistryError("\(id) has no registered version assigned to '\(environment)'; nothing to roll back")
+        }
+        let back: ArtifactVersion
+        if let target {
+            back = ArtifactVersion(id: id, version: target)
+            guard back != current.version else { throw RegistryError("\(back) is what '\(environment)' runs already") }
+        } else {
+            // Earlier assignments to this environment, newest first: the first other version still live and not held.
+            let earlier = events.filter { event in
+                if case .assign(id, environment, _) = event.tag { return true }
+                return false
+            }.sorted { ($0.tag.counter, $0.time, $0.name) > ($1.tag.counter, $1.time, $1.name) }
+            let candidates = earlier.compactMap { event in (registrations.atCommit[id]?[event.commit] ?? []).filter { registrations.live[$0] != nil }.max() }
+            guard let previous = candidates.first(where: { $0 != current.version && holds.hold(on: $0, in: environment) == nil }) else {
+                throw RegistryError("'\(environment)' ran no other live version of \(id) before \(current.version.version); name one with --to")
+            }
+            back = previous
+        }
+        guard let registration = registrations.live[back] else { throw RegistryError("\(back) is not registered (or was deregistered)") }
+        if let hold = holds.hold(on: back, in: environment) {
+            throw RegistryError("\(back) is itself on hold in '\(environment)' (\(hold.name)); release it first or pick another version")
+        }
+        let document = try reader.document(of: back, at: registration.commit)
+        let assign = TagName.assign(id, environment: environment, counter: nextCounter(id, events)).text
+        let holdTag = TagName.hold(id, current.version.version, environment: environment,
+                                   counter: (holds.counters[Holds.Key(environment: environment, version: current.version)] ?? 0) + 1).text
+        let why = reason.map { "reason: \($0)\n" } ?? ""
+        return Outcome(tags: try write([
+            PendingTag(name: assign, target: registration.commit,
+                       message: "\(TagLedger.rollbackMarker) \(id) in \(environment) from \(current.version.version) to \(back.version)\n\nactor: \(actor)\n\(why)",
+                       audit: draft("rollback", environment: environment, version: back, digest: ContentDigest.of(document), commit: registration.commit,
+                                    tag: assign, summary: "rolled back \(id) in \(environment) from \(current.version.version) to \(back.version)", document: document)),
+            PendingTag(name: holdTag, target: current.registration.commit,
+                       message: "hold \(current.version) in \(environment): rolled back\n\nactor: \(actor)\n\(why)",
+                       audit: draft("hold", environment: environment, version: current.version, digest: "", commit: current.registration.commit,
+                                    tag: holdTag, summary: "held \(current.version) in \(environment) after a rollback")),
+        ]))
+    }
+
+    /// Puts a hold on `version` in `environment` (`lift` false) or lifts it (`lift` true).
+    public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) throws -> Outcome {
+        _ = try environmentSettings(environment)
+        let events = try reader.tagEvents()
+        guard let registration = Registrations(events).all[version] else { throw RegistryError("\(version) is not registered") }
+        let holds = Holds(events)
+        let key = Holds.Key(environment: environment, version: version)
+        let held = holds.active[key] != nil
+        if held != lift {
+            return Outcome(notes: ["\(version) is \(lift ? "not" : "already") on hold in '\(environment)'"])
+        }
+        let counter = (holds.counters[key] ?? 0) + 1
+        let tag = (lift ? TagName.release(version.id, version.version, environment: environment, counter: counter)
+                        : TagName.hold(version.id, version.version, environment: environment, counter: counter)).text
+        let verb = lift ? "release" : "hold"
+        return Outcome(tags: try write([PendingTag(name: tag, target: registration.commit,
+            message: "\(verb) \(version) in \(environment)\n\nactor: \(actor)\nreason: \(reason)\n",
+            audit: draft(verb, environment: environment, version: version, digest: "", commit: registration.commit, tag: tag,
+                         summary: "\(lift ? "released" : "held") \(version) in \(environment): \(reason)"))]))
+    }
+
+    /// The reason line of a hold's message, if it has one.
+    static func reason(of tag: TagEvent) -> String? {
+        tag.message.split(separator: "\n").first { $0.hasPrefix("reason: ") }.map { String($0.dropFirst("reason: ".count)) }
+    }
+
+    // MARK: - Helpers
+
+    struct PendingTag {
+        let name: String
+        let target: ObjectID
+        let message: String
+        let audit: AuditDraft
+    }
+
+    /// Writes `tags`, pushes them when a remote is set, then audits them. A failed push deletes the tags again.
+    func write(_ tags: [PendingTag]) throws -> [String] {
+        guard !tags.isEmpty else { return [] }
+        let tagger = try signature()
+        var written: [String] = []
+        func undo() { for name in written { try? repository.deleteTag(name: name) } }
+        do {
+            for tag in tags {
+                try repository.createTag(name: tag.name, target: tag.target, tagger: tagger, message: tag.message)
+                written.append(tag.name)
+            }
+            if let remote { try repository.push(written.map { "refs/tags/" + $0 }, to: remote) }
+        } catch {
+            undo()
+            throw error
+        }
+        do {
+            try store.appendAudit(tags.map(\.audit))
+        } catch {
+            if remote == nil { undo() }
+            throw error
+        }
+        return written
+    }
+
+    /// The tagger: the actor's name, with git's configured email (or none).
+    func signature() throws -> Signature {
+        let configured = try? repository.defaultSignature()
+        return Signature(name: actor, email: configured?.email ?? "", time: now)
+    }
+
+    func draft(_ action: String, environment: String, version: ArtifactVersion, digest: String, commit: ObjectID, tag: String,
+               summary: String, document: JSONValue? = nil) -> AuditDraft {
+        AuditDraft(time: now, actor: actor, action: action, environment: environment, artifact: version.description, digest: digest,
+                   commit: commit.hex, tag: tag, planSummary: summary,
+                   compliance: document.map { Reconciler.complianceSnapshot($0) } ?? "")
+    }
+
+    /// Audits a refusal and throws it.
+    func refuse(_ message: String, environment: String, version: ArtifactVersion) throws -> Never {
+        try store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: version.description,
+                                          planSummary: "promotion refused", compliance: JSONValue.quoted(message))])
+        throw Refusal(message: message)
+    }
+
+    func environmentSettings(_ name: String) throws -> RegistryConfig.Environment {
+        guard let settings = config.environment(named: name) else {
+            throw RegistryError("environment '\(name)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+        }
+        return settings
+    }
+
+    func previousEnvironment(of name: String) -> String? {
+        guard let index = config.environments.firstIndex(where: { $0.name == name }), index > 0 else { return nil }
+        return config.environments[index - 1].name
+    }
+
+    /// Assigned to `environment` by the tags now, or deployed there according to the store.
+    func isLive(_ version: ArtifactVersion, in environment: String, events: [TagEvent], registrations: Registrations) throws -> Bool {
+        if case .registered(let assignment)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
+           assignment.version == version {
+            return true
+        }
+        return try store.deployed(environment: environment).contains { $0.artifact.version == version }
+    }
+
+    /// GTO's next counter: one more than the highest counter on any of the artifact's tags.
+    func nextCounter(_ id: ArtifactID, _ events: [TagEvent]) -> Int {
+        (events.filter { $0.tag.artifact == id }.map(\.tag.counter).max() ?? 0) + 1
+    }
+}
