@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo test bench interop clean
 
 deps:
 	@scripts/install-deps.sh
@@ -24,6 +24,11 @@ test: deps
 bench: release
 	@scripts/bench.sh $(CAIRN_RELEASE)
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
+	@scripts/bench-tags.sh $(CAIRN_RELEASE)
+
+# GTO from PyPI in .venv-gto; checks that cairn and GTO read each other's tags the same way.
+interop: build
+	@scripts/interop.sh $(CAIRN_DEBUG)
 
 clean:
-	rm -rf .build
+	rm -rf .build .venv-gto

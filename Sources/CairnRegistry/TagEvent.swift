@@ -2,7 +2,10 @@ import CairnModel
 import Git2
 
 /// A cairn/GTO tag as the resolution reads it: what it says, which commit it points at, who wrote it and when.
-public struct TagEvent: Sendable, Hashable {
+///
+/// A class, immutable: a repository has thousands of these, and they are sorted, grouped and passed around by
+/// reference without copying their strings.
+public final class TagEvent: Sendable, Hashable {
     public let tag: TagName
     /// The full tag name, e.g. `prompt/support-triage#production#7`.
     public let name: String
@@ -17,6 +20,15 @@ public struct TagEvent: Sendable, Hashable {
         self.commit = commit
         self.tagger = tagger
         self.message = message
+    }
+
+    public static func == (lhs: TagEvent, rhs: TagEvent) -> Bool {
+        lhs === rhs || (lhs.name == rhs.name && lhs.tag == rhs.tag && lhs.commit == rhs.commit && lhs.tagger == rhs.tagger && lhs.message == rhs.message)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(commit)
     }
 
     /// Seconds since 1970 of the tagger's signature (0 when there is none).

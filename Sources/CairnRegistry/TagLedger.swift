@@ -50,11 +50,14 @@ public struct TagLedger: Sendable {
             if case .deprecate = latestEvent[id]!.tag { isDeprecation = true } else { isDeprecation = false }
             return Row(id: id, latest: registrations.liveVersions[id]?.max(), environments: current[id] ?? [:], active: !isDeprecation)
         }
-        var environments = configured
-        for event in events.sorted(by: Self.precedes) {
-            if case .assign(_, let environment, _) = event.tag, !environments.contains(environment) { environments.append(environment) }
+        var firstUse: [String: TagEvent] = [:]
+        for event in events {
+            if case .assign(_, let environment, _) = event.tag, !configured.contains(environment),
+               firstUse[environment].map({ Self.precedes(event, $0) }) ?? true {
+                firstUse[environment] = event
+            }
         }
-        self.environments = environments
+        environments = configured + firstUse.sorted { Self.precedes($0.value, $1.value) }.map(\.key)
     }
 
     /// Tagger time first (as GTO orders history), then GTO's tags before cairn's holds (a rollback's hold is written
