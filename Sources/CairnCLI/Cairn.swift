@@ -9,7 +9,8 @@ public struct Cairn: ParsableCommand {
         version: "0.1.0",
         subcommands: [Validate.self, Render.self, Init.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
                       GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self,
-                      RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self]
+                      RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self,
+                      DiffCommand.self, CheckCommand.self]
     )
 
     public init() {}

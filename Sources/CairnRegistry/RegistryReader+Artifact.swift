@@ -32,6 +32,11 @@ extension RegistryReader {
             + (known.isEmpty ? "" : "; versions here: \(known.joined(separator: ", "))"))
     }
 
+    /// The parsed document in `blob` (read from `path`, which errors name).
+    public func document(blob: ObjectID, path: String) throws -> JSONValue {
+        try parse(blob: blob, path: path)
+    }
+
     private func parse(blob: ObjectID, path: String) throws -> JSONValue {
         let bytes = try location.repository.blob(blob)
         do {

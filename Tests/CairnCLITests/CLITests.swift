@@ -84,3 +84,34 @@ struct ReconcileCLITests {
         #expect(verify.output.contains("intact: 2 records"))  // one apply, one refusal of the stale plan
     }
 }
+
+@Suite("cairn diff, check, register, promote, show and history on the command line")
+struct ReleaseCLITests {
+    @Test("check exits 1 with one line per violation and 0 when clean; diff prints markdown; show and history read the tags",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func lifecycle() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        let base = try repo.commitAll()
+        let cli = CLITests()
+        let path = repo.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml")
+        try repo.write("registry/prompts/sentiment-classify.yaml",
+                       try String(contentsOf: path, encoding: .utf8).replacingOccurrences(of: "escalated sooner", with: "escalated at once"))
+        _ = try repo.commitAll()
+        let check = try cli.run(["check", base, "HEAD", "--path", "registry"], in: repo.directory)
+        #expect(check.status == 1)
+        #expect(check.output == "prompt/sentiment-classify@0.4.2: content changed without a version bump (registry/prompts/sentiment-classify.yaml) [version-bump]\n")
+        let diff = try cli.run(["diff", base, "HEAD", "--path", "registry", "--format", "markdown"], in: repo.directory)
+        #expect(diff.status == 0 && diff.output.contains("| `prompt/sentiment-classify` | changed | 0.4.2 → 0.4.2 |"))
+        #expect(try cli.run(["check", "HEAD", "HEAD", "--path", "registry"], in: repo.directory).status == 0)
+
+        #expect(try cli.run(["register", "--all", "--path", "registry", "--actor", "ci"], in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "staging", "--path", "registry"], in: repo.directory).status == 1)
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "dev", "--path", "registry"], in: repo.directory).status == 0)
+        let show = try cli.run(["show", "--path", "registry"], in: repo.directory)
+        #expect(show.output.contains("prompt/support-triage           v1.3.0  v1.3.0"))
+        let history = try cli.run(["history", "prompt/support-triage", "--path", "registry", "--format", "json"], in: repo.directory)
+        #expect(history.output.contains("\"event\": \"assignment\"") && history.output.contains("\"ref\": \"prompt/support-triage#dev#1\""))
+    }
+}
+
