@@ -10,7 +10,7 @@ public struct Cairn: ParsableCommand {
         subcommands: [Validate.self, Render.self, Init.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
                       GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self,
                       RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self,
-                      DiffCommand.self, CheckCommand.self]
+                      DiffCommand.self, CheckCommand.self, HooksCommand.self]
     )
 
     public init() {}

@@ -30,6 +30,15 @@ public final class Repository: @unchecked Sendable {
         return Repository(handle: handle!)
     }
 
+    /// Opens the repository git's environment names (`GIT_DIR`, `GIT_OBJECT_DIRECTORY`, alternates): how a hook
+    /// sees a push's objects, which git keeps in a quarantine folder until the hook accepts them.
+    public static func openFromEnvironment() throws -> Repository {
+        Library.ensureInitialized()
+        var handle: OpaquePointer?
+        try check("git_repository_open_ext", git_repository_open_ext(&handle, nil, GIT_REPOSITORY_OPEN_FROM_ENV.rawValue, nil))
+        return Repository(handle: handle!)
+    }
+
     /// Creates a new repository (bare or with a working tree) at `path`.
     public static func create(at path: String, bare: Bool = false) throws -> Repository {
         Library.ensureInitialized()
@@ -289,6 +298,42 @@ public final class Repository: @unchecked Sendable {
             var tagOID = git_oid()
             try check("git_tag_create", git_tag_create(&tagOID, repo, name, object, signature, message, force ? 1 : 0))
             return ObjectID(tagOID)
+        }
+    }
+
+    /// Writes the index (what is staged) as a tree and a commit on top of HEAD that no reference points to, so that
+    /// the staged state can be read like any commit. The objects are collected by git's usual housekeeping.
+    public func commitIndex(message: String) throws -> ObjectID {
+        try withHandle { repo in
+            var index: OpaquePointer?
+            try check("git_repository_index", git_repository_index(&index, repo))
+            defer { git_index_free(index) }
+            var treeID = git_oid()
+            try check("git_index_write_tree", git_index_write_tree(&treeID, index))
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &treeID))
+            defer { git_tree_free(tree) }
+            var parent: OpaquePointer?
+            var headID = git_oid()
+            if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
+                try check("git_commit_lookup", git_commit_lookup(&parent, repo, &headID))
+            } else {
+                git_error_clear()
+            }
+            defer { if let parent { git_commit_free(parent) } }
+            var signature: UnsafeMutablePointer<git_signature>?
+            if git_signature_default(&signature, repo) != 0 {
+                git_error_clear()
+                try check("git_signature_now", git_signature_now(&signature, "cairn", "cairn@localhost"))
+            }
+            defer { git_signature_free(signature) }
+            var commitID = git_oid()
+            var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+            try parents.withUnsafeMutableBufferPointer { buffer in
+                try check("git_commit_create", git_commit_create(&commitID, repo, nil, signature, signature, nil, message, tree,
+                                                                  buffer.count, buffer.baseAddress))
+            }
+            return ObjectID(commitID)
         }
     }
 

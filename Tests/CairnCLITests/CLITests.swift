@@ -115,3 +115,99 @@ struct ReleaseCLITests {
     }
 }
 
+@Suite("git hooks in real repositories")
+struct HooksTests {
+    /// A working repository with registry-example committed and cairn's client hooks installed, and a bare server
+    /// with hooks/pre-receive; the hooks find the binary through CAIRN.
+    struct Setup {
+        let work: TestRepository
+        let server: TestRepository
+
+        init() throws {
+            setenv("CAIRN", CLITests.binary.path, 1)
+            work = try TestRepository()
+            server = try TestRepository(bare: true)
+            try work.copy(from: SourceTree.registryExample, to: "registry")
+            _ = try work.commitAll("registry")
+            let install = try CLITests().run(["hooks", "install", "--path", "registry"], in: work.directory)
+            #expect(install.status == 0, "\(install.output)")
+            let hook = server.directory.appendingPathComponent("hooks/pre-receive")
+            try? FileManager.default.removeItem(at: hook)
+            try FileManager.default.copyItem(at: SourceTree.root.appendingPathComponent("hooks/pre-receive"), to: hook)
+            try server.git(["config", "cairn.path", "registry"])
+            try work.git(["remote", "add", "origin", server.path])
+            try work.git(["push", "-q", "origin", "HEAD:refs/heads/main"])
+        }
+
+        /// Runs git and returns its error output when it fails, nil when it succeeds.
+        func refused(_ arguments: [String]) -> String? {
+            do {
+                try work.git(arguments)
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+
+        func editSentiment(_ from: String, _ to: String) throws {
+            let url = work.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml")
+            try work.write("registry/prompts/sentiment-classify.yaml", try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: from, with: to))
+        }
+    }
+
+    @Test("the installed hooks are the committed ones, calling this binary", .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func installed() throws {
+        let setup = try Setup()
+        for name in ["pre-commit", "pre-push"] {
+            let installed = try String(contentsOf: setup.work.directory.appendingPathComponent(".git/hooks/\(name)"), encoding: .utf8)
+            let committed = try String(contentsOf: SourceTree.root.appendingPathComponent("hooks/\(name)"), encoding: .utf8)
+            #expect(installed.replacingOccurrences(of: CLITests.binary.standardizedFileURL.path, with: "cairn") == committed)
+        }
+    }
+
+    @Test("pre-commit refuses a staged registry that does not validate; pre-push refuses a change without a version bump",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func clientHooks() throws {
+        let setup = try Setup()
+        let head = try setup.work.git(["rev-parse", "HEAD"])
+        try setup.work.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\n")
+        try setup.work.git(["add", "-A"])
+        #expect(setup.refused(["commit", "-qm", "bad"])?.contains("registry/prompts/bad.yaml:1:1: error: missing required field 'kind'") == true)
+        #expect(try setup.work.git(["rev-parse", "HEAD"]) == head)
+        try setup.work.git(["rm", "-q", "--cached", "registry/prompts/bad.yaml"])
+        try setup.work.remove("registry/prompts/bad.yaml")
+
+        try setup.editSentiment("escalated sooner", "escalated at once")
+        try setup.work.git(["commit", "-qam", "no bump"])
+        #expect(setup.refused(["push", "-q", "origin", "HEAD:refs/heads/main"])?.contains("content changed without a version bump") == true)
+        try setup.editSentiment("version: 0.4.2", "version: 0.4.3")
+        try setup.editSentiment("sentiment-classify@0.4.2", "sentiment-classify@0.4.3")
+        try setup.work.write("registry/chains/support-router.yaml", try String(contentsOf: setup.work.directory.appendingPathComponent("registry/chains/support-router.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "sentiment-classify@0.4.2", with: "sentiment-classify@0.4.3").replacingOccurrences(of: "version: 1.4.0", with: "version: 1.4.1"))
+        try setup.work.write("registry/deployments/support-bot.yaml", try String(contentsOf: setup.work.directory.appendingPathComponent("registry/deployments/support-bot.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "support-router@1.4.0", with: "support-router@1.4.1").replacingOccurrences(of: "version: 1.4.0", with: "version: 1.4.1"))
+        try setup.work.git(["commit", "-qam", "bumped"])
+        let pushed = setup.refused(["push", "-q", "origin", "HEAD:refs/heads/main"])
+        #expect(pushed == nil, "\(pushed ?? "")")
+    }
+
+    @Test("pre-receive refuses bad branches, lightweight, malformed and rewritten tags, and unregistered production assignments",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func serverHook() throws {
+        let setup = try Setup()
+        #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
+        #expect(setup.refused(["push", "-q", "--no-verify", "origin", "--tags"]) == nil)
+        try setup.work.git(["tag", "prompt/light#dev#1"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/light#dev#1"])?.contains("lightweight tag") == true)
+        try setup.work.git(["tag", "-a", "prompt/x@1.0", "-m", "no v"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/x@1.0"])?.contains("does not follow the tag grammar") == true)
+        try setup.work.git(["tag", "-a", "prompt/nope#production#1", "-m", "unregistered", "HEAD"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/nope#production#1"])?.contains("not registered") == true)
+        try setup.work.git(["tag", "-f", "-a", "prompt/support-triage@v1.3.0", "-m", "moved", "HEAD"])
+        #expect(setup.refused(["push", "-q", "-f", "origin", "refs/tags/prompt/support-triage@v1.3.0"])?.contains("never moved") == true)
+        try setup.editSentiment("escalated sooner", "escalated at once")
+        try setup.work.git(["commit", "-qam", "no bump"])
+        #expect(setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/main"])?.contains("pre-receive hook declined") == true)
+    }
+}
+

@@ -1,0 +1,142 @@
+import ArgumentParser
+import CairnModel
+import CairnRegistry
+import Foundation
+import Git2
+
+/// `cairn hooks`: git hooks that call cairn, and `cairn hooks run NAME`, which they call.
+struct HooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hooks",
+        abstract: "Install cairn's git hooks, or run one (the hooks call 'cairn hooks run NAME').",
+        subcommands: [Install.self, Run.self])
+
+    /// The client hooks `install` writes; pre-receive belongs on the server (copy hooks/pre-receive there).
+    static let clientHooks = ["pre-commit", "pre-push"]
+
+    /// What each hook does, for its header line.
+    static let purposes = [
+        "pre-commit": "validate the registry as staged, before each commit",
+        "pre-push": "run 'cairn check' on the commits being pushed",
+        "pre-receive": "on the server: refuse branch updates that fail 'cairn check' and tags that break the grammar or the promotion rules",
+    ]
+
+    /// The text of hook `name`, calling `command` (the files in hooks/ are this with "cairn").
+    static func script(_ name: String, command: String) -> String {
+        """
+        #!/bin/sh
+        # cairn \(name) hook: \(purposes[name]!).
+        # Installed by 'cairn hooks install'; CAIRN overrides the command, 'git config cairn.path' names the registry folder.
+        exec "${CAIRN:-\(command)}" hooks run \(name) "$@"
+
+        """
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.")
+
+        @OptionGroup var registry: RegistryOptions
+
+        @Flag(name: .long, help: "Replace hooks that are already there.")
+        var force = false
+
+        func run() throws {
+            try orExit {
+                let repository = try Repository.discover(from: registry.repo)
+                let hooks = URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("hooks")
+                try FileManager.default.createDirectory(at: hooks, withIntermediateDirectories: true)
+                let command = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+                for name in HooksCommand.clientHooks {
+                    let file = hooks.appendingPathComponent(name)
+                    let text = HooksCommand.script(name, command: command)
+                    if FileManager.default.fileExists(atPath: file.path), !force, (try? String(contentsOf: file, encoding: .utf8)) != text {
+                        throw RegistryError("\(file.path) exists and is not cairn's; pass --force to replace it")
+                    }
+                    try text.write(to: file, atomically: true, encoding: .utf8)
+                    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+                    print("installed \(file.path)")
+                }
+                if let path = registry.path {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                    process.arguments = ["git", "-C", registry.repo, "config", "cairn.path", path]
+                    try process.run()
+                    process.waitUntilExit()
+                    print("git config cairn.path \(path)")
+                }
+            }
+        }
+    }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run one hook (git calls this through the installed scripts).")
+
+        @Argument(help: "pre-commit, pre-push or pre-receive.")
+        var name: String
+
+        @Argument(parsing: .captureForPassthrough, help: "What git passed to the hook.")
+        var arguments: [String] = []
+
+        func run() throws {
+            let lines = name == "pre-commit" ? [] : String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n")
+            let problems: [String] = try orExit {
+                // git runs hooks with GIT_DIR set; a server keeps a push's objects in quarantine until its hook accepts them.
+                let path = Self.configuredPath()
+                let location = try RegistryLocation.openFromEnvironment(path: path)
+                let reader = RegistryReader(location: location)
+                switch name {
+                case "pre-commit":
+                    let staged = try location.repository.commitIndex(message: "cairn pre-commit: the staged registry")
+                    let snapshot = try reader.read(.commit(staged))
+                    return snapshot.diagnostics.filter { $0.severity == .error }.map(\.description)
+                case "pre-push":
+                    return try Self.prePush(lines, remote: arguments.first, reader: reader)
+                case "pre-receive":
+                    // The policies of the server's default branch (HEAD may name a branch that does not exist yet).
+                    let config = ["HEAD", "refs/heads/main", "refs/heads/master"].lazy
+                        .compactMap { try? location.repository.resolveCommit($0) }
+                        .compactMap { try? reader.config(at: $0).config }.first
+                    let updates = lines.compactMap(ReceiveCheck.Update.init(line:))
+                    return try ReceiveCheck(reader: reader, updates: updates, config: config).rejections
+                default:
+                    throw RegistryError("no hook named '\(name)'; cairn has pre-commit, pre-push and pre-receive")
+                }
+            }
+            guard !problems.isEmpty else { return }
+            for problem in problems { printError("cairn \(name): \(problem)") }
+            printError("cairn \(name): refused (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
+            throw ExitStatus.findings
+        }
+
+        /// `git config cairn.path`, when set.
+        static func configuredPath() -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "config", "--get", "cairn.path"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return process.terminationStatus == 0 && !path.isEmpty ? path : nil
+        }
+
+        /// Each branch being pushed is checked from what the remote has (or, for a new branch, validated alone).
+        static func prePush(_ lines: [Substring], remote: String?, reader: RegistryReader) throws -> [String] {
+            var problems: [String] = []
+            for line in lines {
+                let parts = line.split(separator: " ")
+                // LOCAL_REF LOCAL_ID REMOTE_REF REMOTE_ID; the local ref may be "HEAD", so the remote ref decides.
+                guard parts.count == 4, parts[2].hasPrefix("refs/heads/"), let local = ObjectID(hex: String(parts[1])),
+                      local != ObjectID(hex: String(repeating: "0", count: 40)) else { continue }
+                let theirs = ObjectID(hex: String(parts[3])).flatMap { try? reader.location.repository.commit($0).id }
+                let check = try PullRequestCheck(reader: reader, base: theirs ?? local, head: local)
+                problems += check.violations.map { "\(parts[2]): \($0)" }
+            }
+            return problems
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import CairnModel
+import Git2
+
+/// What a server accepts in a push (the `pre-receive` hook): branch updates that pass `cairn check`, and tags
+/// that follow the grammar and the promotion rules. Cairn and GTO tags are history: they are never moved or deleted.
+public struct ReceiveCheck: Sendable {
+    /// One line of a pre-receive hook's input: `OLD NEW REF`, with all-zero ids for "none".
+    public struct Update: Sendable, Hashable {
+        public let old: ObjectID?
+        public let new: ObjectID?
+        public let reference: String
+
+        public init?(line: Substring) {
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let old = ObjectID(hex: String(parts[0])), let new = ObjectID(hex: String(parts[1])) else { return nil }
+            let zero = ObjectID(hex: String(repeating: "0", count: 40))
+            self.old = old == zero ? nil : old
+            self.new = new == zero ? nil : new
+            reference = String(parts[2])
+        }
+    }
+
+    /// One line per refused update: the reference and why.
+    public let rejections: [String]
+
+    /// - Parameter config: `cairn.yaml` as the server has it (protected environments, promotion order), if any.
+    public init(reader: RegistryReader, updates: [Update], config: RegistryConfig?) throws {
+        let repository = reader.location.repository
+        var rejections: [String] = []
+        let tagPrefix = "refs/tags/"
+        let touched = Set(updates.filter { $0.reference.hasPrefix(tagPrefix) }.map { String($0.reference.dropFirst(tagPrefix.count)) })
+        // The tags as they will be if the push is accepted: those kept, plus those pushed.
+        var events = try reader.tagEvents().filter { !touched.contains($0.name) }
+        var pushed: [(Update, TagEvent)] = []
+        for update in updates where update.reference.hasPrefix(tagPrefix) {
+            let name = String(update.reference.dropFirst(tagPrefix.count))
+            guard Self.isCairnTag(name) else { continue }
+            if name.hasPrefix("cairn-audit/") {
+                if update.old != nil { rejections.append("\(update.reference): audit anchors are never moved or deleted") }
+                continue
+            }
+            guard let tag = TagName(name) else {
+                rejections.append("\(update.reference): '\(name)' does not follow the tag grammar (KIND/NAME@vX.Y.Z, KIND/NAME#ENV#N, ...)")
+                continue
+            }
+            guard update.old == nil else {
+                rejections.append("\(update.reference): \(update.new == nil ? "deletes" : "rewrites") \(name); registry tags are history and are never \(update.new == nil ? "deleted" : "moved")")
+                continue
+            }
+            guard let new = update.new, let (target, annotation) = try repository.annotatedTag(new) else {
+                rejections.append("\(update.reference): \(name) is a lightweight tag; registry tags must be annotated (git tag -a)")
+                continue
+            }
+            let event = TagEvent(tag: tag, name: name, commit: target, tagger: annotation.tagger, message: annotation.message)
+            events.append(event)
+            pushed.append((update, event))
+        }
+        let registrations = Registrations(events)
+        let holds = Holds(events)
+        let current = EnvironmentAssignments.current(events, registrations: registrations)
+        for (update, event) in pushed {
+            switch event.tag {
+            case .register(let id, let version):
+                let versioned = ArtifactVersion(id: id, version: version)
+                if try !reader.artifacts(at: event.commit).contains(where: { $0.summary.versioned == versioned }) {
+                    rejections.append("\(update.reference): registers \(versioned), which is not in the registry at \(event.commit.short)")
+                }
+            case .assign(let id, let environment, _):
+                let live = (registrations.atCommit[id]?[event.commit] ?? []).filter { registrations.live[$0] != nil }
+                let settings = config?.environment(named: environment)
+                guard let version = live.max() else {
+                    if settings?.policy.isProtected == true {
+                        rejections.append("\(update.reference): assigns a version of \(id) that is not registered (commit \(event.commit.short)) to protected '\(environment)'")
+                    }
+                    continue
+                }
+                if let hold = holds.hold(on: version, in: environment) {
+                    rejections.append("\(update.reference): \(version) is on hold in '\(environment)' (\(hold.name))")
+                }
+                if settings?.policy.promoteFromPrevious == true, let config,
+                   let index = config.environments.firstIndex(where: { $0.name == environment }), index > 0 {
+                    let previous = config.environments[index - 1].name
+                    if case .registered(let there)? = current[id]?[previous], there.version == version {} else {
+                        rejections.append("\(update.reference): \(version) is not assigned to '\(previous)', which '\(environment)' takes its versions from")
+                    }
+                }
+            default:
+                continue
+            }
+        }
+        for update in updates where update.reference.hasPrefix("refs/heads/") {
+            guard let new = update.new else { continue }
+            // A new branch is checked against itself: it must validate; the PR gate ran where it was reviewed.
+            let check = try PullRequestCheck(reader: reader, base: update.old ?? new, head: new)
+            rejections += check.violations.map { "\(update.reference): \($0)" }
+        }
+        self.rejections = rejections
+    }
+
+    /// Tags that look like the registry's (GTO's grammar or cairn's own); other tags (release tags of the repository
+    /// itself, say) are not the registry's business.
+    static func isCairnTag(_ name: String) -> Bool {
+        name.contains("@") || name.contains("#") || name.hasPrefix("cairn-")
+    }
+}
