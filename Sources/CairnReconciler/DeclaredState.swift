@@ -62,6 +62,7 @@ public struct DeclaredState: Sendable {
         let repository = reader.location.repository
         let registrations = Registrations(events)
         let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
+        let holds = Holds(events)
         var problems = assignmentProblems.map(\.description)
 
         // A version's file is found in the planned tree and confirmed at the registration commit by path (cheap);
@@ -123,8 +124,13 @@ public struct DeclaredState: Sendable {
                     problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
                     continue
                 }
-                let candidates = (registrations.liveVersions[reference.id] ?? []).filter { reference.requirement.accepts($0.version) }
-                guard let target = candidates.max(), let tag = registrations.live[target] else {
+                // A range takes the version the environment is assigned directly when that one fits; otherwise the
+                // newest registered version that fits and is not on hold there.
+                let candidates = (registrations.liveVersions[reference.id] ?? []).filter {
+                    reference.requirement.accepts($0.version) && holds.hold(on: $0, in: environment) == nil
+                }
+                let assigned = assignments[reference.id].map(\.version).flatMap { reference.requirement.accepts($0.version) ? $0 : nil }
+                guard let target = assigned ?? candidates.max(), let tag = registrations.live[target] else {
                     problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
                     continue
                 }

@@ -157,6 +157,28 @@ struct ReconcilerTests {
         #expect(try fixture.plan("dev") == moved)
     }
 
+    @Test("a range takes the version assigned directly when it fits, else the newest that is not on hold there")
+    func rangeFollowsAssignmentAndHolds() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("chain/refund-assistant", "dev", 1)  // asks for prompt/refund-policy-answer@^1.0
+        let path = "registry/prompts/refund-policy-answer.yaml"
+        let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        try fixture.repo.write(path, text.replacingOccurrences(of: "version: 1.0.0", with: "version: 1.1.0")
+            .replacingOccurrences(of: "Cite passage numbers.", with: "Cite passage numbers in brackets."))
+        _ = try fixture.repo.commitAll("1.1.0")
+        try fixture.repo.tag("prompt/refund-policy-answer@v1.1.0", message: "register")
+        func declared() throws -> String? {
+            try fixture.reconciler.plan(environment: "dev", commit: fixture.head).declared.artifacts[ArtifactID("prompt/refund-policy-answer")!]?.version.version.description
+        }
+        #expect(try declared() == "1.1.0")
+        try fixture.repo.tag("prompt/refund-policy-answer#dev#2", at: "prompt/refund-policy-answer@v1.0.0^{}", message: "assign 1.0.0 directly")
+        #expect(try declared() == "1.0.0")
+        #expect(try fixture.plan("dev").problems.isEmpty)
+        try fixture.repo.tag("prompt/refund-policy-answer#dev!#3", at: "prompt/refund-policy-answer@v1.0.0^{}", message: "unassign")
+        try fixture.repo.tag("cairn-hold/dev/prompt/refund-policy-answer/v1.1.0/1", at: "prompt/refund-policy-answer@v1.1.0^{}", message: "hold")
+        #expect(try declared() == "1.0.0")
+    }
+
     @Test("staging takes only what is live in dev (promoteFromPrevious)")
     func promoteFromPrevious() throws {
         let fixture = try ReconcilerFixture()
