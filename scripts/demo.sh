@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: a throw-away git repository built from registry-example/ with a short history,
-# validated straight from git objects, a prompt rendered, and a broken edit caught.
+# The demo: the whole lifecycle in a throw-away git repository built from registry-example/: validate, render,
+# a broken edit caught, register, a pull request caught by the gate and fixed, promote through dev, staging and
+# production, apply, roll back (with a hold), history, drift repair, the audit trail and the compliance report.
 set -euo pipefail
 cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,57 +53,71 @@ step "Back to a clean registry for the reconciler"
 git revert --no-edit HEAD >/dev/null
 run "$cairn" validate --path registry-example
 
-step "Register versions and assign them to environments (git tags, GTO's grammar)"
-head=$(git rev-parse HEAD~2)
-for version in dataset/triage-eval-set@v1.2.0 dataset/support-tickets-2026q3@v1.0.0 adapter/triage-lora@v1.1.0 \
-               prompt/support-triage@v1.3.0 prompt/summarize-ticket@v2.0.1 prompt/sentiment-classify@v0.4.2 \
-               chain/support-router@v1.4.0 deployment/support-bot@v1.4.0 dataset/refund-conversations@v2.1.0 \
-               adapter/refund-qlora@v0.9.0 prompt/refund-policy-answer@v1.0.0 chain/refund-assistant@v0.7.0 \
-               deployment/refund-bot@v0.7.0; do
-  git tag -a "$version" "$head" -m "Register $version"
+step "Register every version (annotated tags at the commits that introduced them, GTO's grammar)"
+CAIRN_ACTOR=alice run "$cairn" register --all --path registry-example
+run "$cairn" show --path registry-example
+
+step "A pull request changes a prompt without bumping its version: the gate catches it"
+git switch -q -c citations
+sed -i 's/Cite passage numbers./Cite passage numbers in brackets./' registry-example/prompts/refund-policy-answer.yaml
+git commit -qam "refund-policy-answer: bracketed citations"
+set +e; run "$cairn" check main citations --path registry-example; status=$?; set -e
+echo "exit status: $status (1 = violations)"
+[ "$status" -eq 1 ] || { echo "demo: check did not catch the missing bump" >&2; exit 1; }
+
+step "The author bumps the version; the gate passes and the diff is ready to paste as a PR comment"
+sed -i 's/version: 1.0.0/version: 1.1.0/' registry-example/prompts/refund-policy-answer.yaml
+git commit -qam "refund-policy-answer 1.1.0"
+run "$cairn" check main citations --path registry-example
+run "$cairn" diff main citations --path registry-example --format markdown
+git switch -q main && git merge -q --ff-only citations
+CAIRN_ACTOR=ci run "$cairn" register --all --path registry-example
+
+step "Promote to dev (each promotion is a tag; the audit trail records it) and apply"
+for version in deployment/support-bot@1.4.0 prompt/support-triage@1.3.0 prompt/refund-policy-answer@1.0.0; do
+  CAIRN_ACTOR=alice run "$cairn" promote "$version" --to dev --path registry-example
 done
-git tag -a "deployment/support-bot#dev#1" "$head" -m "Promote support-bot 1.4.0 to dev"
-git tag -a "deployment/refund-bot#dev#1" "$head" -m "Promote refund-bot 0.7.0 to dev"
-git tag -l | sed 's/^/  /'
-
-step "Plan dev: what git declares vs what is deployed (exit 2 = changes)"
-set +e; run "$cairn" plan --env dev --path registry-example; echo "exit status: $?"; set -e
-
-step "Apply dev: one transaction, with an audit record per artifact"
+set +e; run "$cairn" plan --env dev --path registry-example; echo "exit status: $? (2 = changes)"; set -e
 CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
-run "$cairn" status --env dev --path registry-example
 
-step "A second apply of the same state is a no-op"
-run "$cairn" apply --env dev --path registry-example --auto-approve
-
-step "Promote to staging: the gate result recorded in the deployment passes, dev has it live"
-git tag -a "deployment/support-bot#staging#2" "$head" -m "Promote support-bot 1.4.0 to staging"
+step "Staging takes only what dev runs: promoting past dev is refused"
+set +e; CAIRN_ACTOR=bob run "$cairn" promote prompt/refund-policy-answer@1.1.0 --to staging --path registry-example; set -e
+for version in deployment/support-bot@1.4.0 prompt/support-triage@1.3.0; do
+  CAIRN_ACTOR=bob run "$cairn" promote "$version" --to staging --path registry-example
+done
 CAIRN_ACTOR=bob run "$cairn" apply --env staging --path registry-example --auto-approve
 
-step "A change: refund-policy-answer 1.1.0 is registered; refund-assistant asks for ^1.0, so dev picks it up"
-sed -i 's/version: 1.0.0/version: 1.1.0/; s/Cite passage numbers./Cite passage numbers in brackets./' registry-example/prompts/refund-policy-answer.yaml
-git commit -qam "refund-policy-answer 1.1.0: bracketed citations"
-git tag -a "prompt/refund-policy-answer@v1.1.0" -m "Register refund-policy-answer 1.1.0"
-set +e; run "$cairn" plan --env dev --path registry-example --out dev.plan; set -e
-CAIRN_ACTOR=alice run "$cairn" apply --env dev dev.plan --path registry-example
+step "Production: the triage prompt passes its policy (approvals, evaluations); the bot's deployment does not"
+CAIRN_ACTOR=carol run "$cairn" promote prompt/support-triage@1.3.0 --to production --path registry-example
+set +e; CAIRN_ACTOR=carol run "$cairn" promote deployment/support-bot@1.4.0 --to production --path registry-example; set -e
+CAIRN_ACTOR=carol run "$cairn" apply --env production --path registry-example --auto-approve
+run "$cairn" show --path registry-example
+
+step "refund-policy-answer 1.1.0 goes to dev, and turns out to break a parser: roll it back"
+CAIRN_ACTOR=alice run "$cairn" promote prompt/refund-policy-answer@1.1.0 --to dev --path registry-example
+CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
+CAIRN_ACTOR=alice run "$cairn" rollback prompt/refund-policy-answer --env dev --reason "bracketed citations break the ticket parser" --path registry-example
+CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
+run "$cairn" get --env dev prompt/refund-policy-answer --path registry-example | grep '"version"'
+
+step "The rolled-back version is on hold: automation cannot promote it again until someone releases it"
+set +e; CAIRN_ACTOR=ci run "$cairn" promote prompt/refund-policy-answer@1.1.0 --to dev --path registry-example; set -e
+
+step "History of the prompt, from the tags: who, when, commit, message"
+run "$cairn" history prompt/refund-policy-answer --path registry-example
 
 step "Someone edits the deployed state behind cairn's back: drift is shown and repaired"
 python3 -c "import sqlite3; c=sqlite3.connect('.cairn/state.sqlite'); c.execute(\"UPDATE deployed SET content=replace(content,'Acme','Evil Corp') WHERE name='support-triage' AND environment='dev'\"); c.commit()"
 run "$cairn" status --env dev --path registry-example | grep DRIFTED || true
-set +e; run "$cairn" plan --env dev --path registry-example; set -e
 CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
 
-step "Production refuses what policy does not allow, and the refusal is audited"
-git tag -a "deployment/support-bot#production#4" "$head" -m "Promote support-bot 1.4.0 to production"
-set +e; CAIRN_ACTOR=carol run "$cairn" apply --env production --path registry-example --auto-approve; set -e
-
-step "The audit trail: log, verify, anchor in git"
-run "$cairn" audit log --path registry-example
+step "The audit trail: every registration, promotion, rollback, hold, apply and refusal, hash-chained"
+run "$cairn" audit log --path registry-example --env dev | tail -8
 run "$cairn" audit verify --path registry-example
 run "$cairn" audit anchor --path registry-example
 
-step "Compliance report: what runs in staging now, who owns it, who approved it, on what evidence"
-run "$cairn" report --env staging --path registry-example
+step "Compliance report: what runs in production now, who owns it, who approved it, on what evidence"
+run "$cairn" report --env production --path registry-example
 
 step "An alias bomb is refused in milliseconds"
 python3 - > registry-example/prompts/bomb.yaml <<'PY'

@@ -132,20 +132,44 @@ public struct Release {
             try refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
                        environment: environment, version: version)
         }
-        let document = try reader.document(of: version, at: registration.commit)
         let tag = TagName.assign(version.id, environment: environment, counter: nextCounter(version.id, events)).text
-        let declared = DeclaredArtifact(version: version, digest: ContentDigest.of(document), content: "", commit: registration.commit.hex, tag: tag)
-        let plan = Plan(environment: environment, commit: registration.commit.hex, serial: 0,
-                        actions: [PlanAction(kind: .create, id: version.id, from: nil, to: version.version, declared: declared)], problems: [])
-        if let refusal = PolicyCheck.check(plan, documents: [version.id: document], environment: settings, previousLive: nil, previousName: nil, now: now) {
+        // The version and everything it references, checked as apply will check them in this environment.
+        let (plan, documents) = try closurePlan(of: version, tag: tag, environment: environment, registrations: registrations, holds: Holds(events))
+        if let refusal = PolicyCheck.check(plan, documents: documents, environment: settings, previousLive: nil, previousName: nil, now: now) {
             try refuse(refusal.description, environment: environment, version: version)
         }
+        let document = documents[version.id]!
+        let declared = plan.actions[0].declared!
         var body = "promote \(version) to \(environment)\n\nactor: \(actor)\n"
         if let message { body += "message: \(message)\n" }
         if let skipOrderReason { body += "order skipped: \(skipOrderReason)\n" }
         return Outcome(tags: try write([PendingTag(name: tag, target: registration.commit, message: body,
             audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
+    }
+
+    /// A plan that creates `version` and, transitively, what it references (exact pins, or the newest registered
+    /// version a range accepts that is not on hold in `environment`), with their documents.
+    func closurePlan(of version: ArtifactVersion, tag: String, environment: String, registrations: Registrations,
+                     holds: Holds) throws -> (Plan, [ArtifactID: JSONValue]) {
+        var actions: [PlanAction] = []
+        var documents: [ArtifactID: JSONValue] = [:]
+        var queue = [(version, tag)]
+        while let (next, source) = queue.popLast() {
+            guard documents[next.id] == nil, let registration = registrations.live[next] else { continue }
+            let document = try reader.document(of: next, at: registration.commit)
+            documents[next.id] = document
+            let declared = DeclaredArtifact(version: next, digest: ContentDigest.of(document), content: "", commit: registration.commit.hex, tag: source)
+            actions.append(PlanAction(kind: .create, id: next.id, from: nil, to: next.version, declared: declared))
+            guard let summary = try reader.artifacts(at: registration.commit).first(where: { $0.summary.versioned == next })?.summary else { continue }
+            for site in summary.references {
+                let candidates = (registrations.liveVersions[site.reference.id] ?? []).filter {
+                    site.reference.requirement.accepts($0.version) && holds.hold(on: $0, in: environment) == nil
+                }
+                if let target = candidates.max() { queue.append((target, "required by \(next)")) }
+            }
+        }
+        return (Plan(environment: environment, commit: "", serial: 0, actions: actions, problems: []), documents)
     }
 
     // MARK: - Rollback and holds

@@ -113,6 +113,15 @@ struct ReleaseTests {
         }
         #expect(try fixture.tags() == before)
         #expect(try fixture.actions().last == "refuse")
+        // What the version references is checked too: apply would write it. support-bot passes production's policy
+        // itself, but a dataset it depends on has one approval where production needs two.
+        do {
+            _ = try release.promote(fixture.version("deployment/support-bot@1.4.0"), to: "production", skipOrderReason: "test")
+            Issue.record("promoted with a dependency that fails the policy")
+        } catch let refusal as Release.Refusal {
+            #expect(refusal.message.contains("minApprovals") && refusal.message.contains("dataset/support-tickets-2026q3@1.0.0"))
+        }
+        #expect(try !release.promote(fixture.version("prompt/support-triage@1.3.0"), to: "production", skipOrderReason: "test").tags.isEmpty)
     }
 
     @Test("rollback assigns the previous version and holds the bad one: promote and plan refuse it until it is released")
