@@ -30,7 +30,9 @@ struct Validate: ParsableCommand {
         do {
             let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
             let source: RegistrySource = worktree ? .worktree : .commit(try location.commit(ref))
-            snapshot = try RegistryReader(location: location).read(source)
+            let reader = RegistryReader(location: location)
+            snapshot = try reader.read(source)
+            ProcessLifetime.keep(reader.cache, snapshot)
         } catch {
             printError("error: \(error)")
             throw ExitStatus.couldNotRun

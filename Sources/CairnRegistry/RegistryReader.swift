@@ -80,7 +80,8 @@ public struct RegistryReader: Sendable {
         clock.mark("cross-file rules")
         cache.save()
         clock.mark("cache save")
-        return RegistrySnapshot(commit: commit, config: config, artifacts: artifacts.sorted { $0.path < $1.path },
+        artifacts.sort { $0.path < $1.path }
+        return RegistrySnapshot(commit: commit, config: config, artifacts: artifacts,
                                 diagnostics: diagnostics.sorted(), filesParsed: parsed,
                                 filesFromCache: artifactFiles.count - parsed, phases: clock.phases)
     }
