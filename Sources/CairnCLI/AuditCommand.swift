@@ -98,7 +98,7 @@ struct AuditCommand: ParsableCommand {
         }
 
         static func csvField(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingEvery("\"", with: "\"\"") + "\"" : text
         }
     }
 }

@@ -74,7 +74,7 @@ public struct ComplianceReport: Sendable {
             let cells = [entry.artifact, entry.snapshot["owner"]?.stringValue ?? "—", compliance?["riskClass"]?.stringValue ?? "—",
                          compliance?["license"]?.stringValue ?? "—", compliance?["dataClassification"]?.stringValue ?? "—", pii,
                          approvals.isEmpty ? "—" : approvals.joined(separator: "; "), evaluations.isEmpty ? "—" : evaluations.joined(separator: "; ")]
-            lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+            lines.append("| " + cells.map { $0.replacingEvery("|", with: "\\|") }.joined(separator: " | ") + " |")
         }
         lines += ["", "## Provenance", ""]
         for entry in entries {

@@ -82,6 +82,11 @@ struct ReconcileCLITests {
         #expect(try cli.run(["plan", "--env", "nowhere", "--path", "registry"], in: repo.directory).status == 1)
         let verify = try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory)
         #expect(verify.output.contains("intact: 2 records"))  // one apply, one refusal of the stale plan
+        // CSV: a field holding commas or quotes is quoted, its quotes doubled (the compliance snapshot is JSON).
+        let csv = try cli.run(["audit", "export", "--format", "csv", "--path", "registry"], in: repo.directory).output
+        #expect(csv.hasPrefix("sequence,time,actor,action,"))
+        #expect(csv.contains(",\"{\"\"compliance\"\":{\"\""))
+        #expect(!csv.contains("\\\""))
     }
 }
 

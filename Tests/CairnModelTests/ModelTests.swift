@@ -3,6 +3,14 @@ import Testing
 
 @Suite("Model values")
 struct ModelTests {
+    @Test("replacingEvery replaces an ASCII character at the byte level, leaving other text intact")
+    func replacingEvery() {
+        #expect("a|b||c".replacingEvery("|", with: "\\|") == "a\\|b\\|\\|c")
+        #expect("plain".replacingEvery("|", with: "x") == "plain")
+        #expect("\"é\"→\"".replacingEvery("\"", with: "\"\"") == "\"\"é\"\"→\"\"")
+        #expect("".replacingEvery(",", with: ";") == "")
+    }
+
     @Test("SemVer parses strictly and orders by precedence")
     func semver() {
         #expect(SemVer("1.10") == nil)
