@@ -25,16 +25,15 @@ public struct ComplianceReport: Sendable {
 
     /// Replays the environment's apply, drift-repair and prune records up to `at`.
     public static func build(environment: String, at: Int64, records: [AuditRecord]) -> ComplianceReport {
-        var live: [String: Entry] = [:]
+        // The last deploying record of each artifact still live at `at`; snapshots are parsed for those only.
+        var live: [String: AuditRecord] = [:]
         var history: [String: [Int64]] = [:]
         for record in records where record.environment == environment && record.time <= at {
             let id = record.artifact.split(separator: "@").first.map(String.init) ?? record.artifact
             switch record.action {
             case "apply", "drift-repair":
                 history[id, default: []].append(record.sequence)
-                let snapshot = (try? JSONValue.parse(json: Data(record.compliance.utf8))) ?? .null
-                live[id] = Entry(artifact: record.artifact, digest: record.digest, commit: record.commit, tag: record.tag,
-                                 deployedBy: record.actor, deployedAt: record.time, snapshot: snapshot, records: history[id]!)
+                live[id] = record
             case "prune":
                 history[id, default: []].append(record.sequence)
                 live[id] = nil
@@ -42,7 +41,13 @@ public struct ComplianceReport: Sendable {
                 continue
             }
         }
-        return ComplianceReport(environment: environment, at: at, entries: live.values.sorted { $0.artifact < $1.artifact })
+        let entries = live.map { id, record in
+            Entry(artifact: record.artifact, digest: record.digest, commit: record.commit, tag: record.tag,
+                  deployedBy: record.actor, deployedAt: record.time,
+                  snapshot: (try? JSONValue.parse(json: Data(record.compliance.utf8))) ?? .null,
+                  records: history[id]!)
+        }
+        return ComplianceReport(environment: environment, at: at, entries: entries.sorted { $0.artifact < $1.artifact })
     }
 
     public var json: JSONValue {
