@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let (rows, serial) = try orExit {
             let context = try options.open()
-            return (try context.store.deployed(environment: env), try context.store.serial(environment: env))
+            return (try context.store.deployed(environment: env, content: false), try context.store.serial(environment: env))
         }
         switch format {
         case .json:

@@ -23,9 +23,15 @@ public struct Reconciler: Sendable {
         }
         var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit)
         let serial = try store.serial(environment: environment)
-        let deployed = try store.deployed(environment: environment)
-        // Digests decide what changes; only what will be written is parsed.
-        try declared.load(Planner.changing(declared: declared.artifacts, deployed: deployed), reader: reader)
+        // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
+        var deployed = try store.deployed(environment: environment, content: false)
+        let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
+        try declared.load(changing, reader: reader)
+        let updated = changing.isEmpty ? [] : Set(changing).intersection(deployed.lazy.map(\.artifact.id))
+        let replaced = try store.deployedContent(environment: environment, ids: updated)
+        for index in deployed.indices {
+            if let content = replaced[deployed[index].artifact.id] { deployed[index].artifact.content = content }
+        }
         let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                 deployed: deployed, problems: declared.problems)
         return (plan, declared)
@@ -74,7 +80,7 @@ public struct Reconciler: Sendable {
         if !plan.problems.isEmpty { try refuse(.problems(plan.problems)) }
         let index = config.environments.firstIndex { $0.name == environment }!
         let previous = index > 0 ? config.environments[index - 1].name : nil
-        let previousLive = try previous.map { Set(try store.deployed(environment: $0).map(\.artifact.version)) }
+        let previousLive = try previous.map { Set(try store.deployed(environment: $0, content: false).map(\.artifact.version)) }
         if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environments[index],
                                            previousLive: previousLive, previousName: previous, now: now) {
             try refuse(.policy(refusal), artifact: refusal.artifact)

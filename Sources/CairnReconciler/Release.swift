@@ -319,7 +319,7 @@ public struct Release {
            assignment.version == version {
             return true
         }
-        return try store.deployed(environment: environment).contains { $0.artifact.version == version }
+        return try store.deployed(environment: environment, content: false).contains { $0.artifact.version == version }
     }
 
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.

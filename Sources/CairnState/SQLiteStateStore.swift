@@ -64,7 +64,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// Columns are read by position, and drift is checked by hashing the content's bytes as SQLite holds them.
-    public func deployed(environment: String) throws -> [StoredArtifact] {
+    public func deployed(environment: String, content: Bool) throws -> [StoredArtifact] {
         try run { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at
@@ -77,10 +77,24 @@ public final class SQLiteStateStore: StateStore {
                 let drifted = try row.withUnsafeData(atIndex: 4) { data in SHA256.hash(data: data ?? Data()).hexString != digest }
                 let artifact = DeployedArtifact(
                     version: ArtifactVersion(id: ArtifactID(kind: kind, name: row[1]), version: version),
-                    digest: digest, content: row[4], commit: row[5], tag: row[6], deployedBy: row[7], deployedAt: row[8])
+                    digest: digest, content: content ? row[4] : "", commit: row[5], tag: row[6], deployedBy: row[7], deployedAt: row[8])
                 stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
             }
             return stored
+        }
+    }
+
+    public func deployedContent(environment: String, ids: Set<ArtifactID>) throws -> [ArtifactID: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try run { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT kind, name, content FROM deployed WHERE environment = ?", arguments: [environment])
+            var contents: [ArtifactID: String] = [:]
+            while let row = try rows.next() {
+                guard let kind = ArtifactKind(rawValue: row[0]) else { continue }
+                let id = ArtifactID(kind: kind, name: row[1])
+                if ids.contains(id) { contents[id] = row[2] }
+            }
+            return contents
         }
     }
 

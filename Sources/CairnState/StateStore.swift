@@ -8,7 +8,11 @@ public protocol StateStore: Sendable {
     /// The environment's serial: 0 before the first apply, one more after each apply.
     func serial(environment: String) throws -> Int
     /// The deployed rows of an environment, each with whether its content still matches the recorded digest.
-    func deployed(environment: String) throws -> [StoredArtifact]
+    /// Without `content`, `artifact.content` is empty (drift is checked all the same): planning compares digests
+    /// and reads the content of the few rows it updates with `deployedContent`.
+    func deployed(environment: String, content: Bool) throws -> [StoredArtifact]
+    /// The deployed content of `ids` in an environment (rows that do not exist are absent).
+    func deployedContent(environment: String, ids: Set<ArtifactID>) throws -> [ArtifactID: String]
     /// Applies a change atomically; returns the new serial.
     @discardableResult
     func commit(_ change: StateChange) throws -> Int
@@ -25,6 +29,13 @@ public protocol StateStore: Sendable {
     func releaseLease(_ lease: Lease) throws
     /// Breaks a lease; the id must match the one the holder was given.
     func forceUnlock(environment: String, id: String) throws
+}
+
+extension StateStore {
+    /// The deployed rows of an environment with their content.
+    public func deployed(environment: String) throws -> [StoredArtifact] {
+        try deployed(environment: environment, content: true)
+    }
 }
 
 /// A deployed row and whether it drifted (its content no longer hashes to the digest cairn recorded).

@@ -150,6 +150,7 @@ struct ReconcilerTests {
         try fixture.assign("prompt/sentiment-classify", "dev", 2)
         let moved = try fixture.plan("dev")
         #expect(moved.actions.map(\.kind) == [.update])
+        #expect(moved.actions.first?.changedFields == ["metadata.description"])  // read from the deployed content
 
         for file in files {
             try Data("cairn-declared-cache-2 but not really".utf8).write(to: gitDirectory.appendingPathComponent(file))
