@@ -99,8 +99,11 @@ public struct DeclaredState: Sendable {
         }
 
         var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
-        // Direct assignments first, so that a reference conflicting with one is the reference reported.
-        var queue: [(ArtifactVersion, TagEvent, String)] = assignments.values.map { ($0.version, $0.registration, $0.tag.name) }
+        // Direct assignments first, so that a reference conflicting with one is the reference reported; in id order,
+        // so that which dependent an artifact is recorded as "required by" does not depend on dictionary order.
+        var queue: [(ArtifactVersion, TagEvent, String)] = assignments.sorted { $0.key < $1.key }.map {
+            ($0.value.version, $0.value.registration, $0.value.tag.name)
+        }
         var next = 0
         while next < queue.count {
             let (version, registration, source) = queue[next]

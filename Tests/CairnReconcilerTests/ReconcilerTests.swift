@@ -60,6 +60,16 @@ struct ReconcilerTests {
         #expect(try fixture.store.verifyAudit().firstBad == nil)
     }
 
+    @Test("an artifact two assigned artifacts require is recorded as required by the first of them in id order")
+    func requiredByIsDeterministic() throws {
+        let fixture = try ReconcilerFixture()
+        // Both reference adapter/triage-lora@1.1.0; the chain sorts before the deployment.
+        try fixture.assign("deployment/support-bot", "dev", 1)
+        try fixture.assign("chain/support-router", "dev", 1)
+        let adapter = try fixture.plan("dev").actions.first { $0.id.description == "adapter/triage-lora" }
+        #expect(adapter?.declared?.tag == "required by chain/support-router@1.4.0")
+    }
+
     @Test("a saved plan whose serial moved is refused, and the refusal is audited")
     func stalePlan() throws {
         let fixture = try ReconcilerFixture()
