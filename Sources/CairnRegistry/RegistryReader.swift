@@ -9,11 +9,17 @@ public struct RegistryReader: Sendable {
     public let location: RegistryLocation
     public let analyzer: FileAnalyzer
     public let cache: ValidationCache
+    public let tagCache: TagCache
 
-    public init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer(), cache: ValidationCache? = nil) {
+    /// With no caches given, both live in the repository's git directory; an in-memory validation cache comes with
+    /// an in-memory tag cache unless one is given.
+    public init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer(), cache: ValidationCache? = nil,
+                tagCache: TagCache? = nil) {
         self.location = location
         self.analyzer = analyzer
-        self.cache = cache ?? ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: analyzer.schemas.fingerprint)
+        let gitDirectory = location.repository.gitDirectory
+        self.cache = cache ?? ValidationCache(gitDirectory: gitDirectory, fingerprint: analyzer.schemas.fingerprint)
+        self.tagCache = tagCache ?? (self.cache.url == nil ? TagCache() : TagCache(gitDirectory: gitDirectory))
     }
 
     public static let configFileName = "cairn.yaml"
@@ -170,8 +176,8 @@ public struct RegistryReader: Sendable {
     /// The repository's cairn/GTO tag events; tag objects seen by earlier runs come from the cache.
     public func tagEvents(_ references: [(name: String, object: ObjectID)]? = nil) throws -> [TagEvent] {
         let repository = location.repository
-        let events = try TagEvent.read(try references ?? repository.tagReferences(), from: repository, cache: cache)
-        cache.save()
+        let events = try TagEvent.read(try references ?? repository.tagReferences(), from: repository, cache: tagCache)
+        tagCache.save()
         return events
     }
 

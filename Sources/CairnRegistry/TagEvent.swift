@@ -36,16 +36,16 @@ public final class TagEvent: Sendable, Hashable {
 
     /// The cairn/GTO tags of a repository: annotated tags whose names parse; all others are ignored.
     /// Tag objects already in `cache` are not read again; those read are added to it.
-    public static func read(from repository: Repository, cache: ValidationCache? = nil) throws -> [TagEvent] {
+    public static func read(from repository: Repository, cache: TagCache? = nil) throws -> [TagEvent] {
         try read(try repository.tagReferences(), from: repository, cache: cache)
     }
 
     /// The cairn/GTO tags among `references` (as `Repository.tagReferences` lists them).
     public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository,
-                            cache: ValidationCache? = nil) throws -> [TagEvent] {
+                            cache: TagCache? = nil) throws -> [TagEvent] {
         try references.compactMap { reference in
             guard let tag = TagName(reference.name) else { return nil }
-            var annotation = cache?.tag(reference.object)
+            var annotation = cache?.annotation(reference.object)
             if annotation == nil, let (target, read) = try repository.annotatedTag(reference.object) {
                 annotation = TagAnnotation(target: target, tagger: read.tagger, message: read.message)
                 cache?.store(annotation!, for: reference.object)
@@ -56,9 +56,3 @@ public final class TagEvent: Sendable, Hashable {
     }
 }
 
-/// What an annotated tag object says; immutable, so cached by the object's id.
-struct TagAnnotation: Sendable {
-    let target: ObjectID
-    let tagger: Signature?
-    let message: String
-}

@@ -4,8 +4,7 @@ import Foundation
 import Git2
 
 /// Results of earlier runs, kept in the repository's git directory (`.git/cairn/validation-cache`):
-/// per-file results by blob id, flattened listings by tree id, and annotated tag objects by id (a tag object
-/// never changes, so reading 20,000 tags costs a reference listing plus the new ones).
+/// per-file results by blob id and flattened listings by tree id. (Tag objects have their own file: `TagCache`.)
 ///
 /// Written by hand in a compact binary form because loading 10,000 entries has to take milliseconds.
 /// The file names the schema fingerprint it was made with; any other fingerprint discards it.
@@ -16,8 +15,6 @@ public final class ValidationCache: @unchecked Sendable {
     private var trees: [ObjectID: TreeListing] = [:]
     private var usedFiles = Set<ObjectID>()
     private var usedTrees = Set<ObjectID>()
-    private var tags: [ObjectID: TagAnnotation] = [:]
-    private var newTags: [ObjectID] = []
     /// Entries added by this run, appended to the file on save (the file is a log of records).
     private var newFiles: [ObjectID] = []
     private var newTrees: [ObjectID] = []
@@ -29,7 +26,6 @@ public final class ValidationCache: @unchecked Sendable {
     public private(set) var fileHits = 0
     public private(set) var fileMisses = 0
     public private(set) var treeHits = 0
-    public private(set) var tagHits = 0
 
     /// Whether the file has been read; it is read on first use, so commands that never validate do not pay for it.
     private var loaded: Bool
@@ -59,7 +55,6 @@ public final class ValidationCache: @unchecked Sendable {
                 if let contents = try? reader.readAll(fingerprint: fingerprint) {
                     files = contents.files
                     trees = contents.trees
-                    tags = contents.tags
                     recordsOnDisk = contents.complete ? contents.records : nil
                 }
             }
@@ -104,20 +99,6 @@ public final class ValidationCache: @unchecked Sendable {
         }
     }
 
-    func tag(_ id: ObjectID) -> TagAnnotation? {
-        locked {
-            guard let annotation = tags[id] else { return nil }
-            tagHits += 1
-            return annotation
-        }
-    }
-
-    func store(_ annotation: TagAnnotation, for id: ObjectID) {
-        locked {
-            tags[id] = annotation
-            newTags.append(id)
-        }
-    }
 
     /// Saves what this run added: appended to the log when the file is healthy and not too big, otherwise
     /// rewritten whole (atomically) with what this run used plus older entries up to a bound.
@@ -126,41 +107,37 @@ public final class ValidationCache: @unchecked Sendable {
     }
 
     private func saveLoaded() {
-        let added = newFiles.count + newTrees.count + newTags.count
+        let added = newFiles.count + newTrees.count
         guard added > 0, let url else { return }
-        // Tag records are never dropped: a repository's tags are few next to its files, and all are read each time.
-        let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000) + tags.count
+        let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000)
         var writer = CacheWriter()
         if let records = recordsOnDisk, records + added <= limit, let handle = try? FileHandle(forWritingTo: url) {
             for blob in newFiles { writer.file(blob, files[blob]!) }
             for tree in newTrees { writer.tree(tree, trees[tree]!) }
-            for tag in newTags { writer.tag(tag, tags[tag]!) }
             _ = try? handle.seekToEnd()
             try? handle.write(contentsOf: Data(writer.bytes))
             try? handle.close()
             recordsOnDisk = records + added
         } else {
-            if files.count + trees.count + tags.count > limit {
+            if files.count + trees.count > limit {
                 files = files.filter { usedFiles.contains($0.key) }
                 trees = trees.filter { usedTrees.contains($0.key) }
             }
             writer.header(fingerprint: fingerprint)
             for (blob, result) in files { writer.file(blob, result) }
             for (tree, listing) in trees { writer.tree(tree, listing) }
-            for (tag, annotation) in tags { writer.tag(tag, annotation) }
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try? Data(writer.bytes).write(to: url, options: .atomic)
-            recordsOnDisk = files.count + trees.count + tags.count
+            recordsOnDisk = files.count + trees.count
         }
         newFiles = []
         newTrees = []
-        newTags = []
     }
 }
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-6"
+private let cacheMagic = "cairn-validation-cache-7"
 
 extension CacheWriter {
     mutating func mark(_ mark: SourceMark) {
@@ -218,23 +195,6 @@ extension CacheWriter {
         }
     }
 
-    mutating func tag(_ id: ObjectID, _ annotation: TagAnnotation) {
-        record(UInt8(ascii: "A")) { out in
-            out.objectID(id)
-            out.objectID(annotation.target)
-            if let tagger = annotation.tagger {
-                out.int(1)
-                out.string(tagger.name)
-                out.string(tagger.email)
-                out.int(Int(tagger.time))
-                out.int(Int(tagger.offsetMinutes))
-            } else {
-                out.int(0)
-            }
-            out.string(annotation.message)
-        }
-    }
-
     mutating func tree(_ id: ObjectID, _ listing: TreeListing) {
         record(UInt8(ascii: "T")) { out in
             out.objectID(id)
@@ -263,7 +223,6 @@ extension CacheReader {
     struct Contents {
         var files: [ObjectID: FileResult] = [:]
         var trees: [ObjectID: TreeListing] = [:]
-        var tags: [ObjectID: TagAnnotation] = [:]
         var records = 0
         /// False when a torn or corrupt tail ended the read.
         var complete = false
@@ -287,9 +246,6 @@ extension CacheReader {
                 case UInt8(ascii: "T"):
                     let (tree, listing) = try treeRecord()
                     contents.trees[tree] = listing
-                case UInt8(ascii: "A"):
-                    let (tag, annotation) = try tagRecord()
-                    contents.tags[tag] = annotation
                 default:
                     return contents
                 }
@@ -301,15 +257,6 @@ extension CacheReader {
         }
         contents.complete = true
         return contents
-    }
-
-    private mutating func tagRecord() throws -> (ObjectID, TagAnnotation) {
-        let id = try objectID(), target = try objectID()
-        var tagger: Signature?
-        if try int() == 1 {
-            tagger = Signature(name: try string(), email: try string(), time: Int64(try int()), offsetMinutes: Int32(truncatingIfNeeded: try int()))
-        }
-        return (id, TagAnnotation(target: target, tagger: tagger, message: try string()))
     }
 
     private mutating func fileRecord() throws -> (ObjectID, FileResult) {

@@ -40,17 +40,43 @@ struct ValidationCacheTests {
         try fixture.repo.tag("not-a-cairn-tag", message: "ignored")
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let gitDirectory = location.repository.gitDirectory
-        let cold = ValidationCache(gitDirectory: gitDirectory, fingerprint: "t")
-        let first = try RegistryReader(location: location, cache: cold).tagEvents()
+        let cold = TagCache(gitDirectory: gitDirectory)
+        let first = try RegistryReader(location: location, tagCache: cold).tagEvents()
         #expect(first.map(\.name).sorted() == ["prompt/support-triage#dev#1", "prompt/support-triage@v1.3.0"])
-        #expect(cold.tagHits == 0)
+        #expect(cold.hits == 0)
 
         _ = try fixture.repo.git(["tag", "-f", "-a", "prompt/support-triage#dev#1", "-m", "second"])
-        let warm = ValidationCache(gitDirectory: gitDirectory, fingerprint: "t")
-        let second = try RegistryReader(location: location, cache: warm).tagEvents()
-        #expect(warm.tagHits == 1)  // the registration; the moved assignment is a new object
+        let warm = TagCache(gitDirectory: gitDirectory)
+        let second = try RegistryReader(location: location, tagCache: warm).tagEvents()
+        #expect(warm.hits == 1)  // the registration; the moved assignment is a new object
         #expect(second.first { $0.name == "prompt/support-triage#dev#1" }?.message == "second\n")
         #expect(second.first { $0.name == "prompt/support-triage@v1.3.0" } == first.first { $0.name == "prompt/support-triage@v1.3.0" })
+    }
+
+    @Test("the tag cache survives a torn tail: what came before is used, and the file is rewritten whole")
+    func tagCacheTornTail() throws {
+        let fixture = try RegistryFixture()
+        try fixture.repo.tag("prompt/support-triage@v1.3.0", message: "register")
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let gitDirectory = location.repository.gitDirectory
+        _ = try RegistryReader(location: location, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
+        let url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tag-cache")
+        let whole = try Data(contentsOf: url)
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]))  // a record that claims 64 bytes
+        try handle.close()
+
+        try fixture.repo.tag("prompt/support-triage#dev#1", message: "assign")
+        let torn = TagCache(gitDirectory: gitDirectory)
+        let events = try RegistryReader(location: location, tagCache: torn).tagEvents()
+        #expect(events.count == 2)
+        #expect(torn.hits == 1)
+        let rewritten = try Data(contentsOf: url)
+        #expect(rewritten.count > whole.count && !rewritten.suffix(3).elementsEqual([1, 2, 3]))
+        let again = TagCache(gitDirectory: gitDirectory)
+        _ = try RegistryReader(location: location, tagCache: again).tagEvents()
+        #expect(again.hits == 2)
     }
 
     @Test("a cache written with other schemas is ignored")
