@@ -157,7 +157,14 @@ func printTable(_ rows: [[String]]) {
     guard let first = rows.first else { return }
     let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     for row in rows {
-        print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            .trimmingCharacters(in: .whitespaces))
+        // Padded by hand: Foundation's padding and trimming bridge through NSString, a cost at 10,000 rows.
+        var line = ""
+        for (column, (cell, width)) in zip(row, widths).enumerated() {
+            if column > 0 { line += "  " }
+            line += cell
+            if column < row.count - 1 { line += String(repeating: " ", count: max(0, width - cell.count)) }
+        }
+        while line.last == " " { line.removeLast() }
+        print(line)
     }
 }

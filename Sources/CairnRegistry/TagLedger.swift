@@ -45,7 +45,7 @@ public struct TagLedger: Sendable {
             if let known = latestEvent[id], Self.precedes(event, known) { continue }
             latestEvent[id] = event
         }
-        rows = latestEvent.keys.sorted { $0.description < $1.description }.map { id in
+        rows = latestEvent.keys.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1).map { id in
             let isDeprecation: Bool
             if case .deprecate = latestEvent[id]!.tag { isDeprecation = true } else { isDeprecation = false }
             return Row(id: id, latest: registrations.liveVersions[id]?.max(), environments: current[id] ?? [:], active: !isDeprecation)
