@@ -18,14 +18,43 @@ public enum ArtifactKind: String, Sendable, Hashable, CaseIterable, Comparable {
     }
 
     public init?(shortName: String) {
-        guard let kind = Self.allCases.first(where: { $0.shortName == shortName }) else { return nil }
-        self = kind
+        switch shortName {
+        case "dataset": self = .datasetManifest
+        case "adapter": self = .adapter
+        case "prompt": self = .promptTemplate
+        case "chain": self = .chain
+        case "deployment": self = .deployment
+        default: return nil
+        }
+    }
+
+    /// Deployment order, as a number (`allCases` is built anew on every use; sorting 10,000 ids compares often).
+    public var rank: Int {
+        switch self {
+        case .datasetManifest: 0
+        case .adapter: 1
+        case .promptTemplate: 2
+        case .chain: 3
+        case .deployment: 4
+        }
+    }
+
+    /// The kind of a `rank`.
+    public init?(rank: Int) {
+        switch rank {
+        case 0: self = .datasetManifest
+        case 1: self = .adapter
+        case 2: self = .promptTemplate
+        case 3: self = .chain
+        case 4: self = .deployment
+        default: return nil
+        }
     }
 
     /// The JSON Schema file for this kind, under `schemas/`.
     public var schemaFile: String { "\(shortName).schema.json" }
 
     public static func < (lhs: ArtifactKind, rhs: ArtifactKind) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        lhs.rank < rhs.rank
     }
 }

@@ -23,7 +23,7 @@ public struct CacheWriter {
     }
 
     public mutating func artifactID(_ id: ArtifactID) {
-        bytes.append(UInt8(ArtifactKind.allCases.firstIndex(of: id.kind)!))
+        bytes.append(UInt8(id.kind.rank))
         string(id.name)
     }
 
@@ -83,9 +83,8 @@ public struct CacheReader {
     }
 
     public mutating func artifactID() throws -> ArtifactID {
-        let kind = Int(try byte())
-        guard kind < ArtifactKind.allCases.count else { throw Corrupt() }
-        return ArtifactID(kind: ArtifactKind.allCases[kind], name: try string())
+        guard let kind = ArtifactKind(rank: Int(try byte())) else { throw Corrupt() }
+        return ArtifactID(kind: kind, name: try string())
     }
 
     public mutating func semver() throws -> SemVer {

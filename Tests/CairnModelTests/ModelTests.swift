@@ -11,6 +11,18 @@ struct ModelTests {
         #expect("".replacingEvery(",", with: ";") == "")
     }
 
+    @Test("kinds rank and name as declared: deployment order, short names both ways")
+    func kinds() {
+        for (index, kind) in ArtifactKind.allCases.enumerated() {
+            #expect(kind.rank == index)
+            #expect(ArtifactKind(rank: index) == kind)
+            #expect(ArtifactKind(shortName: kind.shortName) == kind)
+        }
+        #expect(ArtifactKind(rank: 5) == nil && ArtifactKind(shortName: "Prompt") == nil)
+        #expect(ArtifactKind.allCases.sorted() == ArtifactKind.allCases)
+        #expect(ArtifactKind.datasetManifest < .deployment && !(ArtifactKind.chain < .adapter))
+    }
+
     @Test("SemVer parses strictly and orders by precedence")
     func semver() {
         #expect(SemVer("1.10") == nil)
