@@ -52,6 +52,20 @@ public struct DeclaredState: Sendable {
         return state
     }
 
+    /// Why a version is in the closure: its own assignment tag, or a dependent (named only when recorded, as most
+    /// references lead to artifacts already walked).
+    private enum Source {
+        case tag(String)
+        case requiredBy(ArtifactVersion)
+
+        var text: String {
+            switch self {
+            case .tag(let name): name
+            case .requiredBy(let version): "required by \(version)"
+            }
+        }
+    }
+
     private struct MemoKey: Hashable {
         let version: ArtifactVersion
         let commit: ObjectID
@@ -101,8 +115,8 @@ public struct DeclaredState: Sendable {
         var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
         // Direct assignments first, so that a reference conflicting with one is the reference reported; in id order,
         // so that which dependent an artifact is recorded as "required by" does not depend on dictionary order.
-        var queue: [(ArtifactVersion, TagEvent, String)] = assignments.sorted { $0.key < $1.key }.map {
-            ($0.value.version, $0.value.registration, $0.value.tag.name)
+        var queue: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
+            ($0.value.version, $0.value.registration, .tag($0.value.tag.name))
         }
         var next = 0
         while next < queue.count {
@@ -110,7 +124,7 @@ public struct DeclaredState: Sendable {
             next += 1
             if let existing = state.artifacts[version.id] {
                 if existing.version != version {
-                    problems.append("\(source) needs \(version), but \(existing.version) is declared (\(existing.tag))")
+                    problems.append("\(source.text) needs \(version), but \(existing.version) is declared (\(existing.tag))")
                 }
                 continue
             }
@@ -119,7 +133,7 @@ public struct DeclaredState: Sendable {
                 continue
             }
             state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
-                                                           commit: registration.commit.hex, tag: source)
+                                                           commit: registration.commit.hex, tag: source.text)
             state.files[version.id] = found
             for site in found.references {
                 let reference = site.reference
@@ -137,7 +151,7 @@ public struct DeclaredState: Sendable {
                     problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
                     continue
                 }
-                queue.append((target, tag, "required by \(version)"))
+                queue.append((target, tag, .requiredBy(version)))
             }
         }
         state.problems = problems.sorted()
