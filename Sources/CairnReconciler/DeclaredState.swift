@@ -1,6 +1,7 @@
 import CairnManifest
 import CairnModel
 import CairnRegistry
+import Crypto
 import Foundation
 import Git2
 
@@ -29,69 +30,250 @@ public struct DeclaredState: Sendable {
         var references: [(field: String, text: String, reference: ArtifactReference)]
     }
 
+    /// How `read` came by the state: unchanged from the cache, re-resolved for the artifacts whose tags changed, or
+    /// resolved from every tag.
+    public enum Resolution: Sendable { case cached, incremental, full }
+    public internal(set) var resolution: Resolution = .full
+
     /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
     /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
-    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`); when the
-    /// key changed, the files the cached state located are reused and only new versions are looked up in git.
+    ///
+    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`). When only
+    /// tags changed, the artifacts whose tags changed are resolved again on top of the cached state, if that provably
+    /// gives what resolving every tag would (`Walker.incremental` says when); otherwise every tag is resolved, reusing
+    /// the files the cached state located, so only new versions are looked up in git.
     public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
         let repository = reader.location.repository
         let references = try repository.tagReferences()
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
                                   commit: commit, references: references, schemaFingerprint: reader.analyzer.schemas.fingerprint)
         let cached = cache.load(environment: environment)
-        if let cached, cached.isCurrent { return cached.state }
-        var memo: [MemoKey: LocatedFile] = [:]
-        for (id, file) in cached?.state.files ?? [:] {
-            if let artifact = cached?.state.artifacts[id], let commit = ObjectID(hex: artifact.commit) {
-                memo[MemoKey(version: artifact.version, commit: commit)] = file
-            }
+        if let cached, cached.isCurrent {
+            var state = cached.state
+            state.resolution = .cached
+            return state
         }
-        let state = try resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit,
-                                events: try reader.tagEvents(references), memo: memo)
-        cache.save(state)
+        let groups = TagGroups(references)
+        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: cached?.state)
+        if let cached, cached.sameSettings, let previous = cached.groups,
+           var state = try walker.incremental(from: cached.state, changed: groups.changed(since: previous), groups: groups) {
+            state.resolution = .incremental
+            cache.save(state, groups: groups)
+            return state
+        }
+        var state = try walker.full(events: try reader.tagEvents(references))
+        state.resolution = .full
+        cache.save(state, groups: groups)
         return state
     }
 
-    /// Why a version is in the closure: its own assignment tag, or a dependent (named only when recorded, as most
-    /// references lead to artifacts already walked).
-    private enum Source {
+    /// Why a version is in the closure: its own assignment tag, or a dependent. An artifact several dependents
+    /// require records the least of them, so the record does not depend on the order of the walk.
+    enum Source {
         case tag(String)
         case requiredBy(ArtifactVersion)
+
+        static let prefix = "required by "
 
         var text: String {
             switch self {
             case .tag(let name): name
-            case .requiredBy(let version): "required by \(version)"
+            case .requiredBy(let version): Self.prefix + version.description
             }
         }
-    }
 
-    private struct MemoKey: Hashable {
-        let version: ArtifactVersion
-        let commit: ObjectID
-    }
-
-    private static func resolve(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID,
-                                events: [TagEvent], memo: [MemoKey: LocatedFile]) throws -> DeclaredState {
-        let repository = reader.location.repository
-        let registrations = Registrations(events)
-        let (assignments, assignmentProblems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
-        let holds = Holds(events)
-        var problems = assignmentProblems.map(\.description)
-
-        // A version's file is found in the planned tree and confirmed at the registration commit by path (cheap);
-        // only when that fails is the registration commit's whole tree indexed.
-        func index(_ commit: ObjectID) throws -> [ArtifactVersion: RegistrySnapshot.Artifact] {
-            Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
+        /// The dependent a recorded tag text names, nil for an assignment tag.
+        static func requirer(_ text: String) -> ArtifactVersion? {
+            text.hasPrefix(prefix) ? ArtifactVersion(String(text.dropFirst(prefix.count))) : nil
         }
-        var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
-        var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
-        var trees: [ObjectID: ObjectID] = [:]
-        // Where earlier versions of each artifact were found: a new version is usually at the same path.
-        var hints: [ArtifactID: Set<String>] = [:]
-        for (key, file) in memo { hints[key.version.id, default: []].insert(file.path) }
-        func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
-            for path in hints[version.id] ?? [] {
+    }
+
+    /// The per-artifact facts the walk needs, from the tag events of some artifacts: what is registered, what the
+    /// environment is assigned, what is on hold there. Each artifact's facts depend on its own tags only.
+    struct Facts {
+        let registrations: Registrations
+        let assignments: [ArtifactID: EnvironmentAssignments.Assignment]
+        let holds: Holds
+        let problems: [String]
+
+        init(_ events: [TagEvent], environment: String) {
+            registrations = Registrations(events)
+            let (assignments, problems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
+            self.assignments = assignments
+            self.problems = problems.map(\.description)
+            holds = Holds(events)
+        }
+    }
+
+    /// Walks the closure from direct assignments, locating each version's file at its registration commit.
+    struct Walker {
+        let environment: String
+        let reader: RegistryReader
+        let isProtected: Bool
+        let commit: ObjectID
+        /// A state resolved before: its located files are reused (they never change for a version and registration
+        /// commit), and a new version is first looked for where the previous one was.
+        private let known: DeclaredState?
+        private var located: [MemoKey: LocatedFile] = [:]
+        private var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
+        private var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
+        private var trees: [ObjectID: ObjectID] = [:]
+
+        private struct MemoKey: Hashable {
+            let version: ArtifactVersion
+            let commit: ObjectID
+        }
+
+        init(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, known: DeclaredState?) {
+            self.environment = environment
+            self.reader = reader
+            self.isProtected = isProtected
+            self.commit = commit
+            self.known = known
+        }
+
+        /// Every tag resolved.
+        mutating func full(events: [TagEvent]) throws -> DeclaredState {
+            let facts = Facts(events, environment: environment)
+            var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
+            var problems = facts.problems
+            _ = try walk(from: facts.assignments, facts: facts, covered: nil, into: &state, problems: &problems)
+            state.problems = problems.sorted()
+            return state
+        }
+
+        /// `previous` with the artifacts in `changed` resolved again, or nil when that might differ from resolving
+        /// every tag. It holds when the previous state had no problems and neither has the new one; no artifact
+        /// outside `changed` references one inside (its pick could change); and no artifact outside `changed` was
+        /// recorded as required by a changed artifact's previous version (it might have to go, or name another
+        /// dependent). The changed artifacts' entries are dropped and the walk starts from their assignments on top
+        /// of the rest of `previous`, with the facts of every artifact it reaches; a randomized test checks the
+        /// result against resolving every tag.
+        mutating func incremental(from previous: DeclaredState, changed: Set<ArtifactID>, groups: TagGroups) throws -> DeclaredState? {
+            guard previous.problems.isEmpty else { return nil }
+            if changed.isEmpty { return previous }
+            for id in changed {
+                guard let old = previous.artifacts[id] else { continue }
+                for site in previous.files[id]?.references ?? [] where !changed.contains(site.reference.id) {
+                    if let target = previous.artifacts[site.reference.id], Source.requirer(target.tag) == old.version { return nil }
+                }
+            }
+            for (id, file) in previous.files where !changed.contains(id) && file.references.contains(where: { changed.contains($0.reference.id) }) {
+                return nil
+            }
+            var covered = changed
+            // Each pass may find artifacts whose facts it lacks; a closure is shallow, so a few passes suffice. A pass
+            // writes only what it adds or re-records; `previous` is copied once, for the result.
+            for _ in 0..<16 {
+                let references = covered.flatMap { groups.references[$0] ?? [] }.sorted { $0.name < $1.name }
+                let events = try TagEvent.read(references, from: reader.location.repository)
+                let facts = Facts(events, environment: environment)
+                guard facts.problems.isEmpty else { return nil }
+                var overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
+                var problems: [String] = []
+                let missing = try walk(from: facts.assignments.filter { changed.contains($0.key) }, facts: facts, covered: covered,
+                                       over: (previous, changed), into: &overlay, problems: &problems)
+                if !missing.isEmpty {
+                    covered.formUnion(missing)
+                    continue
+                }
+                guard problems.isEmpty else { return nil }
+                var state = previous
+                for id in changed {
+                    state.artifacts[id] = nil
+                    state.files[id] = nil
+                }
+                state.artifacts.merge(overlay.artifacts) { _, new in new }
+                state.files.merge(overlay.files) { _, new in new }
+                return state
+            }
+            return nil
+        }
+
+        /// Walks from `assignments` (in id order, so that reports do not depend on dictionary order) into `state`.
+        /// With `covered`, a reference to an artifact outside it is not followed; such artifacts are returned. With
+        /// `base`, its entries (but the excluded ones) count as already walked; one re-recorded is written to `state`.
+        private mutating func walk(from assignments: [ArtifactID: EnvironmentAssignments.Assignment], facts: Facts,
+                                   covered: Set<ArtifactID>?, over base: (state: DeclaredState, excluded: Set<ArtifactID>)? = nil,
+                                   into state: inout DeclaredState, problems: inout [String]) throws -> Set<ArtifactID> {
+            func existing(_ id: ArtifactID) -> DeclaredArtifact? {
+                if let entry = state.artifacts[id] { return entry }
+                guard let base, !base.excluded.contains(id) else { return nil }
+                return base.state.artifacts[id]
+            }
+            var missing = Set<ArtifactID>()
+            var requirers: [ArtifactID: ArtifactVersion] = [:]
+            // Direct assignments first, so that a reference conflicting with one is the reference reported.
+            var queue: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
+                ($0.value.version, $0.value.registration, .tag($0.value.tag.name))
+            }
+            var next = 0
+            while next < queue.count {
+                let (version, registration, source) = queue[next]
+                next += 1
+                if var existing = existing(version.id) {
+                    if existing.version != version {
+                        problems.append("\(source.text) needs \(version), but \(existing.version) is declared (\(existing.tag))")
+                    } else if case .requiredBy(let requirer) = source,
+                              let current = requirers[version.id] ?? Source.requirer(existing.tag), requirer < current {
+                        requirers[version.id] = requirer
+                        existing.tag = source.text
+                        state.artifacts[version.id] = existing
+                    }
+                    continue
+                }
+                guard let found = try file(version, at: registration.commit) else {
+                    problems.append("\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry")
+                    continue
+                }
+                state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
+                                                               commit: registration.commit.hex, tag: source.text)
+                state.files[version.id] = found
+                if case .requiredBy(let requirer) = source { requirers[version.id] = requirer }
+                for site in found.references {
+                    let reference = site.reference
+                    if isProtected && !reference.requirement.isExact {
+                        problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
+                        continue
+                    }
+                    if let covered, !covered.contains(reference.id) {
+                        missing.insert(reference.id)
+                        continue
+                    }
+                    // A range takes the version the environment is assigned directly when that one fits; otherwise the
+                    // newest registered version that fits and is not on hold there.
+                    let candidates = (facts.registrations.liveVersions[reference.id] ?? []).filter {
+                        reference.requirement.accepts($0.version) && facts.holds.hold(on: $0, in: environment) == nil
+                    }
+                    let assigned = facts.assignments[reference.id].map(\.version).flatMap { reference.requirement.accepts($0.version) ? $0 : nil }
+                    guard let target = assigned ?? candidates.max(), let tag = facts.registrations.live[target] else {
+                        problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
+                        continue
+                    }
+                    queue.append((target, tag, .requiredBy(version)))
+                }
+            }
+            return missing
+        }
+
+        /// A version's file: found in the planned tree and confirmed at the registration commit by path (cheap); only
+        /// when that fails is the registration commit's whole tree indexed.
+        private mutating func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
+            if let artifact = known?.artifacts[version.id], artifact.version == version, artifact.commit == registration.hex,
+               let file = known?.files[version.id] {
+                return file
+            }
+            if let file = located[MemoKey(version: version, commit: registration)] { return file }
+            guard let found = try locate(version, at: registration) else { return nil }
+            let file = LocatedFile(blob: found.blob, path: found.path, digest: found.summary.digest,
+                                   references: found.summary.references.map { ($0.field, $0.text, $0.reference) })
+            located[MemoKey(version: version, commit: registration)] = file
+            return file
+        }
+
+        private mutating func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
+            let repository = reader.location.repository
+            if let path = known?.files[version.id]?.path {
                 if let blob = try repository.blobID(commit: registration, path: path),
                    let summary = try reader.fileResult(blob: blob).artifact, summary.versioned == version {
                     return RegistrySnapshot.Artifact(path: path, blob: blob, summary: summary)
@@ -105,57 +287,50 @@ public struct DeclaredState: Sendable {
             if indexes[registration] == nil { indexes[registration] = try index(registration) }
             return indexes[registration]?[version]
         }
-        func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
-            if let known = memo[MemoKey(version: version, commit: registration)] { return known }
-            guard let found = try locate(version, at: registration) else { return nil }
-            return LocatedFile(blob: found.blob, path: found.path, digest: found.summary.digest,
-                               references: found.summary.references.map { ($0.field, $0.text, $0.reference) })
+
+        private func index(_ commit: ObjectID) throws -> [ArtifactVersion: RegistrySnapshot.Artifact] {
+            Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The tag references of each artifact (registrations, assignments, holds and releases), with a digest per
+    /// artifact: an artifact whose digest is unchanged has the same tags, hence the same facts.
+    struct TagGroups {
+        private(set) var references: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
+        private(set) var digests: [ArtifactID: [UInt8]] = [:]
+
+        init(_ all: [(name: String, object: ObjectID)]) {
+            for reference in all {
+                guard let id = Self.artifact(reference.name) else { continue }
+                references[id, default: []].append(reference)
+            }
+            for (id, group) in references {
+                var hasher = SHA256()
+                for reference in group.sorted(by: { $0.name < $1.name }) {
+                    hasher.update(data: Array(reference.name.utf8))
+                    hasher.update(data: [0])
+                    hasher.update(data: reference.object.bytes)
+                }
+                digests[id] = Array(hasher.finalize().prefix(16))
+            }
         }
 
-        var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
-        // Direct assignments first, so that a reference conflicting with one is the reference reported; in id order,
-        // so that which dependent an artifact is recorded as "required by" does not depend on dictionary order.
-        var queue: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
-            ($0.value.version, $0.value.registration, .tag($0.value.tag.name))
+        /// The artifact a tag name is about, read cheaply: the text before `@` or `#` of `KIND/NAME@...` and
+        /// `KIND/NAME#...`, the full parse for holds and releases. A name that is not a valid tag may land in a group
+        /// (the group is then resolved again more often than needed); a valid one always lands in its own.
+        static func artifact(_ name: String) -> ArtifactID? {
+            let bytes = name.utf8
+            if bytes.starts(with: "cairn-".utf8) { return TagName(name)?.artifact }
+            guard let end = bytes.firstIndex(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "#") }) else { return nil }
+            return ArtifactID(String(Substring(bytes[..<end])))
         }
-        var next = 0
-        while next < queue.count {
-            let (version, registration, source) = queue[next]
-            next += 1
-            if let existing = state.artifacts[version.id] {
-                if existing.version != version {
-                    problems.append("\(source.text) needs \(version), but \(existing.version) is declared (\(existing.tag))")
-                }
-                continue
-            }
-            guard let found = try file(version, at: registration.commit) else {
-                problems.append("\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry")
-                continue
-            }
-            state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
-                                                           commit: registration.commit.hex, tag: source.text)
-            state.files[version.id] = found
-            for site in found.references {
-                let reference = site.reference
-                if isProtected && !reference.requirement.isExact {
-                    problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
-                    continue
-                }
-                // A range takes the version the environment is assigned directly when that one fits; otherwise the
-                // newest registered version that fits and is not on hold there.
-                let candidates = (registrations.liveVersions[reference.id] ?? []).filter {
-                    reference.requirement.accepts($0.version) && holds.hold(on: $0, in: environment) == nil
-                }
-                let assigned = assignments[reference.id].map(\.version).flatMap { reference.requirement.accepts($0.version) ? $0 : nil }
-                guard let target = assigned ?? candidates.max(), let tag = registrations.live[target] else {
-                    problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
-                    continue
-                }
-                queue.append((target, tag, .requiredBy(version)))
-            }
+
+        /// Artifacts whose tags differ from `previous` digests, including artifacts that gained or lost all tags.
+        func changed(since previous: [ArtifactID: [UInt8]]) -> Set<ArtifactID> {
+            var changed = Set(digests.filter { previous[$0.key] != $0.value }.keys)
+            changed.formUnion(previous.keys.filter { digests[$0] == nil })
+            return changed
         }
-        state.problems = problems.sorted()
-        return state
     }
 
     /// Parses the declared content of `ids` (the artifacts a plan writes), on every core; a file that does not

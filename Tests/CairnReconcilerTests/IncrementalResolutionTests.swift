@@ -1,0 +1,153 @@
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnTestSupport
+import Foundation
+import Git2
+import Testing
+
+/// A small deterministic generator (SplitMix64), so that a failing sequence can be replayed from its seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
+
+@Suite("Incremental resolution of declared state")
+struct IncrementalResolutionTests {
+    /// registry-example with every version registered, then random tag operations (assign, unassign, hold, release,
+    /// register a new version, deregister). After each, the state read with the cache (often brought up to date
+    /// incrementally) must equal the state resolved from every tag with no cache.
+    @Test("after any sequence of tag operations, the incremental state equals the one resolved from every tag",
+          arguments: [UInt64(1), 2, 3, 4])
+    func matchesFullResolution(seed: UInt64) throws {
+        var random = SeededGenerator(state: seed)
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        let first = try repo.commitAll("registry")
+        let location = try RegistryLocation.open(directory: repo.path, path: "registry")
+        let snapshot = try RegistryReader(location: location, cache: ValidationCache(fingerprint: "t")).read(.commit(try location.commit("HEAD")))
+        var paths: [ArtifactID: String] = [:]
+        // Every registered version and the commit its registration tag points at.
+        var versions: [ArtifactID: [(version: SemVer, commit: String, deregistered: Bool)]] = [:]
+        for artifact in snapshot.artifacts {
+            let id = artifact.summary.id
+            paths[id] = artifact.path
+            try repo.tag("\(id)@v\(artifact.summary.version)", at: first, message: "register")
+            versions[id] = [(artifact.summary.version, first, false)]
+        }
+        let ids = paths.keys.sorted()
+        let environments = ["dev", "production"]
+        var counters: [String: Int] = [:]
+        func counter(_ key: String) -> Int {
+            counters[key, default: 0] += 1
+            return counters[key]!
+        }
+
+        var incremental = 0
+        for step in 0..<50 {
+            let id = ids.randomElement(using: &random)!
+            let environment = environments.randomElement(using: &random)!
+            let known = versions[id]!
+            let pick = known.randomElement(using: &random)!
+            switch Int.random(in: 0..<20, using: &random) {
+            case 0..<10:
+                try repo.tag("\(id)#\(environment)#\(counter("\(id)#\(environment)"))", at: pick.commit, message: "assign")
+            case 10, 11:
+                try repo.tag("\(id)#\(environment)!#\(counter("\(id)#\(environment)"))", at: pick.commit, message: "unassign")
+            case 12:
+                try repo.tag("cairn-hold/\(environment)/\(id)/v\(pick.version)/\(counter("hold \(id)"))", at: pick.commit, message: "hold")
+            case 13, 14:
+                try repo.tag("cairn-release/\(environment)/\(id)/v\(pick.version)/\(counter("hold \(id)"))", at: pick.commit, message: "release")
+            case 15..<19:
+                let latest = known.map(\.version).max()!
+                let next = SemVer(major: latest.major, minor: latest.minor, patch: latest.patch + 1)
+                let path = paths[id]!
+                let text = try String(contentsOf: repo.directory.appendingPathComponent(path), encoding: .utf8)
+                try repo.write(path, text.replacingOccurrences(of: "  version: \(latest)\n", with: "  version: \(next)\n"))
+                let commit = try repo.commitAll("\(id) \(next)")
+                try repo.tag("\(id)@v\(next)", at: commit, message: "register")
+                versions[id]!.append((next, commit, false))
+            default:
+                guard !pick.deregistered else { continue }
+                try repo.tag("\(id)@v\(pick.version)!", at: pick.commit, message: "deregister")
+                versions[id] = known.map { $0.version == pick.version ? ($0.version, $0.commit, true) : $0 }
+            }
+
+            let head = try location.commit("HEAD")
+            for environment in environments {
+                let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
+                let cached = try DeclaredState.read(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
+                if cached.resolution == .incremental { incremental += 1 }
+                let full = try withoutDeclaredCache(repo) {
+                    try DeclaredState.read(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
+                }
+                #expect(full.resolution == .full)
+                #expect(cached.artifacts == full.artifacts, "seed \(seed), step \(step), \(environment)")
+                #expect(cached.problems == full.problems, "seed \(seed), step \(step), \(environment)")
+            }
+        }
+        #expect(incremental >= 10, "the incremental path ran \(incremental) times")
+    }
+
+    @Test("a dependent's pin on an artifact whose assignment moved is checked again, not kept from the cache")
+    func dependentOfAChangedArtifact() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("chain/support-router", "dev", 1)  // pins prompt/summarize-ticket@2.0.1
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
+                                    cache: ValidationCache(fingerprint: "t"))
+        let before = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        #expect(before.problems.isEmpty && before.artifacts[ArtifactID("prompt/summarize-ticket")!]?.tag == "prompt/summarize-ticket#dev#1")
+
+        let path = "registry/prompts/summarize-ticket.yaml"
+        let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        try fixture.repo.write(path, text.replacingOccurrences(of: "  version: 2.0.1\n", with: "  version: 2.0.2\n"))
+        let commit = try fixture.repo.commitAll("summarize-ticket 2.0.2")
+        try fixture.repo.tag("prompt/summarize-ticket@v2.0.2", at: commit, message: "register")
+        try fixture.repo.tag("prompt/summarize-ticket#dev#2", at: commit, message: "assign")
+        let after = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        #expect(after.problems.contains { $0.contains("needs prompt/summarize-ticket@2.0.1, but prompt/summarize-ticket@2.0.2 is declared") })
+
+    }
+
+    @Test("promoting an artifact that nothing declared pins is brought up to date without resolving every tag")
+    func promotionIsIncremental() throws {
+        let fixture = try ReconcilerFixture()
+        let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
+                                    cache: ValidationCache(fingerprint: "t"))
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .full)
+        #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .cached)
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        let promoted = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        #expect(promoted.resolution == .incremental)
+        #expect(promoted.artifacts.keys.map(\.description).sorted() == ["prompt/sentiment-classify", "prompt/summarize-ticket"])
+        #expect(promoted.problems.isEmpty)
+    }
+
+    /// Runs `body` with the declared-state cache files moved away, then puts them back.
+    func withoutDeclaredCache<T>(_ repo: TestRepository, _ body: () throws -> T) throws -> T {
+        let directory = repo.directory.appendingPathComponent(".git/cairn")
+        let aside = repo.directory.appendingPathComponent(".git/cairn-aside")
+        try? FileManager.default.removeItem(at: aside)
+        try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?.filter { $0.hasPrefix("declared-") } ?? []
+        for file in files {
+            try FileManager.default.moveItem(at: directory.appendingPathComponent(file), to: aside.appendingPathComponent(file))
+        }
+        defer {
+            for file in files {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
+                try? FileManager.default.moveItem(at: aside.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+            }
+        }
+        return try body()
+    }
+}
