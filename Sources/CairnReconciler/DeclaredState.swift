@@ -115,6 +115,8 @@ public struct DeclaredState: Sendable {
         /// commit), and a new version is first looked for where the previous one was.
         private let known: DeclaredState?
         private var located: [MemoKey: LocatedFile] = [:]
+        /// Set when a walk looks up a handful of new versions: parsing them directly beats loading the file cache.
+        private var fewLookups = false
         private var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
         private var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
         private var trees: [ObjectID: ObjectID] = [:]
@@ -152,6 +154,8 @@ public struct DeclaredState: Sendable {
         mutating func incremental(from previous: DeclaredState, changed: Set<ArtifactID>, groups: TagGroups) throws -> DeclaredState? {
             guard previous.problems.isEmpty else { return nil }
             if changed.isEmpty { return previous }
+            fewLookups = changed.count <= 16
+            defer { fewLookups = false }
             for id in changed {
                 guard let old = previous.artifacts[id] else { continue }
                 for site in previous.files[id]?.references ?? [] where !changed.contains(site.reference.id) {
@@ -274,8 +278,9 @@ public struct DeclaredState: Sendable {
         private mutating func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
             let repository = reader.location.repository
             if let path = known?.files[version.id]?.path {
+                // The previous version's path usually holds the new one.
                 if let blob = try repository.blobID(commit: registration, path: path),
-                   let summary = try reader.fileResult(blob: blob).artifact, summary.versioned == version {
+                   let summary = try reader.fileResult(blob: blob, useCache: !fewLookups).artifact, summary.versioned == version {
                     return RegistrySnapshot.Artifact(path: path, blob: blob, summary: summary)
                 }
             }
@@ -300,9 +305,15 @@ public struct DeclaredState: Sendable {
         private(set) var digests: [ArtifactID: [UInt8]] = [:]
 
         init(_ all: [(name: String, object: ObjectID)]) {
+            // Grouped by the text naming the artifact first; the text is parsed once per artifact.
+            var byText: [Substring: [(name: String, object: ObjectID)]] = [:]
             for reference in all {
-                guard let id = Self.artifact(reference.name) else { continue }
-                references[id, default: []].append(reference)
+                guard let text = Self.artifactText(reference.name) else { continue }
+                byText[text, default: []].append(reference)
+            }
+            for (text, group) in byText {
+                guard let id = ArtifactID(String(text)) else { continue }
+                references[id, default: []] += group
             }
             for (id, group) in references {
                 var hasher = SHA256()
@@ -318,11 +329,11 @@ public struct DeclaredState: Sendable {
         /// The artifact a tag name is about, read cheaply: the text before `@` or `#` of `KIND/NAME@...` and
         /// `KIND/NAME#...`, the full parse for holds and releases. A name that is not a valid tag may land in a group
         /// (the group is then resolved again more often than needed); a valid one always lands in its own.
-        static func artifact(_ name: String) -> ArtifactID? {
+        static func artifactText(_ name: String) -> Substring? {
             let bytes = name.utf8
-            if bytes.starts(with: "cairn-".utf8) { return TagName(name)?.artifact }
+            if bytes.starts(with: "cairn-".utf8) { return TagName(name).map { Substring($0.artifact.description) } }
             guard let end = bytes.firstIndex(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "#") }) else { return nil }
-            return ArtifactID(String(Substring(bytes[..<end])))
+            return Substring(bytes[..<end])
         }
 
         /// Artifacts whose tags differ from `previous` digests, including artifacts that gained or lost all tags.

@@ -112,14 +112,15 @@ public struct RegistryReader: Sendable {
         }
     }
 
-    /// One blob's result: from the cache, else analysed now (and cached).
-    public func fileResult(blob: ObjectID) throws -> FileResult {
-        if let cached = cache.file(blob) { return cached }
-        switch try readOrRefuse(blob) {
+    /// One blob's result: from the cache, else analysed now (and cached). Without `useCache` the blob is analysed
+    /// and the cache is not touched: for a lookup or two, loading the cache costs more than the parse.
+    public func fileResult(blob: ObjectID, useCache: Bool = true) throws -> FileResult {
+        if useCache, let cached = cache.file(blob) { return cached }
+        switch try readOrRefuse(blob, caching: useCache) {
         case .result(let result): return result
         case .bytes(let bytes):
             let result = analyzer.analyze(bytes)
-            cache.store(result, for: blob)
+            if useCache { cache.store(result, for: blob) }
             return result
         }
     }
@@ -130,12 +131,12 @@ public struct RegistryReader: Sendable {
     }
 
     /// A blob's bytes to analyse; an oversized blob gets its refusal (cached) from the object header without being read.
-    private func readOrRefuse(_ blob: ObjectID) throws -> ResultOrBytes {
+    private func readOrRefuse(_ blob: ObjectID, caching: Bool = true) throws -> ResultOrBytes {
         let size = try location.repository.blobSize(blob)
         guard size <= HardenedYAMLLoader.maxBytesDefault else {
             let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
                 message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
-            cache.store(result, for: blob)
+            if caching { cache.store(result, for: blob) }
             return .result(result)
         }
         return .bytes(try location.repository.blob(blob))
