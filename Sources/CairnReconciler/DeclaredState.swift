@@ -54,9 +54,11 @@ public struct DeclaredState: Sendable {
             return state
         }
         let groups = TagGroups(references)
-        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: cached?.state)
-        if let cached, cached.sameSettings, let previous = cached.groups,
-           var state = try walker.incremental(from: cached.state, changed: groups.changed(since: previous), groups: groups) {
+        // Located files are reused only from a state made with the same schemas (a file's digest depends on them).
+        let reusable = cached.flatMap { $0.sameSettings ? $0 : nil }
+        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: reusable?.state)
+        if let reusable, let previous = reusable.groups,
+           var state = try walker.incremental(from: reusable.state, changed: groups.changed(since: previous), groups: groups) {
             state.resolution = .incremental
             cache.save(state, groups: groups)
             return state

@@ -1,3 +1,4 @@
+import CairnManifest
 import CairnModel
 import CairnReconciler
 import CairnRegistry
@@ -130,6 +131,26 @@ struct IncrementalResolutionTests {
         #expect(promoted.resolution == .incremental)
         #expect(promoted.artifacts.keys.map(\.description).sorted() == ["prompt/sentiment-classify", "prompt/summarize-ticket"])
         #expect(promoted.problems.isEmpty)
+    }
+
+    @Test("a state cached with other schemas is neither updated incrementally nor a source of located files")
+    func otherSchemas() throws {
+        let fixture = try ReconcilerFixture()
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        _ = try DeclaredState.read(environment: "dev", reader: RegistryReader(location: location, cache: ValidationCache(fingerprint: "t")),
+                                   isProtected: false, commit: fixture.head)
+        // The same schemas with one more space: another fingerprint.
+        let schemas = fixture.repo.directory.appendingPathComponent("other-schemas")
+        try FileManager.default.copyItem(at: SourceTree.root.appendingPathComponent("Sources/CairnManifest/Resources/schemas"), to: schemas)
+        let common = schemas.appendingPathComponent("common.schema.json")
+        try (String(contentsOf: common, encoding: .utf8) + " ").write(to: common, atomically: true, encoding: .utf8)
+        let other = RegistryReader(location: location, analyzer: FileAnalyzer(schemas: try ManifestSchemas(directory: schemas)),
+                                   cache: ValidationCache(fingerprint: "u"))
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        let state = try DeclaredState.read(environment: "dev", reader: other, isProtected: false, commit: fixture.head)
+        #expect(state.resolution == .full)
+        #expect(state.artifacts.count == 2 && state.problems.isEmpty)
     }
 
     /// Runs `body` with the declared-state cache files moved away, then puts them back.
