@@ -5,10 +5,10 @@ import Foundation
 
 /// Declared vs deployed → ordered actions. Pure: no git, no store.
 public enum Planner {
+    /// `deployed` by id (`index`).
     public static func plan(environment: String, commit: String, serial: Int, declared: [ArtifactID: DeclaredArtifact],
-                            deployed: [StoredArtifact], problems: [String]) -> Plan {
+                            deployed current: [ArtifactID: StoredArtifact], problems: [String]) -> Plan {
         var actions: [PlanAction] = []
-        let current = Dictionary(deployed.map { ($0.artifact.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (id, want) in declared {
             guard let have = current[id] else {
                 actions.append(PlanAction(kind: .create, id: id, from: nil, to: want.version.version, declared: want))
@@ -26,12 +26,16 @@ public enum Planner {
     }
 
     /// The declared artifacts a plan would write: not deployed, deployed at another version or content, or drifted.
-    public static func changing(declared: [ArtifactID: DeclaredArtifact], deployed: [StoredArtifact]) -> [ArtifactID] {
-        let current = Dictionary(deployed.map { ($0.artifact.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return declared.compactMap { id, want in
+    public static func changing(declared: [ArtifactID: DeclaredArtifact], deployed current: [ArtifactID: StoredArtifact]) -> [ArtifactID] {
+        declared.compactMap { id, want in
             guard let have = current[id] else { return id }
             return differs(want, have) ? id : nil
         }
+    }
+
+    /// Deployed rows by artifact (a store has one row per artifact and environment).
+    public static func index(_ deployed: [StoredArtifact]) -> [ArtifactID: StoredArtifact] {
+        Dictionary(deployed.map { ($0.artifact.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     static func differs(_ want: DeclaredArtifact, _ have: StoredArtifact) -> Bool {

@@ -24,13 +24,11 @@ public struct Reconciler: Sendable {
         var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit)
         let serial = try store.serial(environment: environment)
         // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
-        var deployed = try store.deployed(environment: environment, content: false)
+        var deployed = Planner.index(try store.deployed(environment: environment, content: false))
         let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
         try declared.load(changing, reader: reader)
-        let updated = changing.isEmpty ? [] : Set(changing).intersection(deployed.lazy.map(\.artifact.id))
-        let replaced = try store.deployedContent(environment: environment, ids: updated)
-        for index in deployed.indices {
-            if let content = replaced[deployed[index].artifact.id] { deployed[index].artifact.content = content }
+        for (id, content) in try store.deployedContent(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
+            deployed[id]?.artifact.content = content
         }
         let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                 deployed: deployed, problems: declared.problems)
