@@ -66,18 +66,31 @@ public final class SQLiteStateStore: StateStore {
     /// Columns are read by position, and drift is checked by hashing the content's bytes as SQLite holds them.
     public func deployed(environment: String, content: Bool) throws -> [StoredArtifact] {
         try run { db in
-            let rows = try Row.fetchCursor(db, sql: """
+            let statement = try db.makeStatement(sql: """
                 SELECT kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at
                 FROM deployed WHERE environment = ? ORDER BY kind, name
-                """, arguments: [environment])
+                """)
+            try statement.setArguments([environment])
+            // Read through SQLite's C API: a plan reads every row, and GRDB's typed row access costs more than the rest.
+            let raw = statement.sqliteStatement
+            defer { sqlite3_reset(raw) }
+            func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(start: sqlite3_column_text(raw, column), count: Int(sqlite3_column_bytes(raw, column)))
+            }
+            func text(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
             var stored: [StoredArtifact] = []
-            while let row = try rows.next() {
-                guard let kind = ArtifactKind(rawValue: row[0]), let version = SemVer(row[2]) else { continue }
-                let digest: String = row[3]
-                let drifted = try row.withUnsafeData(atIndex: 4) { data in SHA256.hash(data: data ?? Data()).hexString != digest }
+            while true {
+                let step = sqlite3_step(raw)
+                if step == SQLITE_DONE { break }
+                guard step == SQLITE_ROW else { throw StateError.storage("reading deployed rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))") }
+                guard let kind = ArtifactKind(rawValue: text(0)), let version = SemVer(text(2)) else { continue }
+                let digest = text(3)
+                let contentBytes = bytes(4)
+                let drifted = SHA256.hash(data: contentBytes).hexString != digest
                 let artifact = DeployedArtifact(
-                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: row[1]), version: version),
-                    digest: digest, content: content ? row[4] : "", commit: row[5], tag: row[6], deployedBy: row[7], deployedAt: row[8])
+                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: text(1)), version: version), digest: digest,
+                    content: content ? String(decoding: contentBytes, as: UTF8.self) : "", commit: text(5), tag: text(6),
+                    deployedBy: text(7), deployedAt: sqlite3_column_int64(raw, 8))
                 stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
             }
             return stored
