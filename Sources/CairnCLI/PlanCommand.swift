@@ -19,12 +19,21 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
 
+    @Flag(name: .long, help: "Say on stderr how the declared state was read (cached, incremental, full) and how long it took.")
+    var verbose = false
+
     @OptionGroup var options: ReconcileOptions
 
     func run() throws {
-        let plan = try orExit(ExitCode(1)) {
+        let started = Date()
+        let (plan, declared) = try orExit(ExitCode(1)) {
             let context = try options.open()
-            return try context.reconciler.plan(environment: env, commit: context.commit).plan
+            return try context.reconciler.plan(environment: env, commit: context.commit)
+        }
+        if verbose {
+            let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
+            let count = declared.artifacts.count
+            printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); planned in \(milliseconds) ms")
         }
         if let out {
             try orExit(ExitCode(1)) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
