@@ -53,8 +53,8 @@ struct DeclaredCache {
 
     /// The cached state when the file exists and is intact.
     func load(environment: String) -> Loaded? {
-        guard let data = try? Data(contentsOf: url) else { return nil }
-        var reader = CacheReader(bytes: [UInt8](data))
+        guard let bytes = CacheFile.read(url) else { return nil }
+        var reader = CacheReader(bytes: bytes)
         do {
             guard try reader.string() == Self.magic else { return nil }
             let isCurrent = try reader.raw(32) == key
@@ -124,7 +124,6 @@ struct DeclaredCache {
             writer.artifactID(id)
             writer.raw(digest)
         }
-        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? Data(writer.bytes).write(to: url, options: .atomic)
+        CacheFile.replace(url, with: writer.bytes)
     }
 }

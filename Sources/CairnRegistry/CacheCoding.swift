@@ -1,4 +1,5 @@
 import CairnModel
+import Foundation
 import Git2
 
 /// A compact binary encoding for cairn's caches under `.git/cairn/`: little-endian 64-bit integers,
@@ -124,4 +125,55 @@ public struct CacheReader {
     }
 
     public var isAtEnd: Bool { offset >= bytes.count }
+}
+
+extension CacheWriter {
+    /// A record: kind byte, payload length, payload. The length lets a reader stop cleanly at a torn tail.
+    mutating func record(_ kind: UInt8, _ body: (inout CacheWriter) -> Void) {
+        var payload = CacheWriter()
+        body(&payload)
+        bytes.append(kind)
+        int(payload.bytes.count)
+        bytes.append(contentsOf: payload.bytes)
+    }
+}
+
+extension CacheReader {
+    /// Reads `record`s to the end: `body` reads one payload of the given kind (false for a kind it does not know).
+    /// A torn or corrupt tail, an unknown kind, or a payload not read exactly ends the read with `complete` false;
+    /// what came before is kept.
+    mutating func records(_ body: (UInt8, inout CacheReader) throws -> Bool) -> (count: Int, complete: Bool) {
+        var count = 0
+        while offset < bytes.count {
+            let kind = bytes[offset]
+            offset += 1
+            guard let length = try? self.count(), offset + length <= bytes.count else { return (count, false) }
+            let end = offset + length
+            guard (try? body(kind, &self)) == true, offset == end else { return (count, false) }
+            count += 1
+        }
+        return (count, true)
+    }
+}
+
+/// A cache file under `.git/cairn/`: read whole, appended to, or replaced atomically. Failures are ignored: a cache
+/// that cannot be written only costs the next run time.
+public enum CacheFile {
+    public static func read(_ url: URL) -> [UInt8]? {
+        (try? Data(contentsOf: url)).map { [UInt8]($0) }
+    }
+
+    /// Appends to an existing file; false when there is none to append to.
+    public static func append(_ bytes: [UInt8], to url: URL) -> Bool {
+        guard let handle = try? FileHandle(forWritingTo: url) else { return false }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(bytes))
+        try? handle.close()
+        return true
+    }
+
+    public static func replace(_ url: URL, with bytes: [UInt8]) {
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? Data(bytes).write(to: url, options: .atomic)
+    }
 }

@@ -8,7 +8,7 @@ import Git2
 /// The file is a log of records (appended to by each run that read new tags); a torn or corrupt tail is ignored,
 /// and a file holding many more tags than the repository has is rewritten with the ones in use.
 public final class TagCache: @unchecked Sendable {
-    private static let magic = "cairn-tag-cache-1"
+    private static let magic = "cairn-tag-cache-2"
     private let lock = NSLock()
     private var tags: [ObjectID: TagAnnotation] = [:]
     private var used = Set<ObjectID>()
@@ -37,8 +37,8 @@ public final class TagCache: @unchecked Sendable {
         defer { lock.unlock() }
         if !loaded {
             loaded = true
-            if let url, let data = try? Data(contentsOf: url) {
-                var reader = CacheReader(bytes: [UInt8](data))
+            if let url, let bytes = CacheFile.read(url) {
+                var reader = CacheReader(bytes: bytes)
                 if let (tags, records, complete) = try? reader.readTags(magic: Self.magic) {
                     self.tags = tags
                     recordsOnDisk = complete ? records : nil
@@ -71,19 +71,15 @@ public final class TagCache: @unchecked Sendable {
         locked {
             guard let url, !added.isEmpty || (recordsOnDisk ?? 0) > 2 * used.count + 1000 else { return }
             var writer = CacheWriter()
-            if let records = recordsOnDisk, records + added.count <= 2 * used.count + 1000,
-               let handle = try? FileHandle(forWritingTo: url) {
-                for id in added { writer.tag(id, tags[id]!) }
-                _ = try? handle.seekToEnd()
-                try? handle.write(contentsOf: Data(writer.bytes))
-                try? handle.close()
+            for id in added { writer.tag(id, tags[id]!) }
+            if let records = recordsOnDisk, records + added.count <= 2 * used.count + 1000, CacheFile.append(writer.bytes, to: url) {
                 recordsOnDisk = records + added.count
             } else {
                 tags = tags.filter { used.contains($0.key) }
+                writer = CacheWriter()
                 writer.string(Self.magic)
                 for (id, annotation) in tags { writer.tag(id, annotation) }
-                try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try? Data(writer.bytes).write(to: url, options: .atomic)
+                CacheFile.replace(url, with: writer.bytes)
                 recordsOnDisk = tags.count
             }
             added = []
@@ -100,48 +96,39 @@ struct TagAnnotation: Sendable {
 
 extension CacheWriter {
     mutating func tag(_ id: ObjectID, _ annotation: TagAnnotation) {
-        var payload = CacheWriter()
-        payload.objectID(id)
-        payload.objectID(annotation.target)
-        if let tagger = annotation.tagger {
-            payload.int(1)
-            payload.string(tagger.name)
-            payload.string(tagger.email)
-            payload.int(Int(tagger.time))
-            payload.int(Int(tagger.offsetMinutes))
-        } else {
-            payload.int(0)
+        record(UInt8(ascii: "A")) { out in
+            out.objectID(id)
+            out.objectID(annotation.target)
+            if let tagger = annotation.tagger {
+                out.int(1)
+                out.string(tagger.name)
+                out.string(tagger.email)
+                out.int(Int(tagger.time))
+                out.int(Int(tagger.offsetMinutes))
+            } else {
+                out.int(0)
+            }
+            out.string(annotation.message)
         }
-        payload.string(annotation.message)
-        // Length-prefixed, so that a reader stops cleanly at a torn tail.
-        int(payload.bytes.count)
-        raw(payload.bytes)
     }
 }
 
 extension CacheReader {
-    /// Every tag record; a torn or corrupt tail ends the read (`complete` is then false).
+    /// Every tag record (`records` says whether the file was read to its end).
     mutating func readTags(magic: String) throws -> (tags: [ObjectID: TagAnnotation], records: Int, complete: Bool) {
         guard try string() == magic else { throw Corrupt() }
         var tags: [ObjectID: TagAnnotation] = [:]
-        var records = 0
-        while !isAtEnd {
-            guard let length = try? count(), offset + length <= bytes.count else { return (tags, records, false) }
-            let end = offset + length
-            do {
-                let id = try objectID(), target = try objectID()
-                var tagger: Signature?
-                if try int() == 1 {
-                    tagger = Signature(name: try string(), email: try string(), time: Int64(try int()),
-                                       offsetMinutes: Int32(truncatingIfNeeded: try int()))
-                }
-                tags[id] = TagAnnotation(target: target, tagger: tagger, message: try string())
-            } catch {
-                return (tags, records, false)
+        let (count, complete) = records { kind, reader in
+            guard kind == UInt8(ascii: "A") else { return false }
+            let id = try reader.objectID(), target = try reader.objectID()
+            var tagger: Signature?
+            if try reader.int() == 1 {
+                tagger = Signature(name: try reader.string(), email: try reader.string(), time: Int64(try reader.int()),
+                                   offsetMinutes: Int32(truncatingIfNeeded: try reader.int()))
             }
-            guard offset == end else { return (tags, records, false) }
-            records += 1
+            tags[id] = TagAnnotation(target: target, tagger: tagger, message: try reader.string())
+            return true
         }
-        return (tags, records, true)
+        return (tags, count, complete)
     }
 }

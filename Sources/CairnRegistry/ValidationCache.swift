@@ -50,8 +50,8 @@ public final class ValidationCache: @unchecked Sendable {
         defer { lock.unlock() }
         if !loaded {
             loaded = true
-            if let url, let data = try? Data(contentsOf: url) {
-                var reader = CacheReader(bytes: [UInt8](data))
+            if let url, let bytes = CacheFile.read(url) {
+                var reader = CacheReader(bytes: bytes)
                 if let contents = try? reader.readAll(fingerprint: fingerprint) {
                     files = contents.files
                     trees = contents.trees
@@ -111,14 +111,12 @@ public final class ValidationCache: @unchecked Sendable {
         guard added > 0, let url else { return }
         let limit = max(4 * (usedFiles.count + usedTrees.count), 20_000)
         var writer = CacheWriter()
-        if let records = recordsOnDisk, records + added <= limit, let handle = try? FileHandle(forWritingTo: url) {
-            for blob in newFiles { writer.file(blob, files[blob]!) }
-            for tree in newTrees { writer.tree(tree, trees[tree]!) }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: Data(writer.bytes))
-            try? handle.close()
+        for blob in newFiles { writer.file(blob, files[blob]!) }
+        for tree in newTrees { writer.tree(tree, trees[tree]!) }
+        if let records = recordsOnDisk, records + added <= limit, CacheFile.append(writer.bytes, to: url) {
             recordsOnDisk = records + added
         } else {
+            writer = CacheWriter()
             if files.count + trees.count > limit {
                 files = files.filter { usedFiles.contains($0.key) }
                 trees = trees.filter { usedTrees.contains($0.key) }
@@ -126,8 +124,7 @@ public final class ValidationCache: @unchecked Sendable {
             writer.header(fingerprint: fingerprint)
             for (blob, result) in files { writer.file(blob, result) }
             for (tree, listing) in trees { writer.tree(tree, listing) }
-            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try? Data(writer.bytes).write(to: url, options: .atomic)
+            CacheFile.replace(url, with: writer.bytes)
             recordsOnDisk = files.count + trees.count
         }
         newFiles = []
@@ -148,15 +145,6 @@ extension CacheWriter {
     mutating func header(fingerprint: String) {
         string(cacheMagic)
         string(fingerprint)
-    }
-
-    /// A record: kind byte, payload length, payload. The length lets a reader stop cleanly at a torn tail.
-    private mutating func record(_ kind: UInt8, _ body: (inout CacheWriter) -> Void) {
-        var payload = CacheWriter()
-        body(&payload)
-        bytes.append(kind)
-        int(payload.bytes.count)
-        bytes.append(contentsOf: payload.bytes)
     }
 
     mutating func file(_ blob: ObjectID, _ result: FileResult) {
@@ -233,29 +221,19 @@ extension CacheReader {
         guard try string() == cacheMagic, try string() == fingerprint else { throw Corrupt() }
         var contents = Contents()
         contents.files.reserveCapacity(bytes.count / 400)
-        while offset < bytes.count {
-            let kind = bytes[offset]
-            offset += 1
-            guard let length = try? count(), offset + length <= bytes.count else { return contents }
-            let end = offset + length
-            do {
-                switch kind {
-                case UInt8(ascii: "F"):
-                    let (blob, result) = try fileRecord()
-                    contents.files[blob] = result
-                case UInt8(ascii: "T"):
-                    let (tree, listing) = try treeRecord()
-                    contents.trees[tree] = listing
-                default:
-                    return contents
-                }
-            } catch {
-                return contents
+        (contents.records, contents.complete) = records { kind, reader in
+            switch kind {
+            case UInt8(ascii: "F"):
+                let (blob, result) = try reader.fileRecord()
+                contents.files[blob] = result
+            case UInt8(ascii: "T"):
+                let (tree, listing) = try reader.treeRecord()
+                contents.trees[tree] = listing
+            default:
+                return false
             }
-            guard offset == end else { return contents }
-            contents.records += 1
+            return true
         }
-        contents.complete = true
         return contents
     }
 

@@ -64,7 +64,7 @@ struct ValidationCacheTests {
         let whole = try Data(contentsOf: url)
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data([0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]))  // a record that claims 64 bytes
+        try handle.write(contentsOf: Data([UInt8(ascii: "A"), 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]))  // a record that claims 64 bytes
         try handle.close()
 
         try fixture.repo.tag("prompt/support-triage#dev#1", message: "assign")
