@@ -5,6 +5,7 @@ Usage: gen-registry.py DIR [N] [COMMITS] [ENV]. Uses `git fast-import`, so 10,00
 With ENV, every artifact is also registered (annotated `KIND/NAME@vX.Y.Z` tag at the commit that added it) and
 assigned to ENV (`KIND/NAME#ENV#1`), as GTO or `cairn register`/`promote` would tag them."""
 import hashlib, os, subprocess, sys
+from fastimport import import_with_tags
 
 out, count, commits = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10000, int(sys.argv[3]) if len(sys.argv) > 3 else 200
 env = sys.argv[4] if len(sys.argv) > 4 else None
@@ -118,9 +119,5 @@ for c in range(commits):
             ident, version = identity(path, text)
             tags.append((f"{ident}@v{version}", c + 1, mark_time + c * 60, "register"))
             tags.append((f"{ident}#{env}#1", c + 1, mark_time + c * 60 + 1, f"promote to {env}"))
-for name, mark, when, message in tags:
-    data = message.encode()
-    stream.append(f"tag {name}\nfrom :{mark}\ntagger Bench <bench@example.com> {when} +0000\ndata {len(data)}\n".encode() + data + b"\n")
-subprocess.run(["git", "fast-import", "--quiet"], input=b"".join(stream), cwd=out, check=True)
-subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
+import_with_tags(out, stream, tags)
 print(f"generated {count} artifacts in {min(commits, (count + per_commit - 1) // per_commit)} commits at {out}")

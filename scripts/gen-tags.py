@@ -5,6 +5,7 @@ promotions, as GTO writes them (annotated tags; one commit per version round; di
 Usage: gen-tags.py DIR [N=1000] [V=5] [P=2]. N*V registration tags plus N*P assignment tags (7,000 by default).
 Assignments go to dev (the newest version) and staging (the one before), with GTO's per-artifact counters."""
 import os, subprocess, sys
+from fastimport import import_with_tags
 
 out = sys.argv[1]
 count, versions, promotions = (int(sys.argv[i]) if len(sys.argv) > i else d for i, d in ((2, 1000), (3, 5), (4, 2)))
@@ -26,9 +27,5 @@ for i in range(count):
         clock += 1
         v = versions - p
         tags.append((f"prompt/p{i}#{stages[p % 3]}#{p + 1}", v, clock, f"Assigning stage {stages[p % 3]} to artifact prompt/p{i} version v1.{v}.0"))
-for name, mark, when, message in tags:
-    data = message.encode()
-    stream.append(f"tag {name}\nfrom :{mark}\ntagger Bench <bench@example.com> {when} +0000\ndata {len(data)}\n".encode() + data + b"\n")
-subprocess.run(["git", "fast-import", "--quiet"], input=b"".join(stream), cwd=out, check=True)
-subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=out, check=True)
+import_with_tags(out, stream, tags)
 print(f"generated {count} artifacts x {versions} versions x {promotions} promotions ({len(tags)} annotated tags) at {out}")
