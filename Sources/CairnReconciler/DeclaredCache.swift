@@ -70,10 +70,7 @@ struct DeclaredCache {
                 state.artifacts[id] = DeclaredArtifact(version: version, digest: digest, content: "",
                                                        commit: try reader.string(), tag: try reader.string())
                 var file = DeclaredState.LocatedFile(blob: try reader.objectID(), path: try reader.string(), digest: digest, references: [])
-                for _ in 0..<(try reader.count()) {
-                    file.references.append((try reader.string(), try reader.string(),
-                                            ArtifactReference(id: try reader.artifactID(), requirement: try reader.requirement())))
-                }
+                for _ in 0..<(try reader.count()) { file.references.append(try reader.reference()) }
                 state.files[id] = file
             }
             for _ in 0..<(try reader.count()) { state.problems.append(try reader.string()) }
@@ -110,12 +107,7 @@ struct DeclaredCache {
             writer.objectID(file.blob)
             writer.string(file.path)
             writer.int(file.references.count)
-            for site in file.references {
-                writer.string(site.field)
-                writer.string(site.text)
-                writer.artifactID(site.reference.id)
-                writer.requirement(site.reference.requirement)
-            }
+            for site in file.references { writer.reference(field: site.field, text: site.text, site.reference) }
         }
         writer.int(state.problems.count)
         for problem in state.problems { writer.string(problem) }

@@ -45,6 +45,14 @@ public struct CacheWriter {
         }
     }
 
+    /// A reference as written in a file: the field, its text, and what it parses to.
+    public mutating func reference(field: String, text: String, _ reference: ArtifactReference) {
+        string(field)
+        string(text)
+        artifactID(reference.id)
+        requirement(reference.requirement)
+    }
+
     public mutating func objectID(_ id: ObjectID) {
         bytes.append(contentsOf: id.bytes)
     }
@@ -104,6 +112,10 @@ public struct CacheReader {
         case 3: return .any
         default: throw Corrupt()
         }
+    }
+
+    public mutating func reference() throws -> (field: String, text: String, reference: ArtifactReference) {
+        (try string(), try string(), ArtifactReference(id: try artifactID(), requirement: try requirement()))
     }
 
     public mutating func objectID() throws -> ObjectID {

@@ -168,10 +168,7 @@ extension CacheWriter {
             out.mark(artifact.mark)
             out.int(artifact.references.count)
             for site in artifact.references {
-                out.string(site.field)
-                out.string(site.text)
-                out.artifactID(site.reference.id)
-                out.requirement(site.reference.requirement)
+                out.reference(field: site.field, text: site.text, site.reference)
                 out.mark(site.mark)
                 out.string(site.allowedKinds.map(\.shortName).joined(separator: ","))
             }
@@ -251,8 +248,7 @@ extension CacheReader {
             let mark = try readMark()
             var references: [ReferenceSite] = []
             for _ in 0..<(try count()) {
-                let field = try string(), text = try string()
-                let reference = ArtifactReference(id: try artifactID(), requirement: try requirement())
+                let (field, text, reference) = try self.reference()
                 let site = try readMark()
                 let kinds = try string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) }
                 references.append(ReferenceSite(field: field, text: text, reference: reference, mark: site, allowedKinds: kinds))
