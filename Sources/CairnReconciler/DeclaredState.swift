@@ -93,17 +93,30 @@ public struct DeclaredState: Sendable {
     /// The per-artifact facts the walk needs, from the tag events of some artifacts: what is registered, what the
     /// environment is assigned, what is on hold there. Each artifact's facts depend on its own tags only.
     struct Facts {
+        let environment: String
         let registrations: Registrations
         let assignments: [ArtifactID: EnvironmentAssignments.Assignment]
         let holds: Holds
         let problems: [String]
 
         init(_ events: [TagEvent], environment: String) {
+            self.environment = environment
             registrations = Registrations(events)
             let (assignments, problems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
             self.assignments = assignments
             self.problems = problems.map(\.description)
             holds = Holds(events)
+        }
+
+        /// What `reference` resolves to in the environment, with its registration tag: the version assigned there
+        /// directly when that one fits; otherwise the newest registered version that fits and is not on hold there.
+        func pick(_ reference: ArtifactReference) -> (version: ArtifactVersion, registration: TagEvent)? {
+            let assigned = assignments[reference.id].map(\.version).flatMap { reference.requirement.accepts($0.version) ? $0 : nil }
+            let target = assigned ?? (registrations.liveVersions[reference.id] ?? []).filter {
+                reference.requirement.accepts($0.version) && holds.hold(on: $0, in: environment) == nil
+            }.max()
+            guard let target, let registration = registrations.live[target] else { return nil }
+            return (target, registration)
         }
     }
 
@@ -246,13 +259,7 @@ public struct DeclaredState: Sendable {
                         missing.insert(reference.id)
                         continue
                     }
-                    // A range takes the version the environment is assigned directly when that one fits; otherwise the
-                    // newest registered version that fits and is not on hold there.
-                    let candidates = (facts.registrations.liveVersions[reference.id] ?? []).filter {
-                        reference.requirement.accepts($0.version) && facts.holds.hold(on: $0, in: environment) == nil
-                    }
-                    let assigned = facts.assignments[reference.id].map(\.version).flatMap { reference.requirement.accepts($0.version) ? $0 : nil }
-                    guard let target = assigned ?? candidates.max(), let tag = facts.registrations.live[target] else {
+                    guard let (target, tag) = facts.pick(reference) else {
                         problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
                         continue
                     }

@@ -115,7 +115,8 @@ public struct Release {
                         skipOrderReason: String? = nil) throws -> Outcome {
         let settings = try environmentSettings(environment)
         let events = try reader.tagEvents()
-        let registrations = Registrations(events)
+        let facts = DeclaredState.Facts(events, environment: environment)
+        let registrations = facts.registrations
         guard let registration = registrations.live[version] else {
             throw RegistryError(registrations.all[version] != nil ? "\(version) was deregistered" : "\(version) is not registered; run 'cairn register \(version)' first")
         }
@@ -123,7 +124,7 @@ public struct Release {
            current.version == version {
             return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
         }
-        if let hold = Holds(events).hold(on: version, in: environment) {
+        if let hold = facts.holds.hold(on: version, in: environment) {
             try refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
                        environment: environment, version: version)
         }
@@ -134,7 +135,7 @@ public struct Release {
         }
         let tag = TagName.assign(version.id, environment: environment, counter: nextCounter(version.id, events)).text
         // The version and everything it references, checked as apply will check them in this environment.
-        let (plan, documents) = try closurePlan(of: version, tag: tag, environment: environment, registrations: registrations, holds: Holds(events))
+        let (plan, documents) = try closurePlan(of: version, tag: tag, facts: facts)
         if let refusal = PolicyCheck.check(plan, documents: documents, environment: settings, previousLive: nil, previousName: nil, now: now) {
             try refuse(refusal.description, environment: environment, version: version)
         }
@@ -148,10 +149,10 @@ public struct Release {
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
     }
 
-    /// A plan that creates `version` and, transitively, what it references (exact pins, or the newest registered
-    /// version a range accepts that is not on hold in `environment`), with their documents.
-    func closurePlan(of version: ArtifactVersion, tag: String, environment: String, registrations: Registrations,
-                     holds: Holds) throws -> (Plan, [ArtifactID: JSONValue]) {
+    /// A plan that creates `version` and, transitively, what it references (each reference picked as the declared
+    /// state picks it in the environment), with their documents.
+    func closurePlan(of version: ArtifactVersion, tag: String, facts: DeclaredState.Facts) throws -> (Plan, [ArtifactID: JSONValue]) {
+        let registrations = facts.registrations
         var actions: [PlanAction] = []
         var documents: [ArtifactID: JSONValue] = [:]
         var queue = [(version, tag)]
@@ -163,13 +164,10 @@ public struct Release {
             actions.append(PlanAction(kind: .create, id: next.id, from: nil, to: next.version, declared: declared))
             guard let summary = try reader.artifacts(at: registration.commit).first(where: { $0.summary.versioned == next })?.summary else { continue }
             for site in summary.references {
-                let candidates = (registrations.liveVersions[site.reference.id] ?? []).filter {
-                    site.reference.requirement.accepts($0.version) && holds.hold(on: $0, in: environment) == nil
-                }
-                if let target = candidates.max() { queue.append((target, "required by \(next)")) }
+                if let (target, _) = facts.pick(site.reference) { queue.append((target, DeclaredState.Source.requiredBy(next).text)) }
             }
         }
-        return (Plan(environment: environment, commit: "", serial: 0, actions: actions, problems: []), documents)
+        return (Plan(environment: facts.environment, commit: "", serial: 0, actions: actions, problems: []), documents)
     }
 
     // MARK: - Rollback and holds

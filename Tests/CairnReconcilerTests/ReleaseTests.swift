@@ -124,6 +124,22 @@ struct ReleaseTests {
         #expect(try !release.promote(fixture.version("prompt/support-triage@1.3.0"), to: "production", skipOrderReason: "test").tags.isEmpty)
     }
 
+    @Test("promote checks a range the way apply resolves it: the version the environment runs when it fits")
+    func closureFollowsAssignment() throws {
+        let fixture = try ReleaseFixture()
+        let release = try fixture.release()
+        _ = try release.register([], at: try fixture.head)
+        _ = try release.promote(fixture.version("prompt/refund-policy-answer@1.0.0"), to: "staging", skipOrderReason: "test")
+        // A newer 1.x without a license, which staging requires: the chain's ^1.0 accepts it, but staging runs 1.0.0.
+        let path = "registry/prompts/refund-policy-answer.yaml"
+        let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        try fixture.repo.write(path, text.replacingOccurrences(of: "  version: 1.0.0\n", with: "  version: 1.1.0\n")
+            .replacingOccurrences(of: "  license: Apache-2.0\n", with: ""))
+        _ = try fixture.repo.commitAll("refund-policy-answer 1.1.0")
+        #expect(try release.register([fixture.version("prompt/refund-policy-answer@1.1.0")], at: try fixture.head).tags.count == 1)
+        #expect(try !release.promote(fixture.version("chain/refund-assistant@0.7.0"), to: "staging", skipOrderReason: "test").tags.isEmpty)
+    }
+
     @Test("rollback assigns the previous version and holds the bad one: promote and plan refuse it until it is released")
     func rollback() throws {
         let fixture = try ReleaseFixture()
