@@ -16,6 +16,12 @@ public struct RegistryConfig: Sendable, Hashable {
         environments.first { $0.name == name }
     }
 
+    /// The environment before `name` in the promotion order, if any.
+    public func environment(before name: String) -> String? {
+        guard let index = environments.firstIndex(where: { $0.name == name }), index > 0 else { return nil }
+        return environments[index - 1].name
+    }
+
     /// One environment and its policy.
     public struct Environment: Sendable, Hashable {
         public var name: String

@@ -76,10 +76,9 @@ public struct Reconciler: Sendable {
             if Self.signature(expected) != Self.signature(plan) { try refuse(.stalePlan("the tags changed what it would do")) }
         }
         if !plan.problems.isEmpty { try refuse(.problems(plan.problems)) }
-        let index = config.environments.firstIndex { $0.name == environment }!
-        let previous = index > 0 ? config.environments[index - 1].name : nil
+        let previous = config.environment(before: environment)
         let previousLive = try previous.map { Set(try store.deployed(environment: $0, content: false).map(\.artifact.version)) }
-        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environments[index],
+        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environment(named: environment)!,
                                            previousLive: previousLive, previousName: previous, now: now) {
             try refuse(.policy(refusal), artifact: refusal.artifact)
         }

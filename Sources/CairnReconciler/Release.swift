@@ -128,7 +128,7 @@ public struct Release {
             try refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
                        environment: environment, version: version)
         }
-        if let previous = previousEnvironment(of: environment), skipOrderReason == nil,
+        if let previous = config.environment(before: environment), skipOrderReason == nil,
            try !isLive(version, in: previous, events: events, registrations: registrations) {
             try refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
                        environment: environment, version: version)
@@ -192,7 +192,7 @@ public struct Release {
                 if case .assign(id, environment, _) = event.tag { return true }
                 return false
             }.sorted { ($0.tag.counter, $0.time, $0.name) > ($1.tag.counter, $1.time, $1.name) }
-            let candidates = earlier.compactMap { event in (registrations.atCommit[id]?[event.commit] ?? []).filter { registrations.live[$0] != nil }.max() }
+            let candidates = earlier.compactMap { registrations.liveVersion(of: id, at: $0.commit) }
             guard let previous = candidates.first(where: { $0 != current.version && holds.hold(on: $0, in: environment) == nil }) else {
                 throw RegistryError("'\(environment)' ran no other live version of \(id) before \(current.version.version); name one with --to")
             }
@@ -304,11 +304,6 @@ public struct Release {
             throw RegistryError("environment '\(name)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
         return settings
-    }
-
-    func previousEnvironment(of name: String) -> String? {
-        guard let index = config.environments.firstIndex(where: { $0.name == name }), index > 0 else { return nil }
-        return config.environments[index - 1].name
     }
 
     /// Assigned to `environment` by the tags now, or deployed there according to the store.

@@ -75,9 +75,8 @@ public enum EnvironmentAssignments {
         }
         return winners.mapValues { byEnvironment in
             byEnvironment.mapValues { winner in
-                let live = (registrations.atCommit[winner.assignment.tag.artifact]?[winner.commit] ?? [])
-                    .filter { !registrations.deregistered.contains($0) }
-                guard let version = live.max(), let registration = registrations.all[version] else {
+                guard let version = registrations.liveVersion(of: winner.assignment.tag.artifact, at: winner.commit),
+                      let registration = registrations.all[version] else {
                     return .unregistered(commit: winner.commit, tag: winner.assignment)
                 }
                 return .registered(Assignment(version: version, tag: winner.assignment, registration: registration))

@@ -66,9 +66,8 @@ public struct ReceiveCheck: Sendable {
                     rejections.append("\(update.reference): registers \(versioned), which is not in the registry at \(event.commit.short)")
                 }
             case .assign(let id, let environment, _):
-                let live = (registrations.atCommit[id]?[event.commit] ?? []).filter { registrations.live[$0] != nil }
                 let settings = config?.environment(named: environment)
-                guard let version = live.max() else {
+                guard let version = registrations.liveVersion(of: id, at: event.commit) else {
                     if settings?.policy.isProtected == true {
                         rejections.append("\(update.reference): assigns a version of \(id) that is not registered (commit \(event.commit.short)) to protected '\(environment)'")
                     }
@@ -77,9 +76,7 @@ public struct ReceiveCheck: Sendable {
                 if let hold = holds.hold(on: version, in: environment) {
                     rejections.append("\(update.reference): \(version) is on hold in '\(environment)' (\(hold.name))")
                 }
-                if settings?.policy.promoteFromPrevious == true, let config,
-                   let index = config.environments.firstIndex(where: { $0.name == environment }), index > 0 {
-                    let previous = config.environments[index - 1].name
+                if settings?.policy.promoteFromPrevious == true, let previous = config?.environment(before: environment) {
                     if case .registered(let there)? = current[id]?[previous], there.version == version {} else {
                         rejections.append("\(update.reference): \(version) is not assigned to '\(previous)', which '\(environment)' takes its versions from")
                     }

@@ -37,6 +37,11 @@ public struct Registrations: Sendable {
         for (version, event) in all { atCommit[version.id, default: [:]][event.commit, default: []].append(version) }
         self.atCommit = atCommit
     }
+
+    /// The newest live version of `id` registered at `commit`: the version an assignment tag there names.
+    public func liveVersion(of id: ArtifactID, at commit: ObjectID) -> ArtifactVersion? {
+        (atCommit[id]?[commit] ?? []).filter { live[$0] != nil }.max()
+    }
 }
 
 /// The holds on versions (`cairn-hold/...`, lifted by `cairn-release/...`): per environment and version, the tag
