@@ -66,7 +66,7 @@ public struct Release {
         for artifact in wanted {
             let version = artifact.summary.versioned
             if let existing = registrations.all[version] {
-                let registered = try reader.artifacts(at: existing.commit).first { $0.summary.versioned == version }
+                let registered = try reader.file(of: version, at: existing.commit)
                 guard registered?.summary.digest == artifact.summary.digest else {
                     throw RegistryError("\(version) is registered (\(existing.name) at \(existing.commit.short)) with other content; registered versions are immutable, so bump the version")
                 }
@@ -158,12 +158,14 @@ public struct Release {
         var queue = [(version, tag)]
         while let (next, source) = queue.popLast() {
             guard documents[next.id] == nil, let registration = registrations.live[next] else { continue }
-            let document = try reader.document(of: next, at: registration.commit)
+            guard let file = try reader.file(of: next, at: registration.commit) else {
+                throw RegistryError("\(next) is not in the registry at \(registration.commit.short), where \(registration.name) points")
+            }
+            let document = try reader.document(blob: file.blob, path: file.path)
             documents[next.id] = document
             let declared = DeclaredArtifact(version: next, digest: ContentDigest.of(document), content: "", commit: registration.commit.hex, tag: source)
             actions.append(PlanAction(kind: .create, id: next.id, from: nil, to: next.version, declared: declared))
-            guard let summary = try reader.artifacts(at: registration.commit).first(where: { $0.summary.versioned == next })?.summary else { continue }
-            for site in summary.references {
+            for site in file.summary.references {
                 if let (target, _) = facts.pick(site.reference) { queue.append((target, DeclaredState.Source.requiredBy(next).text)) }
             }
         }

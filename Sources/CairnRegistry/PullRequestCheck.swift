@@ -48,7 +48,7 @@ public struct PullRequestCheck: Sendable {
                 }
             }
             if entry.change != .removed, let version = entry.to.map({ ArtifactVersion(id: entry.id, version: $0) }), let registration = registrations.all[version],
-               let registered = try reader.artifacts(at: registration.commit).first(where: { $0.summary.versioned == version }),
+               let registered = try reader.file(of: version, at: registration.commit),
                let current = snapshot.artifacts.first(where: { $0.summary.id == entry.id }), registered.summary.digest != current.summary.digest {
                 violations.append(Violation(rule: "registered-immutable",
                     message: "\(version) is registered (\(registration.name) at \(registration.commit.short)) with other content; registered versions are immutable, bump the version"))

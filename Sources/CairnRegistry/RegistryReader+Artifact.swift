@@ -13,6 +13,12 @@ extension RegistryReader {
         }
     }
 
+    /// The file of exactly `version` in the registry at `commit` (at its registration commit: the version as
+    /// registered), nil when it is not there.
+    public func file(of version: ArtifactVersion, at commit: ObjectID) throws -> RegistrySnapshot.Artifact? {
+        try artifacts(at: commit).first { $0.summary.versioned == version }
+    }
+
     /// The parsed document of one artifact version: from the tree at `commit`, or else at the commit its
     /// registration tag points to.
     public func document(of version: ArtifactVersion, at commit: ObjectID) throws -> JSONValue {
