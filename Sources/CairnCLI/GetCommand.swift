@@ -23,10 +23,7 @@ struct GetCommand: ParsableCommand {
     @OptionGroup var options: ReconcileOptions
 
     func run() throws {
-        guard let id = ArtifactID(artifact) else {
-            printError("error: '\(artifact)' is not KIND/NAME")
-            throw ExitStatus.couldNotRun
-        }
+        let id = try parseArtifactID(artifact)
         let row = try orExit {
             let rows = try options.open().store.deployed(environment: env)
             guard let row = rows.first(where: { $0.artifact.id == id }) else { throw RegistryError("\(id) is not deployed in '\(env)'") }

@@ -49,6 +49,15 @@ func parseVersion(_ text: String) throws -> ArtifactVersion {
     return version
 }
 
+/// Parses `KIND/NAME` arguments.
+func parseArtifactID(_ text: String) throws -> ArtifactID {
+    guard let id = ArtifactID(text) else {
+        printError("error: '\(text)' is not KIND/NAME (e.g. prompt/support-triage)")
+        throw ExitStatus.couldNotRun
+    }
+    return id
+}
+
 /// `cairn register`: annotated `@vX.Y.Z` tags for versions present at a revision and not yet registered.
 struct RegisterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -125,10 +134,7 @@ struct RollbackCommand: ParsableCommand {
     @OptionGroup var tagging: TagWritingOptions
 
     func run() throws {
-        guard let id = ArtifactID(artifact) else {
-            printError("error: '\(artifact)' is not KIND/NAME")
-            throw ExitStatus.couldNotRun
-        }
+        let id = try parseArtifactID(artifact)
         let target = try to.map { text in
             guard let version = SemVer(text.hasPrefix("v") ? String(text.dropFirst()) : text) else {
                 printError("error: '\(text)' is not a version")

@@ -34,11 +34,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let ledger = try orExit { try openLedger(registry).ledger }
         if let artifact {
-            guard let id = ArtifactID(artifact) else {
-                printError("error: '\(artifact)' is not KIND/NAME (e.g. prompt/support-triage)")
-                throw ExitStatus.couldNotRun
-            }
-            try showVersions(of: id, ledger)
+            try showVersions(of: try parseArtifactID(artifact), ledger)
             return
         }
         let rows = ledger.rows.filter { $0.active || deprecated }
@@ -74,12 +70,13 @@ struct ShowCommand: ParsableCommand {
     }
 
     private func showVersions(of id: ArtifactID, _ ledger: TagLedger) throws {
-        let registrations = ledger.history(of: id).filter { $0.kind == .registration }
+        let history = ledger.history(of: id)
+        let registrations = history.filter { $0.kind == .registration }
         guard let row = ledger.rows.first(where: { $0.id == id }) else {
             printError("error: no tags for \(id)")
             throw ExitStatus.findings
         }
-        let deregistered = Set(ledger.history(of: id).filter { $0.kind == .deregistration }.compactMap(\.version))
+        let deregistered = Set(history.filter { $0.kind == .deregistration }.compactMap(\.version))
         let versions = registrations.sorted { SemVer(String($0.version!.dropFirst()))! > SemVer(String($1.version!.dropFirst()))! }
         func environments(_ version: String?) -> [String] {
             ledger.environments.filter { Self.stageValue(row.environments[$0]).stringValue == version }
@@ -122,13 +119,7 @@ struct HistoryCommand: ParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() throws {
-        let id = try artifact.map { text in
-            guard let id = ArtifactID(text) else {
-                printError("error: '\(text)' is not KIND/NAME (e.g. prompt/support-triage)")
-                throw ExitStatus.couldNotRun
-            }
-            return id
-        }
+        let id = try artifact.map(parseArtifactID)
         let entries = try orExit { try openLedger(registry).ledger.history(of: id, environment: env) }
         switch format {
         case .json:
@@ -145,11 +136,17 @@ struct HistoryCommand: ParsableCommand {
             for entry in entries {
                 let what = [entry.version, entry.environment.map { "→ " + $0 }].compactMap { $0 }.joined(separator: " ")
                 let message = entry.event.message.split(separator: "\n").first.map { "  \"\($0)\"" } ?? ""
-                print("\(Timestamp.text(entry.event.time))  \(entry.kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) "
+                print("\(Timestamp.text(entry.event.time))  \(padded(entry.kind.rawValue, to: 14)) "
                       + "\(entry.artifact) \(what)  by \(entry.event.tagger?.name ?? "?")  commit \(entry.event.commit.short)\(message)")
             }
         }
     }
+}
+
+/// `text` followed by spaces up to `width` characters (by hand: Foundation's padding bridges through NSString, a cost
+/// at 10,000 rows).
+func padded(_ text: String, to width: Int) -> String {
+    text + String(repeating: " ", count: max(0, width - text.count))
 }
 
 /// Prints rows as left-aligned columns.
@@ -157,12 +154,10 @@ func printTable(_ rows: [[String]]) {
     guard let first = rows.first else { return }
     let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
     for row in rows {
-        // Padded by hand: Foundation's padding and trimming bridge through NSString, a cost at 10,000 rows.
         var line = ""
         for (column, (cell, width)) in zip(row, widths).enumerated() {
             if column > 0 { line += "  " }
-            line += cell
-            if column < row.count - 1 { line += String(repeating: " ", count: max(0, width - cell.count)) }
+            line += column < row.count - 1 ? padded(cell, to: width) : cell
         }
         while line.last == " " { line.removeLast() }
         print(line)
