@@ -131,7 +131,7 @@ struct HooksCommand: ParsableCommand {
                 let parts = line.split(separator: " ")
                 // LOCAL_REF LOCAL_ID REMOTE_REF REMOTE_ID; the local ref may be "HEAD", so the remote ref decides.
                 guard parts.count == 4, parts[2].hasPrefix("refs/heads/"), let local = ObjectID(hex: String(parts[1])),
-                      local != ObjectID(hex: String(repeating: "0", count: 40)) else { continue }
+                      local != .zero else { continue }
                 let theirs = ObjectID(hex: String(parts[3])).flatMap { try? reader.location.repository.commit($0).id }
                 let check = try PullRequestCheck(reader: reader, base: theirs ?? local, head: local)
                 problems += check.violations.map { "\(parts[2]): \($0)" }

@@ -13,9 +13,8 @@ public struct ReceiveCheck: Sendable {
         public init?(line: Substring) {
             let parts = line.split(separator: " ")
             guard parts.count == 3, let old = ObjectID(hex: String(parts[0])), let new = ObjectID(hex: String(parts[1])) else { return nil }
-            let zero = ObjectID(hex: String(repeating: "0", count: 40))
-            self.old = old == zero ? nil : old
-            self.new = new == zero ? nil : new
+            self.old = old == .zero ? nil : old
+            self.new = new == .zero ? nil : new
             reference = String(parts[2])
         }
     }

@@ -24,6 +24,9 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.low = low
     }
 
+    /// All zeros: how git's hooks say "no object" (a reference created or deleted).
+    public static let zero = ObjectID(bytes: ArraySlice(repeating: 0, count: 20))!
+
     /// The 20 raw bytes of the id.
     public var bytes: [UInt8] {
         var out = [UInt8]()
