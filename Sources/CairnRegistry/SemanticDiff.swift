@@ -47,7 +47,7 @@ public struct SemanticDiff: Sendable {
         let before = Dictionary(base.map { ($0.summary.id, $0) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(head.map { ($0.summary.id, $0) }, uniquingKeysWith: { first, _ in first })
         var entries: [Entry] = []
-        for id in Set(before.keys).union(after.keys).sorted(by: { ($0.kind, $0.name) < ($1.kind, $1.name) }) {
+        for id in Set(before.keys).union(after.keys).sorted() {
             switch (before[id], after[id]) {
             case (nil, let new?):
                 entries.append(Entry(id: id, change: .added, from: nil, to: new.summary.version, path: new.path, fields: [],
@@ -57,8 +57,7 @@ public struct SemanticDiff: Sendable {
                                      before: try document(old), after: nil))
             case (let old?, let new?) where old.summary.digest != new.summary.digest || old.summary.version != new.summary.version:
                 let oldDocument = try document(old), newDocument = try document(new)
-                let bumped = !old.summary.version.hasSamePrecedence(as: new.summary.version) || old.summary.version != new.summary.version
-                entries.append(Entry(id: id, change: bumped ? .versionBumped : .changed, from: old.summary.version, to: new.summary.version,
+                entries.append(Entry(id: id, change: old.summary.version != new.summary.version ? .versionBumped : .changed, from: old.summary.version, to: new.summary.version,
                                      path: new.path, fields: Self.fields(from: oldDocument, to: newDocument),
                                      before: oldDocument, after: newDocument))
             default:
