@@ -27,8 +27,8 @@ public struct Reconciler: Sendable {
         var deployed = Planner.index(try store.deployed(environment: environment, content: false))
         let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
         try declared.load(changing, reader: reader)
-        for (id, content) in try store.deployedContent(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
-            deployed[id]?.artifact.content = content
+        for row in try store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
+            deployed[row.artifact.id]?.artifact.content = row.artifact.content
         }
         let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                 deployed: deployed, problems: declared.problems)

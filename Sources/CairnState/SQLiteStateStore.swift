@@ -46,6 +46,19 @@ public final class SQLiteStateStore: StateStore {
                 CREATE TABLE lease (environment TEXT PRIMARY KEY, id TEXT NOT NULL, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
                 """)
         }
+        // Every change to a deployed row, by cairn or by hand, draws a new random mark for its environment.
+        migrator.registerMigration("v2 deployed mark") { db in
+            try db.execute(sql: """
+                CREATE TABLE deployed_mark (environment TEXT PRIMARY KEY, mark BLOB NOT NULL);
+                CREATE TRIGGER deployed_insert AFTER INSERT ON deployed BEGIN
+                    INSERT OR REPLACE INTO deployed_mark VALUES (NEW.environment, randomblob(16)); END;
+                CREATE TRIGGER deployed_update AFTER UPDATE ON deployed BEGIN
+                    INSERT OR REPLACE INTO deployed_mark VALUES (OLD.environment, randomblob(16));
+                    INSERT OR REPLACE INTO deployed_mark VALUES (NEW.environment, randomblob(16)); END;
+                CREATE TRIGGER deployed_delete AFTER DELETE ON deployed BEGIN
+                    INSERT OR REPLACE INTO deployed_mark VALUES (OLD.environment, randomblob(16)); END;
+                """)
+        }
         return migrator
     }
 
@@ -63,52 +76,57 @@ public final class SQLiteStateStore: StateStore {
         try run { db in try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [environment]) ?? 0 }
     }
 
-    /// Columns are read by position, and drift is checked by hashing the content's bytes as SQLite holds them.
+    private static let columns = "kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at"
+
     public func deployed(environment: String, content: Bool) throws -> [StoredArtifact] {
         try run { db in
-            let statement = try db.makeStatement(sql: """
-                SELECT kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at
-                FROM deployed WHERE environment = ? ORDER BY kind, name
-                """)
+            let statement = try db.makeStatement(sql: "SELECT \(Self.columns) FROM deployed WHERE environment = ? ORDER BY kind, name")
             try statement.setArguments([environment])
-            // Read through SQLite's C API: a plan reads every row, and GRDB's typed row access costs more than the rest.
-            let raw = statement.sqliteStatement
-            defer { sqlite3_reset(raw) }
-            func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(start: sqlite3_column_text(raw, column), count: Int(sqlite3_column_bytes(raw, column)))
-            }
-            func text(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
             var stored: [StoredArtifact] = []
-            while true {
-                let step = sqlite3_step(raw)
-                if step == SQLITE_DONE { break }
-                guard step == SQLITE_ROW else { throw StateError.storage("reading deployed rows: \(String(cString: sqlite3_errmsg(db.sqliteConnection)))") }
-                guard let kind = ArtifactKind(rawValue: text(0)), let version = SemVer(text(2)) else { continue }
-                let digest = text(3)
-                let contentBytes = bytes(4)
-                let drifted = SHA256.hash(data: contentBytes).hexString != digest
-                let artifact = DeployedArtifact(
-                    version: ArtifactVersion(id: ArtifactID(kind: kind, name: text(1)), version: version), digest: digest,
-                    content: content ? String(decoding: contentBytes, as: UTF8.self) : "", commit: text(5), tag: text(6),
-                    deployedBy: text(7), deployedAt: sqlite3_column_int64(raw, 8))
-                stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
+            try Self.read(statement, content: content, into: &stored)
+            return stored
+        }
+    }
+
+    public func deployed(environment: String, ids: Set<ArtifactID>) throws -> [StoredArtifact] {
+        try run { db in
+            let statement = try db.makeStatement(sql: "SELECT \(Self.columns) FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
+            var stored: [StoredArtifact] = []
+            for id in ids.sorted() {
+                try statement.setArguments([environment, id.kind.rawValue, id.name])
+                try Self.read(statement, content: true, into: &stored)
             }
             return stored
         }
     }
 
-    public func deployedContent(environment: String, ids: Set<ArtifactID>) throws -> [ArtifactID: String] {
-        guard !ids.isEmpty else { return [:] }
-        return try run { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT kind, name, content FROM deployed WHERE environment = ?", arguments: [environment])
-            var contents: [ArtifactID: String] = [:]
-            while let row = try rows.next() {
-                guard let kind = ArtifactKind(rawValue: row[0]) else { continue }
-                let id = ArtifactID(kind: kind, name: row[1])
-                if ids.contains(id) { contents[id] = row[2] }
-            }
-            return contents
+    /// Reads rows of `columns` through SQLite's C API (a plan reads every row, and GRDB's typed row access costs more
+    /// than the rest); drift is checked by hashing the content's bytes as SQLite holds them.
+    private static func read(_ statement: Statement, content: Bool, into stored: inout [StoredArtifact]) throws {
+        let raw = statement.sqliteStatement
+        defer { sqlite3_reset(raw) }
+        func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: sqlite3_column_text(raw, column), count: Int(sqlite3_column_bytes(raw, column)))
         }
+        func text(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
+        while true {
+            let step = sqlite3_step(raw)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw StateError.storage("reading deployed rows: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))") }
+            guard let kind = ArtifactKind(rawValue: text(0)), let version = SemVer(text(2)) else { continue }
+            let digest = text(3)
+            let contentBytes = bytes(4)
+            let drifted = SHA256.hash(data: contentBytes).hexString != digest
+            let artifact = DeployedArtifact(
+                version: ArtifactVersion(id: ArtifactID(kind: kind, name: text(1)), version: version), digest: digest,
+                content: content ? String(decoding: contentBytes, as: UTF8.self) : "", commit: text(5), tag: text(6),
+                deployedBy: text(7), deployedAt: sqlite3_column_int64(raw, 8))
+            stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
+        }
+    }
+
+    public func deployedMark(environment: String) throws -> [UInt8]? {
+        try run { db in try Data.fetchOne(db, sql: "SELECT mark FROM deployed_mark WHERE environment = ?", arguments: [environment]).map { [UInt8]($0) } }
     }
 
     @discardableResult

@@ -9,10 +9,14 @@ public protocol StateStore: Sendable {
     func serial(environment: String) throws -> Int
     /// The deployed rows of an environment, each with whether its content still matches the recorded digest.
     /// Without `content`, `artifact.content` is empty (drift is checked all the same): planning compares digests
-    /// and reads the content of the few rows it updates with `deployedContent`.
+    /// and reads the content of the few rows it updates with `deployed(environment:ids:)`.
     func deployed(environment: String, content: Bool) throws -> [StoredArtifact]
-    /// The deployed content of `ids` in an environment (rows that do not exist are absent).
-    func deployedContent(environment: String, ids: Set<ArtifactID>) throws -> [ArtifactID: String]
+    /// The deployed rows of `ids` in an environment, with content (rows that do not exist are absent).
+    func deployed(environment: String, ids: Set<ArtifactID>) throws -> [StoredArtifact]
+    /// A value that changes whenever any deployed row of the environment changes, whoever changes it (cairn, or
+    /// an edit of the store behind its back); nil before the first change. Equal marks and serials mean the rows are
+    /// as they were, so a plan can be brought up to date from the artifacts whose declared state changed.
+    func deployedMark(environment: String) throws -> [UInt8]?
     /// Applies a change atomically; returns the new serial.
     @discardableResult
     func commit(_ change: StateChange) throws -> Int

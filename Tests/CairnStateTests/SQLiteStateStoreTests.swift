@@ -84,6 +84,29 @@ struct SQLiteStateStoreTests {
         #expect(try store.deployed(environment: "dev").first?.drifted == true)
     }
 
+    @Test("the deployed mark moves with every change to an environment's rows, by cairn or by hand, and only then")
+    func deployedMark() throws {
+        let store = try SQLiteStateStore(path: path)
+        #expect(try store.deployedMark(environment: "dev") == nil)
+        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
+        let applied = try #require(try store.deployedMark(environment: "dev"))
+        try store.appendAudit([audit("refuse", "prompt/a@1.0.0")])
+        try store.commit(StateChange(environment: "staging", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
+        #expect(try store.deployedMark(environment: "dev") == applied)
+        var marks = [applied]
+        for edit in [#"UPDATE deployed SET content = '{"a":2}' WHERE environment = 'dev' AND name = 'a'"#,
+                     "DELETE FROM deployed WHERE environment = 'dev' AND name = 'b'",
+                     "INSERT INTO deployed SELECT 'dev', kind, 'c', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'"] {
+            try raw(edit)
+            let mark = try #require(try store.deployedMark(environment: "dev"))
+            #expect(!marks.contains(mark), "\(edit)")
+            marks.append(mark)
+        }
+        let rows = try store.deployed(environment: "dev", ids: [ArtifactID("prompt/a")!, ArtifactID("prompt/zzz")!])
+        #expect(rows.map { $0.artifact.content } == [#"{"a":2}"#])
+        #expect(rows.first?.drifted == true)
+    }
+
     func chain(_ count: Int) throws -> SQLiteStateStore {
         let store = try SQLiteStateStore(path: path)
         try store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
