@@ -13,10 +13,13 @@ public final class Repository: @unchecked Sendable {
     public let gitDirectory: String
     /// The working tree, nil for a bare repository.
     public let workingDirectory: String?
+    /// Where references and objects live: the git directory, or for a linked worktree its main repository's.
+    public let commonDirectory: String
 
     private init(handle: OpaquePointer) {
         self.handle = handle
         gitDirectory = String(cString: git_repository_path(handle))
+        commonDirectory = String(cString: git_repository_commondir(handle))
         workingDirectory = git_repository_workdir(handle).map { String(cString: $0) }
     }
 

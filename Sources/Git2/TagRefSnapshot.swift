@@ -1,0 +1,174 @@
+import Foundation
+
+/// The tag references as files: `packed-refs`' stamp and, for each folder under `refs/tags/`, its stamp and what it
+/// holds. Taking a snapshot after an earlier one re-reads only the folders whose stamp changed, so "which tags
+/// changed since then?" costs a `stat` per folder instead of listing every reference.
+///
+/// This relies on how git and libgit2 write references: a new or moved reference is a lock file renamed into place,
+/// and renaming changes the folder's modification time. A folder modified within `settling` seconds of being read is
+/// read again next time, since a second change in the same clock tick would leave its time as it was. Anything the
+/// snapshot cannot account for (packed-refs rewritten, a loose reference gone, a file that is not a plain reference)
+/// makes the change unknown, and the caller lists references the ordinary way.
+public struct TagRefSnapshot: Sendable, Equatable {
+    /// What identifies a version of a file or folder: inode, size and modification time.
+    public struct Stamp: Sendable, Hashable {
+        public var inode: UInt64
+        public var size: Int64
+        public var seconds: Int64
+        public var nanoseconds: Int64
+
+        public init(inode: UInt64, size: Int64, seconds: Int64, nanoseconds: Int64) {
+            self.inode = inode
+            self.size = size
+            self.seconds = seconds
+            self.nanoseconds = nanoseconds
+        }
+    }
+
+    public struct Folder: Sendable, Equatable {
+        public var stamp: Stamp
+        /// Modified long enough before it was read that a later change must change its stamp.
+        public var settled: Bool
+        /// Loose references in the folder, by short name (`prompt/a@v1.0.0`).
+        public var references: [String: ObjectID]
+        /// Sub-folders, by path below `refs/tags/`.
+        public var folders: [String]
+
+        public init(stamp: Stamp, settled: Bool, references: [String: ObjectID], folders: [String]) {
+            self.stamp = stamp
+            self.settled = settled
+            self.references = references
+            self.folders = folders
+        }
+    }
+
+    /// How recent a folder's modification may be for its stamp to be trusted next time.
+    public static let settling: Int64 = 2
+
+    /// `packed-refs`' stamp, nil when there is none.
+    public var packed: Stamp?
+    /// Folders by path below `refs/tags/` ("" is `refs/tags/` itself).
+    public var folders: [String: Folder]
+
+    public init(packed: Stamp?, folders: [String: Folder]) {
+        self.packed = packed
+        self.folders = folders
+    }
+
+    /// A snapshot of the repository whose references live in `commonDirectory`, and the short names of the loose
+    /// references that appeared or moved since `previous`; the names are nil when there is no previous snapshot or
+    /// the change cannot be told from the files. The snapshot is nil when a folder holds something other than
+    /// plain references (it could not be trusted later).
+    public static func take(commonDirectory: String, previous: TagRefSnapshot?) -> (snapshot: TagRefSnapshot?, changed: Set<String>?) {
+        let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
+        let now = Int64(Date().timeIntervalSince1970)
+        var snapshot = TagRefSnapshot(packed: stamp(root + "packed-refs"), folders: [:])
+        var changed: Set<String>? = previous.map { $0.packed == snapshot.packed ? [] : nil } ?? nil
+        var pending = [""]
+        while let path = pending.popLast() {
+            guard let stamp = stamp(root + "refs/tags/" + path) else {
+                if path.isEmpty { break }  // no refs/tags at all
+                return (nil, nil)  // a folder went away between listing and reading
+            }
+            if let known = previous?.folders[path], known.settled, known.stamp == stamp {
+                snapshot.folders[path] = known
+                pending += known.folders
+                continue
+            }
+            guard let folder = read(root + "refs/tags/", path, stamp: stamp, now: now) else { return (nil, nil) }
+            snapshot.folders[path] = folder
+            pending += folder.folders
+            if changed != nil {
+                let before = previous?.folders[path]?.references ?? [:]
+                // A loose reference that went away may uncover a packed one: that is not told from the files.
+                if before.keys.contains(where: { folder.references[$0] == nil }) { changed = nil; continue }
+                changed?.formUnion(folder.references.filter { before[$0.key] != $0.value }.keys)
+            }
+        }
+        // A whole folder of loose references that went away is a loose reference gone.
+        if changed != nil, let previous, previous.folders.contains(where: { snapshot.folders[$0.key] == nil && !$0.value.references.isEmpty }) {
+            changed = nil
+        }
+        return (snapshot, changed)
+    }
+
+    /// The tag references in `packed-refs` whose line contains one of `needles`, by short name.
+    public static func packedReferences(commonDirectory: String, containing needles: [String]) -> [String: ObjectID] {
+        let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
+        guard let data = FileManager.default.contents(atPath: root + "packed-refs") else { return [:] }
+        let prefix = Array("refs/tags/".utf8)
+        let patterns = needles.map { Array($0.utf8) }
+        var found: [String: ObjectID] = [:]
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            let bytes = buffer.bindMemory(to: UInt8.self)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                defer { start = end + 1 }
+                // "<40 hex> refs/tags/NAME"; peeled lines start with '^', comments with '#'.
+                guard end - start > 41 + prefix.count, bytes[start + 40] == UInt8(ascii: " ") else { continue }
+                let name = UnsafeBufferPointer(rebasing: bytes[(start + 41)..<end])
+                guard name.starts(with: prefix), patterns.contains(where: { contains(name, $0) }),
+                      let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + 40)]), as: UTF8.self))
+                else { continue }
+                found[String(decoding: UnsafeBufferPointer(rebasing: name[prefix.count...]), as: UTF8.self)] = id
+            }
+        }
+        return found
+    }
+
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+        var index = 0
+        while index + needle.count <= haystack.count {
+            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    static func stamp(_ path: String) -> Stamp? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+    }
+
+    /// One folder's loose references and sub-folders; nil when it holds anything else (lock files aside).
+    private static func read(_ base: String, _ path: String, stamp: Stamp, now: Int64) -> Folder? {
+        guard let directory = opendir(base + path) else { return nil }
+        defer { closedir(directory) }
+        var folder = Folder(stamp: stamp, settled: now - stamp.seconds >= settling, references: [:], folders: [])
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." || name.hasSuffix(".lock") { continue }
+            let relative = path.isEmpty ? name : path + "/" + name
+            var type = entry.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                guard lstat(base + relative, &info) == 0 else { return nil }
+                type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : UInt8(DT_UNKNOWN)
+            }
+            if type == UInt8(DT_DIR) {
+                folder.folders.append(relative)
+            } else if type == UInt8(DT_REG), let id = loose(base + relative) {
+                folder.references[relative] = id
+            } else {
+                return nil
+            }
+        }
+        folder.folders.sort()
+        return folder
+    }
+
+    /// A loose reference file's object id: forty hex digits and a newline (a symbolic reference is not one).
+    private static func loose(_ path: String) -> ObjectID? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 64) }
+        guard count == 41 || count == 40, count == 40 || buffer[40] == UInt8(ascii: "\n") else { return nil }
+        return ObjectID(hex: String(decoding: buffer[0..<40], as: UTF8.self))
+    }
+}
