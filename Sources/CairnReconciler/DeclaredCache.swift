@@ -4,22 +4,26 @@ import Crypto
 import Foundation
 import Git2
 
-/// The declared state last resolved for an environment, kept in `.git/cairn/declared-HASH` and reused while
-/// everything it was resolved from is unchanged: the tag references (names and tag objects), the planned
-/// commit, the environment's protection, and the schemas. When only tags changed, it is brought up to date for the
-/// artifacts whose tags changed (their digests are kept with it); otherwise it is resolved again. The file is only
-/// ever a shortcut.
+/// The declared state last resolved for an environment, kept in `.git/cairn/declared-HASH` with what it was resolved
+/// from: the environment's settings and the schemas (a state made with other ones is not used), each artifact's tag
+/// digest, and a snapshot of the tag reference files. The file is only ever a shortcut.
+///
+/// It is a log of records: a resolution of every tag writes it whole; bringing it up to date appends what changed
+/// (artifacts, tag digests, reference folders), and a plan appends a base (`PlanBase`). Later records win. A torn
+/// tail is ignored: what it would have recorded is found changed again next time, because the reference folders it
+/// was about are written last.
+/// The kinds of record in a declared-state cache file.
+private enum Kind: UInt8 {
+    case settings = 1, artifact, gone, problems, groups, packed, folder, folderGone, noSnapshot, base
+}
+
 struct DeclaredCache {
-    private static let magic = "cairn-declared-cache-3"
+    private static let magic = "cairn-declared-cache-4"
     let url: URL
-    /// Everything the state was resolved from.
-    let key: [UInt8]
-    /// The same without the tag references and the commit (which only says where to look for files first): a state
-    /// with these settings can be brought up to date artifact by artifact (`DeclaredState.Walker.incremental`).
+    /// The environment's settings and the schemas: what a state must have been made with to be reused.
     let settings: [UInt8]
 
-    init(gitDirectory: String, environment: String, isProtected: Bool, commit: ObjectID,
-         references: [(name: String, object: ObjectID)], schemaFingerprint: String) {
+    init(gitDirectory: String, environment: String, isProtected: Bool, schemaFingerprint: String) {
         let name = SHA256.hash(data: Array(environment.utf8)).prefix(8).hexString
         url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)")
         var header = CacheWriter()
@@ -28,94 +32,256 @@ struct DeclaredCache {
         header.int(isProtected ? 1 : 0)
         header.string(schemaFingerprint)
         settings = Array(SHA256.hash(data: header.bytes))
-        var hasher = SHA256()
-        hasher.update(data: header.bytes)
-        hasher.update(data: commit.bytes)
-        hasher.update(data: Array(String(references.count).utf8))
-        // The listing order is a function of the set of references, so hashing it in order identifies the set.
-        for reference in references {
-            hasher.update(data: Array(reference.name.utf8))
-            hasher.update(data: [0])
-            hasher.update(data: reference.object.bytes)
-        }
-        key = Array(hasher.finalize())
+    }
+
+    /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
+    /// the artifacts it had actions for. While the serial and mark are unchanged, a later plan needs to look only at
+    /// these artifacts and those whose declared state changed since (`Loaded.changedSinceBase`).
+    struct PlanBase: Equatable {
+        var store: String
+        var serial: Int
+        var mark: [UInt8]?
+        var pending: Set<ArtifactID>
+    }
+
+    /// Where a file this run read or wrote ends, and its magic and settings record, which name that writing of it
+    /// (they hold a random number): an append checks the file still is what the run saw.
+    struct End {
+        var length: Int
+        var header: [UInt8]
     }
 
     struct Loaded {
         var state: DeclaredState
-        /// Made from the same inputs: usable as it is.
-        var isCurrent: Bool
-        /// Made with the same environment settings and schemas (only tags or the commit differ).
-        var sameSettings: Bool
-        /// Each artifact's tag digest when the state was made; read only when the state is not current.
-        var groups: [ArtifactID: [UInt8]]?
+        /// Each artifact's tag digest when its state was recorded.
+        var groups: [ArtifactID: [UInt8]]
+        /// The reference files the state was resolved from; nil when they could not be snapshot.
+        var snapshot: TagRefSnapshot?
+        var base: PlanBase?
+        /// Artifacts recorded after the base.
+        var changedSinceBase: Set<ArtifactID> = []
+        /// Where the file ended when read.
+        var end: End
+        /// More records than a fresh file would hold: the next save writes it whole.
+        var isBloated: Bool
     }
 
-    /// The cached state when the file exists and is intact.
+    /// The cached state when the file exists, is intact up to its last whole record, and was made with these settings.
     func load(environment: String) -> Loaded? {
         guard let bytes = CacheFile.read(url) else { return nil }
         var reader = CacheReader(bytes: bytes)
-        do {
-            guard try reader.string() == Self.magic else { return nil }
-            let isCurrent = try reader.raw(32) == key
-            let sameSettings = try reader.raw(32) == settings
-            var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
-            let count = try reader.count()
-            state.artifacts.reserveCapacity(count)
-            state.files.reserveCapacity(count)
-            for _ in 0..<count {
+        guard (try? reader.string()) == Self.magic else { return nil }
+        var loaded = Loaded(state: DeclaredState(environment: environment, artifacts: [:], problems: []), groups: [:], snapshot: nil,
+                            end: End(length: bytes.count, header: []), isBloated: false)
+        var folders: [String: TagRefSnapshot.Folder] = [:]
+        var packed: TagRefSnapshot.Stamp?
+        var hasSnapshot = false
+        var sameSettings = false
+        let (count, _) = reader.records { kind, reader in
+            switch Kind(rawValue: kind) {
+            case .settings:
+                sameSettings = try reader.raw(32) == settings
+                _ = try reader.raw(16)  // the writing's own random number
+                loaded.end.header = Array(bytes[..<reader.offset])
+            case .artifact:
+                let (artifact, file) = try reader.declaredArtifact()
+                loaded.state.artifacts[artifact.version.id] = artifact
+                loaded.state.files[artifact.version.id] = file
+                loaded.changedSinceBase.insert(artifact.version.id)
+            case .gone:
                 let id = try reader.artifactID()
-                let version = ArtifactVersion(id: id, version: try reader.semver())
-                let digest = try reader.string()
-                state.artifacts[id] = DeclaredArtifact(version: version, digest: digest, content: "",
-                                                       commit: try reader.string(), tag: try reader.string())
-                var file = DeclaredState.LocatedFile(blob: try reader.objectID(), path: try reader.string(), digest: digest, references: [])
-                for _ in 0..<(try reader.count()) { file.references.append(try reader.reference()) }
-                state.files[id] = file
+                loaded.state.artifacts[id] = nil
+                loaded.state.files[id] = nil
+                loaded.changedSinceBase.insert(id)
+            case .problems:
+                loaded.state.problems = try (0..<reader.count()).map { _ in try reader.string() }
+            case .groups:
+                for _ in 0..<(try reader.count()) {
+                    let id = try reader.artifactID()
+                    loaded.groups[id] = try reader.byte() == 1 ? try reader.raw(16) : nil
+                }
+            case .packed:
+                hasSnapshot = true
+                packed = try reader.byte() == 1 ? try reader.stamp() : nil
+            case .folder:
+                let (path, folder) = try reader.folder()
+                folders[path] = folder
+            case .folderGone:
+                folders[try reader.string()] = nil
+            case .noSnapshot:
+                hasSnapshot = false
+                folders = [:]
+            case .base:
+                var base = PlanBase(store: try reader.string(), serial: try reader.int(), mark: nil, pending: [])
+                if try reader.byte() == 1 { base.mark = try reader.raw(16) }
+                base.pending = Set(try (0..<reader.count()).map { _ in try reader.artifactID() })
+                loaded.base = base
+                loaded.changedSinceBase = []
+            case nil:
+                return false
             }
-            for _ in 0..<(try reader.count()) { state.problems.append(try reader.string()) }
-            var loaded = Loaded(state: state, isCurrent: isCurrent, sameSettings: sameSettings, groups: nil)
-            let groupCount = try reader.count()
-            if !isCurrent {
-                var groups: [ArtifactID: [UInt8]] = [:]
-                groups.reserveCapacity(groupCount)
-                for _ in 0..<groupCount { groups[try reader.artifactID()] = try reader.raw(16) }
-                guard reader.isAtEnd else { return nil }
-                loaded.groups = groups
+            return true
+        }
+        guard sameSettings, !loaded.end.header.isEmpty else { return nil }
+        loaded.snapshot = hasSnapshot ? TagRefSnapshot(packed: packed, folders: folders) : nil
+        loaded.isBloated = count > 3 * loaded.state.artifacts.count + 64
+        return loaded
+    }
+
+    /// Writes `state` (before any content is loaded) whole, with its tag digests and reference snapshot, atomically;
+    /// a failure to write only costs the next run time.
+    /// Returns where the file ends, nil when it was not written.
+    @discardableResult
+    func save(_ state: DeclaredState, groups: [ArtifactID: [UInt8]], snapshot: TagRefSnapshot?) -> End? {
+        guard state.artifacts.keys.allSatisfy({ state.files[$0] != nil }) else { return nil }
+        var writer = CacheWriter()
+        writer.string(Self.magic)
+        writer.record(Kind.settings.rawValue) { out in
+            out.raw(settings)
+            var random = SystemRandomNumberGenerator()
+            out.raw((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        }
+        let header = writer.bytes
+        for id in state.artifacts.keys { writer.artifact(id, of: state) }
+        writer.record(Kind.problems.rawValue) { out in
+            out.int(state.problems.count)
+            for problem in state.problems { out.string(problem) }
+        }
+        writer.groups(groups.mapValues { Optional($0) })
+        writer.snapshot(snapshot, since: nil)
+        return CacheFile.replace(url, with: writer.bytes) ? End(length: writer.bytes.count, header: header) : nil
+    }
+
+    /// Appends what changed since `loaded`: the artifacts in `touched` (recorded, or gone when `state` has none),
+    /// their new tag digests, and the reference folders that differ. Problems are not appended: a state brought up to
+    /// date has none, as had the one it came from. Returns where the file ends, nil when it was not written.
+    @discardableResult
+    func append(_ state: DeclaredState, touched: Set<ArtifactID>, groups: [ArtifactID: [UInt8]?], snapshot: TagRefSnapshot?, to loaded: Loaded) -> End? {
+        var writer = CacheWriter()
+        for id in touched.sorted() {
+            if state.artifacts[id] != nil, state.files[id] != nil {
+                writer.artifact(id, of: state)
+            } else {
+                writer.record(Kind.gone.rawValue) { $0.artifactID(id) }
             }
-            return loaded
-        } catch {
-            return nil
+        }
+        if !groups.isEmpty { writer.groups(groups) }
+        writer.snapshot(snapshot, since: loaded.snapshot)
+        let end = loaded.end
+        guard !writer.bytes.isEmpty else { return end }
+        guard CacheFile.append(writer.bytes, to: url, expectedLength: end.length, expectedStart: end.header) else { return nil }
+        return End(length: end.length + writer.bytes.count, header: end.header)
+    }
+
+    /// Appends a plan base, if the file still ends at `end`.
+    func append(_ base: PlanBase, at end: End) {
+        var writer = CacheWriter()
+        writer.record(Kind.base.rawValue) { out in
+            out.string(base.store)
+            out.int(base.serial)
+            if let mark = base.mark, mark.count == 16 {
+                out.raw([1] + mark)
+            } else {
+                out.raw([0])
+            }
+            out.int(base.pending.count)
+            for id in base.pending.sorted() { out.artifactID(id) }
+        }
+        _ = CacheFile.append(writer.bytes, to: url, expectedLength: end.length, expectedStart: end.header)
+    }
+}
+
+private extension CacheWriter {
+    mutating func artifact(_ id: ArtifactID, of state: DeclaredState) {
+        guard let artifact = state.artifacts[id], let file = state.files[id] else { return }
+        record(Kind.artifact.rawValue) { out in
+            out.artifactID(id)
+            out.semver(artifact.version.version)
+            out.string(artifact.digest)
+            out.string(artifact.commit)
+            out.string(artifact.tag)
+            out.objectID(file.blob)
+            out.string(file.path)
+            out.int(file.references.count)
+            for site in file.references { out.reference(field: site.field, text: site.text, site.reference) }
         }
     }
 
-    /// Writes `state` (before any content is loaded) and the tag digests it was made from, atomically; a failure to
-    /// write only costs the next run time.
-    func save(_ state: DeclaredState, groups: DeclaredState.TagGroups) {
-        var writer = CacheWriter()
-        writer.string(Self.magic)
-        writer.raw(key)
-        writer.raw(settings)
-        writer.int(state.artifacts.count)
-        for (id, artifact) in state.artifacts {
-            guard let file = state.files[id] else { return }
-            writer.artifactID(id)
-            writer.semver(artifact.version.version)
-            writer.string(artifact.digest)
-            writer.string(artifact.commit)
-            writer.string(artifact.tag)
-            writer.objectID(file.blob)
-            writer.string(file.path)
-            writer.int(file.references.count)
-            for site in file.references { writer.reference(field: site.field, text: site.text, site.reference) }
+    mutating func groups(_ groups: [ArtifactID: [UInt8]?]) {
+        record(Kind.groups.rawValue) { out in
+            out.int(groups.count)
+            for (id, digest) in groups {
+                out.artifactID(id)
+                if let digest { out.raw([1] + digest) } else { out.raw([0]) }
+            }
         }
-        writer.int(state.problems.count)
-        for problem in state.problems { writer.string(problem) }
-        writer.int(groups.digests.count)
-        for (id, digest) in groups.digests {
-            writer.artifactID(id)
-            writer.raw(digest)
+    }
+
+    mutating func stamp(_ stamp: TagRefSnapshot.Stamp) {
+        int(Int(bitPattern: UInt(stamp.inode)))
+        int(Int(stamp.size))
+        int(Int(stamp.seconds))
+        int(Int(stamp.nanoseconds))
+    }
+
+    /// The snapshot's records that differ from `previous` (all of them without one).
+    mutating func snapshot(_ snapshot: TagRefSnapshot?, since previous: TagRefSnapshot?) {
+        guard let snapshot else {
+            record(Kind.noSnapshot.rawValue) { _ in }
+            return
         }
-        CacheFile.replace(url, with: writer.bytes)
+        if previous == nil || previous?.packed != snapshot.packed {
+            record(Kind.packed.rawValue) { out in
+                if let packed = snapshot.packed {
+                    out.raw([1])
+                    out.stamp(packed)
+                } else {
+                    out.raw([0])
+                }
+            }
+        }
+        for (path, folder) in snapshot.folders.sorted(by: { $0.key < $1.key }) where previous?.folders[path] != folder {
+            record(Kind.folder.rawValue) { out in
+                out.string(path)
+                out.stamp(folder.stamp)
+                out.raw([folder.settled ? 1 : 0])
+                out.int(folder.folders.count)
+                for child in folder.folders { out.string(child) }
+                out.int(folder.references.count)
+                for (name, object) in folder.references {
+                    out.string(name)
+                    out.objectID(object)
+                }
+            }
+        }
+        for path in (previous?.folders.keys ?? [:].keys) where snapshot.folders[path] == nil {
+            record(Kind.folderGone.rawValue) { $0.string(path) }
+        }
+    }
+}
+
+private extension CacheReader {
+    mutating func declaredArtifact() throws -> (DeclaredArtifact, DeclaredState.LocatedFile) {
+        let id = try artifactID()
+        let version = ArtifactVersion(id: id, version: try semver())
+        let digest = try string()
+        let artifact = DeclaredArtifact(version: version, digest: digest, content: "", commit: try string(), tag: try string())
+        var file = DeclaredState.LocatedFile(blob: try objectID(), path: try string(), digest: digest, references: [])
+        for _ in 0..<(try count()) { file.references.append(try reference()) }
+        return (artifact, file)
+    }
+
+    mutating func stamp() throws -> TagRefSnapshot.Stamp {
+        TagRefSnapshot.Stamp(inode: UInt64(UInt(bitPattern: try int())), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
+    }
+
+    mutating func folder() throws -> (String, TagRefSnapshot.Folder) {
+        let path = try string()
+        var folder = TagRefSnapshot.Folder(stamp: try stamp(), settled: try byte() == 1, references: [:], folders: [])
+        folder.folders = try (0..<count()).map { _ in try string() }
+        let references = try count()
+        folder.references.reserveCapacity(references)
+        for _ in 0..<references { folder.references[try string()] = try objectID() }
+        return (path, folder)
     }
 }

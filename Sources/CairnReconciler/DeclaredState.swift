@@ -35,38 +35,70 @@ public struct DeclaredState: Sendable {
     public enum Resolution: Sendable { case cached, incremental, full }
     public internal(set) var resolution: Resolution = .full
 
+    /// The cache file the state was read from or written to, and the plan base found there (`Reconciler.plan`).
+    struct CacheLink {
+        var cache: DeclaredCache
+        var end: DeclaredCache.End
+        var base: DeclaredCache.PlanBase?
+        /// Artifacts whose declared state was recorded after the base.
+        var changedSinceBase: Set<ArtifactID>
+    }
+    var cacheLink: CacheLink?
+
     /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
     /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
     ///
-    /// The result is cached in the git directory under a key of everything it depends on (`DeclaredCache`). When only
-    /// tags changed, the artifacts whose tags changed are resolved again on top of the cached state, if that provably
-    /// gives what resolving every tag would (`Walker.incremental` says when); otherwise every tag is resolved, reusing
-    /// the files the cached state located, so only new versions are looked up in git.
+    /// The result is cached in the git directory (`DeclaredCache`) with a snapshot of the tag reference files. When
+    /// the snapshot tells which tags appeared or moved, the artifacts they name are resolved again on top of the
+    /// cached state, if that provably gives what resolving every tag would (`Walker.incremental` says when), without
+    /// listing every reference. Otherwise every reference is listed, and the artifacts whose tags changed are found
+    /// by their tag digests; failing that, every tag is resolved, reusing the files the cached state located, so
+    /// only new versions are looked up in git.
     public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
         let repository = reader.location.repository
-        let references = try repository.tagReferences()
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
-                                  commit: commit, references: references, schemaFingerprint: reader.analyzer.schemas.fingerprint)
-        let cached = cache.load(environment: environment)
-        if let cached, cached.isCurrent {
-            var state = cached.state
-            state.resolution = .cached
+                                  schemaFingerprint: reader.analyzer.schemas.fingerprint)
+        let loaded = cache.load(environment: environment)
+        let (snapshot, changedNames) = TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded?.snapshot)
+        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.state)
+
+        func finish(_ state: DeclaredState, _ resolution: Resolution, touched: Set<ArtifactID>?, groups: [ArtifactID: [UInt8]?]) -> DeclaredState {
+            var state = state
+            state.resolution = resolution
+            let end: DeclaredCache.End?
+            if let loaded, let touched, !loaded.isBloated {
+                end = cache.append(state, touched: touched, groups: groups, snapshot: snapshot, to: loaded)
+                state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: loaded.base, changedSinceBase: loaded.changedSinceBase.union(touched)) }
+            } else {
+                var all = loaded?.groups ?? [:]
+                for (id, digest) in groups { all[id] = digest }
+                end = cache.save(state, groups: all, snapshot: snapshot)
+                state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: nil, changedSinceBase: []) }
+            }
             return state
         }
-        let groups = TagGroups(references)
-        // Located files are reused only from a state made with the same schemas (a file's digest depends on them).
-        let reusable = cached.flatMap { $0.sameSettings ? $0 : nil }
-        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: reusable?.state)
-        if let reusable, let previous = reusable.groups,
-           var state = try walker.incremental(from: reusable.state, changed: groups.changed(since: previous), groups: groups) {
-            state.resolution = .incremental
-            cache.save(state, groups: groups)
-            return state
+
+        if let loaded, let snapshot, let changedNames {
+            let changed = Set(changedNames.compactMap { TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })
+            let references = { (ids: Set<ArtifactID>) in snapshot.references(of: ids, commonDirectory: repository.commonDirectory) }
+            if changed.isEmpty {
+                return finish(loaded.state, .cached, touched: [], groups: [:])
+            }
+            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: references) {
+                let digests = references(changed)
+                return finish(state, .incremental, touched: touched, groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, digests[$0].map(TagGroups.digest)) }))
+            }
         }
-        var state = try walker.full(events: try reader.tagEvents(references))
-        state.resolution = .full
-        cache.save(state, groups: groups)
-        return state
+        let groups = TagGroups(try repository.tagReferences())
+        if let loaded {
+            let changed = groups.changed(since: loaded.groups)
+            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {
+                return finish(state, changed.isEmpty ? .cached : .incremental, touched: touched,
+                              groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, groups.digests[$0]) }))
+            }
+        }
+        let state = try walker.full(events: try reader.tagEvents(groups.references.values.flatMap { $0 }))
+        return finish(state, .full, touched: nil, groups: groups.digests.mapValues { $0 })
     }
 
     /// Why a version is in the closure: its own assignment tag, or a dependent. An artifact several dependents
@@ -166,9 +198,11 @@ public struct DeclaredState: Sendable {
         /// dependent). The changed artifacts' entries are dropped and the walk starts from their assignments on top
         /// of the rest of `previous`, with the facts of every artifact it reaches; a randomized test checks the
         /// result against resolving every tag.
-        mutating func incremental(from previous: DeclaredState, changed: Set<ArtifactID>, groups: TagGroups) throws -> DeclaredState? {
+        mutating func incremental(from previous: DeclaredState, changed: Set<ArtifactID>,
+                                  references: (Set<ArtifactID>) throws -> [ArtifactID: [(name: String, object: ObjectID)]]) throws
+            -> (state: DeclaredState, touched: Set<ArtifactID>)? {
             guard previous.problems.isEmpty else { return nil }
-            if changed.isEmpty { return previous }
+            if changed.isEmpty { return (previous, []) }
             fewLookups = changed.count <= 16
             defer { fewLookups = false }
             for id in changed {
@@ -184,8 +218,7 @@ public struct DeclaredState: Sendable {
             // Each pass may find artifacts whose facts it lacks; a closure is shallow, so a few passes suffice. A pass
             // writes only what it adds or re-records; `previous` is copied once, for the result.
             for _ in 0..<16 {
-                let references = covered.flatMap { groups.references[$0] ?? [] }.sorted { $0.name < $1.name }
-                let events = try TagEvent.read(references, from: reader.location.repository)
+                let events = try TagEvent.read(try references(covered).values.flatMap { $0 }.sorted { $0.name < $1.name }, from: reader.location.repository)
                 let facts = Facts(events, environment: environment)
                 guard facts.problems.isEmpty else { return nil }
                 var overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
@@ -204,7 +237,7 @@ public struct DeclaredState: Sendable {
                 }
                 state.artifacts.merge(overlay.artifacts) { _, new in new }
                 state.files.merge(overlay.files) { _, new in new }
-                return state
+                return (state, changed.union(overlay.artifacts.keys))
             }
             return nil
         }
@@ -324,15 +357,18 @@ public struct DeclaredState: Sendable {
                 guard let id = ArtifactID(String(text)) else { continue }
                 references[id, default: []] += group
             }
-            for (id, group) in references {
-                var hasher = SHA256()
-                for reference in group.sorted(by: { $0.name < $1.name }) {
-                    hasher.update(data: Array(reference.name.utf8))
-                    hasher.update(data: [0])
-                    hasher.update(data: reference.object.bytes)
-                }
-                digests[id] = Array(hasher.finalize().prefix(16))
+            for (id, group) in references { digests[id] = Self.digest(group) }
+        }
+
+        /// An artifact's tag digest: of its references' names and objects, in name order.
+        static func digest(_ group: [(name: String, object: ObjectID)]) -> [UInt8] {
+            var hasher = SHA256()
+            for reference in group.sorted(by: { $0.name < $1.name }) {
+                hasher.update(data: Array(reference.name.utf8))
+                hasher.update(data: [0])
+                hasher.update(data: reference.object.bytes)
             }
+            return Array(hasher.finalize().prefix(16))
         }
 
         /// The artifact a tag name is about, read cheaply: the text before `@` or `#` of `KIND/NAME@...` and
@@ -381,5 +417,28 @@ public struct DeclaredState: Sendable {
             artifacts[id] = artifact
             documents[id] = result.value
         }
+    }
+}
+
+extension TagRefSnapshot {
+    /// The tag references of `ids` (registrations, assignments, holds and releases), loose over packed, by artifact.
+    func references(of ids: Set<ArtifactID>, commonDirectory: String) -> [ArtifactID: [(name: String, object: ObjectID)]] {
+        guard !ids.isEmpty else { return [:] }
+        var all: [String: ObjectID] = [:]
+        if packed != nil {
+            let needles = ids.flatMap { ["\($0)@", "\($0)#", "/\($0)/"] }
+            all = TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: needles)
+        }
+        // `KIND/NAME@...` and `KIND/NAME#...` are in the folder KIND; holds and releases under cairn-hold/ and cairn-release/.
+        let kinds = Set(ids.map { $0.description.prefix { $0 != "/" } })
+        for (path, folder) in folders where kinds.contains(path[...]) || path.hasPrefix("cairn-") {
+            all.merge(folder.references) { _, loose in loose }
+        }
+        var grouped: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
+        for (name, object) in all {
+            guard let text = DeclaredState.TagGroups.artifactText(name), let id = ArtifactID(String(text)), ids.contains(id) else { continue }
+            grouped[id, default: []].append((name, object))
+        }
+        return grouped
     }
 }

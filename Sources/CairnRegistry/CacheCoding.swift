@@ -66,7 +66,7 @@ public struct CacheWriter {
 public struct CacheReader {
     public struct Corrupt: Error {}
     let bytes: [UInt8]
-    var offset = 0
+    public internal(set) var offset = 0
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -141,7 +141,7 @@ public struct CacheReader {
 
 extension CacheWriter {
     /// A record: kind byte, payload length, payload. The length lets a reader stop cleanly at a torn tail.
-    mutating func record(_ kind: UInt8, _ body: (inout CacheWriter) -> Void) {
+    public mutating func record(_ kind: UInt8, _ body: (inout CacheWriter) -> Void) {
         var payload = CacheWriter()
         body(&payload)
         bytes.append(kind)
@@ -154,7 +154,7 @@ extension CacheReader {
     /// Reads `record`s to the end: `body` reads one payload of the given kind (false for a kind it does not know).
     /// A torn or corrupt tail, an unknown kind, or a payload not read exactly ends the read with `complete` false;
     /// what came before is kept.
-    mutating func records(_ body: (UInt8, inout CacheReader) throws -> Bool) -> (count: Int, complete: Bool) {
+    public mutating func records(_ body: (UInt8, inout CacheReader) throws -> Bool) -> (count: Int, complete: Bool) {
         var count = 0
         while offset < bytes.count {
             let kind = bytes[offset]
@@ -175,17 +175,31 @@ public enum CacheFile {
         (try? Data(contentsOf: url)).map { [UInt8]($0) }
     }
 
-    /// Appends to an existing file; false when there is none to append to.
-    public static func append(_ bytes: [UInt8], to url: URL) -> Bool {
-        guard let handle = try? FileHandle(forWritingTo: url) else { return false }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data(bytes))
-        try? handle.close()
-        return true
+    /// Appends to an existing file in one write under an exclusive lock; false when there is none to append to, or
+    /// when it is not `expectedLength` long or does not start with `expectedStart` (another run wrote to it or
+    /// replaced it since it was read).
+    public static func append(_ bytes: [UInt8], to url: URL, expectedLength: Int? = nil, expectedStart: [UInt8] = []) -> Bool {
+        let descriptor = open(url.path, O_WRONLY | O_APPEND)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { return false }
+        defer { flock(descriptor, LOCK_UN) }
+        if let expectedLength {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0, Int(info.st_size) == expectedLength else { return false }
+        }
+        if !expectedStart.isEmpty {
+            var start = [UInt8](repeating: 0, count: expectedStart.count)
+            let count = start.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count == expectedStart.count, start == expectedStart else { return false }
+        }
+        return bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == bytes.count
     }
 
-    public static func replace(_ url: URL, with bytes: [UInt8]) {
+    /// Replaces the file atomically; false when it could not be written.
+    @discardableResult
+    public static func replace(_ url: URL, with bytes: [UInt8]) -> Bool {
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? Data(bytes).write(to: url, options: .atomic)
+        return (try? Data(bytes).write(to: url, options: .atomic)) != nil
     }
 }
