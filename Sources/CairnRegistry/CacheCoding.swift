@@ -179,7 +179,7 @@ public enum CacheFile {
     /// when it is not `expectedLength` long or does not start with `expectedStart` (another run wrote to it or
     /// replaced it since it was read).
     public static func append(_ bytes: [UInt8], to url: URL, expectedLength: Int? = nil, expectedStart: [UInt8] = []) -> Bool {
-        let descriptor = open(url.path, O_WRONLY | O_APPEND)
+        let descriptor = open(url.path, O_RDWR | O_APPEND)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return false }
