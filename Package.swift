@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest"]),
         .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnTestSupport"]),
         .testTarget(name: "CairnStateTests", dependencies: ["CairnState", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnTestSupport"]),
+        .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

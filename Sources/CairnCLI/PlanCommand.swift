@@ -26,14 +26,18 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let (plan, declared) = try orExit(ExitCode(1)) {
+        let (plan, declared, comparison) = try orExit(ExitCode(1)) {
             let context = try options.open()
-            return try context.reconciler.plan(environment: env, commit: context.commit)
+            return try context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
         if verbose {
             let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
             let count = declared.artifacts.count
-            printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); planned in \(milliseconds) ms")
+            let compared = switch comparison {
+            case .everyRow: "every deployed row"
+            case .sinceLastPlan(let artifacts): "\(artifacts) artifact\(artifacts == 1 ? "" : "s") changed since the last plan"
+            }
+            printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
         }
         if let out {
             try orExit(ExitCode(1)) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }

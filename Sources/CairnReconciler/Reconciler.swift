@@ -16,23 +16,54 @@ public struct Reconciler: Sendable {
         self.config = config
     }
 
+    /// How a plan compared declared with deployed state.
+    public enum Comparison: Sendable, Equatable {
+        /// Every deployed row was read and checked for drift.
+        case everyRow
+        /// The store is as the last plan left it (same serial, no row changed since): only the artifacts that plan had
+        /// actions for and those whose declared state changed since were compared.
+        case sinceLastPlan(artifacts: Int)
+    }
+
     /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
-    public func plan(environment: String, commit: ObjectID) throws -> (plan: Plan, declared: DeclaredState) {
+    /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
+    /// compares every row.
+    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) throws
+        -> (plan: Plan, declared: DeclaredState, comparison: Comparison) {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
         var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit)
+        // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
         let serial = try store.serial(environment: environment)
-        // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
-        var deployed = Planner.index(try store.deployed(environment: environment, content: false))
-        let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
-        try declared.load(changing, reader: reader)
-        for row in try store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
-            deployed[row.artifact.id]?.artifact.content = row.artifact.content
+        let mark = try store.deployedMark(environment: environment)
+        let link = declared.cacheLink
+        var compared: Set<ArtifactID>?
+        var deployed: [ArtifactID: StoredArtifact]
+        if sinceLastPlan, let link, let base = link.base, base.store == store.identity, base.serial == serial, base.mark == mark {
+            compared = base.pending.union(link.changedSinceBase)
+            deployed = Planner.index(try store.deployed(environment: environment, ids: compared!))
+        } else {
+            deployed = Planner.index(try store.deployed(environment: environment, content: false))
         }
-        let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
+        func candidates() -> [ArtifactID: DeclaredArtifact] {
+            guard let compared else { return declared.artifacts }
+            return Dictionary(uniqueKeysWithValues: compared.compactMap { id in declared.artifacts[id].map { (id, $0) } })
+        }
+        // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
+        let changing = Planner.changing(declared: candidates(), deployed: deployed)
+        try declared.load(changing, reader: reader)
+        if compared == nil {
+            for row in try store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
+                deployed[row.artifact.id]?.artifact.content = row.artifact.content
+            }
+        }
+        let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: candidates(),
                                 deployed: deployed, problems: declared.problems)
-        return (plan, declared)
+        if let link {
+            link.cache.append(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))), at: link.end)
+        }
+        return (plan, declared, compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
     }
 
     /// The outcome of an apply.
@@ -64,7 +95,7 @@ public struct Reconciler: Sendable {
                       now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Outcome {
         let lease = try store.acquireLease(environment: environment, holder: actor, seconds: 600)
         defer { try? store.releaseLease(lease) }
-        let (plan, declared) = try self.plan(environment: environment, commit: commit)
+        let (plan, declared, _) = try self.plan(environment: environment, commit: commit)
         func refuse(_ refusal: Refusal, artifact: String = "") throws -> Never {
             try store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: artifact,
                                               commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])

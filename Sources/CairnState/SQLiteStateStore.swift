@@ -8,6 +8,7 @@ import GRDBSQLite
 public final class SQLiteStateStore: StateStore {
     private let queue: DatabaseQueue
     public let path: String
+    public var identity: String { "sqlite:" + URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// Opens (creating when needed) the store at `path`; folders are created too.
     public init(path: String) throws {
@@ -46,17 +47,22 @@ public final class SQLiteStateStore: StateStore {
                 CREATE TABLE lease (environment TEXT PRIMARY KEY, id TEXT NOT NULL, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
                 """)
         }
-        // Every change to a deployed row, by cairn or by hand, draws a new random mark for its environment.
+        // Every change to a deployed row, by cairn or by hand, draws a new random mark for its environment. The
+        // statements cannot conflict, so an outer statement's conflict policy (INSERT OR IGNORE ...), which SQLite
+        // applies to the trigger's statements too, cannot skip them.
         migrator.registerMigration("v2 deployed mark") { db in
+            func mark(_ row: String) -> String {
+                """
+                UPDATE deployed_mark SET mark = randomblob(16) WHERE environment = \(row).environment;
+                INSERT INTO deployed_mark SELECT \(row).environment, randomblob(16)
+                    WHERE NOT EXISTS (SELECT 1 FROM deployed_mark WHERE environment = \(row).environment);
+                """
+            }
             try db.execute(sql: """
                 CREATE TABLE deployed_mark (environment TEXT PRIMARY KEY, mark BLOB NOT NULL);
-                CREATE TRIGGER deployed_insert AFTER INSERT ON deployed BEGIN
-                    INSERT OR REPLACE INTO deployed_mark VALUES (NEW.environment, randomblob(16)); END;
-                CREATE TRIGGER deployed_update AFTER UPDATE ON deployed BEGIN
-                    INSERT OR REPLACE INTO deployed_mark VALUES (OLD.environment, randomblob(16));
-                    INSERT OR REPLACE INTO deployed_mark VALUES (NEW.environment, randomblob(16)); END;
-                CREATE TRIGGER deployed_delete AFTER DELETE ON deployed BEGIN
-                    INSERT OR REPLACE INTO deployed_mark VALUES (OLD.environment, randomblob(16)); END;
+                CREATE TRIGGER deployed_insert AFTER INSERT ON deployed BEGIN \(mark("NEW")) END;
+                CREATE TRIGGER deployed_update AFTER UPDATE ON deployed BEGIN \(mark("OLD")) \(mark("NEW")) END;
+                CREATE TRIGGER deployed_delete AFTER DELETE ON deployed BEGIN \(mark("OLD")) END;
                 """)
         }
         return migrator

@@ -5,6 +5,8 @@ import CairnModel
 /// Contract: `commit(_:)` writes deployed rows, the environment's serial and the audit records in one
 /// transaction, all or nothing, and refuses when the serial moved since the plan was made.
 public protocol StateStore: Sendable {
+    /// Where the store is (`sqlite:/absolute/path`): a plan remembered against one store is not reused with another.
+    var identity: String { get }
     /// The environment's serial: 0 before the first apply, one more after each apply.
     func serial(environment: String) throws -> Int
     /// The deployed rows of an environment, each with whether its content still matches the recorded digest.

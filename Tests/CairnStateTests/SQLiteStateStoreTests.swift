@@ -96,7 +96,11 @@ struct SQLiteStateStoreTests {
         var marks = [applied]
         for edit in [#"UPDATE deployed SET content = '{"a":2}' WHERE environment = 'dev' AND name = 'a'"#,
                      "DELETE FROM deployed WHERE environment = 'dev' AND name = 'b'",
-                     "INSERT INTO deployed SELECT 'dev', kind, 'c', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'"] {
+                     "INSERT INTO deployed SELECT 'dev', kind, 'c', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'",
+                     // A conflict policy on the edit applies to the trigger's statements too; it must not skip them.
+                     "INSERT OR IGNORE INTO deployed SELECT 'dev', kind, 'd', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'",
+                     "UPDATE OR REPLACE deployed SET version = '9.9.9' WHERE environment = 'dev' AND name = 'd'",
+                     "INSERT OR REPLACE INTO deployed SELECT 'dev', kind, 'd', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'"] {
             try raw(edit)
             let mark = try #require(try store.deployedMark(environment: "dev"))
             #expect(!marks.contains(mark), "\(edit)")
