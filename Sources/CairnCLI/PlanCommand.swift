@@ -32,7 +32,7 @@ struct PlanCommand: ParsableCommand {
         }
         if verbose {
             let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
-            let count = declared.artifacts.count
+            let count = declared.count
             let compared = switch comparison {
             case .everyRow: "every deployed row"
             case .sinceLastPlan(let artifacts): "\(artifacts) artifact\(artifacts == 1 ? "" : "s") changed since the last plan"

@@ -53,13 +53,14 @@ struct DeclaredCache {
 
     struct Loaded {
         var state: DeclaredState
-        /// Each artifact's tag digest when its state was recorded.
-        var groups: [ArtifactID: [UInt8]]
         /// The reference files the state was resolved from; nil when they could not be snapshot.
         var snapshot: TagRefSnapshot?
         var base: PlanBase?
         /// Artifacts recorded after the base.
         var changedSinceBase: Set<ArtifactID> = []
+        /// Where the tag digest records start, decoded by `groups()` when wanted.
+        fileprivate var groupRecords: [Int] = []
+        fileprivate var bytes: [UInt8] = []
         /// Where the file ended when read.
         var end: End
         /// More records than a fresh file would hold: the next save writes it whole.
@@ -67,12 +68,15 @@ struct DeclaredCache {
     }
 
     /// The cached state when the file exists, is intact up to its last whole record, and was made with these settings.
+    /// Artifacts are left in the bytes, found by id (`CachedEntries`); only the small records are decoded.
     func load(environment: String) -> Loaded? {
         guard let bytes = CacheFile.read(url) else { return nil }
         var reader = CacheReader(bytes: bytes)
         guard (try? reader.string()) == Self.magic else { return nil }
-        var loaded = Loaded(state: DeclaredState(environment: environment, artifacts: [:], problems: []), groups: [:], snapshot: nil,
+        var loaded = Loaded(state: DeclaredState(environment: environment, artifacts: [:], problems: []), snapshot: nil,
                             end: End(length: bytes.count, header: []), isBloated: false)
+        var offsets: [ArtifactID: Int] = [:]
+        var afterBase: [ArtifactID] = []
         var folders: [String: TagRefSnapshot.Folder] = [:]
         var packed: TagRefSnapshot.Stamp?
         var hasSnapshot = false
@@ -84,22 +88,20 @@ struct DeclaredCache {
                 _ = try reader.raw(16)  // the writing's own random number
                 loaded.end.header = Array(bytes[..<reader.offset])
             case .artifact:
-                let (artifact, file) = try reader.declaredArtifact()
-                loaded.state.artifacts[artifact.version.id] = artifact
-                loaded.state.files[artifact.version.id] = file
-                loaded.changedSinceBase.insert(artifact.version.id)
+                let start = reader.offset
+                let id = try reader.artifactID()
+                offsets[id] = start
+                afterBase.append(id)
+                reader.skipRecord()
             case .gone:
                 let id = try reader.artifactID()
-                loaded.state.artifacts[id] = nil
-                loaded.state.files[id] = nil
-                loaded.changedSinceBase.insert(id)
+                offsets[id] = nil
+                afterBase.append(id)
             case .problems:
                 loaded.state.problems = try (0..<reader.count()).map { _ in try reader.string() }
             case .groups:
-                for _ in 0..<(try reader.count()) {
-                    let id = try reader.artifactID()
-                    loaded.groups[id] = try reader.byte() == 1 ? try reader.raw(16) : nil
-                }
+                loaded.groupRecords.append(reader.offset)
+                reader.skipRecord()
             case .packed:
                 hasSnapshot = true
                 packed = try reader.byte() == 1 ? try reader.stamp() : nil
@@ -116,15 +118,18 @@ struct DeclaredCache {
                 if try reader.byte() == 1 { base.mark = try reader.raw(16) }
                 base.pending = Set(try (0..<reader.count()).map { _ in try reader.artifactID() })
                 loaded.base = base
-                loaded.changedSinceBase = []
+                afterBase = []
             case nil:
                 return false
             }
             return true
         }
         guard sameSettings, !loaded.end.header.isEmpty else { return nil }
+        loaded.state.entries = CachedEntries(bytes: bytes, offsets: offsets)
+        loaded.changedSinceBase = Set(afterBase)
         loaded.snapshot = hasSnapshot ? TagRefSnapshot(packed: packed, folders: folders) : nil
-        loaded.isBloated = count > 3 * loaded.state.artifacts.count + 64
+        loaded.isBloated = count > 3 * offsets.count + 64
+        loaded.bytes = bytes
         return loaded
     }
 
@@ -159,7 +164,7 @@ struct DeclaredCache {
     func append(_ state: DeclaredState, touched: Set<ArtifactID>, groups: [ArtifactID: [UInt8]?], snapshot: TagRefSnapshot?, to loaded: Loaded) -> End? {
         var writer = CacheWriter()
         for id in touched.sorted() {
-            if state.artifacts[id] != nil, state.files[id] != nil {
+            if state.artifact(id) != nil, state.file(id) != nil {
                 writer.artifact(id, of: state)
             } else {
                 writer.record(Kind.gone.rawValue) { $0.artifactID(id) }
@@ -193,7 +198,7 @@ struct DeclaredCache {
 
 private extension CacheWriter {
     mutating func artifact(_ id: ArtifactID, of state: DeclaredState) {
-        guard let artifact = state.artifacts[id], let file = state.files[id] else { return }
+        guard let artifact = state.artifact(id), let file = state.file(id) else { return }
         record(Kind.artifact.rawValue) { out in
             out.artifactID(id)
             out.semver(artifact.version.version)
@@ -261,6 +266,32 @@ private extension CacheWriter {
 }
 
 private extension CacheReader {
+    /// Whether an artifact record's file references one of the `encoded` artifact ids.
+    mutating func referencesAny(of encoded: Set<[UInt8]>) throws -> Bool {
+        _ = try byte()
+        try skipString()  // the artifact's own id
+        try skipSemver()
+        for _ in 0..<3 { try skipString() }  // digest, commit, tag
+        try skip(20)  // blob
+        try skipString()  // path
+        for _ in 0..<(try count()) {
+            try skipString()  // field
+            try skipString()  // text
+            let start = offset
+            _ = try byte()
+            try skipString()
+            if encoded.contains(Array(bytes[start..<offset])) { return true }
+            if try byte() != 3 { try skipSemver() }  // the requirement: exact, caret, tilde with a version, or any
+        }
+        return false
+    }
+
+    mutating func skipSemver() throws {
+        try skip(24)
+        try skipString()
+        try skipString()
+    }
+
     mutating func declaredArtifact() throws -> (DeclaredArtifact, DeclaredState.LocatedFile) {
         let id = try artifactID()
         let version = ArtifactVersion(id: id, version: try semver())
@@ -283,5 +314,58 @@ private extension CacheReader {
         folder.references.reserveCapacity(references)
         for _ in 0..<references { folder.references[try string()] = try objectID() }
         return (path, folder)
+    }
+}
+
+extension DeclaredCache.Loaded {
+    /// Each artifact's tag digest when its state was recorded.
+    func groups() -> [ArtifactID: [UInt8]] {
+        var groups: [ArtifactID: [UInt8]] = [:]
+        for start in groupRecords {
+            var reader = CacheReader(bytes: bytes, offset: start)
+            guard let count = try? reader.count() else { return [:] }
+            for _ in 0..<count {
+                guard let id = try? reader.artifactID(), let present = try? reader.byte() else { return [:] }
+                groups[id] = present == 1 ? (try? reader.raw(16)) : nil
+            }
+        }
+        return groups
+    }
+}
+
+/// The artifacts of a cached declared state, decoded from the file's bytes when asked for: a plan that builds on the
+/// last one looks at a handful of 10,000. Immutable.
+final class CachedEntries: @unchecked Sendable {
+    private let bytes: [UInt8]
+    /// Where each artifact's latest record starts.
+    let offsets: [ArtifactID: Int]
+
+    init(bytes: [UInt8], offsets: [ArtifactID: Int]) {
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    func entry(_ id: ArtifactID) -> (artifact: DeclaredArtifact, file: DeclaredState.LocatedFile)? {
+        guard let start = offsets[id] else { return nil }
+        var reader = CacheReader(bytes: bytes, offset: start)
+        return try? reader.declaredArtifact()
+    }
+
+    /// Which of `candidates` (ids with a record here) have a file that references one of `targets`, read from the
+    /// bytes without decoding the rest of the record.
+    func referencers(of targets: Set<ArtifactID>, among candidates: some Sequence<ArtifactID>) -> Set<ArtifactID> {
+        var encoded = Set<[UInt8]>()
+        for target in targets {
+            var writer = CacheWriter()
+            writer.artifactID(target)
+            encoded.insert(writer.bytes)
+        }
+        var found = Set<ArtifactID>()
+        for id in candidates {
+            guard let start = offsets[id] else { continue }
+            var reader = CacheReader(bytes: bytes, offset: start)
+            if (try? reader.referencesAny(of: encoded)) != false { found.insert(id) }  // unreadable counts as referencing
+        }
+        return found
     }
 }

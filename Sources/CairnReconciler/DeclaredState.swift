@@ -12,7 +12,8 @@ import Git2
 /// written are parsed (`load`).
 public struct DeclaredState: Sendable {
     public var environment: String
-    /// Versions, digests and provenance; `content` is empty until `load`.
+    /// Versions, digests and provenance; `content` is empty until `load`. Complete, except in a state read with
+    /// `lazily` (then `artifact(_:)` finds the rest until `materialize()`).
     public var artifacts: [ArtifactID: DeclaredArtifact]
     /// Parsed documents of loaded artifacts, for policies (compliance, gates).
     public var documents: [ArtifactID: JSONValue] = [:]
@@ -20,6 +21,55 @@ public struct DeclaredState: Sendable {
     public var problems: [String]
     /// Where each declared artifact's file is, and what it references.
     var files: [ArtifactID: LocatedFile] = [:]
+    /// The rest of a lazily read state: artifacts still in the cache file's bytes, but for those in `hidden`
+    /// (dropped since). `artifacts` and `files` take precedence.
+    var entries: CachedEntries?
+    var hidden: Set<ArtifactID> = []
+
+    /// An artifact's declared version, digest and provenance.
+    func artifact(_ id: ArtifactID) -> DeclaredArtifact? {
+        if let artifact = artifacts[id] { return artifact }
+        return hidden.contains(id) ? nil : entries?.entry(id)?.artifact
+    }
+
+    func file(_ id: ArtifactID) -> LocatedFile? {
+        if let file = files[id] { return file }
+        return hidden.contains(id) ? nil : entries?.entry(id)?.file
+    }
+
+    /// How many artifacts are declared.
+    public var count: Int {
+        guard let entries else { return artifacts.count }
+        return artifacts.count + entries.offsets.keys.count { artifacts[$0] == nil && !hidden.contains($0) }
+    }
+
+    /// Decodes every artifact still in the cache file's bytes.
+    mutating func materialize() {
+        guard let entries else { return }
+        for id in entries.offsets.keys where (artifacts[id] == nil || files[id] == nil) && !hidden.contains(id) {
+            guard let (artifact, file) = entries.entry(id) else { continue }
+            if artifacts[id] == nil { artifacts[id] = artifact }
+            if files[id] == nil { files[id] = file }
+        }
+        self.entries = nil
+        hidden = []
+    }
+
+    /// Drops an artifact.
+    mutating func remove(_ id: ArtifactID) {
+        artifacts[id] = nil
+        files[id] = nil
+        if entries != nil { hidden.insert(id) }
+    }
+
+    /// The declared artifacts whose file references one of `ids`.
+    func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
+        var found = Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
+        if let entries {
+            found.formUnion(entries.referencers(of: ids, among: entries.offsets.keys.lazy.filter { files[$0] == nil && !hidden.contains($0) }))
+        }
+        return found
+    }
 
     /// A version's file at its registration commit: where it is, its digest, what it references. Immutable for a
     /// (version, registration commit) pair, so a later resolution reuses it without reading git.
@@ -54,7 +104,9 @@ public struct DeclaredState: Sendable {
     /// listing every reference. Otherwise every reference is listed, and the artifacts whose tags changed are found
     /// by their tag digests; failing that, every tag is resolved, reusing the files the cached state located, so
     /// only new versions are looked up in git.
-    public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID) throws -> DeclaredState {
+    /// With `lazily`, artifacts a cached state holds stay in the cache file's bytes until asked for (`artifact(_:)`,
+    /// `materialize()`).
+    public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, lazily: Bool = false) throws -> DeclaredState {
         let repository = reader.location.repository
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
                                   schemaFingerprint: reader.analyzer.schemas.fingerprint)
@@ -70,11 +122,13 @@ public struct DeclaredState: Sendable {
                 end = cache.append(state, touched: touched, groups: groups, snapshot: snapshot, to: loaded)
                 state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: loaded.base, changedSinceBase: loaded.changedSinceBase.union(touched)) }
             } else {
-                var all = loaded?.groups ?? [:]
+                state.materialize()
+                var all = loaded?.groups() ?? [:]
                 for (id, digest) in groups { all[id] = digest }
                 end = cache.save(state, groups: all, snapshot: snapshot)
                 state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: nil, changedSinceBase: []) }
             }
+            if !lazily { state.materialize() }
             return state
         }
 
@@ -91,7 +145,7 @@ public struct DeclaredState: Sendable {
         }
         let groups = TagGroups(try repository.tagReferences())
         if let loaded {
-            let changed = groups.changed(since: loaded.groups)
+            let changed = groups.changed(since: loaded.groups())
             if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {
                 return finish(state, changed.isEmpty ? .cached : .incremental, touched: touched,
                               groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, groups.digests[$0]) }))
@@ -206,14 +260,12 @@ public struct DeclaredState: Sendable {
             fewLookups = changed.count <= 16
             defer { fewLookups = false }
             for id in changed {
-                guard let old = previous.artifacts[id] else { continue }
-                for site in previous.files[id]?.references ?? [] where !changed.contains(site.reference.id) {
-                    if let target = previous.artifacts[site.reference.id], Source.requirer(target.tag) == old.version { return nil }
+                guard let old = previous.artifact(id) else { continue }
+                for site in previous.file(id)?.references ?? [] where !changed.contains(site.reference.id) {
+                    if let target = previous.artifact(site.reference.id), Source.requirer(target.tag) == old.version { return nil }
                 }
             }
-            for (id, file) in previous.files where !changed.contains(id) && file.references.contains(where: { changed.contains($0.reference.id) }) {
-                return nil
-            }
+            guard previous.referencers(of: changed).isSubset(of: changed) else { return nil }
             var covered = changed
             // Each pass may find artifacts whose facts it lacks; a closure is shallow, so a few passes suffice. A pass
             // writes only what it adds or re-records; `previous` is copied once, for the result.
@@ -231,10 +283,7 @@ public struct DeclaredState: Sendable {
                 }
                 guard problems.isEmpty else { return nil }
                 var state = previous
-                for id in changed {
-                    state.artifacts[id] = nil
-                    state.files[id] = nil
-                }
+                for id in changed { state.remove(id) }
                 state.artifacts.merge(overlay.artifacts) { _, new in new }
                 state.files.merge(overlay.files) { _, new in new }
                 return (state, changed.union(overlay.artifacts.keys))
@@ -251,7 +300,7 @@ public struct DeclaredState: Sendable {
             func existing(_ id: ArtifactID) -> DeclaredArtifact? {
                 if let entry = state.artifacts[id] { return entry }
                 guard let base, !base.excluded.contains(id) else { return nil }
-                return base.state.artifacts[id]
+                return base.state.artifact(id)
             }
             var missing = Set<ArtifactID>()
             var requirers: [ArtifactID: ArtifactVersion] = [:]
@@ -305,8 +354,8 @@ public struct DeclaredState: Sendable {
         /// A version's file: found in the planned tree and confirmed at the registration commit by path (cheap); only
         /// when that fails is the registration commit's whole tree indexed.
         private mutating func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
-            if let artifact = known?.artifacts[version.id], artifact.version == version, artifact.commit == registration.hex,
-               let file = known?.files[version.id] {
+            if let artifact = known?.artifact(version.id), artifact.version == version, artifact.commit == registration.hex,
+               let file = known?.file(version.id) {
                 return file
             }
             if let file = located[MemoKey(version: version, commit: registration)] { return file }
@@ -319,7 +368,7 @@ public struct DeclaredState: Sendable {
 
         private mutating func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
             let repository = reader.location.repository
-            if let path = known?.files[version.id]?.path {
+            if let path = known?.file(version.id)?.path {
                 // The previous version's path usually holds the new one.
                 if let blob = try repository.blobID(commit: registration, path: path),
                    let summary = try reader.fileResult(blob: blob, useCache: !fewLookups).artifact, summary.versioned == version {
@@ -392,6 +441,11 @@ public struct DeclaredState: Sendable {
     /// Parses the declared content of `ids` (the artifacts a plan writes), on every core; a file that does not
     /// validate is a problem.
     public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws {
+        for id in ids where artifacts[id] == nil {
+            // Taken out of the cache file's bytes, to be completed below.
+            artifacts[id] = artifact(id)
+            files[id] = file(id)
+        }
         let wanted = ids.filter { documents[$0] == nil && files[$0] != nil && artifacts[$0] != nil }
         let inputs = try wanted.map { try reader.location.repository.blob(files[$0]!.blob) }
         let schemas = reader.analyzer.schemas

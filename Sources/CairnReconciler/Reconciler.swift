@@ -33,7 +33,8 @@ public struct Reconciler: Sendable {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
-        var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit)
+        var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit,
+                                              lazily: sinceLastPlan)
         // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
         let serial = try store.serial(environment: environment)
         let mark = try store.deployedMark(environment: environment)
@@ -44,11 +45,12 @@ public struct Reconciler: Sendable {
             compared = base.pending.union(link.changedSinceBase)
             deployed = Planner.index(try store.deployed(environment: environment, ids: compared!))
         } else {
+            declared.materialize()
             deployed = Planner.index(try store.deployed(environment: environment, content: false))
         }
         func candidates() -> [ArtifactID: DeclaredArtifact] {
             guard let compared else { return declared.artifacts }
-            return Dictionary(uniqueKeysWithValues: compared.compactMap { id in declared.artifacts[id].map { (id, $0) } })
+            return Dictionary(uniqueKeysWithValues: compared.compactMap { id in declared.artifact(id).map { (id, $0) } })
         }
         // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
         let changing = Planner.changing(declared: candidates(), deployed: deployed)

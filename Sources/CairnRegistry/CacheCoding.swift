@@ -65,10 +65,15 @@ public struct CacheWriter {
 /// Reads what `CacheWriter` wrote; any inconsistency throws `Corrupt`.
 public struct CacheReader {
     public struct Corrupt: Error {}
-    let bytes: [UInt8]
+    public let bytes: [UInt8]
     public internal(set) var offset = 0
+    /// Where the payload `records` is reading ends.
+    public internal(set) var recordEnd = 0
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
 
     public mutating func int() throws -> Int {
         guard offset + 8 <= bytes.count else { throw Corrupt() }
@@ -137,6 +142,16 @@ public struct CacheReader {
     }
 
     public var isAtEnd: Bool { offset >= bytes.count }
+
+    /// Leaves the rest of the payload `records` is reading unread (to be decoded later from its offset).
+    public mutating func skipRecord() { offset = recordEnd }
+
+    public mutating func skip(_ count: Int) throws {
+        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        offset += count
+    }
+
+    public mutating func skipString() throws { try skip(try count()) }
 }
 
 extension CacheWriter {
@@ -161,6 +176,7 @@ extension CacheReader {
             offset += 1
             guard let length = try? self.count(), offset + length <= bytes.count else { return (count, false) }
             let end = offset + length
+            recordEnd = end
             guard (try? body(kind, &self)) == true, offset == end else { return (count, false) }
             count += 1
         }
@@ -171,8 +187,23 @@ extension CacheReader {
 /// A cache file under `.git/cairn/`: read whole, appended to, or replaced atomically. Failures are ignored: a cache
 /// that cannot be written only costs the next run time.
 public enum CacheFile {
+    /// The whole file, read straight into an array (caches are megabytes; a `Data` and a copy would double that).
     public static func read(_ url: URL) -> [UInt8]? {
-        (try? Data(contentsOf: url)).map { [UInt8]($0) }
+        let descriptor = open(url.path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let got = Glibc.read(descriptor, buffer.baseAddress! + count, size - count)
+                if got <= 0 { failed = got < 0; break }
+                count += got
+            }
+        }
+        return failed ? nil : bytes
     }
 
     /// Appends to an existing file in one write under an exclusive lock; false when there is none to append to, or
