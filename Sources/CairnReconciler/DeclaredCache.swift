@@ -267,7 +267,7 @@ private extension CacheWriter {
 
 private extension CacheReader {
     /// Whether an artifact record's file references one of the `encoded` artifact ids.
-    mutating func referencesAny(of encoded: Set<[UInt8]>) throws -> Bool {
+    mutating func referencesAny(of encoded: [[UInt8]]) throws -> Bool {
         _ = try byte()
         try skipString()  // the artifact's own id
         try skipSemver()
@@ -280,7 +280,7 @@ private extension CacheReader {
             let start = offset
             _ = try byte()
             try skipString()
-            if encoded.contains(Array(bytes[start..<offset])) { return true }
+            if encoded.contains(where: { $0.count == offset - start && bytes[start..<offset].elementsEqual($0) }) { return true }
             if try byte() != 3 { try skipSemver() }  // the requirement: exact, caret, tilde with a version, or any
         }
         return false
@@ -351,20 +351,19 @@ final class CachedEntries: @unchecked Sendable {
         return try? reader.declaredArtifact()
     }
 
-    /// Which of `candidates` (ids with a record here) have a file that references one of `targets`, read from the
-    /// bytes without decoding the rest of the record.
-    func referencers(of targets: Set<ArtifactID>, among candidates: some Sequence<ArtifactID>) -> Set<ArtifactID> {
-        var encoded = Set<[UInt8]>()
-        for target in targets {
+    /// The artifacts (among those `counts` accepts) whose file references one of `targets`, read from the bytes
+    /// without decoding the rest of their records.
+    func referencers(of targets: Set<ArtifactID>, counts: (ArtifactID) -> Bool) -> Set<ArtifactID> {
+        let encoded = targets.map { target in
             var writer = CacheWriter()
             writer.artifactID(target)
-            encoded.insert(writer.bytes)
+            return writer.bytes
         }
         var found = Set<ArtifactID>()
-        for id in candidates {
-            guard let start = offsets[id] else { continue }
+        for (id, start) in offsets {
             var reader = CacheReader(bytes: bytes, offset: start)
-            if (try? reader.referencesAny(of: encoded)) != false { found.insert(id) }  // unreadable counts as referencing
+            // An unreadable record counts as referencing.
+            if (try? reader.referencesAny(of: encoded)) != false, counts(id) { found.insert(id) }
         }
         return found
     }

@@ -66,7 +66,7 @@ public struct DeclaredState: Sendable {
     func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
         var found = Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
         if let entries {
-            found.formUnion(entries.referencers(of: ids, among: entries.offsets.keys.lazy.filter { files[$0] == nil && !hidden.contains($0) }))
+            found.formUnion(entries.referencers(of: ids) { files[$0] == nil && !hidden.contains($0) })
         }
         return found
     }
@@ -134,7 +134,15 @@ public struct DeclaredState: Sendable {
 
         if let loaded, let snapshot, let changedNames {
             let changed = Set(changedNames.compactMap { TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })
-            let references = { (ids: Set<ArtifactID>) in snapshot.references(of: ids, commonDirectory: repository.commonDirectory) }
+            var found: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
+            let references = { (ids: Set<ArtifactID>) in
+                let new = ids.filter { found[$0] == nil }
+                if !new.isEmpty {
+                    let references = snapshot.references(of: new, commonDirectory: repository.commonDirectory)
+                    for id in new { found[id] = references[id] ?? [] }
+                }
+                return found.filter { ids.contains($0.key) && !$0.value.isEmpty }
+            }
             if changed.isEmpty {
                 return finish(loaded.state, .cached, touched: [], groups: [:])
             }
@@ -267,10 +275,15 @@ public struct DeclaredState: Sendable {
             }
             guard previous.referencers(of: changed).isSubset(of: changed) else { return nil }
             var covered = changed
+            var events: [TagEvent] = []
+            var read = Set<ArtifactID>()
             // Each pass may find artifacts whose facts it lacks; a closure is shallow, so a few passes suffice. A pass
-            // writes only what it adds or re-records; `previous` is copied once, for the result.
+            // reads the tags of the artifacts it adds, and writes only what it adds or re-records; `previous` is
+            // copied once, for the result.
             for _ in 0..<16 {
-                let events = try TagEvent.read(try references(covered).values.flatMap { $0 }.sorted { $0.name < $1.name }, from: reader.location.repository)
+                events += try TagEvent.read(try references(covered.subtracting(read)).values.flatMap { $0 }, from: reader.location.repository)
+                events.sort { $0.name < $1.name }
+                read = covered
                 let facts = Facts(events, environment: environment)
                 guard facts.problems.isEmpty else { return nil }
                 var overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
