@@ -151,7 +151,8 @@ public struct DeclaredState: Sendable {
                 return finish(state, .incremental, touched: touched, groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, digests[$0].map(TagGroups.digest)) }))
             }
         }
-        let groups = TagGroups(try repository.tagReferences())
+        // Listed from the snapshot when there is one (it has read every loose reference already), else by libgit2.
+        let groups = TagGroups(try snapshot?.references(commonDirectory: repository.commonDirectory) ?? repository.tagReferences())
         if let loaded {
             let changed = groups.changed(since: loaded.groups())
             if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {

@@ -92,6 +92,14 @@ public struct TagRefSnapshot: Sendable, Equatable {
         return (snapshot, changed)
     }
 
+    /// Every tag reference the snapshot saw, loose over packed (`packed-refs` is read now), as
+    /// `Repository.tagReferences` lists them.
+    public func references(commonDirectory: String) -> [(name: String, object: ObjectID)] {
+        var all = packed == nil ? [:] : Self.packedReferences(commonDirectory: commonDirectory, containing: [""])
+        for folder in folders.values { all.merge(folder.references) { _, loose in loose } }
+        return all.map { ($0.key, $0.value) }
+    }
+
     /// The tag references in `packed-refs` whose line contains one of `needles`, by short name.
     public static func packedReferences(commonDirectory: String, containing needles: [String]) -> [String: ObjectID] {
         let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"

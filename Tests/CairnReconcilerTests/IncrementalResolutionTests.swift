@@ -87,6 +87,11 @@ struct IncrementalResolutionTests {
             // Half the time the tag folders look written a while ago, so that unchanged folders are not read again.
             if Bool.random(using: &random) { try repo.settleTagFolders() }
             let head = try location.commit("HEAD")
+            // Resolving every tag lists them from the reference files when it can: the same list libgit2 gives.
+            let repository = location.repository
+            let files = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
+            #expect(Dictionary(files.references(commonDirectory: repository.commonDirectory), uniquingKeysWith: { first, _ in first })
+                    == Dictionary(try repository.tagReferences().map { ($0.name, $0.object) }, uniquingKeysWith: { first, _ in first }))
             for environment in environments {
                 let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
                 let cached = try DeclaredState.read(environment: environment, reader: reader, isProtected: environment == "production", commit: head)

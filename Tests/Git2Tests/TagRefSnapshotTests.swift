@@ -17,9 +17,7 @@ struct TagRefSnapshotTests {
 
     /// What the snapshot says the references are (loose over packed), to compare with libgit2's listing.
     func listed(_ snapshot: TagRefSnapshot) -> [String: ObjectID] {
-        var all = TagRefSnapshot.packedReferences(commonDirectory: repository.commonDirectory, containing: [""])
-        for folder in snapshot.folders.values { all.merge(folder.references) { _, loose in loose } }
-        return all
+        Dictionary(snapshot.references(commonDirectory: repository.commonDirectory), uniquingKeysWith: { first, _ in first })
     }
 
     func libgit2() throws -> [String: ObjectID] {
