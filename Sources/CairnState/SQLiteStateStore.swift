@@ -142,16 +142,18 @@ public final class SQLiteStateStore: StateStore {
             guard current == change.expectedSerial else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
             }
+            // One prepared statement each: preparing 10,000 times cost more than the writes.
+            let delete = try db.makeStatement(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             for id in change.deletions {
-                try db.execute(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?",
-                               arguments: [change.environment, id.kind.rawValue, id.name])
+                try delete.execute(arguments: [change.environment, id.kind.rawValue, id.name])
             }
+            let upsert = try db.makeStatement(sql: """
+                INSERT OR REPLACE INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for row in change.upserts {
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [change.environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
-                                     row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
+                try upsert.execute(arguments: [change.environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
+                                               row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
             }
             try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
             try Self.append(change.audit, in: db)
