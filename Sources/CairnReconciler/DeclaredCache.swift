@@ -18,7 +18,7 @@ private enum Kind: UInt8 {
 }
 
 struct DeclaredCache {
-    private static let magic = "cairn-declared-cache-4"
+    private static let magic = "cairn-declared-cache-5"
     let url: URL
     /// The environment's settings and the schemas: what a state must have been made with to be reused.
     let settings: [UInt8]
@@ -249,13 +249,14 @@ private extension CacheWriter {
             record(Kind.folder.rawValue) { out in
                 out.string(path)
                 out.stamp(folder.stamp)
-                out.raw([folder.settled ? 1 : 0])
+                out.int(Int(folder.readAt))
                 out.int(folder.folders.count)
                 for child in folder.folders { out.string(child) }
                 out.int(folder.references.count)
                 for (name, object) in folder.references {
                     out.string(name)
                     out.objectID(object)
+                    out.stamp(folder.stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
                 }
             }
         }
@@ -308,11 +309,16 @@ private extension CacheReader {
 
     mutating func folder() throws -> (String, TagRefSnapshot.Folder) {
         let path = try string()
-        var folder = TagRefSnapshot.Folder(stamp: try stamp(), settled: try byte() == 1, references: [:], folders: [])
+        var folder = TagRefSnapshot.Folder(stamp: try stamp(), readAt: Int64(try int()), references: [:], stamps: [:], folders: [])
         folder.folders = try (0..<count()).map { _ in try string() }
         let references = try count()
         folder.references.reserveCapacity(references)
-        for _ in 0..<references { folder.references[try string()] = try objectID() }
+        folder.stamps.reserveCapacity(references)
+        for _ in 0..<references {
+            let name = try string()
+            folder.references[name] = try objectID()
+            folder.stamps[name] = try stamp()
+        }
         return (path, folder)
     }
 }

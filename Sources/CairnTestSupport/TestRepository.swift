@@ -69,19 +69,16 @@ public final class TestRepository: @unchecked Sendable {
         try git(["tag", "-a", name, target, "-m", message])
     }
 
-    /// Sets the modification time of every folder under `refs/tags/` ten seconds back, as if the tags had been
-    /// written a while ago (a folder modified within the last seconds is always read again).
+    /// Sets the modification time of every folder and file under `refs/tags/` ten seconds back, as if the tags had
+    /// been written a while ago (one modified within the last seconds is always read again).
     public func settleTagFolders() throws {
         let root = directory.appendingPathComponent(".git/refs/tags").path
         let past = Date().addingTimeInterval(-10)
-        var folders = [root]
+        var paths = [root]
         if let enumerator = FileManager.default.enumerator(atPath: root) {
-            while let relative = enumerator.nextObject() as? String {
-                var isFolder: ObjCBool = false
-                if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isFolder), isFolder.boolValue { folders.append(root + "/" + relative) }
-            }
+            while let relative = enumerator.nextObject() as? String { paths.append(root + "/" + relative) }
         }
-        for folder in folders { try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: folder) }
+        for path in paths { try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: path) }
     }
 
     /// Commits a root tree built from raw `git mktree` lines (for trees git itself would never write).

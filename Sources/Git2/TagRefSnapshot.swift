@@ -27,19 +27,27 @@ public struct TagRefSnapshot: Sendable, Equatable {
 
     public struct Folder: Sendable, Equatable {
         public var stamp: Stamp
-        /// Modified long enough before it was read that a later change must change its stamp.
-        public var settled: Bool
+        /// When it was read (seconds since 1970).
+        public var readAt: Int64
         /// Loose references in the folder, by short name (`prompt/a@v1.0.0`).
         public var references: [String: ObjectID]
+        /// Each loose reference file's stamp: a folder read again reads only the files whose stamp changed.
+        public var stamps: [String: Stamp]
         /// Sub-folders, by path below `refs/tags/`.
         public var folders: [String]
 
-        public init(stamp: Stamp, settled: Bool, references: [String: ObjectID], folders: [String]) {
+        public init(stamp: Stamp, readAt: Int64, references: [String: ObjectID], stamps: [String: Stamp], folders: [String]) {
             self.stamp = stamp
-            self.settled = settled
+            self.readAt = readAt
             self.references = references
+            self.stamps = stamps
             self.folders = folders
         }
+
+        /// Modified long enough before it was read that a later change must change its stamp.
+        public var settled: Bool { Self.settled(stamp, at: readAt) }
+
+        static func settled(_ stamp: Stamp, at time: Int64) -> Bool { time - stamp.seconds >= TagRefSnapshot.settling }
     }
 
     /// How recent a folder's modification may be for its stamp to be trusted next time.
@@ -75,7 +83,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
                 pending += known.folders
                 continue
             }
-            guard let folder = read(root + "refs/tags/", path, stamp: stamp, now: now) else { return (nil, nil) }
+            guard let folder = read(root + "refs/tags/", path, stamp: stamp, now: now, previous: previous?.folders[path]) else { return (nil, nil) }
             snapshot.folders[path] = folder
             pending += folder.folders
             if changed != nil {
@@ -142,41 +150,57 @@ public struct TagRefSnapshot: Sendable, Equatable {
         return Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
     }
 
-    /// One folder's loose references and sub-folders; nil when it holds anything else (lock files aside).
-    private static func read(_ base: String, _ path: String, stamp: Stamp, now: Int64) -> Folder? {
+    /// One folder's loose references and sub-folders; nil when it holds anything else (lock files aside). A file
+    /// whose stamp is as `previous` recorded it, and was settled then, is not read again.
+    private static func read(_ base: String, _ path: String, stamp: Stamp, now: Int64, previous: Folder?) -> Folder? {
         guard let directory = opendir(base + path) else { return nil }
         defer { closedir(directory) }
-        var folder = Folder(stamp: stamp, settled: now - stamp.seconds >= settling, references: [:], folders: [])
+        let descriptor = dirfd(directory)
+        var folder = Folder(stamp: stamp, readAt: now, references: [:], stamps: [:], folders: [])
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name == "." || name == ".." || name.hasSuffix(".lock") { continue }
-            let relative = path.isEmpty ? name : path + "/" + name
-            var type = entry.pointee.d_type
-            if type == UInt8(DT_UNKNOWN) {
+            let found: Bool? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.bindMemory(to: CChar.self)
+                let text = String(cString: name.baseAddress!)
+                if text == "." || text == ".." || text.hasSuffix(".lock") { return true }
+                let relative = path.isEmpty ? text : path + "/" + text
                 var info = stat()
-                guard lstat(base + relative, &info) == 0 else { return nil }
-                type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : UInt8(DT_UNKNOWN)
+                guard fstatat(descriptor, name.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR:
+                    folder.folders.append(relative)
+                    return true
+                case S_IFREG:
+                    let file = Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec),
+                                     nanoseconds: Int64(info.st_mtim.tv_nsec))
+                    if let previous, previous.stamps[relative] == file, Folder.settled(file, at: previous.readAt),
+                       let object = previous.references[relative] {
+                        folder.references[relative] = object
+                    } else {
+                        guard let object = loose(descriptor, name.baseAddress!) else { return nil }
+                        folder.references[relative] = object
+                    }
+                    folder.stamps[relative] = file
+                    return true
+                default:
+                    return nil
+                }
             }
-            if type == UInt8(DT_DIR) {
-                folder.folders.append(relative)
-            } else if type == UInt8(DT_REG), let id = loose(base + relative) {
-                folder.references[relative] = id
-            } else {
-                return nil
-            }
+            guard found != nil else { return nil }
         }
         folder.folders.sort()
         return folder
     }
 
     /// A loose reference file's object id: forty hex digits and a newline (a symbolic reference is not one).
-    private static func loose(_ path: String) -> ObjectID? {
-        let descriptor = open(path, O_RDONLY)
+    private static func loose(_ folder: Int32, _ name: UnsafePointer<CChar>) -> ObjectID? {
+        let descriptor = openat(folder, name, O_RDONLY)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, 64) }
-        guard count == 41 || count == 40, count == 40 || buffer[40] == UInt8(ascii: "\n") else { return nil }
-        return ObjectID(hex: String(decoding: buffer[0..<40], as: UTF8.self))
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        return withUnsafeMutableBytes(of: &buffer) { bytes -> ObjectID? in
+            let count = Glibc.read(descriptor, bytes.baseAddress, bytes.count)
+            guard count == 41 || count == 40, count == 40 || bytes[40] == UInt8(ascii: "\n") else { return nil }
+            return ObjectID(hex: String(decoding: bytes[0..<40], as: UTF8.self))
+        }
     }
 }

@@ -68,6 +68,24 @@ struct TagRefSnapshotTests {
         #expect(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: packedSnapshot).changed == nil)
     }
 
+    @Test("a folder read again reads only the files whose stamp changed")
+    func unchangedFilesAreNotRead() throws {
+        for name in ["prompt/a@v1.0.0", "prompt/b@v1.0.0"] { try test.tag(name) }
+        try test.settleTagFolders()
+        let snapshot = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
+        // prompt/b's file rewritten in place with its time put back (which git never does): same stamp, so not read.
+        let file = test.directory.appendingPathComponent(".git/refs/tags/prompt/b@v1.0.0")
+        let time = try FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as! Date
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.write(contentsOf: Data((try test.git(["rev-parse", "prompt/a@v1.0.0"]) + "\n").utf8))
+        try handle.close()
+        try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: file.path)
+        try test.tag("prompt/c@v1.0.0")  // the folder changes, so it is read again
+        let again = TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: snapshot)
+        #expect(again.changed == ["prompt/c@v1.0.0"])
+        #expect(again.snapshot?.folders["prompt"]?.references["prompt/b@v1.0.0"] == snapshot.folders["prompt"]?.references["prompt/b@v1.0.0"])
+    }
+
     @Test("a folder modified just now is read again next time even if its stamp did not change")
     func unsettled() throws {
         try test.tag("prompt/a@v1.0.0")
