@@ -63,7 +63,7 @@ struct DeclaredCache {
         fileprivate var bytes: [UInt8] = []
         /// Where the file ended when read.
         var end: End
-        /// More records than a fresh file would hold: the next save writes it whole.
+        /// Torn, or more records than a fresh file would hold: the next save writes it whole.
         var isBloated: Bool
     }
 
@@ -81,7 +81,7 @@ struct DeclaredCache {
         var packed: TagRefSnapshot.Stamp?
         var hasSnapshot = false
         var sameSettings = false
-        let (count, _) = reader.records { kind, reader in
+        let (count, complete) = reader.records { kind, reader in
             switch Kind(rawValue: kind) {
             case .settings:
                 sameSettings = try reader.raw(32) == settings
@@ -128,7 +128,8 @@ struct DeclaredCache {
         loaded.state.entries = CachedEntries(bytes: bytes, offsets: offsets)
         loaded.changedSinceBase = Set(afterBase)
         loaded.snapshot = hasSnapshot ? TagRefSnapshot(packed: packed, folders: folders) : nil
-        loaded.isBloated = count > 3 * offsets.count + 64
+        // A torn tail would sit before every later append: write the file whole next time.
+        loaded.isBloated = !complete || count > 3 * offsets.count + 64
         loaded.bytes = bytes
         return loaded
     }

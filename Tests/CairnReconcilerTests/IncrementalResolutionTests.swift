@@ -151,6 +151,35 @@ struct IncrementalResolutionTests {
         #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .cached)
     }
 
+    @Test("a cache file with a torn tail is read up to it, written whole again, and then appended to")
+    func tornTail() throws {
+        let fixture = try ReconcilerFixture()
+        let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
+                                    cache: ValidationCache(fingerprint: "t"))
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        _ = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        _ = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)  // appended
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.repo.path + "/.git/cairn").first { $0.hasPrefix("declared-") })
+        let url = URL(fileURLWithPath: fixture.repo.path + "/.git/cairn/" + file)
+        let bytes = try Data(contentsOf: url)
+        try bytes.prefix(bytes.count - 3).write(to: url)
+        try fixture.assign("prompt/support-triage", "dev", 1)
+        func read() throws -> DeclaredState { try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head) }
+        func full() throws -> DeclaredState { try withoutDeclaredCache(fixture.repo) { try read() } }
+        let recovered = try read(), resolved = try full()
+        #expect(recovered.artifacts == resolved.artifacts)
+        #expect(try read().resolution == .cached)
+        try fixture.assign("prompt/refund-policy-answer", "dev", 1)
+        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int
+        let promoted = try read()
+        let expected = try full().artifacts
+        #expect(promoted.resolution == .incremental)
+        #expect(promoted.artifacts == expected)
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int > size)
+        #expect(try read().resolution == .cached)
+    }
+
     @Test("a state cached with other schemas is neither updated incrementally nor a source of located files")
     func otherSchemas() throws {
         let fixture = try ReconcilerFixture()
