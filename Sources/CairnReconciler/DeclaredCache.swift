@@ -77,7 +77,12 @@ struct DeclaredCache {
                             end: End(length: bytes.count, header: []), isBloated: false)
         var offsets: [ArtifactID: Int] = [:]
         var afterBase: [ArtifactID] = []
-        var folders: [String: TagRefSnapshot.Folder] = [:]
+        // Folder records by path, decoded at the end: a folder of 4,000 loose tags is recorded again after each
+        // promotion, and only the last record counts.
+        var folders: [String: Int] = [:]
+        // Bytes of records a later one replaced: when they outweigh the rest, the next save writes the file whole.
+        var dead = 0
+        var lengths: [Int: Int] = [:]
         var packed: TagRefSnapshot.Stamp?
         var hasSnapshot = false
         var sameSettings = false
@@ -90,12 +95,13 @@ struct DeclaredCache {
             case .artifact:
                 let start = reader.offset
                 let id = try reader.artifactID()
-                offsets[id] = start
+                if let old = offsets.updateValue(start, forKey: id) { dead += lengths[old] ?? 0 }
+                lengths[start] = reader.recordEnd - start
                 afterBase.append(id)
                 reader.skipRecord()
             case .gone:
                 let id = try reader.artifactID()
-                offsets[id] = nil
+                if let old = offsets.removeValue(forKey: id) { dead += lengths[old] ?? 0 }
                 afterBase.append(id)
             case .problems:
                 loaded.state.problems = try (0..<reader.count()).map { _ in try reader.string() }
@@ -106,10 +112,12 @@ struct DeclaredCache {
                 hasSnapshot = true
                 packed = try reader.byte() == 1 ? try reader.stamp() : nil
             case .folder:
-                let (path, folder) = try reader.folder()
-                folders[path] = folder
+                let start = reader.offset
+                if let old = folders.updateValue(start, forKey: try reader.string()) { dead += lengths[old] ?? 0 }
+                lengths[start] = reader.recordEnd - start
+                reader.skipRecord()
             case .folderGone:
-                folders[try reader.string()] = nil
+                if let old = folders.removeValue(forKey: try reader.string()) { dead += lengths[old] ?? 0 }
             case .noSnapshot:
                 hasSnapshot = false
                 folders = [:]
@@ -127,9 +135,17 @@ struct DeclaredCache {
         guard sameSettings, !loaded.end.header.isEmpty else { return nil }
         loaded.state.entries = CachedEntries(bytes: bytes, offsets: offsets)
         loaded.changedSinceBase = Set(afterBase)
-        loaded.snapshot = hasSnapshot ? TagRefSnapshot(packed: packed, folders: folders) : nil
+        if hasSnapshot {
+            var snapshot = TagRefSnapshot(packed: packed, folders: [:])
+            for start in folders.values {
+                var reader = CacheReader(bytes: bytes, offset: start)
+                guard let (path, folder) = try? reader.folder() else { return nil }
+                snapshot.folders[path] = folder
+            }
+            loaded.snapshot = snapshot
+        }
         // A torn tail would sit before every later append: write the file whole next time.
-        loaded.isBloated = !complete || count > 3 * offsets.count + 64
+        loaded.isBloated = !complete || dead > bytes.count - dead || count > 3 * offsets.count + 64
         loaded.bytes = bytes
         return loaded
     }
