@@ -82,7 +82,7 @@ struct DeclaredCache {
         var folders: [String: Int] = [:]
         // Bytes of records a later one replaced: when they outweigh the rest, the next save writes the file whole.
         var dead = 0
-        var lengths: [Int: Int] = [:]
+        var lengths: [String: Int] = [:]  // of each folder's last record
         var packed: TagRefSnapshot.Stamp?
         var hasSnapshot = false
         var sameSettings = false
@@ -95,13 +95,13 @@ struct DeclaredCache {
             case .artifact:
                 let start = reader.offset
                 let id = try reader.artifactID()
-                if let old = offsets.updateValue(start, forKey: id) { dead += lengths[old] ?? 0 }
-                lengths[start] = reader.recordEnd - start
+                // Artifact records are a few hundred bytes each; one replaced counts as its replacement's length.
+                if offsets.updateValue(start, forKey: id) != nil { dead += reader.recordEnd - start }
                 afterBase.append(id)
                 reader.skipRecord()
             case .gone:
                 let id = try reader.artifactID()
-                if let old = offsets.removeValue(forKey: id) { dead += lengths[old] ?? 0 }
+                if offsets.removeValue(forKey: id) != nil { dead += 256 }
                 afterBase.append(id)
             case .problems:
                 loaded.state.problems = try (0..<reader.count()).map { _ in try reader.string() }
@@ -113,11 +113,14 @@ struct DeclaredCache {
                 packed = try reader.byte() == 1 ? try reader.stamp() : nil
             case .folder:
                 let start = reader.offset
-                if let old = folders.updateValue(start, forKey: try reader.string()) { dead += lengths[old] ?? 0 }
-                lengths[start] = reader.recordEnd - start
+                let path = try reader.string()
+                folders[path] = start
+                dead += lengths.updateValue(reader.recordEnd - start, forKey: path) ?? 0
                 reader.skipRecord()
             case .folderGone:
-                if let old = folders.removeValue(forKey: try reader.string()) { dead += lengths[old] ?? 0 }
+                let path = try reader.string()
+                folders[path] = nil
+                dead += lengths.removeValue(forKey: path) ?? 0
             case .noSnapshot:
                 hasSnapshot = false
                 folders = [:]

@@ -77,8 +77,7 @@ public struct CacheReader {
 
     public mutating func int() throws -> Int {
         guard offset + 8 <= bytes.count else { throw Corrupt() }
-        var value: UInt64 = 0
-        for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        let value = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         offset += 8
         return Int(Int64(bitPattern: value))
     }

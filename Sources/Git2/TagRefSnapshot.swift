@@ -1,3 +1,4 @@
+internal import CLibGit2
 import Foundation
 
 /// The tag references as files: `packed-refs`' stamp and, for each folder under `refs/tags/`, its stamp and what it
@@ -108,40 +109,69 @@ public struct TagRefSnapshot: Sendable, Equatable {
         return all.map { ($0.key, $0.value) }
     }
 
-    /// The tag references in `packed-refs` whose line contains one of `needles`, by short name.
+    /// The tag references in `packed-refs` whose line contains one of `needles`, by short name. Each needle is
+    /// searched for with `memmem` over the whole file, so a few needles cost a few passes at memory speed.
     public static func packedReferences(commonDirectory: String, containing needles: [String]) -> [String: ObjectID] {
         let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
-        guard let data = FileManager.default.contents(atPath: root + "packed-refs") else { return [:] }
+        guard let bytes = readFile(root + "packed-refs") else { return [:] }
         let prefix = Array("refs/tags/".utf8)
-        let patterns = needles.map { Array($0.utf8) }
         var found: [String: ObjectID] = [:]
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            let bytes = buffer.bindMemory(to: UInt8.self)
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
-                defer { start = end + 1 }
-                // "<40 hex> refs/tags/NAME"; peeled lines start with '^', comments with '#'.
-                guard end - start > 41 + prefix.count, bytes[start + 40] == UInt8(ascii: " ") else { continue }
-                let name = UnsafeBufferPointer(rebasing: bytes[(start + 41)..<end])
-                guard name.starts(with: prefix), patterns.contains(where: { contains(name, $0) }),
-                      let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(start + 40)]), as: UTF8.self))
-                else { continue }
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            // "<40 hex> refs/tags/NAME" lines; peeled lines start with '^', comments with '#'.
+            func line(around position: Int) -> Range<Int> {
+                var start = position, end = position
+                while start > 0 && buffer[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                return start..<end
+            }
+            func take(_ range: Range<Int>) {
+                guard range.count > 41 + prefix.count, buffer[range.lowerBound + 40] == UInt8(ascii: " ") else { return }
+                let name = UnsafeBufferPointer(rebasing: buffer[(range.lowerBound + 41)..<range.upperBound])
+                guard name.starts(with: prefix),
+                      let id = ObjectID(hex: String(decoding: UnsafeBufferPointer(rebasing: buffer[range.lowerBound..<(range.lowerBound + 40)]), as: UTF8.self))
+                else { return }
                 found[String(decoding: UnsafeBufferPointer(rebasing: name[prefix.count...]), as: UTF8.self)] = id
+            }
+            for needle in needles {
+                let pattern = Array(needle.utf8)
+                guard !pattern.isEmpty else {
+                    var start = 0
+                    while start < buffer.count {
+                        let range = line(around: start)
+                        take(range)
+                        start = range.upperBound + 1
+                    }
+                    continue
+                }
+                var offset = 0
+                while offset < buffer.count, let hit = cairn_memmem(base + offset, buffer.count - offset, pattern, pattern.count) {
+                    let range = line(around: base.distance(to: hit.assumingMemoryBound(to: UInt8.self)))
+                    take(range)
+                    offset = range.upperBound + 1
+                }
             }
         }
         return found
     }
 
-    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
-        var index = 0
-        while index + needle.count <= haystack.count {
-            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
+    /// A whole file, read straight into an array.
+    static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let got = Glibc.read(descriptor, buffer.baseAddress! + count, size - count)
+                if got <= 0 { failed = got < 0; break }
+                count += got
+            }
         }
-        return false
+        return failed ? nil : bytes
     }
 
     static func stamp(_ path: String) -> Stamp? {
