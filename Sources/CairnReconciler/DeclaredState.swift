@@ -492,15 +492,19 @@ extension TagRefSnapshot {
     /// The tag references of `ids` (registrations, assignments, holds and releases), loose over packed, by artifact.
     func references(of ids: Set<ArtifactID>, commonDirectory: String) -> [ArtifactID: [(name: String, object: ObjectID)]] {
         guard !ids.isEmpty else { return [:] }
-        var all: [String: ObjectID] = [:]
-        if packed != nil {
-            let needles = ids.flatMap { ["\($0)@", "\($0)#", "/\($0)/"] }
-            all = TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: needles)
-        }
-        // `KIND/NAME@...` and `KIND/NAME#...` are in the folder KIND; holds and releases under cairn-hold/ and cairn-release/.
-        let kinds = Set(ids.map { $0.description.prefix { $0 != "/" } })
-        for (path, folder) in folders where kinds.contains(path[...]) || path.hasPrefix("cairn-") {
-            all.merge(folder.references) { _, loose in loose }
+        // `KIND/NAME@...` and `KIND/NAME#...` are in the folder KIND; holds and releases under cairn-hold/ and
+        // cairn-release/, with `/KIND/NAME/` in their names. Names are picked by these texts first (a folder may hold
+        // thousands), then checked by parsing.
+        let needles = ids.flatMap { ["\($0)@", "\($0)#", "/\($0)/"] }
+        var all = packed == nil ? [:] : TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: needles)
+        let kinds = Set(ids.map { String($0.description.prefix { $0 != "/" }) })
+        let starts = ids.flatMap { ["\($0)@", "\($0)#"] }, holds = ids.map { "/\($0)/" }
+        for (path, folder) in folders {
+            if kinds.contains(path) {
+                for (name, object) in folder.references where starts.contains(where: { name.hasPrefix($0) }) { all[name] = object }
+            } else if path.hasPrefix("cairn-") {
+                for (name, object) in folder.references where holds.contains(where: { name.contains($0) }) { all[name] = object }
+            }
         }
         var grouped: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
         for (name, object) in all {
