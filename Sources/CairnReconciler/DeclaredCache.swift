@@ -327,17 +327,30 @@ private extension CacheReader {
         TagRefSnapshot.Stamp(inode: UInt64(UInt(bitPattern: try int())), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
 
+    /// A folder record: its stamp and sub-folders now, its references when first asked for (after checking here
+    /// that they are all there).
     mutating func folder() throws -> (String, TagRefSnapshot.Folder) {
         let path = try string()
-        var folder = TagRefSnapshot.Folder(stamp: try stamp(), readAt: Int64(try int()), references: [:], stamps: [:], folders: [])
-        folder.folders = try (0..<count()).map { _ in try string() }
-        let references = try count()
-        folder.references.reserveCapacity(references)
-        folder.stamps.reserveCapacity(references)
-        for _ in 0..<references {
-            let name = try string()
-            folder.references[name] = try objectID()
-            folder.stamps[name] = try stamp()
+        let stamp = try stamp(), readAt = Int64(try int())
+        let folders = try (0..<count()).map { _ in try string() }
+        let start = offset
+        for _ in 0..<(try count()) {
+            try skipString()
+            try skip(20 + 32)  // object id, stamp
+        }
+        let bytes = self.bytes
+        let folder = TagRefSnapshot.Folder(stamp: stamp, readAt: readAt, folders: folders) {
+            var reader = CacheReader(bytes: bytes, offset: start)
+            var references: [String: ObjectID] = [:], stamps: [String: TagRefSnapshot.Stamp] = [:]
+            let count = (try? reader.count()) ?? 0
+            references.reserveCapacity(count)
+            stamps.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let name = try? reader.string(), let object = try? reader.objectID(), let stamp = try? reader.stamp() else { break }
+                references[name] = object
+                stamps[name] = stamp
+            }
+            return (references, stamps)
         }
         return (path, folder)
     }

@@ -30,19 +30,58 @@ public struct TagRefSnapshot: Sendable, Equatable {
         public var stamp: Stamp
         /// When it was read (seconds since 1970).
         public var readAt: Int64
-        /// Loose references in the folder, by short name (`prompt/a@v1.0.0`).
-        public var references: [String: ObjectID]
-        /// Each loose reference file's stamp: a folder read again reads only the files whose stamp changed.
-        public var stamps: [String: Stamp]
         /// Sub-folders, by path below `refs/tags/`.
         public var folders: [String]
+        private let contents: Contents
+
+        /// Loose references in the folder, by short name (`prompt/a@v1.0.0`).
+        public var references: [String: ObjectID] { contents.value.references }
+        /// Each loose reference file's stamp: a folder read again reads only the files whose stamp changed.
+        public var stamps: [String: Stamp] { contents.value.stamps }
 
         public init(stamp: Stamp, readAt: Int64, references: [String: ObjectID], stamps: [String: Stamp], folders: [String]) {
             self.stamp = stamp
             self.readAt = readAt
-            self.references = references
-            self.stamps = stamps
             self.folders = folders
+            contents = Contents(value: (references, stamps))
+        }
+
+        /// A folder whose references are read by `load` when first asked for: a snapshot kept in a cache file has
+        /// thousands, and a run that finds the folder unchanged never looks at them.
+        public init(stamp: Stamp, readAt: Int64, folders: [String],
+                    load: @escaping @Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp])) {
+            self.stamp = stamp
+            self.readAt = readAt
+            self.folders = folders
+            contents = Contents(load: load)
+        }
+
+        public static func == (lhs: Folder, rhs: Folder) -> Bool {
+            guard lhs.stamp == rhs.stamp, lhs.readAt == rhs.readAt, lhs.folders == rhs.folders else { return false }
+            return lhs.contents === rhs.contents || (lhs.references == rhs.references && lhs.stamps == rhs.stamps)
+        }
+
+        /// The references of a folder, loaded once (under a lock: snapshots are shared values).
+        private final class Contents: @unchecked Sendable {
+            private let lock = NSLock()
+            private var loaded: (references: [String: ObjectID], stamps: [String: Stamp])?
+            private let load: (@Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp]))?
+
+            init(value: (references: [String: ObjectID], stamps: [String: Stamp])) {
+                loaded = value
+                load = nil
+            }
+
+            init(load: @escaping @Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp])) {
+                self.load = load
+            }
+
+            var value: (references: [String: ObjectID], stamps: [String: Stamp]) {
+                lock.lock()
+                defer { lock.unlock() }
+                if loaded == nil { loaded = load?() ?? ([:], [:]) }
+                return loaded!
+            }
         }
 
         /// Modified long enough before it was read that a later change must change its stamp.
@@ -186,7 +225,9 @@ public struct TagRefSnapshot: Sendable, Equatable {
         guard let directory = opendir(base + path) else { return nil }
         defer { closedir(directory) }
         let descriptor = dirfd(directory)
-        var folder = Folder(stamp: stamp, readAt: now, references: [:], stamps: [:], folders: [])
+        var folders: [String] = []
+        var references: [String: ObjectID] = [:]
+        var stamps: [String: Stamp] = [:]
         while let entry = readdir(directory) {
             let found: Bool? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 let name = raw.bindMemory(to: CChar.self)
@@ -197,19 +238,19 @@ public struct TagRefSnapshot: Sendable, Equatable {
                 guard fstatat(descriptor, name.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
-                    folder.folders.append(relative)
+                    folders.append(relative)
                     return true
                 case S_IFREG:
                     let file = Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec),
                                      nanoseconds: Int64(info.st_mtim.tv_nsec))
                     if let previous, previous.stamps[relative] == file, Folder.settled(file, at: previous.readAt),
                        let object = previous.references[relative] {
-                        folder.references[relative] = object
+                        references[relative] = object
                     } else {
                         guard let object = loose(descriptor, name.baseAddress!) else { return nil }
-                        folder.references[relative] = object
+                        references[relative] = object
                     }
-                    folder.stamps[relative] = file
+                    stamps[relative] = file
                     return true
                 default:
                     return nil
@@ -217,8 +258,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
             }
             guard found != nil else { return nil }
         }
-        folder.folders.sort()
-        return folder
+        return Folder(stamp: stamp, readAt: now, references: references, stamps: stamps, folders: folders.sorted())
     }
 
     /// A loose reference file's object id: forty hex digits and a newline (a symbolic reference is not one).
