@@ -14,11 +14,11 @@ import Git2
 /// was about are written last.
 /// The kinds of record in a declared-state cache file.
 private enum Kind: UInt8 {
-    case settings = 1, artifact, gone, problems, groups, packed, folder, folderGone, noSnapshot, base
+    case settings = 1, artifact, gone, problems, groups, packed, folder, folderGone, noSnapshot, base, folderChange
 }
 
 struct DeclaredCache {
-    private static let magic = "cairn-declared-cache-5"
+    private static let magic = "cairn-declared-cache-6"
     let url: URL
     /// The environment's settings and the schemas: what a state must have been made with to be reused.
     let settings: [UInt8]
@@ -79,7 +79,7 @@ struct DeclaredCache {
         var afterBase: [ArtifactID] = []
         // Folder records by path, decoded at the end: a folder of 4,000 loose tags is recorded again after each
         // promotion, and only the last record counts.
-        var folders: [String: Int] = [:]
+        var folders: [String: [Int]] = [:]  // a whole record, then changes to it
         // Bytes of records a later one replaced: when they outweigh the rest, the next save writes the file whole.
         var dead = 0
         var lengths: [String: Int] = [:]  // of each folder's last record
@@ -114,8 +114,15 @@ struct DeclaredCache {
             case .folder:
                 let start = reader.offset
                 let path = try reader.string()
-                folders[path] = start
+                folders[path] = [start]
                 dead += lengths.updateValue(reader.recordEnd - start, forKey: path) ?? 0
+                reader.skipRecord()
+            case .folderChange:
+                let start = reader.offset
+                let path = try reader.string()
+                // Changes count as replaced bytes: enough of them and the file is written whole, folders compacted.
+                if folders[path] != nil { folders[path]!.append(start) }
+                dead += reader.recordEnd - start
                 reader.skipRecord()
             case .folderGone:
                 let path = try reader.string()
@@ -140,9 +147,8 @@ struct DeclaredCache {
         loaded.changedSinceBase = Set(afterBase)
         if hasSnapshot {
             var snapshot = TagRefSnapshot(packed: packed, folders: [:])
-            for start in folders.values {
-                var reader = CacheReader(bytes: bytes, offset: start)
-                guard let (path, folder) = try? reader.folder() else { return nil }
+            for (path, records) in folders {
+                guard let folder = TagRefSnapshot.Folder.decode(records, in: bytes) else { return nil }
                 snapshot.folders[path] = folder
             }
             loaded.snapshot = snapshot
@@ -249,6 +255,23 @@ private extension CacheWriter {
         int(Int(stamp.nanoseconds))
     }
 
+    mutating func folderHeader(_ path: String, _ folder: TagRefSnapshot.Folder) {
+        string(path)
+        stamp(folder.stamp)
+        int(Int(folder.readAt))
+        int(folder.folders.count)
+        for child in folder.folders { string(child) }
+    }
+
+    mutating func references(_ references: [String: ObjectID], stamps: [String: TagRefSnapshot.Stamp]) {
+        int(references.count)
+        for (name, object) in references {
+            string(name)
+            objectID(object)
+            stamp(stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
+        }
+    }
+
     /// The snapshot's records that differ from `previous` (all of them without one).
     mutating func snapshot(_ snapshot: TagRefSnapshot?, since previous: TagRefSnapshot?) {
         guard let snapshot else {
@@ -266,18 +289,23 @@ private extension CacheWriter {
             }
         }
         for (path, folder) in snapshot.folders.sorted(by: { $0.key < $1.key }) where previous?.folders[path] != folder {
-            record(Kind.folder.rawValue) { out in
-                out.string(path)
-                out.stamp(folder.stamp)
-                out.int(Int(folder.readAt))
-                out.int(folder.folders.count)
-                for child in folder.folders { out.string(child) }
-                out.int(folder.references.count)
-                for (name, object) in folder.references {
-                    out.string(name)
-                    out.objectID(object)
-                    out.stamp(folder.stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
+            // A folder that changed a little (a promotion adds two tags to thousands) is recorded as its changes.
+            if let before = previous?.folders[path] {
+                let changed = folder.references.filter { before.references[$0.key] != $0.value || before.stamps[$0.key] != folder.stamps[$0.key] }
+                let removed = before.references.keys.filter { folder.references[$0] == nil }
+                if changed.count + removed.count < folder.references.count / 2 {
+                    record(Kind.folderChange.rawValue) { out in
+                        out.folderHeader(path, folder)
+                        out.references(changed, stamps: folder.stamps)
+                        out.int(removed.count)
+                        for name in removed { out.string(name) }
+                    }
+                    continue
                 }
+            }
+            record(Kind.folder.rawValue) { out in
+                out.folderHeader(path, folder)
+                out.references(folder.references, stamps: folder.stamps)
             }
         }
         for path in (previous?.folders.keys ?? [:].keys) where snapshot.folders[path] == nil {
@@ -327,32 +355,28 @@ private extension CacheReader {
         TagRefSnapshot.Stamp(inode: UInt64(UInt(bitPattern: try int())), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
 
-    /// A folder record: its stamp and sub-folders now, its references when first asked for (after checking here
-    /// that they are all there).
-    mutating func folder() throws -> (String, TagRefSnapshot.Folder) {
-        let path = try string()
-        let stamp = try stamp(), readAt = Int64(try int())
-        let folders = try (0..<count()).map { _ in try string() }
-        let start = offset
+    /// A folder record's header: path, stamp, read time, sub-folders.
+    mutating func folderHeader() throws -> (path: String, stamp: TagRefSnapshot.Stamp, readAt: Int64, folders: [String]) {
+        (try string(), try stamp(), Int64(try int()), try (0..<count()).map { _ in try string() })
+    }
+
+    /// Checks that a list of references is all there, without decoding it.
+    mutating func skipReferences() throws {
         for _ in 0..<(try count()) {
             try skipString()
             try skip(20 + 32)  // object id, stamp
         }
-        let bytes = self.bytes
-        let folder = TagRefSnapshot.Folder(stamp: stamp, readAt: readAt, folders: folders) {
-            var reader = CacheReader(bytes: bytes, offset: start)
-            var references: [String: ObjectID] = [:], stamps: [String: TagRefSnapshot.Stamp] = [:]
-            let count = (try? reader.count()) ?? 0
-            references.reserveCapacity(count)
-            stamps.reserveCapacity(count)
-            for _ in 0..<count {
-                guard let name = try? reader.string(), let object = try? reader.objectID(), let stamp = try? reader.stamp() else { break }
-                references[name] = object
-                stamps[name] = stamp
-            }
-            return (references, stamps)
+    }
+
+    mutating func references(into references: inout [String: ObjectID], stamps: inout [String: TagRefSnapshot.Stamp]) throws {
+        let count = try count()
+        references.reserveCapacity(count)
+        stamps.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = try string()
+            references[name] = try objectID()
+            stamps[name] = try stamp()
         }
-        return (path, folder)
     }
 }
 
@@ -405,5 +429,42 @@ final class CachedEntries: @unchecked Sendable {
             if (try? reader.referencesAny(of: encoded)) != false, counts(id) { found.insert(id) }
         }
         return found
+    }
+}
+
+extension TagRefSnapshot.Folder {
+    /// A folder from its records in a cache file (a whole record, then changes): stamp and sub-folders from the last
+    /// one now, references when first asked for. Nil when a record is not all there.
+    static func decode(_ records: [Int], in bytes: [UInt8]) -> TagRefSnapshot.Folder? {
+        var header: (path: String, stamp: TagRefSnapshot.Stamp, readAt: Int64, folders: [String])?
+        var bodies: [Int] = []
+        for start in records {
+            var reader = CacheReader(bytes: bytes, offset: start)
+            guard let read = try? reader.folderHeader() else { return nil }
+            header = read
+            bodies.append(reader.offset)
+            guard (try? reader.skipReferences()) != nil else { return nil }
+            if start != records[0] {
+                guard let removed = try? reader.count() else { return nil }
+                for _ in 0..<removed { guard (try? reader.skipString()) != nil else { return nil } }
+            }
+        }
+        guard let header else { return nil }
+        let starts = bodies
+        return TagRefSnapshot.Folder(stamp: header.stamp, readAt: header.readAt, folders: header.folders) {
+            var references: [String: ObjectID] = [:], stamps: [String: TagRefSnapshot.Stamp] = [:]
+            for (index, start) in starts.enumerated() {
+                var reader = CacheReader(bytes: bytes, offset: start)
+                try? reader.references(into: &references, stamps: &stamps)
+                if index > 0, let removed = try? reader.count() {
+                    for _ in 0..<removed {
+                        guard let name = try? reader.string() else { break }
+                        references[name] = nil
+                        stamps[name] = nil
+                    }
+                }
+            }
+            return (references, stamps)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import CairnManifest
 import CairnModel
-import CairnReconciler
+@testable import CairnReconciler
 import CairnRegistry
 import CairnTestSupport
 import Foundation
@@ -217,5 +217,30 @@ struct IncrementalResolutionTests {
             }
         }
         return try body()
+    }
+}
+
+@Suite("Declared-state cache file")
+struct DeclaredCacheFileTests {
+    @Test("a reference folder recorded whole, then as its changes, reads back as the folder on disk")
+    func folderChanges() throws {
+        let fixture = try ReconcilerFixture()
+        let repository = try Repository.discover(from: fixture.repo.path)
+        let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
+        let state = DeclaredState(environment: "dev", artifacts: [:], problems: [])
+        var snapshot = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
+        try #require(cache.save(state, groups: [:], snapshot: snapshot) != nil)
+        for counter in 1...3 {
+            try fixture.assign("prompt/summarize-ticket", "dev", counter)
+            let loaded = try #require(cache.load(environment: "dev"))
+            #expect(loaded.snapshot == snapshot)
+            let next = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded.snapshot).snapshot)
+            #expect(next.folders["prompt"]?.references.keys.contains("prompt/summarize-ticket#dev#\(counter)") == true)
+            try #require(cache.append(state, touched: [], groups: [:], snapshot: next, to: loaded) != nil)
+            snapshot = next
+        }
+        let loaded = try #require(cache.load(environment: "dev"))
+        #expect(loaded.snapshot == snapshot)
+        #expect(loaded.snapshot?.folders["prompt"]?.references.count == snapshot.folders["prompt"]?.references.count)
     }
 }
