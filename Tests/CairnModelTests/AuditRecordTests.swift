@@ -18,6 +18,19 @@ struct AuditRecordTests {
         #expect(record.canonicalBody == reference)
     }
 
+    @Test("sequence and time are written as canonical JSON writes integers, at the extremes too")
+    func integers() {
+        var random = SystemRandomNumberGenerator()
+        let values: [Int64] = [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, Int64.min + 1, 1_700_000_000]
+            + (0..<200).map { _ in Int64.random(in: Int64.min...Int64.max, using: &random) }
+        for value in values {
+            let record = AuditRecord(sequence: value, time: value &* -1, actor: "a", action: "apply", environment: "dev", artifact: "",
+                                     digest: "", commit: "", tag: "", planSummary: "", compliance: "", previousHash: "", hash: "")
+            #expect(record.canonicalBody.contains("\"sequence\":\(value),"), "\(value)")
+            #expect(record.canonicalBody.hasSuffix("\"time\":\(value &* -1)}"), "\(value)")
+        }
+    }
+
     @Test("string escaping is exact wherever the character needing it falls among the eight-byte words it scans")
     func escapingAtEveryPosition() {
         func reference(_ text: String) -> String {

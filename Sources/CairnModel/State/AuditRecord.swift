@@ -83,9 +83,26 @@ public struct AuditRecord: Sendable, Hashable {
         key(",\"environment\":"); text(.environment, &out)
         key(",\"planSummary\":"); text(.planSummary, &out)
         key(",\"previousHash\":"); text(.previousHash, &out)
-        key(",\"sequence\":"); out.append(contentsOf: String(sequence).utf8)
+        key(",\"sequence\":"); appendDecimal(sequence, to: &out)
         key(",\"tag\":"); text(.tag, &out)
-        key(",\"time\":"); out.append(contentsOf: String(time).utf8)
+        key(",\"time\":"); appendDecimal(time, to: &out)
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// `value` in decimal, as `String(value)` spells it, without making the string.
+    @inlinable
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, filled from the end
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
     }
 }
