@@ -186,24 +186,7 @@ extension CacheReader {
 /// A cache file under `.git/cairn/`: read whole, appended to, or replaced atomically. Failures are ignored: a cache
 /// that cannot be written only costs the next run time.
 public enum CacheFile {
-    /// The whole file, read straight into an array (caches are megabytes; a `Data` and a copy would double that).
-    public static func read(_ url: URL) -> [UInt8]? {
-        let descriptor = open(url.path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            while count < size {
-                let got = Glibc.read(descriptor, buffer.baseAddress! + count, size - count)
-                if got <= 0 { failed = got < 0; break }
-                count += got
-            }
-        }
-        return failed ? nil : bytes
-    }
+    public static func read(_ url: URL) -> [UInt8]? { FileBytes.read(url.path) }
 
     /// Appends to an existing file in one write under an exclusive lock; false when there is none to append to, or
     /// when it is not `expectedLength` long or does not start with `expectedStart` (another run wrote to it or

@@ -152,7 +152,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
     /// searched for with `memmem` over the whole file, so a few needles cost a few passes at memory speed.
     public static func packedReferences(commonDirectory: String, containing needles: [String]) -> [String: ObjectID] {
         let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
-        guard let bytes = readFile(root + "packed-refs") else { return [:] }
+        guard let bytes = FileBytes.read(root + "packed-refs") else { return [:] }
         let prefix = Array("refs/tags/".utf8)
         var found: [String: ObjectID] = [:]
         bytes.withUnsafeBufferPointer { buffer in
@@ -192,25 +192,6 @@ public struct TagRefSnapshot: Sendable, Equatable {
             }
         }
         return found
-    }
-
-    /// A whole file, read straight into an array.
-    static func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            while count < size {
-                let got = Glibc.read(descriptor, buffer.baseAddress! + count, size - count)
-                if got <= 0 { failed = got < 0; break }
-                count += got
-            }
-        }
-        return failed ? nil : bytes
     }
 
     static func stamp(_ path: String) -> Stamp? {
