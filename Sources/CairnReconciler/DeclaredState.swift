@@ -495,10 +495,9 @@ extension TagRefSnapshot {
         // `KIND/NAME@...` and `KIND/NAME#...` are in the folder KIND; holds and releases under cairn-hold/ and
         // cairn-release/, with `/KIND/NAME/` in their names. Names are picked by these texts first (a folder may hold
         // thousands), then checked by parsing.
-        let needles = ids.flatMap { ["\($0)@", "\($0)#", "/\($0)/"] }
-        var all = packed == nil ? [:] : TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: needles)
-        let kinds = Set(ids.map { String($0.description.prefix { $0 != "/" }) })
         let starts = ids.flatMap { ["\($0)@", "\($0)#"] }, holds = ids.map { "/\($0)/" }
+        var all = packed == nil ? [:] : TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: starts + holds)
+        let kinds = Set(ids.map { String($0.description.prefix { $0 != "/" }) })
         for (path, folder) in folders {
             if kinds.contains(path) {
                 for (name, object) in folder.references where starts.contains(where: { name.hasPrefix($0) }) { all[name] = object }
