@@ -131,16 +131,14 @@ struct IncrementalResolutionTests {
     @Test("promoting an artifact that nothing declared pins is brought up to date without resolving every tag")
     func promotionIsIncremental() throws {
         let fixture = try ReconcilerFixture()
-        let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
-                                    cache: ValidationCache(fingerprint: "t"))
+        let read = try fixture.devReader()
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
-        #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .full)
-        #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .cached)
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.repo.path + "/.git/cairn").first { $0.hasPrefix("declared-") })
-        let path = fixture.repo.path + "/.git/cairn/" + file
+        #expect(try read().resolution == .full)
+        #expect(try read().resolution == .cached)
+        let path = try fixture.declaredCacheFile()
         let before = try FileManager.default.attributesOfItem(atPath: path)
         try fixture.assign("prompt/sentiment-classify", "dev", 1)
-        let promoted = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        let promoted = try read()
         #expect(promoted.resolution == .incremental)
         #expect(promoted.artifacts.keys.map(\.description).sorted() == ["prompt/sentiment-classify", "prompt/summarize-ticket"])
         #expect(promoted.problems.isEmpty)
@@ -148,24 +146,21 @@ struct IncrementalResolutionTests {
         let after = try FileManager.default.attributesOfItem(atPath: path)
         #expect(after[.systemFileNumber] as? Int == before[.systemFileNumber] as? Int)
         #expect((after[.size] as? Int ?? 0) > (before[.size] as? Int ?? 0))
-        #expect(try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head).resolution == .cached)
+        #expect(try read().resolution == .cached)
     }
 
     @Test("a cache file with a torn tail is read up to it, written whole again, and then appended to")
     func tornTail() throws {
         let fixture = try ReconcilerFixture()
-        let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
-                                    cache: ValidationCache(fingerprint: "t"))
+        let read = try fixture.devReader()
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
-        _ = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        _ = try read()
         try fixture.assign("prompt/sentiment-classify", "dev", 1)
-        _ = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)  // appended
-        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.repo.path + "/.git/cairn").first { $0.hasPrefix("declared-") })
-        let url = URL(fileURLWithPath: fixture.repo.path + "/.git/cairn/" + file)
+        _ = try read()  // appended
+        let url = URL(fileURLWithPath: try fixture.declaredCacheFile())
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count - 3).write(to: url)
         try fixture.assign("prompt/support-triage", "dev", 1)
-        func read() throws -> DeclaredState { try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head) }
         func full() throws -> DeclaredState { try withoutDeclaredCache(fixture.repo) { try read() } }
         let recovered = try read(), resolved = try full()
         #expect(recovered.artifacts == resolved.artifacts)
@@ -242,5 +237,19 @@ struct DeclaredCacheFileTests {
         let loaded = try #require(cache.load(environment: "dev"))
         #expect(loaded.snapshot == snapshot)
         #expect(loaded.snapshot?.folders["prompt"]?.references.count == snapshot.folders["prompt"]?.references.count)
+    }
+}
+
+extension ReconcilerFixture {
+    /// Reads dev's declared state through one reader (an in-memory validation cache), as a plan would.
+    func devReader() throws -> () throws -> DeclaredState {
+        let reader = RegistryReader(location: try RegistryLocation.open(directory: repo.path, path: "registry"), cache: ValidationCache(fingerprint: "t"))
+        return { try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: head) }
+    }
+
+    /// The path of the repository's declared-state cache file (the tests read one environment).
+    func declaredCacheFile() throws -> String {
+        let folder = repo.path + "/.git/cairn/"
+        return folder + (try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first { $0.hasPrefix("declared-") }))
     }
 }
