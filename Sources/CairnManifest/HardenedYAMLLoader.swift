@@ -38,10 +38,28 @@ public struct HardenedYAMLLoader: Sendable {
 private struct EventReader {
     let maxDepth: Int
 
-    /// A collection being built.
-    private enum Frame {
-        case sequence([YAMLNode], SourceMark)
-        case mapping([YAMLPair], SourceMark, pendingKey: YAMLScalar?, seen: [String: SourceMark])
+    /// A collection being built. A class so that appending to the one on top of the stack mutates it in place:
+    /// an enum payload taken off the stack and put back copies its array, which made wide collections quadratic.
+    private final class Frame {
+        enum Shape { case sequence, mapping }
+        let shape: Shape
+        let mark: SourceMark
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
+        var pendingKey: YAMLScalar?
+        var seen: [String: SourceMark] = [:]
+
+        init(_ shape: Shape, _ mark: SourceMark) {
+            self.shape = shape
+            self.mark = mark
+        }
+
+        var node: YAMLNode {
+            switch shape {
+            case .sequence: .sequence(items, mark)
+            case .mapping: .mapping(pairs, mark)
+            }
+        }
     }
 
     private var stack: [Frame] = []
@@ -83,18 +101,14 @@ private struct EventReader {
             case YAML_SEQUENCE_START_EVENT:
                 try Self.refuseAnchor(event.data.sequence_start.anchor, mark)
                 _ = try Self.checkTag(event.data.sequence_start.tag, mark)
-                try push(.sequence([], mark), mark)
+                try push(Frame(.sequence, mark), mark)
             case YAML_MAPPING_START_EVENT:
                 try Self.refuseAnchor(event.data.mapping_start.anchor, mark)
                 _ = try Self.checkTag(event.data.mapping_start.tag, mark)
-                try push(.mapping([], mark, pendingKey: nil, seen: [:]), mark)
+                try push(Frame(.mapping, mark), mark)
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                let node: YAMLNode
-                switch stack.removeLast() {
-                case .sequence(let items, let start): node = .sequence(items, start)
-                case .mapping(let pairs, let start, _, _): node = .mapping(pairs, start)
-                }
-                try add(node, scalar: nil)
+                let frame = stack.removeLast()
+                try add(frame.node, scalar: nil)
             default:
                 break
             }
@@ -102,7 +116,7 @@ private struct EventReader {
     }
 
     private mutating func push(_ frame: Frame, _ mark: SourceMark) throws(YAMLLoadError) {
-        if case .mapping(_, _, nil, _)? = stack.last {
+        if let top = stack.last, top.shape == .mapping, top.pendingKey == nil {
             throw YAMLLoadError(message: "mapping keys must be plain strings, not collections", mark: mark, rule: "yaml-key")
         }
         guard stack.count < maxDepth else {
@@ -113,29 +127,28 @@ private struct EventReader {
 
     /// Adds a finished node to the collection on top of the stack (or makes it the root).
     private mutating func add(_ node: YAMLNode, scalar: YAMLScalar?) throws(YAMLLoadError) {
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return
         }
-        switch top {
-        case .sequence(var items, let mark):
-            items.append(node)
-            stack.append(.sequence(items, mark))
-        case .mapping(var pairs, let mark, let pendingKey, var seen):
-            if let key = pendingKey {
-                pairs.append(YAMLPair(key: key, value: node))
-                stack.append(.mapping(pairs, mark, pendingKey: nil, seen: seen))
+        switch top.shape {
+        case .sequence:
+            top.items.append(node)
+        case .mapping:
+            if let key = top.pendingKey {
+                top.pairs.append(YAMLPair(key: key, value: node))
+                top.pendingKey = nil
             } else {
                 guard let key = scalar else {
                     throw YAMLLoadError(message: "mapping keys must be plain strings, not collections", mark: node.mark, rule: "yaml-key")
                 }
-                if let first = seen[key.text] {
+                if let first = top.seen[key.text] {
                     throw YAMLLoadError(
                         message: "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))",
                         mark: key.mark, rule: "yaml-duplicate-key")
                 }
-                seen[key.text] = key.mark
-                stack.append(.mapping(pairs, mark, pendingKey: key, seen: seen))
+                top.seen[key.text] = key.mark
+                top.pendingKey = key
             }
         }
     }

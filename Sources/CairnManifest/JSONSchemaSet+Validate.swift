@@ -75,13 +75,15 @@ extension JSONSchemaSet {
         case .array(let items):
             if let minimum = node.minItems, items.count < minimum { fail("minItems", "must have at least \(minimum) item\(minimum == 1 ? "" : "s")") }
             if let maximum = node.maxItems, items.count > maximum { fail("maxItems", "must have at most \(maximum) items") }
+            // Hashed, not compared pairwise: a long list must cost its length, not its square.
             if node.uniqueItems {
-                outer: for first in items.indices {
-                    for second in items.indices where second > first && items[first].jsonEquals(items[second]) {
-                        path.append(.index(second))
-                        fail("uniqueItems", "duplicates item \(first)")
+                var first: [JSONEquality: Int] = [:]
+                for (position, item) in items.enumerated() {
+                    if let earlier = first.updateValue(position, forKey: JSONEquality(item)) {
+                        path.append(.index(position))
+                        fail("uniqueItems", "duplicates item \(earlier)")
                         path.removeLast()
-                        break outer
+                        break
                     }
                 }
             }
@@ -183,6 +185,37 @@ extension JSONSchemaSet {
         case .string(let text): return "string " + JSONValue.quoted(text.count > 40 ? String(text.prefix(40)) + "…" : text)
         case .array: return "an array"
         case .object: return "an object"
+        }
+    }
+}
+
+/// A JSON value hashed and compared as JSON Schema compares instances (`1` equals `1.0`; member order is irrelevant).
+private struct JSONEquality: Hashable {
+    let value: JSONValue
+
+    init(_ value: JSONValue) { self.value = value }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { lhs.value.jsonEquals(rhs.value) }
+
+    func hash(into hasher: inout Hasher) { Self.hash(value, into: &hasher) }
+
+    private static func hash(_ value: JSONValue, into hasher: inout Hasher) {
+        switch value {
+        case .null: hasher.combine(0)
+        case .bool(let flag): hasher.combine(1); hasher.combine(flag)
+        case .string(let text): hasher.combine(2); hasher.combine(text)
+        case .int, .number: hasher.combine(3); hasher.combine(value.doubleValue!)
+        case .array(let items):
+            hasher.combine(4)
+            hasher.combine(items.count)
+            for item in items { hash(item, into: &hasher) }
+        case .object(let members):
+            hasher.combine(5)
+            hasher.combine(members.count)
+            for key in members.keys.sorted() {
+                hasher.combine(key)
+                hash(members[key]!, into: &hasher)
+            }
         }
     }
 }

@@ -31,6 +31,9 @@ public struct ParsedManifest: Sendable {
         }
     }
 
+    /// Schema findings reported per file; the rest are counted in one last finding.
+    public static let maxSchemaFindings = 100
+
     /// Loads and checks one file. YAML hazards come back as a thrown `YAMLLoadError`.
     public static func load(_ bytes: [UInt8], isConfig: Bool, schemas: ManifestSchemas = .bundled,
                             loader: HardenedYAMLLoader = HardenedYAMLLoader()) throws(YAMLLoadError) -> ParsedManifest {
@@ -45,10 +48,18 @@ public struct ParsedManifest: Sendable {
         }
         let value = schemas.set.typed(node, schema: root)
         if let root {
-            for violation in schemas.set.validate(value, against: root) {
+            let violations = schemas.set.validate(value, against: root)
+            // Each finding is positioned by a walk of the document; a file with a violation on every one of 100,000
+            // entries would cost their square. The first ones say what is wrong.
+            for violation in violations.prefix(maxSchemaFindings) {
                 let mark = node.mark(at: violation.path, pointAtKey: violation.atKey)
                 let place = violation.path.isEmpty ? "" : "\(violation.path.dotted): "
                 findings.append(Finding(mark, place + violation.message, rule: "schema"))
+            }
+            if violations.count > maxSchemaFindings {
+                let last = findings[findings.count - 1]
+                findings.append(Finding(line: last.line, column: last.column,
+                                        message: "\(violations.count - maxSchemaFindings) more schema findings in this file are not shown", rule: "schema"))
             }
         }
         return ParsedManifest(node: node, value: value, kind: kind, isConfig: isConfig, findings: findings)

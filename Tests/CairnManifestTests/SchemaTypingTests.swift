@@ -76,4 +76,34 @@ struct SchemaTypingTests {
         #expect(parsed.kind == nil)
         #expect(parsed.findings.first?.line == 2)
     }
+
+    @Test("NaN, infinity and numbers beyond a double are not numbers: a bound or a type refuses them at their line",
+          arguments: [".nan", ".NaN", ".inf", "-.Inf", "+.INF", "1e400", "-1e400", "1" + String(repeating: "0", count: 400)])
+    func nonFiniteNumbers(text: String) throws {
+        let yaml = Self.prompt.replacingOccurrences(of: "VALUE", with: "false") + "\n  modelConfig: {provider: openai, model: gpt, temperature: \(text)}\n"
+        let parsed = try load(yaml)
+        #expect(parsed.value["spec"]?["modelConfig"]?["temperature"] == .string(text))
+        let finding = try #require(parsed.findings.first)
+        #expect(finding.line == 15)
+        #expect(finding.message.contains("temperature"))
+        #expect(finding.message.contains("expected number"))
+    }
+
+    @Test("hexadecimal and octal integers take digits only; a sign after 0x or 0o is not a number",
+          arguments: [("0x1F", JSONValue.int(31)), ("0o17", .int(15)), ("0x-1", .string("0x-1")), ("0x+1F", .string("0x+1F")),
+                      ("0o-7", .string("0o-7")), ("0o8", .string("0o8")), ("0xg", .string("0xg"))])
+    func radixIntegers(text: String, expected: JSONValue) throws {
+        let node = try HardenedYAMLLoader().load(Array("value: \(text)\n".utf8))
+        #expect(ManifestSchemas.bundled.set.typed(node, schema: nil)["value"] == expected)
+    }
+
+    @Test("a file with a violation on every entry reports the first 100 and counts the rest")
+    func findingsAreCapped() throws {
+        let labels = (0..<5_000).map { "    l\($0): [1]" }.joined(separator: "\n")
+        let yaml = Self.prompt.replacingOccurrences(of: "VALUE", with: "false")
+            .replacingOccurrences(of: "  owner: team\n", with: "  owner: team\n  labels:\n\(labels)\n")
+        let parsed = try load(yaml)
+        #expect(parsed.findings.count == ParsedManifest.maxSchemaFindings + 1)
+        #expect(parsed.findings.last?.message == "4900 more schema findings in this file are not shown")
+    }
 }
