@@ -19,6 +19,32 @@ public enum TagName: Sendable, Hashable {
     static let holdPrefix = "cairn-hold/"
     static let releasePrefix = "cairn-release/"
 
+    /// The largest counter a tag may carry. Counters are compared and incremented; nine digits is more promotions
+    /// than any artifact will see, and keeps "one more than the highest" far from overflow. A tag with a longer
+    /// counter is not read (`problem(_:)` says why) and the server hook refuses it.
+    public static let maxCounter = 999_999_999
+
+    /// Why `text` looks like a registry tag but cannot be read safely, or nil (it reads, or it is no registry tag).
+    public static func problem(_ text: String) -> String? {
+        guard TagName(text) == nil else { return nil }
+        let counter: Substring?
+        if text.hasPrefix(holdPrefix) || text.hasPrefix(releasePrefix) {
+            counter = text.split(separator: "/", omittingEmptySubsequences: false).last
+        } else if text.contains("#") || text.contains("@") {
+            counter = text.lastIndex(of: "#").map { text[text.index(after: $0)...] }
+        } else {
+            counter = nil
+        }
+        guard let counter, !counter.isEmpty, counter.allSatisfy({ $0 >= "0" && $0 <= "9" }), Self.counter(counter) == nil else { return nil }
+        return "tag '\(text)' has counter \(counter), beyond the largest cairn orders (\(maxCounter)); it is ignored"
+    }
+
+    /// A counter's digits as a number, nil when empty, not all digits, or above `maxCounter`.
+    static func counter(_ digits: Substring) -> Int? {
+        guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return nil }
+        return Int(digits)
+    }
+
     /// Parses a tag name as GTO's pattern does: the artifact, then `#STAGE` or `@vVERSION` (either may end in `!`,
     /// cancelling) or `@deprecated`, then an optional `#COUNTER`. A missing counter counts as 0. Returns nil for
     /// tags that are not cairn/GTO tags (they are ignored), and for GTO's `@created` marker, which carries nothing
@@ -32,8 +58,7 @@ public enum TagName: Sendable, Hashable {
         var rest = text[text.index(after: split)...]
         var counter = 0
         if let hash = rest.lastIndex(of: "#") {
-            let digits = rest[rest.index(after: hash)...]
-            guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let number = Int(digits) else { return nil }
+            guard let number = Self.counter(rest[rest.index(after: hash)...]) else { return nil }
             counter = number
             rest = rest[..<hash]
         }
@@ -58,7 +83,7 @@ public enum TagName: Sendable, Hashable {
         let parts = text.dropFirst(isHold ? Self.holdPrefix.count : Self.releasePrefix.count).split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, ArtifactID.isValidName(String(parts[0])), let id = ArtifactID("\(parts[1])/\(parts[2])"),
               parts[3].hasPrefix("v"), let version = SemVer(String(parts[3].dropFirst())),
-              parts[4].allSatisfy({ $0 >= "0" && $0 <= "9" }), let counter = Int(parts[4]) else { return nil }
+              let counter = Self.counter(parts[4]) else { return nil }
         self = isHold ? .hold(id, version, environment: String(parts[0]), counter: counter)
                       : .release(id, version, environment: String(parts[0]), counter: counter)
     }

@@ -80,12 +80,15 @@ public struct Reconciler: Sendable {
         case problems([String])
         case policy(PolicyCheck.Refusal)
         case wouldPruneEverything(Int)
+        case wrongEnvironment(plan: String, requested: String)
 
         public var description: String {
             switch self {
             case .stalePlan(let why): "the saved plan is stale: \(why); run 'cairn plan' again"
             case .problems(let problems): "declared state has problems:\n  " + problems.joined(separator: "\n  ")
             case .policy(let refusal): refusal.description
+            case .wrongEnvironment(let plan, let requested):
+                "the saved plan is for '\(plan)', not '\(requested)'; apply it with --env \(plan), or run 'cairn plan --env \(requested)'"
             case .wouldPruneEverything(let count): "the plan prunes all \(count) deployed artifacts; pass --allow-empty if that is intended"
             }
         }
@@ -104,9 +107,12 @@ public struct Reconciler: Sendable {
             throw refusal
         }
         if let expected {
+            if expected.environment != environment {
+                try refuse(.wrongEnvironment(plan: expected.environment, requested: environment))
+            }
             if expected.commit != plan.commit { try refuse(.stalePlan("it was made at commit \(expected.commit.prefix(7)), the ref is now at \(plan.commit.prefix(7))")) }
             if expected.serial != plan.serial { try refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
-            if Self.signature(expected) != Self.signature(plan) { try refuse(.stalePlan("the tags changed what it would do")) }
+            if let difference = Self.firstDifference(saved: expected, fresh: plan) { try refuse(.stalePlan(difference)) }
         }
         if !plan.problems.isEmpty { try refuse(.problems(plan.problems)) }
         let previous = config.environment(before: environment)
@@ -151,5 +157,25 @@ public struct Reconciler: Sendable {
     /// What a plan would write, for comparing a saved plan with a fresh one.
     static func signature(_ plan: Plan) -> [String] {
         plan.actions.map { "\($0.kind.rawValue) \($0.id) \($0.to.map(\.description) ?? "-") \($0.declared?.digest ?? "-")" }
+    }
+
+    /// The first action on which a saved plan and a fresh one (same commit, same serial) differ, said so that the
+    /// user can tell which side moved; nil when they agree. Either the tags or the deployed rows changed: a row
+    /// edited behind cairn's back does not move the serial.
+    static func firstDifference(saved: Plan, fresh: Plan) -> String? {
+        let old = signature(saved), new = signature(fresh)
+        guard old != new else { return nil }
+        func describe(_ action: PlanAction?) -> String {
+            guard let action else { return "nothing more" }
+            let version = action.to.map { "@\($0)" } ?? action.from.map { "@\($0)" } ?? ""
+            let drift = action.repairsDrift ? " (repairing drift in the deployed row)" : ""
+            return "\(action.kind.rawValue) \(action.id)\(version)\(drift)"
+        }
+        let index = (0..<min(old.count, new.count)).first { old[$0] != new[$0] } ?? min(old.count, new.count)
+        let savedAction = index < saved.actions.count ? saved.actions[index] : nil
+        let freshAction = index < fresh.actions.count ? fresh.actions[index] : nil
+        let cause = (freshAction?.repairsDrift ?? false) || (savedAction?.repairsDrift ?? false)
+            ? "a deployed row was changed outside cairn" : "the tags or the deployed rows changed since it was made"
+        return "it would \(describe(savedAction)), a plan made now would \(describe(freshAction)) (\(cause))"
     }
 }

@@ -133,7 +133,7 @@ public struct Release {
             try refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
                        environment: environment, version: version)
         }
-        let tag = TagName.assign(version.id, environment: environment, counter: nextCounter(version.id, events)).text
+        let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
         // The version and everything it references, checked as apply will check them in this environment.
         let (plan, documents) = try closurePlan(of: version, tag: tag, facts: facts)
         if let refusal = PolicyCheck.check(plan, documents: documents, environment: settings, previousLive: nil, previousName: nil, now: now) {
@@ -205,9 +205,9 @@ public struct Release {
             throw RegistryError("\(back) is itself on hold in '\(environment)' (\(hold.name)); release it first or pick another version")
         }
         let document = try reader.document(of: back, at: registration.commit)
-        let assign = TagName.assign(id, environment: environment, counter: nextCounter(id, events)).text
+        let assign = TagName.assign(id, environment: environment, counter: try nextCounter(id, events)).text
         let holdTag = TagName.hold(id, current.version.version, environment: environment,
-                                   counter: (holds.counters[Holds.Key(environment: environment, version: current.version)] ?? 0) + 1).text
+                                   counter: try Self.counter(after: holds.counters[Holds.Key(environment: environment, version: current.version)] ?? 0, of: id)).text
         let why = reason.map { "reason: \($0)\n" } ?? ""
         return Outcome(tags: try write([
             PendingTag(name: assign, target: registration.commit,
@@ -232,7 +232,7 @@ public struct Release {
         if held != lift {
             return Outcome(notes: ["\(version) is \(lift ? "not" : "already") on hold in '\(environment)'"])
         }
-        let counter = (holds.counters[key] ?? 0) + 1
+        let counter = try Self.counter(after: holds.counters[key] ?? 0, of: version.id)
         let tag = (lift ? TagName.release(version.id, version.version, environment: environment, counter: counter)
                         : TagName.hold(version.id, version.version, environment: environment, counter: counter)).text
         let verb = lift ? "release" : "hold"
@@ -318,7 +318,15 @@ public struct Release {
     }
 
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.
-    func nextCounter(_ id: ArtifactID, _ events: [TagEvent]) -> Int {
-        (events.filter { $0.tag.artifact == id }.map(\.tag.counter).max() ?? 0) + 1
+    func nextCounter(_ id: ArtifactID, _ events: [TagEvent]) throws -> Int {
+        try Self.counter(after: events.filter { $0.tag.artifact == id }.map(\.tag.counter).max() ?? 0, of: id)
+    }
+
+    /// One more than `highest`, refused past the largest counter the grammar reads (a tag no reader would see).
+    static func counter(after highest: Int, of id: ArtifactID) throws -> Int {
+        guard highest < TagName.maxCounter else {
+            throw RegistryError("\(id) already has a tag with counter \(highest), the largest cairn reads (\(TagName.maxCounter)); no further tag can be ordered after it")
+        }
+        return highest + 1
     }
 }

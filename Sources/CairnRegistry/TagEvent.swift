@@ -44,7 +44,10 @@ public final class TagEvent: Sendable, Hashable {
     public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository,
                             cache: TagCache? = nil) throws -> [TagEvent] {
         try references.compactMap { reference in
-            guard let tag = TagName(reference.name) else { return nil }
+            guard let tag = TagName(reference.name) else {
+                if let problem = TagName.problem(reference.name) { Warnings.emit(problem) }
+                return nil
+            }
             var annotation = cache?.annotation(reference.object)
             if annotation == nil, let (target, read) = try repository.annotatedTag(reference.object) {
                 annotation = TagAnnotation(target: target, tagger: read.tagger, message: read.message)

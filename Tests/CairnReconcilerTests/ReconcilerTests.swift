@@ -82,6 +82,41 @@ struct ReconcilerTests {
         #expect(try fixture.store.serial(environment: "dev") == 1)
     }
 
+    @Test("a plan saved for one environment is refused by another, which is left as it was")
+    func planForAnotherEnvironment() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        try fixture.assign("prompt/sentiment-classify", "staging", 2)
+        let saved = try fixture.plan("dev")
+        #expect(saved.hasChanges)
+        #expect {
+            _ = try fixture.apply("staging", expected: saved)
+        } throws: { error in
+            guard case .wrongEnvironment(plan: "dev", requested: "staging")? = error as? Reconciler.Refusal else { return false }
+            return "\(error)".contains("--env dev")
+        }
+        #expect(try fixture.store.deployed(environment: "staging").isEmpty)
+        #expect(try fixture.store.serial(environment: "staging") == 0)
+        #expect(try fixture.store.auditRecords(AuditQuery(environment: "staging")).map(\.action) == ["refuse"])
+        #expect(try fixture.apply("dev", expected: saved) == .applied(serial: 1, actions: 1))
+    }
+
+    @Test("a saved plan refused because a deployed row was edited by hand says so, not that the tags moved")
+    func planStaleByHandEdit() throws {
+        let fixture = try ReconcilerFixture()
+        try fixture.assign("prompt/summarize-ticket", "dev", 1)
+        try fixture.assign("prompt/sentiment-classify", "dev", 1)
+        _ = try fixture.apply("dev")
+        try fixture.assign("prompt/sentiment-classify", "dev", 2, unassign: true)
+        let saved = try fixture.plan("dev")
+        try TestSQL.execute(fixture.repo.path + "/.cairn/state.sqlite", "UPDATE deployed SET content = replace(content, 'Summarise', 'Ignore')")
+        #expect {
+            _ = try fixture.apply("dev", expected: saved)
+        } throws: { error in
+            "\(error)".contains("a deployed row was changed outside cairn") && "\(error)".contains("prompt/summarize-ticket")
+        }
+    }
+
     @Test("a policy refusal names the policy and the artifact, writes an audit record and nothing else")
     func policyRefusal() throws {
         let fixture = try ReconcilerFixture()

@@ -99,6 +99,22 @@ struct ReleaseTests {
         #expect(try fixture.store.auditRecords(AuditQuery()).last?.tag == "prompt/sentiment-classify#staging#1")
     }
 
+    @Test("counters are bounded: a tag past the largest is ignored, and promote after the largest refuses instead of overflowing")
+    func counterBounds() throws {
+        let fixture = try ReleaseFixture()
+        _ = try fixture.release().register([], at: try fixture.head)
+        let triage = fixture.version("prompt/support-triage@1.3.0")
+        try fixture.repo.tag("prompt/support-triage#dev#9223372036854775807", message: "forged")
+        // Unreadable, so ignored: the next counter is 1 and the promotion works.
+        #expect(try fixture.release().promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
+        try fixture.repo.tag("prompt/support-triage#dev#\(TagName.maxCounter)", message: "largest")
+        #expect {
+            _ = try fixture.release().promote(fixture.version("prompt/support-triage@1.3.0"), to: "staging")
+        } throws: { error in
+            "\(error)".contains("\(TagName.maxCounter)")
+        }
+    }
+
     @Test("promote checks the environment's policies and gates as apply does, and audits the refusal")
     func policy() throws {
         let fixture = try ReleaseFixture()
