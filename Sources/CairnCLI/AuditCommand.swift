@@ -7,7 +7,7 @@ import Foundation
 /// `cairn audit`: read, verify and export the audit trail.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read, verify and export the audit trail.",
-                                                    subcommands: [Log.self, Verify.self, Export.self, Anchor.self])
+                                                    subcommands: [Log.self, Verify.self, Export.self, Anchor.self, RetireAnchor.self])
 
     struct Log: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit records.")
@@ -41,19 +41,39 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: ReconcileOptions
 
         func run() throws {
-            let (result, anchorProblem) = try orExit {
+            let (result, anchors) = try orExit {
                 let context = try options.open()
                 return (try context.store.verifyAudit(), try AuditAnchor.check(store: context.store, repository: context.location.repository))
             }
+            for line in anchors.retired { print("note: \(line)") }
             if let bad = result.firstBad {
                 print("audit chain BROKEN at record #\(bad.sequence): \(bad.reason)")
                 throw ExitCode(1)
             }
-            if let anchorProblem {
-                print("audit chain BROKEN: \(anchorProblem)")
+            if let problem = anchors.problem {
+                print("audit chain BROKEN: \(problem)")
                 throw ExitCode(1)
             }
             print("audit chain intact: \(result.records) records, head \(result.headHash)")
+        }
+    }
+
+    struct RetireAnchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retire-anchor",
+            abstract: "Set a bad anchor aside (tag cairn-audit-retired/N with actor and reason, and an audit record); anchors are never deleted.")
+        @Argument(help: "The anchor's number N (tag cairn-audit/N).") var sequence: Int64
+        @Option(name: .long, help: "Why the anchor is set aside (kept in the tag and the audit trail).") var reason: String
+        @Option(name: .long, help: "Who retires it (default: CAIRN_ACTOR, else the login name).") var actor: String?
+        @OptionGroup var options: ReconcileOptions
+
+        func run() throws {
+            let name = try orExit(ExitCode(1)) {
+                let context = try options.open()
+                return try AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
+                                              commit: context.commit, actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
+            }
+            print("retired cairn-audit/\(sequence) with tag \(name); push it with your other tags")
         }
     }
 

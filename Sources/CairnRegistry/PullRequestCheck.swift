@@ -15,15 +15,16 @@ public struct PullRequestCheck: Sendable {
     /// Checks the change from `base` to `head`: HEAD validates; content does not change without a version bump;
     /// versions do not go down; registered versions keep their content; required variables and chain inputs are not
     /// removed without a major bump; nothing still assigned to an environment is deleted.
-    public init(reader: RegistryReader, base: ObjectID, head: ObjectID) throws {
-        let snapshot = try reader.read(.commit(head))
+    /// `events` are the tags to check against (default: the repository's).
+    public init(reader: RegistryReader, base: ObjectID, head: ObjectID, events: [TagEvent]? = nil) throws {
+        let events = try events ?? reader.tagEvents()
+        let snapshot = try reader.read(.commit(head), events: events)
         var violations = snapshot.diagnostics.filter { $0.severity == .error }.map { diagnostic in
             Violation(rule: "validate", message: "\(diagnostic.path):\(diagnostic.line):\(diagnostic.column): \(diagnostic.message) (\(diagnostic.rule))")
         }
         diff = try SemanticDiff(base: try reader.artifacts(at: base), head: snapshot.artifacts) { artifact in
             try reader.document(blob: artifact.blob, path: artifact.path)
         }
-        let events = try reader.tagEvents()
         let registrations = Registrations(events)
         let assigned = EnvironmentAssignments.current(events, registrations: registrations)
         for entry in diff.entries {

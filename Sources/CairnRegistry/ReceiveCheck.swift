@@ -30,16 +30,21 @@ public struct ReceiveCheck: Sendable {
         let touched = Set(updates.filter { $0.reference.hasPrefix(tagPrefix) }.map { String($0.reference.dropFirst(tagPrefix.count)) })
         // The tags as they will be if the push is accepted: those kept, plus those pushed.
         var events = try reader.tagEvents().filter { !touched.contains($0.name) }
+        let existingNames = Set(try repository.tagReferences().map(\.name))
         var pushed: [(Update, TagEvent)] = []
         for update in updates where update.reference.hasPrefix(tagPrefix) {
             let name = String(update.reference.dropFirst(tagPrefix.count))
             guard Self.isCairnTag(name) else { continue }
-            if name.hasPrefix("cairn-audit/") {
-                if update.old != nil { rejections.append("\(update.reference): audit anchors are never moved or deleted") }
+            if AnchorTag.isAnchorNamespace(name) {
+                if let problem = try Self.anchorProblem(update, name: name, repository: repository, updates: updates, existing: existingNames) {
+                    rejections.append("\(update.reference): \(problem)")
+                }
                 continue
             }
             guard let tag = TagName(name) else {
-                rejections.append("\(update.reference): '\(name)' does not follow the tag grammar (KIND/NAME@vX.Y.Z, KIND/NAME#ENV#N, ...)")
+                let why = TagName.problem(name).map { $0.replacingOccurrences(of: "; it is ignored", with: "") }
+                    ?? "'\(name)' does not follow the tag grammar (KIND/NAME@vX.Y.Z, KIND/NAME#ENV#N, ...)"
+                rejections.append("\(update.reference): \(why)")
                 continue
             }
             guard update.old == nil else {
@@ -69,6 +74,8 @@ public struct ReceiveCheck: Sendable {
                 guard let version = registrations.liveVersion(of: id, at: event.commit) else {
                     if settings?.policy.isProtected == true {
                         rejections.append("\(update.reference): assigns a version of \(id) that is not registered (commit \(event.commit.short)) to protected '\(environment)'")
+                    } else if settings?.policy.promoteFromPrevious == true, let previous = config?.environment(before: environment) {
+                        rejections.append("\(update.reference): assigns a version of \(id) that is not registered (commit \(event.commit.short)), so it cannot have come from '\(previous)', which '\(environment)' takes its versions from")
                     }
                     continue
                 }
@@ -87,10 +94,33 @@ public struct ReceiveCheck: Sendable {
         for update in updates where update.reference.hasPrefix("refs/heads/") {
             guard let new = update.new else { continue }
             // A new branch is checked against itself: it must validate; the PR gate ran where it was reviewed.
-            let check = try PullRequestCheck(reader: reader, base: update.old ?? new, head: new)
+            // Against the tags as they will be: a branch pushed with the tags that register its versions passes.
+            let check = try PullRequestCheck(reader: reader, base: update.old ?? new, head: new, events: events)
             rejections += check.violations.map { "\(update.reference): \($0)" }
         }
         self.rejections = rejections
+    }
+
+    /// Why an update of an audit anchor or retirement is refused, or nil. Anchors and retirements are never moved
+    /// or deleted (a bad anchor is retired instead); a new one must be annotated and well-formed, and a retirement
+    /// must name an anchor that exists or arrives in the same push. The server cannot see the store the anchor was
+    /// written against, so whether its hash matches is for `cairn audit verify` to say.
+    static func anchorProblem(_ update: Update, name: String, repository: Repository, updates: [Update], existing: Set<String>) throws -> String? {
+        guard update.old == nil else {
+            return "audit anchors are never moved or deleted; set a bad one aside with 'cairn audit retire-anchor N --reason ...'"
+        }
+        guard let anchor = AnchorTag(name) else {
+            return "'\(name)' is not an audit anchor (cairn-audit/N) or a retirement (cairn-audit-retired/N), N from 1"
+        }
+        guard let new = update.new else { return nil }
+        let message = try repository.annotatedTag(new)?.annotation.message
+        if case .failure(let problem) = anchor.recordedHash(message: message) { return problem.description }
+        if case .retired(let sequence) = anchor {
+            let target = AnchorTag.anchor(sequence: sequence).name
+            let arriving = updates.contains { $0.reference == "refs/tags/" + target && $0.new != nil }
+            guard existing.contains(target) || arriving else { return "retires \(target), which does not exist" }
+        }
+        return nil
     }
 
     /// Tags that look like the registry's (GTO's grammar or cairn's own); other tags (release tags of the repository

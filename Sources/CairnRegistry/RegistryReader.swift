@@ -24,8 +24,9 @@ public struct RegistryReader: Sendable {
 
     public static let configFileName = "cairn.yaml"
 
-    /// Reads the registry from `source` and checks it against registered versions from the repository's tags.
-    public func read(_ source: RegistrySource) throws -> RegistrySnapshot {
+    /// Reads the registry from `source` and checks it against registered versions from the repository's tags, or
+    /// from `events` when given (a server hook checks a branch against the tags as they will be after the push).
+    public func read(_ source: RegistrySource, events: [TagEvent]? = nil) throws -> RegistrySnapshot {
         var clock = PhaseClock()
         let repository = location.repository
         var listing: TreeListing
@@ -80,7 +81,7 @@ public struct RegistryReader: Sendable {
         }
 
         clock.mark("config")
-        let registered = try registeredVersions()
+        let registered = try events.map { Set(Registrations($0).live.keys) } ?? registeredVersions()
         clock.mark("tags")
         diagnostics += SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
         clock.mark("cross-file rules")

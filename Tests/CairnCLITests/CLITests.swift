@@ -216,5 +216,47 @@ struct HooksTests {
         try setup.work.git(["commit", "-qam", "no bump"])
         #expect(setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/main"])?.contains("pre-receive hook declined") == true)
     }
-}
 
+    @Test("pre-receive takes a new branch pushed with the tags it relies on, checked against the tags as they will be",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func branchWithItsTags() throws {
+        let setup = try Setup()
+        // 0.4.2 is registered here; the next commit replaces its file with 0.4.3 while the chain still pins 0.4.2,
+        // which resolves only through the registration tag pushed in the same push.
+        try setup.work.git(["tag", "-a", "prompt/sentiment-classify@v0.4.2", "-m", "register"])
+        try setup.editSentiment("version: 0.4.2", "version: 0.4.3")
+        try setup.editSentiment("escalated sooner", "escalated sooner (0.4.3)")
+        try setup.work.git(["commit", "-qam", "sentiment 0.4.3"])
+        let pushed = setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/feature", "refs/tags/prompt/sentiment-classify@v0.4.2"])
+        #expect(pushed == nil, "\(pushed ?? "")")
+    }
+
+    @Test("pre-receive refuses counters past the largest, unregistered versions where promoteFromPrevious applies, and malformed anchors; anchors are retired, never deleted",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func serverHookHardening() throws {
+        let setup = try Setup()
+        #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
+        #expect(setup.refused(["push", "-q", "--no-verify", "origin", "--tags"]) == nil)
+
+        try setup.work.git(["tag", "-a", "prompt/support-triage#dev#9223372036854775807", "-m", "forged"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/support-triage#dev#9223372036854775807"])?.contains("beyond the largest") == true)
+        try setup.work.git(["tag", "-a", "prompt/nope#staging#1", "-m", "unregistered"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/nope#staging#1"])?.contains("cannot have come from 'dev'") == true)
+
+        try setup.work.git(["tag", "-a", "cairn-audit/999", "-m", "bogus"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit/999"])?.contains("no 'hash:' line") == true)
+        try setup.work.git(["tag", "cairn-audit/998"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit/998"])?.contains("lightweight") == true)
+        try setup.work.git(["tag", "-a", "cairn-audit/x", "-m", "x"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit/x"])?.contains("is not an audit anchor") == true)
+
+        let hash = String(repeating: "ab", count: 32)
+        try setup.work.git(["tag", "-f", "-a", "cairn-audit/999", "-m", "cairn audit anchor\nsequence: 999\nhash: \(hash)"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit/999"]) == nil)
+        #expect(setup.refused(["push", "-q", "origin", ":refs/tags/cairn-audit/999"])?.contains("retire-anchor") == true)
+        try setup.work.git(["tag", "-a", "cairn-audit-retired/7", "-m", "retire\n\nreason: no such anchor"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit-retired/7"])?.contains("does not exist") == true)
+        try setup.work.git(["tag", "-a", "cairn-audit-retired/999", "-m", "retire audit anchor cairn-audit/999\n\nactor: ops\nreason: forged"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit-retired/999"]) == nil)
+    }
+}
