@@ -10,7 +10,7 @@ import Git2
 struct ReconcileOptions: ParsableArguments {
     @OptionGroup var registry: RegistryOptions
 
-    @Option(name: .long, help: "The SQLite state file (default: cairn.yaml's state.url, else .cairn/state.sqlite beside the repository).")
+    @Option(name: .long, help: "The SQLite state file (default: CAIRN_STATE_URL, else state.url of cairn.yaml at HEAD, which must stay inside .cairn/, else .cairn/state.sqlite at the repository root).")
     var state: String?
 
     @Option(name: .long, help: "The revision whose cairn.yaml (policies, environments) applies.")
@@ -32,22 +32,8 @@ struct ReconcileOptions: ParsableArguments {
         guard let config, findings.isEmpty else {
             throw RegistryError("no valid cairn.yaml at \(ref); run 'cairn validate --ref \(ref)'")
         }
-        let store = try SQLiteStateStore(path: statePath(location: location, config: config))
+        let store = try SQLiteStateStore(path: StateLocation.path(option: state, location: location, reader: reader))
         return Context(location: location, commit: commit, reconciler: Reconciler(reader: reader, store: store, config: config), store: store)
-    }
-
-    /// `--state`, else `sqlite:PATH` from cairn.yaml (relative to the repository root), else `.cairn/state.sqlite`.
-    func statePath(location: RegistryLocation, config: RegistryConfig) throws -> String {
-        if let state { return state }
-        let root = location.repository.workingDirectory ?? (location.repository.gitDirectory + "cairn/")
-        if let url = config.stateURL {
-            guard url.hasPrefix("sqlite:") else {
-                throw RegistryError("state.url '\(url)' is not supported yet; use sqlite:PATH")
-            }
-            let path = String(url.dropFirst("sqlite:".count))
-            return path.hasPrefix("/") ? path : root + path
-        }
-        return root + ".cairn/state.sqlite"
     }
 }
 

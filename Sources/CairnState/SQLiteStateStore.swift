@@ -10,10 +10,27 @@ public final class SQLiteStateStore: StateStore {
     public let path: String
     public var identity: String { "sqlite:" + URL(fileURLWithPath: path).standardizedFileURL.path }
 
-    /// Opens (creating when needed) the store at `path`; folders are created too.
-    public init(path: String) throws {
+    /// Opens the store at `path`, creating it when no file is there. The folder must exist (a mistyped path is an
+    /// error, not a new empty store), and an existing file must be a cairn store: an empty or foreign file is refused,
+    /// so that the audit trail never silently restarts at genesis.
+    /// With `createFolders`, missing folders are created first (for callers that chose the place themselves).
+    public init(path: String, createFolders: Bool = false) throws {
+        guard !path.isEmpty else { throw StateError.storage("the state path is empty; pass --state PATH or leave it out for .cairn/state.sqlite") }
         self.path = path
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if createFolders { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        var info = stat()
+        guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw StateError.storage("the folder \(folder) of state file \(path) does not exist; create it, or pass another --state")
+        }
+        if lstat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFREG || (info.st_mode & S_IFMT) == S_IFLNK else {
+                throw StateError.storage("\(path) is not a file; pass the path of a cairn state file")
+            }
+            if stat(path, &info) == 0, info.st_size == 0 {
+                throw StateError.storage("\(path) is empty (0 bytes), not a cairn store: it may have been truncated. Restore it from a backup; delete it only to start a new store with an empty audit trail")
+            }
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -21,10 +38,57 @@ public final class SQLiteStateStore: StateStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrator.migrate(queue)
+            // Opening sets WAL mode and migrates; two first uses at once raced there ('database is locked' on the
+            // journal mode, 'table already exists'). A lock on the folder serializes opening, nothing after it.
+            queue = try Self.whileLocked(folder) {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try Self.checkIsCairnStore(queue, path: path)
+                try Self.migrator.migrate(queue)
+                try Self.checkSchema(queue, path: path)
+                return queue
+            }
+        } catch let error as StateError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StateError.storage("cannot open \(path): \(error.message ?? "SQLite error \(error.resultCode)")")
         } catch {
             throw StateError.storage("cannot open \(path): \(error)")
+        }
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `folder` (released when it returns or throws).
+    private static func whileLocked<T>(_ folder: String, _ body: () throws -> T) throws -> T {
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StateError.storage("cannot open folder \(folder): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StateError.storage("cannot lock folder \(folder): \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    /// A database that has tables but none of cairn's migrations is someone else's: refuse rather than add ours.
+    private static func checkIsCairnStore(_ queue: DatabaseQueue, path: String) throws {
+        let (tables, migrated) = try queue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table'") ?? 0, try db.tableExists("grdb_migrations"))
+        }
+        if tables > 0 && !migrated {
+            throw StateError.storage("\(path) is an SQLite database but not a cairn store; pass the path of a cairn state file")
+        }
+    }
+
+    /// The tables and triggers every query relies on: a store with one dropped behind cairn's back is refused by
+    /// every command alike (a plan built on the last one would otherwise answer without reading the rows).
+    private static func checkSchema(_ queue: DatabaseQueue, path: String) throws {
+        let expected: Set = ["table environment", "table deployed", "table audit", "table lease", "table deployed_mark",
+                             "trigger deployed_insert", "trigger deployed_update", "trigger deployed_delete"]
+        let present = try queue.read { db in
+            Set(try Row.fetchAll(db, sql: "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").map { "\($0[0] as String) \($0[1] as String)" })
+        }
+        let missing = expected.subtracting(present).sorted()
+        guard missing.isEmpty else {
+            throw StateError.storage("\(path) is damaged: \(missing.joined(separator: ", ")) missing; restore it from a backup")
         }
     }
 
@@ -63,6 +127,13 @@ public final class SQLiteStateStore: StateStore {
                 CREATE TRIGGER deployed_insert AFTER INSERT ON deployed BEGIN \(mark("NEW")) END;
                 CREATE TRIGGER deployed_update AFTER UPDATE ON deployed BEGIN \(mark("OLD")) \(mark("NEW")) END;
                 CREATE TRIGGER deployed_delete AFTER DELETE ON deployed BEGIN \(mark("OLD")) END;
+                """)
+        }
+        // Who holds a lease, so that one whose process died on this host can be replaced at once.
+        migrator.registerMigration("v3 lease holder process") { db in
+            try db.execute(sql: """
+                ALTER TABLE lease ADD COLUMN host TEXT NOT NULL DEFAULT '';
+                ALTER TABLE lease ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
                 """)
         }
         return migrator
@@ -119,7 +190,9 @@ public final class SQLiteStateStore: StateStore {
             let step = sqlite3_step(raw)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else { throw StateError.storage("reading deployed rows: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(raw))))") }
-            guard let kind = ArtifactKind(rawValue: text(0)), let version = SemVer(text(2)) else { continue }
+            guard let kind = ArtifactKind(rawValue: text(0)), ArtifactID.isValidName(text(1)), let version = SemVer(text(2)) else {
+                throw StateError.storage("a deployed row is malformed (kind '\(text(0))', name '\(text(1))', version '\(text(2))'); the store was edited outside cairn: restore it from a backup or delete the row")
+            }
             let digest = text(3)
             let contentBytes = bytes(4)
             let drifted = SHA256.hash(data: contentBytes).hexString != digest
@@ -308,13 +381,21 @@ public final class SQLiteStateStore: StateStore {
     public func acquireLease(environment: String, holder: String, seconds: Int) throws -> Lease {
         try run { db in
             let now = Int64(Date().timeIntervalSince1970)
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM lease WHERE environment = ?", arguments: [environment]),
-               (row["expires_at"] as Int64) > now {
-                throw StateError.leaseHeld(environment: environment, holder: row["holder"], id: row["id"], expiresAt: row["expires_at"])
+            let process = LeaseHolder.current
+            if let row = try Row.fetchOne(db, sql: "SELECT id, holder, expires_at, host, pid FROM lease WHERE environment = ?", arguments: [environment]),
+               (row[2] as Int64) > now {
+                let held = Lease(environment: environment, id: row[0], holder: row[1], expiresAt: row[2], host: row[3], pid: row[4])
+                guard held.host == process.host, held.pid > 0, !LeaseHolder.isRunning(pid: held.pid) else {
+                    throw StateError.leaseHeld(held)
+                }
+                // Its holder died on this host: no one can still be applying under it.
+                try Self.append([AuditDraft(time: now, actor: holder, action: "lease-takeover", environment: environment,
+                                            planSummary: "took over lease \(held.id) of \(held.holder): its process \(held.pid) on \(held.host) is gone")], in: db)
             }
-            let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds))
-            try db.execute(sql: "INSERT OR REPLACE INTO lease (environment, id, holder, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [lease.environment, lease.id, lease.holder, lease.expiresAt])
+            let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds),
+                              host: process.host, pid: process.pid)
+            try db.execute(sql: "INSERT OR REPLACE INTO lease (environment, id, holder, expires_at, host, pid) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [lease.environment, lease.id, lease.holder, lease.expiresAt, lease.host, lease.pid])
             return lease
         }
     }

@@ -136,18 +136,29 @@ public struct AuditVerification: Sendable, Hashable {
     }
 }
 
-/// The right to apply to one environment until `expiresAt`.
+/// The right to apply to one environment until `expiresAt`, held by process `pid` on `host`.
 public struct Lease: Sendable, Hashable {
     public var environment: String
     public var id: String
     public var holder: String
     public var expiresAt: Int64
+    public var host: String
+    public var pid: Int32
+
+    public init(environment: String, id: String, holder: String, expiresAt: Int64, host: String = "", pid: Int32 = 0) {
+        self.environment = environment
+        self.id = id
+        self.holder = holder
+        self.expiresAt = expiresAt
+        self.host = host
+        self.pid = pid
+    }
 }
 
 /// Refusals and failures of a store, with what to do.
 public enum StateError: Error, CustomStringConvertible, Equatable {
     case staleSerial(environment: String, expected: Int, actual: Int)
-    case leaseHeld(environment: String, holder: String, id: String, expiresAt: Int64)
+    case leaseHeld(Lease)
     case noSuchLease(environment: String, id: String)
     case storage(String)
 
@@ -155,8 +166,8 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .staleSerial(let environment, let expected, let actual):
             "the state of '\(environment)' changed since the plan was made (serial \(expected), now \(actual)); run 'cairn plan' again"
-        case .leaseHeld(let environment, let holder, let id, let expiresAt):
-            "'\(environment)' is being applied by \(holder) (lease \(id), expires at \(expiresAt)); wait, or 'cairn unlock --env \(environment) \(id)' if that apply died"
+        case .leaseHeld(let lease):
+            "'\(lease.environment)' is being applied by \(lease.holder) (lease \(lease.id)\(lease.host.isEmpty ? "" : ", process \(lease.pid) on \(lease.host)"), expires \(Timestamp.text(lease.expiresAt))); wait, or 'cairn unlock --env \(lease.environment) \(lease.id)' if that apply died"
         case .noSuchLease(let environment, let id):
             "no lease '\(id)' on '\(environment)'"
         case .storage(let message):

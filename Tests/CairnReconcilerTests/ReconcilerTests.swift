@@ -24,7 +24,7 @@ struct ReconcilerFixture {
         for artifact in snapshot.artifacts {
             try repo.tag("\(artifact.summary.id)@v\(artifact.summary.version)", message: "register")
         }
-        store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite")
+        store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite", createFolders: true)
         reconciler = Reconciler(reader: reader, store: store, config: snapshot.config!)
         head = try location.commit("HEAD")
     }

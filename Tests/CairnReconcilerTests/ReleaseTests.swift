@@ -18,7 +18,7 @@ struct ReleaseFixture {
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         _ = try repo.commitAll("registry")
         location = try RegistryLocation.open(directory: repo.path, path: "registry")
-        store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite")
+        store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite", createFolders: true)
     }
 
     func release(remote: String? = nil, now: Int64 = 1_790_000_000) throws -> Release {

@@ -31,7 +31,7 @@ struct SQLiteStateStoreTests {
 
     @Test("a commit writes rows, serial and audit together; a second commit with the old serial is refused")
     func commitAndStaleSerial() throws {
-        let store = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
         #expect(try store.serial(environment: "dev") == 0)
         let serial = try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply", "prompt/a@1.0.0")]))
         #expect(serial == 1)
@@ -44,7 +44,7 @@ struct SQLiteStateStoreTests {
 
     @Test("an audit insert that fails rolls back the deployed rows and the serial")
     func failedAuditRollsBack() throws {
-        let store = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
         try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply")]))
         let before = try store.deployed(environment: "dev")
         // An empty action violates the audit table's CHECK constraint: the insert fails inside the transaction.
@@ -60,8 +60,8 @@ struct SQLiteStateStoreTests {
 
     @Test("one lease per environment; the loser is told who holds it; unlock needs the id")
     func leases() throws {
-        let store = try SQLiteStateStore(path: path)
-        let other = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
+        let other = try SQLiteStateStore(path: path, createFolders: true)
         let lease = try store.acquireLease(environment: "prod", holder: "alice", seconds: 60)
         do {
             _ = try other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
@@ -77,7 +77,7 @@ struct SQLiteStateStoreTests {
 
     @Test("drift: a row edited outside cairn no longer matches its recorded digest")
     func drift() throws {
-        let store = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
         try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
         #expect(try store.deployed(environment: "dev").first?.drifted == false)
         try raw(#"UPDATE deployed SET content = '{"a":2}'"#)
@@ -86,7 +86,7 @@ struct SQLiteStateStoreTests {
 
     @Test("the deployed mark moves with every change to an environment's rows, by cairn or by hand, and only then")
     func deployedMark() throws {
-        let store = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
         #expect(try store.deployedMark(environment: "dev") == nil)
         try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
         let applied = try #require(try store.deployedMark(environment: "dev"))
@@ -112,7 +112,7 @@ struct SQLiteStateStoreTests {
     }
 
     func chain(_ count: Int) throws -> SQLiteStateStore {
-        let store = try SQLiteStateStore(path: path)
+        let store = try SQLiteStateStore(path: path, createFolders: true)
         try store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
         #expect(try store.verifyAudit().firstBad == nil)
         return store

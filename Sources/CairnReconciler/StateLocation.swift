@@ -1,0 +1,82 @@
+import CairnModel
+import CairnRegistry
+import Foundation
+
+/// Where deployed state lives. The operator decides: `--state`, else `CAIRN_STATE_URL`, else `state.url` of
+/// `cairn.yaml` as committed at HEAD (the branch checked out here, never the `--ref` being planned, which may be a
+/// pull request's), else `.cairn/state.sqlite` at the repository root.
+///
+/// A path from `cairn.yaml` is repository content, so it must stay inside the repository's `.cairn/` folder: relative,
+/// no `..`, and no symbolic link on the way (a committed `.cairn` link would otherwise point the store anywhere once
+/// cloned). A path from the command line or the environment is taken as given, but its folder must exist.
+public enum StateLocation {
+    /// The folder under the repository root that holds state chosen by `cairn.yaml` (and the default file).
+    public static let folder = ".cairn"
+    public static let defaultPath = ".cairn/state.sqlite"
+
+    /// The SQLite file to open for the registry at `location`.
+    public static func path(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            location: RegistryLocation, reader: RegistryReader) throws -> String {
+        if let option { return try operatorPath(option, origin: "--state") }
+        if let url = environment["CAIRN_STATE_URL"] { return try operatorPath(url, origin: "CAIRN_STATE_URL") }
+        let root = location.repository.workingDirectory ?? (location.repository.gitDirectory + "cairn/")
+        var relative = defaultPath
+        if let head = try? location.repository.resolveCommit("HEAD"), let url = try reader.config(at: head).config?.stateURL {
+            relative = try configuredPath(url)
+        }
+        return try prepareInside(root: root, relative: relative)
+    }
+
+    /// `sqlite:PATH` or a plain path, as the operator wrote it.
+    static func operatorPath(_ text: String, origin: String) throws -> String {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            throw RegistryError("\(origin): PostgreSQL state stores are not supported by this cairn yet; use an SQLite file (sqlite:PATH)")
+        }
+        let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
+        if path.isEmpty { throw RegistryError("\(origin) is empty; name an SQLite file, or leave it out for \(defaultPath)") }
+        if path.contains("://") { throw RegistryError("\(origin) '\(text)': only SQLite files (sqlite:PATH or a path) are supported") }
+        return path
+    }
+
+    /// The relative path a `cairn.yaml` `state.url` names, checked to stay inside `.cairn/`.
+    static func configuredPath(_ url: String) throws -> String {
+        let fix = "cairn.yaml's state.url may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw RegistryError("cairn.yaml's state.url names PostgreSQL, which this cairn does not support yet; pass --state PATH for an SQLite file")
+        }
+        guard url.hasPrefix("sqlite:") else { throw RegistryError("state.url '\(url)': \(fix)") }
+        let path = String(url.dropFirst("sqlite:".count))
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.hasPrefix("/"), parts.count >= 2, parts.first == Substring(folder),
+              parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\0") }) else {
+            throw RegistryError("state.url '\(url)': \(fix)")
+        }
+        return path
+    }
+
+    /// `root/relative`, creating missing folders below `root` and refusing a symbolic link at any step.
+    static func prepareInside(root: String, relative: String) throws -> String {
+        var current = root.hasSuffix("/") ? String(root.dropLast()) : root
+        try FileManager.default.createDirectory(atPath: current, withIntermediateDirectories: true)
+        let parts = relative.split(separator: "/").map(String.init)
+        for (index, part) in parts.enumerated() {
+            current += "/" + part
+            var info = stat()
+            let isLast = index == parts.count - 1
+            if lstat(current, &info) != 0 {
+                guard errno == ENOENT else { throw RegistryError("cannot inspect \(current): \(String(cString: strerror(errno)))") }
+                if isLast { break }
+                guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
+                    throw RegistryError("cannot create \(current): \(String(cString: strerror(errno)))")
+                }
+                guard lstat(current, &info) == 0 else { throw RegistryError("cannot inspect \(current)") }
+            }
+            let type = info.st_mode & S_IFMT
+            if type == S_IFLNK {
+                throw RegistryError("\(current) is a symbolic link; cairn does not follow links for the state it keeps in \(folder)/ (a committed link could point anywhere). Remove it, or pass --state PATH")
+            }
+            if !isLast && type != S_IFDIR { throw RegistryError("\(current) is not a folder") }
+        }
+        return current
+    }
+}

@@ -1,0 +1,97 @@
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// Where cairn keeps deployed state is the operator's choice; repository content under review never decides it.
+@Suite("Where the state store lives")
+struct StateLocationCLITests {
+    let cli = CLITests()
+
+    /// registry-example committed with `state.url` set to `url` (nil: the line removed) and one prompt assigned to dev.
+    func repository(stateURL url: String?) throws -> TestRepository {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try setStateURL(url, in: repo)
+        try repo.commitAll()
+        try repo.tag("prompt/summarize-ticket@v2.0.1", message: "register")
+        try repo.tag("prompt/summarize-ticket#dev#1", message: "assign")
+        return repo
+    }
+
+    func setStateURL(_ url: String?, in repo: TestRepository) throws {
+        let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        try repo.write("registry/cairn.yaml", text.replacingOccurrences(of: "  url: sqlite:.cairn/state.sqlite\n", with: url.map { "  url: \($0)\n" } ?? "  {}\n"))
+    }
+
+    func apply(_ repo: TestRepository, _ extra: [String] = []) throws -> (status: Int32, output: String) {
+        try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"] + extra, in: repo.directory)
+    }
+
+    @Test("state.url may only name a file inside .cairn/: absolute and .. paths are refused and nothing is written outside",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)),
+          arguments: ["sqlite:../outside/state.sqlite", "sqlite:/tmp/cairn-absolute-\(UUID().uuidString).sqlite", "sqlite:elsewhere.sqlite",
+                      "sqlite:.cairn/../../x.sqlite", "sqlite:.cairn"])
+    func configPathConfined(url: String) throws {
+        let repo = try repository(stateURL: url)
+        let result = try apply(repo)
+        #expect(result.status == 2, "\(result.output)")
+        #expect(result.output.contains("inside the repository's .cairn/"))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.deletingLastPathComponent().appendingPathComponent("outside").path))
+        #expect(!FileManager.default.fileExists(atPath: String(url.dropFirst("sqlite:".count))) || !url.hasPrefix("sqlite:/"))
+    }
+
+    @Test("a state.url inside .cairn/ is used, its folders created", .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func configPathInside() throws {
+        let repo = try repository(stateURL: "sqlite:.cairn/team/state.sqlite")
+        #expect(try apply(repo).status == 0)
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/team/state.sqlite").path))
+    }
+
+    @Test("the cairn.yaml at HEAD decides, not the one at --ref (a pull request's branch)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func refDoesNotChooseTheStore() throws {
+        let repo = try repository(stateURL: nil)
+        try repo.git(["checkout", "-q", "-b", "pr"])
+        try setStateURL("sqlite:.cairn/from-the-pr.sqlite", in: repo)
+        try repo.commitAll("PR moves the state")
+        try repo.git(["checkout", "-q", "-"])
+        let result = try apply(repo, ["--ref", "pr"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/from-the-pr.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
+    }
+
+    @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)), arguments: [".cairn", ".cairn/state.sqlite"])
+    func symlinksRefused(link: String) throws {
+        let repo = try repository(stateURL: nil)
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-link-target-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: target) }
+        if link.contains("/") { try FileManager.default.createDirectory(at: repo.directory.appendingPathComponent(".cairn"), withIntermediateDirectories: true) }
+        try FileManager.default.createSymbolicLink(atPath: repo.directory.appendingPathComponent(link).path,
+                                                   withDestinationPath: target.appendingPathComponent(link.contains("/") ? "state.sqlite" : "").path)
+        try repo.commitAll("a link")
+        let result = try apply(repo)
+        #expect(result.status == 2)
+        #expect(result.output.contains("is a symbolic link"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
+    }
+
+    @Test("--state that is empty, in a missing folder, or a PostgreSQL URL is refused; nothing is created and no password is printed",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func operatorPaths() throws {
+        let repo = try repository(stateURL: nil)
+        let empty = try apply(repo, ["--state", ""])
+        #expect(empty.status == 2 && empty.output.contains("empty"))
+        let missing = try apply(repo, ["--state", "no/such/folder/state.sqlite"])
+        #expect(missing.status == 2 && missing.output.contains("does not exist"))
+        let postgres = try apply(repo, ["--state", "postgres://user:hunter2@localhost/db"])
+        #expect(postgres.status == 2 && postgres.output.contains("PostgreSQL") && !postgres.output.contains("hunter2"))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("postgres:").path))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn").path))
+        let verify = try cli.run(["audit", "verify", "--path", "registry", "--state", "nowhere/state.sqlite"], in: repo.directory)
+        #expect(verify.status == 2)
+    }
+}
