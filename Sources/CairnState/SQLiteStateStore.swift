@@ -23,14 +23,6 @@ public final class SQLiteStateStore: StateStore {
         guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw StateError.storage("the folder \(folder) of state file \(path) does not exist; create it, or pass another --state")
         }
-        if lstat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFREG || (info.st_mode & S_IFMT) == S_IFLNK else {
-                throw StateError.storage("\(path) is not a file; pass the path of a cairn state file")
-            }
-            if stat(path, &info) == 0, info.st_size == 0 {
-                throw StateError.storage("\(path) is empty (0 bytes), not a cairn store: it may have been truncated. Restore it from a backup; delete it only to start a new store with an empty audit trail")
-            }
-        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -41,6 +33,8 @@ public final class SQLiteStateStore: StateStore {
             // Opening sets WAL mode and migrates; two first uses at once raced there ('database is locked' on the
             // journal mode, 'table already exists'). A lock on the folder serializes opening, nothing after it.
             queue = try Self.whileLocked(folder) {
+                // Inside the lock: an opener that has just created the file leaves it empty only until it migrates.
+                try Self.checkExistingFile(path)
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
                 try Self.checkIsCairnStore(queue, path: path)
                 try Self.migrator.migrate(queue)
@@ -66,6 +60,18 @@ public final class SQLiteStateStore: StateStore {
         }
         defer { flock(descriptor, LOCK_UN) }
         return try body()
+    }
+
+    /// An existing file must be a regular file with content: an empty one is a truncated store, not a new one.
+    private static func checkExistingFile(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StateError.storage("\(path) is not a file; pass the path of a cairn state file")
+        }
+        if info.st_size == 0 {
+            throw StateError.storage("\(path) is empty (0 bytes), not a cairn store: it may have been truncated. Restore it from a backup; delete it only to start a new store with an empty audit trail")
+        }
     }
 
     /// A database that has tables but none of cairn's migrations is someone else's: refuse rather than add ours.
