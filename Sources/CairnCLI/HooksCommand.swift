@@ -43,7 +43,8 @@ struct HooksCommand: ParsableCommand {
         func run() throws {
             try orExit {
                 let repository = try Repository.discover(from: registry.repo)
-                let hooks = URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("hooks")
+                // git runs hooks from core.hooksPath when it is set; installing beside it would run nothing.
+                let hooks = URL(fileURLWithPath: try repository.hooksDirectory())
                 try FileManager.default.createDirectory(at: hooks, withIntermediateDirectories: true)
                 let command = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
                 for name in HooksCommand.clientHooks {

@@ -52,6 +52,32 @@ public final class Repository: @unchecked Sendable {
 
     public var isBare: Bool { workingDirectory == nil }
 
+    /// A configuration value as git reads it (repository, global and system files), nil when unset.
+    public func configValue(_ name: String) throws -> String? {
+        try withHandle { repo in
+            var config: OpaquePointer?
+            try check("git_repository_config_snapshot", git_repository_config_snapshot(&config, repo))
+            defer { git_config_free(config) }
+            var value: UnsafePointer<CChar>?
+            let result = git_config_get_string(&value, config, name)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check("git_config_get_string", result)
+            return value.map { String(cString: $0) }
+        }
+    }
+
+    /// Where git runs this repository's hooks from: `core.hooksPath` when set (relative to the working tree, or to
+    /// the repository in a bare one; `~/` expanded), else the `hooks` folder of the git directory.
+    public func hooksDirectory() throws -> String {
+        guard let configured = try configValue("core.hooksPath"), !configured.isEmpty else {
+            return (commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/") + "hooks"
+        }
+        if configured.hasPrefix("/") { return configured }
+        if configured.hasPrefix("~/") { return NSHomeDirectory() + configured.dropFirst(1) }
+        let base = workingDirectory ?? gitDirectory
+        return (base.hasSuffix("/") ? base : base + "/") + configured
+    }
+
     func withHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }

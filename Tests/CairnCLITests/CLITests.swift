@@ -259,4 +259,21 @@ struct HooksTests {
         try setup.work.git(["tag", "-a", "cairn-audit-retired/999", "-m", "retire audit anchor cairn-audit/999\n\nactor: ops\nreason: forged"])
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit-retired/999"]) == nil)
     }
+
+    @Test("hooks install writes into core.hooksPath when it is set, and the hook runs from there",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    func hooksPath() throws {
+        setenv("CAIRN", CLITests.binary.path, 1)
+        let work = try TestRepository()
+        try work.copy(from: SourceTree.registryExample, to: "registry")
+        _ = try work.commitAll("registry")
+        try work.git(["config", "core.hooksPath", ".githooks"])
+        let install = try CLITests().run(["hooks", "install", "--path", "registry"], in: work.directory)
+        #expect(install.status == 0, "\(install.output)")
+        #expect(install.output.contains(".githooks/pre-commit"))
+        #expect(FileManager.default.isExecutableFile(atPath: work.directory.appendingPathComponent(".githooks/pre-commit").path))
+        try work.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\n")
+        try work.git(["add", "-A"])
+        #expect(throws: (any Error).self) { try work.git(["commit", "-qm", "bad"]) }
+    }
 }
