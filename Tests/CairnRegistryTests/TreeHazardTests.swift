@@ -21,6 +21,18 @@ struct TreeHazardTests {
         #expect(try hazards { _, blob in "100644 blob \(blob)\t.GiT" }.count == 1)
     }
 
+    @Test("names NTFS or HFS+ take for .git, as git's verify_path judges them",
+          arguments: [".git ", ".git.", ".git. . ", ".g\u{200C}it", ".\u{FEFF}GIT", ".gi\u{206A}t ", ".git::$INDEX_ALLOCATION", ".GIT:stream",
+                      "git~1", "GIT~1 ."])
+    func dotGitAliases(name: String) throws {
+        #expect(try hazards { _, blob in "100644 blob \(blob)\t\(name)" }.count == 1)
+    }
+
+    @Test("names that only begin like .git are fine", arguments: [".github", ".gitignore.yaml", "git~10", "agit"])
+    func notAliases(name: String) throws {
+        #expect(try hazards { _, blob in "100644 blob \(blob)\t\(name)" }.isEmpty)
+    }
+
     @Test("a symlink") func symlink() throws {
         let found = try hazards { repo, _ in "120000 blob \(try repo.blob("../../etc/passwd"))\tlink.yaml" }
         #expect(found == ["link.yaml: symbolic links are not allowed inside the registry; refused"])
