@@ -28,7 +28,7 @@ struct ApplyCommand: ParsableCommand {
 
     func run() throws {
         let context = try orExit { try options.open() }
-        let saved = try planFile.map { file in try orExit { try PlanFile.decode(Data(contentsOf: URL(fileURLWithPath: file))) } }
+        let saved = try planFile.map { file in try orExit { try PlanFile.read(file) } }
         if saved == nil && !autoApprove {
             let plan = try orExit(ExitCode(1)) { try context.reconciler.plan(environment: env, commit: context.commit).plan }
             print(PlanText.render(plan))

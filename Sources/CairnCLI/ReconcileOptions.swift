@@ -49,7 +49,21 @@ func orExit<T>(_ status: ExitCode = ExitStatus.couldNotRun, _ body: () throws ->
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        printError("error: \(error)")
+        printError("error: \(describe(error))")
         throw status
+    }
+}
+
+/// An error as one readable line: Foundation's file errors and decoding errors print as dumps otherwise.
+func describe(_ error: any Error) -> String {
+    switch error {
+    case let error as CocoaError:
+        let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.filePath
+        let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+        return [path, underlying ?? error.localizedDescription].compactMap { $0 }.joined(separator: ": ")
+    case is DecodingError:
+        return "malformed JSON"
+    default:
+        return "\(error)"
     }
 }

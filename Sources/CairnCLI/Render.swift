@@ -63,7 +63,7 @@ struct Render: ParsableCommand {
 
     /// A vars file is a mapping of names to values, in JSON or YAML (read with the same hardening as artifacts).
     static func readVarsFile(_ path: String) throws -> [String: JSONValue] {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let bytes = try InputFile.read(path, limit: HardenedYAMLLoader.maxBytesDefault, what: "vars file")
         let node: YAMLNode
         do {
             node = try HardenedYAMLLoader().load(bytes)

@@ -30,6 +30,19 @@ public enum PlanFile {
         return .object(members)
     }
 
+    /// The largest plan file read: 10,000 actions take about 3 MB.
+    public static let maxBytes = 64 << 20
+
+    /// Reads the plan saved at `path`, naming the file in any error.
+    public static func read(_ path: String) throws -> Plan {
+        let bytes = try InputFile.read(path, limit: maxBytes, what: "plan file")
+        do {
+            return try decode(Data(bytes))
+        } catch {
+            throw PlanFileError(message: "\(path): \(error)")
+        }
+    }
+
     /// Reads a saved plan back; the declared content is not stored, only what identifies each action.
     public static func decode(_ data: Data) throws -> Plan {
         let value = try JSONValue.parse(json: data)
