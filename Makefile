@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps build release demo test bench interop clean
+.PHONY: deps build release demo test fault fuzz bench interop clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,12 @@ demo: build
 test: deps
 	$(SWIFT) build --product cairn
 	$(SWIFT) test
+	@scripts/fault-suite.sh $(CAIRN_DEBUG)
+
+# The fault suite alone, longer: FAULT_ITERATIONS kills of an apply (make test runs 10).
+FAULT_ITERATIONS ?= 100
+fault: build
+	FAULT_ITERATIONS=$(FAULT_ITERATIONS) FAULT_ROUNDS=20 scripts/fault-suite.sh $(CAIRN_DEBUG)
 
 bench: release
 	@scripts/bench.sh $(CAIRN_RELEASE)

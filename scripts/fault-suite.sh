@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The standing fault suite (make test runs it; make fault runs more): the built binary, a real git repository and
+# a real SQLite store, and
+#   1. kill -9 of an apply at a random moment, FAULT_ITERATIONS times (default 10); after each: the store passes
+#      SQLite's integrity check, 'cairn audit verify' passes, the apply landed whole or not at all, and the next
+#      apply succeeds (taking over the dead apply's lease at once);
+#   2. concurrent first use of a fresh store by 8 processes, FAULT_ROUNDS times (default 5);
+#   3. hostile input files, each refused with file:line:column and exit 1 (a timeout guards against a hang).
+set -euo pipefail
+cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+top="$(cd "$(dirname "$0")/.." && pwd)"
+iterations="${FAULT_ITERATIONS:-10}"
+rounds="${FAULT_ROUNDS:-5}"
+count="${FAULT_ARTIFACTS:-2000}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-fault.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+export GIT_AUTHOR_NAME=Fault GIT_AUTHOR_EMAIL=fault@example.com GIT_COMMITTER_NAME=Fault GIT_COMMITTER_EMAIL=fault@example.com
+fail() { echo "FAULT SUITE FAILED: $*" >&2; exit 1; }
+
+python3 "$top/scripts/gen-registry.py" "$work/repo" "$count" 20 dev >/dev/null
+cd "$work/repo"
+db=.cairn/state.sqlite
+"$cairn" apply --env dev --path registry --auto-approve --actor setup >/dev/null
+
+# What the store holds: serial, audit records, deployed rows, rows whose content no longer hashes to their digest.
+facts() {
+    python3 - "$db" <<'PY'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+serial = db.execute("SELECT coalesce(max(serial), 0) FROM environment WHERE name = 'dev'").fetchone()[0]
+records = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+rows = db.execute("SELECT content, digest FROM deployed WHERE environment = 'dev'").fetchall()
+drifted = sum(1 for content, digest in rows if hashlib.sha256(content.encode()).hexdigest() != digest)
+print(ok, serial, records, len(rows), drifted)
+PY
+}
+drift_everything() {  # every row edited behind cairn's back, so that the next apply rewrites them all
+    python3 - "$db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE deployed SET content = content || ' '")
+db.commit()
+PY
+}
+
+# How long a whole apply takes here, so that kills land before, during and after its transaction.
+drift_everything
+start=$(date +%s%N)
+"$cairn" apply --env dev --path registry --auto-approve --actor timing >/dev/null
+span=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "fault suite: $count artifacts, a full apply takes ${span} ms; $iterations kills"
+landed=0; not_landed=0
+for i in $(seq "$iterations"); do
+    drift_everything
+    read -r ok serial records rows drifted <<<"$(facts)"
+    [ "$drifted" = "$rows" ] || fail "iteration $i: setup left $drifted of $rows rows drifted"
+    delay=$(( RANDOM % (span + span / 4 + 1) ))
+    "$cairn" apply --env dev --path registry --auto-approve --actor "killed-$i" >/dev/null 2>&1 &
+    pid=$!
+    sleep "$(awk "BEGIN {print $delay / 1000}")"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
+    [ "$ok2" = "ok" ] || fail "iteration $i (kill after ${delay} ms): integrity_check says $ok2"
+    "$cairn" audit verify --path registry >/dev/null || fail "iteration $i: audit verify failed after the kill"
+    if [ "$serial2" = "$serial" ]; then
+        [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "iteration $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
+        not_landed=$((not_landed + 1))
+    else
+        [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
+            || fail "iteration $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2 ($rows rows)"
+        landed=$((landed + 1))
+    fi
+    out=$("$cairn" apply --env dev --path registry --auto-approve --actor "next-$i" 2>&1) || fail "iteration $i: the next apply failed: $out"
+    read -r ok3 _ _ _ drifted3 <<<"$(facts)"
+    [ "$drifted3" = "0" ] || fail "iteration $i: the next apply left $drifted3 rows drifted"
+    "$cairn" audit verify --path registry >/dev/null || fail "iteration $i: audit verify failed after the next apply"
+done
+echo "  kill -9 during apply: $landed landed whole, $not_landed not at all, 0 partial; every next apply succeeded"
+
+for round in $(seq "$rounds"); do
+    fresh="$work/fresh-$round"
+    mkdir "$fresh"
+    pids=()
+    for p in $(seq 8); do
+        "$cairn" status --env dev --path registry --state "$fresh/state.sqlite" >"$fresh/out-$p" 2>&1 &
+        pids+=($!)
+    done
+    for p in "${!pids[@]}"; do
+        wait "${pids[$p]}" || fail "concurrent first use, round $round: process $((p + 1)) failed: $(cat "$fresh/out-$((p + 1))")"
+    done
+done
+echo "  concurrent first use of a fresh store: $rounds rounds of 8 processes, all opened it"
+
+python3 "$top/scripts/gen-hostile.py" "$work/hostile-files"
+refused=0
+for file in "$work"/hostile-files/*.yaml; do
+    name=$(basename "$file")
+    registry="$work/hostile-${name%.yaml}"
+    mkdir -p "$registry/prompts"
+    cp "$top/registry-example/cairn.yaml" "$registry/cairn.yaml"
+    cp "$file" "$registry/prompts/$name"
+    git -C "$registry" init -q && git -C "$registry" add -A && git -C "$registry" commit -qm "$name"
+    set +e
+    out=$(timeout 60 "$cairn" validate --repo "$registry" 2>&1)
+    status=$?
+    set -e
+    [ "$status" = "1" ] || fail "hostile $name: exit $status (want 1): $(echo "$out" | head -3 | cut -c1-300)"
+    echo "$out" | grep -qE "prompts/$name:[0-9]+:[0-9]+: error" || fail "hostile $name: no file:line:column in: $(echo "$out" | head -3 | cut -c1-300)"
+    refused=$((refused + 1))
+done
+echo "  hostile inputs: $refused files, each refused with file:line:column"
