@@ -28,6 +28,10 @@ FAULT_ITERATIONS ?= 100
 fault: build
 	FAULT_ITERATIONS=$(FAULT_ITERATIONS) FAULT_ROUNDS=20 scripts/fault-suite.sh $(CAIRN_DEBUG)
 
+# libFuzzer on the YAML loader, the tag grammar, plan files and the cache files: FUZZ_SECONDS per target (60).
+fuzz: deps
+	@scripts/fuzz.sh
+
 bench: release
 	@scripts/bench.sh $(CAIRN_RELEASE)
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)

@@ -66,6 +66,13 @@ let package = Package(
         ),
         .executableTarget(name: "cairn", dependencies: ["CairnCLI"]),
 
+        // MARK: - Fuzzing
+
+        /// The fuzz targets (YAML, tag grammar, plan files, cache files), shared by the fuzzer and its regression tests.
+        .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnManifest", "CairnModel", "Git2"]),
+        /// `make fuzz` builds this with `-sanitize=fuzzer -D CAIRN_FUZZ`; built plainly, it replays inputs.
+        .executableTarget(name: "cairn-fuzz", dependencies: ["CairnFuzzTargets"]),
+
         // MARK: - Tests
 
         /// Builds throw-away git repositories for tests and benchmarks.
@@ -77,6 +84,7 @@ let package = Package(
         .testTarget(name: "CairnStateTests", dependencies: ["CairnState", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "CairnTestSupport"]),
+        .testTarget(name: "CairnFuzzTests", dependencies: ["CairnFuzzTargets", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -18,7 +18,7 @@ private enum Kind: UInt8 {
 }
 
 struct DeclaredCache {
-    private static let magic = "cairn-declared-cache-6"
+    static let magic = "cairn-declared-cache-6"
     let url: URL
     /// The environment's settings and the schemas: what a state must have been made with to be reused.
     let settings: [UInt8]

@@ -8,7 +8,7 @@ import Git2
 /// The file is a log of records (appended to by each run that read new tags); a torn or corrupt tail is ignored,
 /// and a file holding many more tags than the repository has is rewritten with the ones in use.
 public final class TagCache: @unchecked Sendable {
-    private static let magic = "cairn-tag-cache-2"
+    static let magic = "cairn-tag-cache-2"
     private let lock = NSLock()
     private var tags: [ObjectID: TagAnnotation] = [:]
     private var used = Set<ObjectID>()

@@ -134,7 +134,7 @@ public final class ValidationCache: @unchecked Sendable {
 
 // MARK: - Encoding
 
-private let cacheMagic = "cairn-validation-cache-7"
+let cacheMagic = "cairn-validation-cache-7"
 
 extension CacheWriter {
     mutating func mark(_ mark: SourceMark) {
