@@ -34,6 +34,7 @@ fuzz: deps
 
 bench: release
 	@scripts/bench.sh $(CAIRN_RELEASE)
+	@scripts/bench-yaml.sh $(CAIRN_RELEASE)
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
 	@scripts/bench-tags.sh $(CAIRN_RELEASE)
 
