@@ -71,7 +71,9 @@ let package = Package(
         /// The fuzz targets (YAML, tag grammar, plan files, cache files), shared by the fuzzer and its regression tests.
         .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnManifest", "CairnModel", "Git2"]),
         /// `make fuzz` builds this with `-sanitize=fuzzer -D CAIRN_FUZZ`; built plainly, it replays inputs.
-        .executableTarget(name: "cairn-fuzz", dependencies: ["CairnFuzzTargets"]),
+        .executableTarget(name: "cairn-fuzz", dependencies: ["CairnFuzzTargets", "CLibFuzzer"]),
+        /// Declares libFuzzer's driver for cairn-fuzz.
+        .target(name: "CLibFuzzer"),
 
         // MARK: - Tests
 

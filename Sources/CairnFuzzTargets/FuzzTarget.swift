@@ -63,7 +63,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         var writer = CacheWriter()
         switch selector % 3 {
         case 0:
-            writer.string(cacheMagic)
+            writer.string(ValidationCache.magic)
             writer.string("fuzz")
             write(writer.bytes + body, to: "validation-cache")
             _ = ValidationCache(gitDirectory: scratch, fingerprint: "fuzz").file(ObjectID.zero)

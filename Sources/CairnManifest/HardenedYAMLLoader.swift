@@ -142,12 +142,11 @@ private struct EventReader {
                 guard let key = scalar else {
                     throw YAMLLoadError(message: "mapping keys must be plain strings, not collections", mark: node.mark, rule: "yaml-key")
                 }
-                if let first = top.seen[key.text] {
+                if let first = top.seen.updateValue(key.mark, forKey: key.text) {
                     throw YAMLLoadError(
                         message: "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))",
                         mark: key.mark, rule: "yaml-duplicate-key")
                 }
-                top.seen[key.text] = key.mark
                 top.pendingKey = key
             }
         }

@@ -17,6 +17,10 @@ public struct JSONSchemaSet: Sendable {
     private var pendingRefs: [(node: Int, ref: String, base: URL)] = []
     /// Union of types a node allows (nil: any), computed once after refs resolve.
     var allowedTypes: [Set<String>?] = []
+    /// The same as bits (`TypeMask`), for typing a scalar without building sets.
+    var allowedTypeMasks: [TypeMask?] = []
+    /// Each node with everything it reaches through $ref, allOf, anyOf and oneOf, computed once after linking.
+    var closures: [[Int]] = []
 
     public init() {}
 
@@ -41,6 +45,25 @@ public struct JSONSchemaSet: Sendable {
             var visiting = Set<Int>()
             allowedTypes[index] = computeTypes(index, &visiting)
         }
+        allowedTypeMasks = allowedTypes.map { $0.map(TypeMask.init(names:)) }
+        closures = nodes.indices.map { reached(from: [$0]) }
+    }
+
+    /// `candidates` and every node they reach through $ref, allOf, anyOf and oneOf, in visiting order.
+    func reached(from candidates: [Int]) -> [Int] {
+        var result: [Int] = []
+        var seen = Set<Int>()
+        var queue = candidates
+        while let next = queue.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            result.append(next)
+            let node = nodes[next]
+            if let ref = node.ref { queue.append(ref) }
+            queue.append(contentsOf: node.allOf)
+            queue.append(contentsOf: node.anyOf)
+            queue.append(contentsOf: node.oneOf)
+        }
+        return result
     }
 
     /// The root node of a document added as `name`.
@@ -107,7 +130,7 @@ public struct JSONSchemaSet: Sendable {
         if let anchor = keywords["$anchor"]?.stringValue {
             locations[Self.stripFragment(base) + "#anchor:" + anchor] = index
         }
-        var node = SchemaNode()
+        let node = SchemaNode()
         switch keywords["type"] {
         case .string(let name)?: node.types = [name]
         case .array(let names)?: node.types = names.compactMap(\.stringValue)
@@ -186,7 +209,10 @@ public struct SchemaCompileError: Error, CustomStringConvertible {
 }
 
 /// One compiled subschema; children are indices into `JSONSchemaSet.nodes`.
-struct SchemaNode: Sendable {
+///
+/// A class so that validation and typing, which visit a node per value, take a reference instead of copying a dozen
+/// fields. `@unchecked Sendable`: nodes are written only while their set is compiled and linked, read-only after.
+final class SchemaNode: @unchecked Sendable {
     var constant: Bool?
     var types: [String]?
     var properties: [String: Int] = [:]
@@ -235,5 +261,50 @@ struct SchemaPattern: @unchecked Sendable {
     func matches(_ text: String) -> Bool {
         let range = NSRange(text.startIndex..., in: text)
         return regex.firstMatch(in: text, options: [], range: range) != nil
+    }
+}
+
+/// JSON Schema's instance types as bits.
+struct TypeMask: OptionSet, Sendable, Hashable {
+    let rawValue: UInt8
+
+    static let null = TypeMask(rawValue: 1)
+    static let boolean = TypeMask(rawValue: 2)
+    static let integer = TypeMask(rawValue: 4)
+    static let number = TypeMask(rawValue: 8)
+    static let string = TypeMask(rawValue: 16)
+    static let array = TypeMask(rawValue: 32)
+    static let object = TypeMask(rawValue: 64)
+
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    init(names: Set<String>) {
+        var mask: TypeMask = []
+        for name in names {
+            switch name {
+            case "null": mask.insert(.null)
+            case "boolean": mask.insert(.boolean)
+            case "integer": mask.insert(.integer)
+            case "number": mask.insert(.number)
+            case "string": mask.insert(.string)
+            case "array": mask.insert(.array)
+            case "object": mask.insert(.object)
+            default: break
+            }
+        }
+        self = mask
+    }
+
+    /// The types `value` is an instance of (an integral number is an integer too, and every integer a number).
+    init(of value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool: self = .boolean
+        case .int: self = [.integer, .number]
+        case .number(let number): self = number.isFinite && number.rounded() == number ? [.integer, .number] : .number
+        case .string: self = .string
+        case .array: self = .array
+        case .object: self = .object
+        }
     }
 }

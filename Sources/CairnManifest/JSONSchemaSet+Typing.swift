@@ -16,9 +16,9 @@ extension JSONSchemaSet {
             guard scalar.isPlain else { return .string(scalar.text) }
             let core = CoreScalar.resolve(scalar.text)
             guard let allowed = types(of: candidates) else { return core }
-            if case .null = core, !allowed.contains("null") { return core }
-            if allowed.contains(where: { Self.matches(core, type: $0) }) { return core }
-            return allowed.contains("string") ? .string(scalar.text) : core
+            if case .null = core, !allowed.contains(.null) { return core }
+            if !allowed.isDisjoint(with: TypeMask(of: core)) { return core }
+            return allowed.contains(.string) ? .string(scalar.text) : core
         case .sequence(let items, _):
             var itemSchemas: [Int] = []
             for candidate in expand(candidates) { if let items = nodes[candidate].items { itemSchemas.append(items) } }
@@ -35,31 +35,23 @@ extension JSONSchemaSet {
     }
 
     /// Union of allowed types over candidates; nil when any candidate (or none) leaves the type open.
-    private func types(of candidates: [Int]) -> Set<String>? {
+    private func types(of candidates: [Int]) -> TypeMask? {
         guard !candidates.isEmpty else { return nil }
-        var union = Set<String>()
+        var union: TypeMask = []
         for candidate in candidates {
-            guard let types = allowedTypes[candidate] else { return nil }
+            guard let types = allowedTypeMasks[candidate] else { return nil }
             union.formUnion(types)
         }
         return union
     }
 
-    /// The candidates plus everything they reach through $ref, allOf, anyOf and oneOf.
+    /// The candidates plus everything they reach through $ref, allOf, anyOf and oneOf (one candidate: precomputed).
     private func expand(_ candidates: [Int]) -> [Int] {
-        var result: [Int] = []
-        var seen = Set<Int>()
-        var queue = candidates
-        while let next = queue.popLast() {
-            guard seen.insert(next).inserted else { continue }
-            result.append(next)
-            let node = nodes[next]
-            if let ref = node.ref { queue.append(ref) }
-            queue.append(contentsOf: node.allOf)
-            queue.append(contentsOf: node.anyOf)
-            queue.append(contentsOf: node.oneOf)
+        switch candidates.count {
+        case 0: []
+        case 1: closures[candidates[0]]
+        default: reached(from: candidates)
         }
-        return result
     }
 
     private func childSchemas(_ parents: [Int], key: String) -> [Int] {
@@ -70,7 +62,7 @@ extension JSONSchemaSet {
                 children.append(property)
                 continue
             }
-            let patterns = node.patternProperties.filter { $0.0.matches(key) }.map(\.1)
+            let patterns = node.patternProperties.isEmpty ? [] : node.patternProperties.filter { $0.0.matches(key) }.map(\.1)
             if !patterns.isEmpty {
                 children.append(contentsOf: patterns)
             } else if let additional = node.additionalProperties, nodes[additional].constant != false {

@@ -30,11 +30,11 @@ extension JSONValue {
             out += "]"
         case .object(let members):
             out += "{"
-            for (index, key) in Self.sortedKeys(members).enumerated() {
+            for (index, member) in Self.sortedMembers(members).enumerated() {
                 if index > 0 { out += "," }
-                Self.appendQuoted(key, to: &out)
+                Self.appendQuoted(member.key, to: &out)
                 out += ":"
-                members[key]!.appendCanonical(to: &out)
+                member.value.appendCanonical(to: &out)
             }
             out += "}"
         }
@@ -68,8 +68,33 @@ extension JSONValue {
         }
     }
 
+    /// Keys in UTF-16 code-unit order. ASCII keys (nearly all) sort with `<`, which orders them by their bytes and is
+    /// the standard library's fast path; other keys need the UTF-16 comparison.
     static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
-        members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+        sortedMembers(members).map(\.key)
+    }
+
+    /// Members in key order, with their values (no second lookup per key).
+    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        if members.keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) { return members.sorted { $0.key < $1.key } }
+        return members.sorted { utf16Precedes($0.key, $1.key) }
+    }
+
+    /// Whether `a` sorts before `b` by UTF-16 code units, as canonical JSON orders keys. UTF-8 bytes order the same
+    /// way up to the first pair of differing bytes that are both lead bytes of U+E000 or above (where UTF-16's
+    /// surrogates sort supplementary characters first), so the bytes decide unless they reach such a pair.
+    public static func utf16Precedes(_ a: String, _ b: String) -> Bool {
+        let byBytes: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
+                let count = min(x.count, y.count)
+                var index = 0
+                while index < count && x[index] == y[index] { index += 1 }
+                if index == count { return x.count < y.count }
+                if x[index] < 0xEE || y[index] < 0xEE { return x[index] < y[index] }
+                return nil
+            } ?? nil
+        }
+        return (byBytes ?? nil) ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     /// Shortest round-trip form; integral values print without a fraction (`2.0` → `2`).

@@ -134,7 +134,9 @@ public final class ValidationCache: @unchecked Sendable {
 
 // MARK: - Encoding
 
-let cacheMagic = "cairn-validation-cache-7"
+extension ValidationCache {
+    static let magic = "cairn-validation-cache-7"
+}
 
 extension CacheWriter {
     mutating func mark(_ mark: SourceMark) {
@@ -143,7 +145,7 @@ extension CacheWriter {
     }
 
     mutating func header(fingerprint: String) {
-        string(cacheMagic)
+        string(ValidationCache.magic)
         string(fingerprint)
     }
 
@@ -215,7 +217,7 @@ extension CacheReader {
 
     /// Reads every record; a torn or corrupt tail ends the read (what came before is kept, `complete` is false).
     mutating func readAll(fingerprint: String) throws -> Contents {
-        guard try string() == cacheMagic, try string() == fingerprint else { throw Corrupt() }
+        guard try string() == ValidationCache.magic, try string() == fingerprint else { throw Corrupt() }
         var contents = Contents()
         contents.files.reserveCapacity(bytes.count / 400)
         (contents.records, contents.complete) = records { kind, reader in

@@ -1,5 +1,8 @@
 import CairnFuzzTargets
 import Foundation
+#if CAIRN_FUZZ
+import CLibFuzzer
+#endif
 
 #if CAIRN_FUZZ
 /// libFuzzer's entry point (built by `make fuzz` with `-sanitize=fuzzer`); CAIRN_FUZZ_TARGET names the target.
@@ -11,10 +14,17 @@ nonisolated(unsafe) private let target: FuzzTarget = {
     return target
 }()
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+private func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
+}
+
+/// The entry point SwiftPM links this executable with (it renames `main` after the module).
+@_cdecl("cairn_fuzz_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
 }
 #else
 /// Without the fuzzer: `cairn-fuzz TARGET FILE...` runs files through a target (to replay what a fuzzer found).

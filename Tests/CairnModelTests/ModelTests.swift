@@ -78,4 +78,17 @@ struct ModelTests {
         let value = JSONValue.object(["b": .int(1), "a": .array([.string("x\n"), .number(2.0), .null])])
         #expect(value.canonicalJSON == #"{"a":["x\n",2,null],"b":1}"#)
     }
+
+    @Test("keys sort by UTF-16 code units, supplementary characters before U+E000 and above, from the bytes where they agree")
+    func utf16KeyOrder() {
+        let alphabet: [Character] = ["a", "b", "Z", "é", "\u{7FF}", "\u{D7FF}", "\u{E000}", "\u{FFFD}", "\u{FF21}", "😀", "\u{10000}", "\u{10FFFF}"]
+        var generator = SystemRandomNumberGenerator()
+        let words = (0..<400).map { _ in String((0..<Int.random(in: 0...4, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }) }
+        for a in words {
+            for b in words.prefix(60) {
+                #expect(JSONValue.utf16Precedes(a, b) == a.utf16.lexicographicallyPrecedes(b.utf16), "\(a.debugDescription) vs \(b.debugDescription)")
+            }
+        }
+        #expect(JSONValue.object(["\u{FF21}": .int(1), "😀": .int(2)]).canonicalJSON == #"{"😀":2,"Ａ":1}"#)
+    }
 }
