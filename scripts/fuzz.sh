@@ -8,7 +8,7 @@ cd "$top"
 seconds="${FUZZ_SECONDS:-60}"
 timeout="${FUZZ_TIMEOUT:-10}"
 targets="${FUZZ_TARGETS:-yaml tags plan cache}"
-swift build --scratch-path .build-fuzz --product cairn-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DCAIRN_FUZZ
+swift build --scratch-path .build-fuzz --product cairn-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DCAIRN_FUZZ -Xswiftc -use-ld=lld
 binary=.build-fuzz/debug/cairn-fuzz
 status=0
 for target in $targets; do

@@ -54,6 +54,20 @@ private struct EventReader {
             self.mark = mark
         }
 
+        /// Where `key` was first given in this mapping, nil when it is new (it is then remembered). A small mapping
+        /// is searched in place; from `indexedFrom` keys on, they are kept in `seen`, so a wide one stays linear.
+        func firstMark(of key: YAMLScalar) -> SourceMark? {
+            if pairs.count < Self.indexedFrom {
+                return pairs.first { $0.key.text == key.text }?.key.mark
+            }
+            if seen.isEmpty {
+                for pair in pairs { seen[pair.key.text] = pair.key.mark }
+            }
+            return seen.updateValue(key.mark, forKey: key.text)
+        }
+
+        static let indexedFrom = 8
+
         var node: YAMLNode {
             switch shape {
             case .sequence: .sequence(items, mark)
@@ -142,7 +156,7 @@ private struct EventReader {
                 guard let key = scalar else {
                     throw YAMLLoadError(message: "mapping keys must be plain strings, not collections", mark: node.mark, rule: "yaml-key")
                 }
-                if let first = top.seen.updateValue(key.mark, forKey: key.text) {
+                if let first = top.firstMark(of: key) {
                     throw YAMLLoadError(
                         message: "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))",
                         mark: key.mark, rule: "yaml-duplicate-key")

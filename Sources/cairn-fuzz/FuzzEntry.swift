@@ -6,7 +6,7 @@ import CLibFuzzer
 
 #if CAIRN_FUZZ
 /// libFuzzer's entry point (built by `make fuzz` with `-sanitize=fuzzer`); CAIRN_FUZZ_TARGET names the target.
-nonisolated(unsafe) private let target: FuzzTarget = {
+private let target: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["CAIRN_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
         fatalError("set CAIRN_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -14,7 +14,9 @@ nonisolated(unsafe) private let target: FuzzTarget = {
     return target
 }()
 
-private func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+/// What libFuzzer calls with each input (whichever of its entry points the linker keeps).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
