@@ -5,27 +5,10 @@ violations, so that every entry is reported on), duplicates for uniqueItems, an 
 key, NaN and infinity, numbers beyond a double, signed hexadecimal, an application tag, a second document and an
 oversized file. Usage: gen-hostile.py DIR"""
 import os, sys
+from prompt_base import prompt
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
-BASE = """apiVersion: cairn/v1
-kind: PromptTemplate
-metadata:
-  name: NAME
-  version: 0.1.0
-  owner: my-team
-LABELS
-compliance:
-  accountable: you@example.com
-  riskClass: minimal
-  license: Apache-2.0
-spec:
-  type: text
-  template: "Write a one-line greeting for {{name}}."
-  variables:
-    - {name: name, type: string, required: true}
-  modelConfig: {provider: openai, model: gpt-4o-mini, temperature: TEMPERATURE}
-"""
 ADAPTER = """apiVersion: cairn/v1
 kind: Adapter
 metadata: {name: NAME, version: 0.1.0, owner: my-team}
@@ -36,9 +19,6 @@ spec:
   peft: {r: 8, alpha: 16, dropout: 0.05, targetModules: MODULES}
   artifact: {uri: file://a.safetensors, format: safetensors, sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855}
 """
-
-def prompt(name, labels="", temperature="0.7"):
-    return BASE.replace("NAME", name).replace("LABELS\n", labels).replace("TEMPERATURE", temperature)
 
 def write(name, text):
     with open(os.path.join(out, name + ".yaml"), "w") as f:

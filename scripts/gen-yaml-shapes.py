@@ -4,32 +4,15 @@
 (messages). Each is valid YAML; the nested one also breaks the schema on every entry, as hostile input would.
 Usage: gen-yaml-shapes.py DIR"""
 import os, sys
+from prompt_base import prompt
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
-HEAD = """apiVersion: cairn/v1
-kind: PromptTemplate
-metadata:
-  name: NAME
-  version: 0.1.0
-  owner: my-team
-LABELS
-compliance:
-  accountable: you@example.com
-  riskClass: minimal
-  license: Apache-2.0
-spec:
-  type: text
-  template: "Write a one-line greeting for {{name}}."
-  variables:
-    - {name: name, type: string, required: true}
-  modelConfig: {provider: openai, model: gpt-4o-mini, temperature: 0.7STOP}
-"""
 MiB = 1 << 20
 budget = MiB - 4096
 
 def write(name, labels="", stop="", tail=""):
-    text = HEAD.replace("NAME", name).replace("LABELS\n", labels).replace("STOP", stop) + tail
+    text = prompt(name, labels, model_extra=stop) + tail
     assert len(text.encode()) <= MiB, (name, len(text))
     with open(os.path.join(out, name + ".yaml"), "w") as f:
         f.write(text)
