@@ -55,7 +55,8 @@ for i in $(seq "$iterations"); do
     drift_everything
     read -r ok serial records rows drifted <<<"$(facts)"
     [ "$drifted" = "$rows" ] || fail "iteration $i: setup left $drifted of $rows rows drifted"
-    delay=$(( RANDOM % (span + span / 4 + 1) ))
+    # Anywhere from the start to well past the commit, which comes at the end of an apply.
+    delay=$(( span / 4 + RANDOM % (span + 1) ))
     "$cairn" apply --env dev --path registry --auto-approve --actor "killed-$i" >/dev/null 2>&1 &
     pid=$!
     sleep "$(awk "BEGIN {print $delay / 1000}")"
