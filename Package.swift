@@ -1,9 +1,9 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 let package = Package(
     name: "cairn",
-    platforms: [.macOS(.v13)],
+    // Linux only (glibc calls, libgit2 and libyaml from Debian); no `platforms`, since it names Apple's only.
     products: [
         .executable(name: "cairn", targets: ["cairn"]),
     ],
@@ -50,7 +50,8 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["CairnModel", "CairnManifest", "CairnState", "CairnRegistry", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry",
+                                                       .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Command line
 
@@ -58,7 +59,11 @@ let package = Package(
         .target(
             name: "CairnCLI",
             dependencies: [
+                "Git2",
+                "CairnModel",
+                "CairnManifest",
                 "CairnRegistry",
+                "CairnState",
                 "CairnReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,11 +86,14 @@ let package = Package(
         .target(name: "CairnTestSupport", dependencies: ["Git2"]),
         .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
-        .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest"]),
-        .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnTestSupport"]),
-        .testTarget(name: "CairnStateTests", dependencies: ["CairnState", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnCLI", "CairnTestSupport"]),
+        .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel"]),
+        .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnManifest", "CairnModel", "Git2", "CairnTestSupport"]),
+        .testTarget(name: "CairnStateTests", dependencies: ["CairnState", "CairnModel", .product(name: "GRDB", package: "GRDB.swift"),
+                                                            .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnRegistry", "CairnState", "CairnManifest", "CairnModel", "Git2",
+                                                                 "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        /// Runs the built binary (`.build/debug/cairn` or CAIRN_BINARY) as users and CI do.
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnTestSupport"]),
         .testTarget(name: "CairnFuzzTests", dependencies: ["CairnFuzzTargets", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,9 +5,17 @@ import Testing
 /// Runs the built `cairn` binary the way users and CI do, and checks exit codes and output.
 @Suite("cairn command line")
 struct CLITests {
-    static let binary = SourceTree.root.appendingPathComponent(".build/debug/cairn")
+    /// The binary under test: CAIRN_BINARY, else the debug build (`make test` builds it before the tests run).
+    static let binary = ProcessInfo.processInfo.environment["CAIRN_BINARY"].map(URL.init(fileURLWithPath:))
+        ?? SourceTree.root.appendingPathComponent(".build/debug/cairn")
+
+    /// Why a CLI test cannot run: it fails (never skips) when there is no binary to run.
+    struct MissingBinary: Error, CustomStringConvertible {
+        var description: String { "no cairn binary at \(CLITests.binary.path): run 'swift build --product cairn' (make test does), or set CAIRN_BINARY" }
+    }
 
     func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else { throw MissingBinary() }
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -21,8 +29,7 @@ struct CLITests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("validate exits 0 when valid, 1 with findings, 2 when it cannot run",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    @Test("validate exits 0 when valid, 1 with findings, 2 when it cannot run")
     func validateExitCodes() throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
@@ -38,7 +45,7 @@ struct CLITests {
         #expect(json.output.contains("\"valid\": false"))
     }
 
-    @Test("render fills variables and names a missing one", .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    @Test("render fills variables and names a missing one")
     func render() throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
@@ -51,7 +58,7 @@ struct CLITests {
         #expect(missing.output.contains("missing required variable 'thread'"))
     }
 
-    @Test("init scaffolds a registry that validates clean", .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    @Test("init scaffolds a registry that validates clean")
     func initValidates() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-init-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -64,8 +71,7 @@ struct CLITests {
 
 @Suite("cairn plan and apply on the command line")
 struct ReconcileCLITests {
-    @Test("plan exits 2 with changes, 0 without; a saved plan is refused once the state moved",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("plan exits 2 with changes, 0 without; a saved plan is refused once the state moved")
     func planApply() throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
@@ -94,8 +100,7 @@ struct ReconcileCLITests {
 
 @Suite("cairn diff, check, register, promote, show and history on the command line")
 struct ReleaseCLITests {
-    @Test("check exits 1 with one line per violation and 0 when clean; diff prints markdown; show and history read the tags",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("check exits 1 with one line per violation and 0 when clean; diff prints markdown; show and history read the tags")
     func lifecycle() throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
@@ -162,7 +167,7 @@ struct HooksTests {
         }
     }
 
-    @Test("the installed hooks are the committed ones, calling this binary", .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("the installed hooks are the committed ones, calling this binary")
     func installed() throws {
         let setup = try Setup()
         for name in ["pre-commit", "pre-push"] {
@@ -172,8 +177,7 @@ struct HooksTests {
         }
     }
 
-    @Test("pre-commit refuses a staged registry that does not validate; pre-push refuses a change without a version bump",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("pre-commit refuses a staged registry that does not validate; pre-push refuses a change without a version bump")
     func clientHooks() throws {
         let setup = try Setup()
         let head = try setup.work.git(["rev-parse", "HEAD"])
@@ -198,8 +202,7 @@ struct HooksTests {
         #expect(pushed == nil, "\(pushed ?? "")")
     }
 
-    @Test("pre-receive refuses bad branches, lightweight, malformed and rewritten tags, and unregistered production assignments",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("pre-receive refuses bad branches, lightweight, malformed and rewritten tags, and unregistered production assignments")
     func serverHook() throws {
         let setup = try Setup()
         #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
@@ -217,8 +220,7 @@ struct HooksTests {
         #expect(setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/main"])?.contains("pre-receive hook declined") == true)
     }
 
-    @Test("pre-receive takes a new branch pushed with the tags it relies on, checked against the tags as they will be",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("pre-receive takes a new branch pushed with the tags it relies on, checked against the tags as they will be")
     func branchWithItsTags() throws {
         let setup = try Setup()
         // 0.4.2 is registered here; the next commit replaces its file with 0.4.3 while the chain still pins 0.4.2,
@@ -231,8 +233,7 @@ struct HooksTests {
         #expect(pushed == nil, "\(pushed ?? "")")
     }
 
-    @Test("pre-receive refuses counters past the largest, unregistered versions where promoteFromPrevious applies, and malformed anchors; anchors are retired, never deleted",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("pre-receive refuses counters past the largest, unregistered versions where promoteFromPrevious applies, and malformed anchors; anchors are retired, never deleted")
     func serverHookHardening() throws {
         let setup = try Setup()
         #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
@@ -260,8 +261,7 @@ struct HooksTests {
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit-retired/999"]) == nil)
     }
 
-    @Test("hooks install writes into core.hooksPath when it is set, and the hook runs from there",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("hooks install writes into core.hooksPath when it is set, and the hook runs from there")
     func hooksPath() throws {
         setenv("CAIRN", CLITests.binary.path, 1)
         let work = try TestRepository()

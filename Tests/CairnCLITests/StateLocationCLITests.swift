@@ -29,7 +29,6 @@ struct StateLocationCLITests {
     }
 
     @Test("state.url may only name a file inside .cairn/: absolute and .. paths are refused and nothing is written outside",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)),
           arguments: ["sqlite:../outside/state.sqlite", "sqlite:/tmp/cairn-absolute-\(UUID().uuidString).sqlite", "sqlite:elsewhere.sqlite",
                       "sqlite:.cairn/../../x.sqlite", "sqlite:.cairn"])
     func configPathConfined(url: String) throws {
@@ -41,15 +40,14 @@ struct StateLocationCLITests {
         #expect(!FileManager.default.fileExists(atPath: String(url.dropFirst("sqlite:".count))) || !url.hasPrefix("sqlite:/"))
     }
 
-    @Test("a state.url inside .cairn/ is used, its folders created", .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("a state.url inside .cairn/ is used, its folders created")
     func configPathInside() throws {
         let repo = try repository(stateURL: "sqlite:.cairn/team/state.sqlite")
         #expect(try apply(repo).status == 0)
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/team/state.sqlite").path))
     }
 
-    @Test("the cairn.yaml at HEAD decides, not the one at --ref (a pull request's branch)",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("the cairn.yaml at HEAD decides, not the one at --ref (a pull request's branch)")
     func refDoesNotChooseTheStore() throws {
         let repo = try repository(stateURL: nil)
         try repo.git(["checkout", "-q", "-b", "pr"])
@@ -62,8 +60,7 @@ struct StateLocationCLITests {
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
     }
 
-    @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)), arguments: [".cairn", ".cairn/state.sqlite"])
+    @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed", arguments: [".cairn", ".cairn/state.sqlite"])
     func symlinksRefused(link: String) throws {
         let repo = try repository(stateURL: nil)
         let target = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-link-target-\(UUID().uuidString)")
@@ -79,8 +76,7 @@ struct StateLocationCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
     }
 
-    @Test("--state that is empty, in a missing folder, or a PostgreSQL URL is refused; nothing is created and no password is printed",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: CLITests.binary.path)))
+    @Test("--state that is empty, in a missing folder, or a PostgreSQL URL is refused; nothing is created and no password is printed")
     func operatorPaths() throws {
         let repo = try repository(stateURL: nil)
         let empty = try apply(repo, ["--state", ""])

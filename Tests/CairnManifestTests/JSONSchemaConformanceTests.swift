@@ -12,18 +12,21 @@ struct JSONSchemaConformanceTests {
         return url.deletingLastPathComponent().appendingPathComponent("shared/json-schema-test-suite/draft2020-12")
     }()
 
-    /// Keyword files and the share of their cases that must pass (ref.json needs remote refs we do not fetch).
+    /// Keyword files and the share of their cases that must pass; each share can fail. Misses: ref.json's cases
+    /// need remote refs, which are not fetched; defs.json is left out because both of its cases validate against
+    /// the remote draft 2020-12 metaschema.
     static let keywords: [(file: String, required: Double)] = [
         ("type.json", 1), ("properties.json", 1), ("required.json", 1), ("additionalProperties.json", 1),
         ("enum.json", 1), ("const.json", 0.95), ("pattern.json", 1), ("minimum.json", 1), ("maximum.json", 1),
         ("exclusiveMinimum.json", 1), ("exclusiveMaximum.json", 1), ("minLength.json", 1), ("maxLength.json", 1),
         ("items.json", 0.75), ("minItems.json", 1), ("maxItems.json", 1), ("uniqueItems.json", 0.9),
-        ("defs.json", 0.0), ("ref.json", 0.5), ("oneOf.json", 1), ("anyOf.json", 1), ("allOf.json", 0.75),
+        ("ref.json", 0.85), ("oneOf.json", 1), ("anyOf.json", 1), ("allOf.json", 0.75),
         ("not.json", 0.9), ("boolean_schema.json", 1), ("patternProperties.json", 1),
     ]
 
-    @Test("keyword cases pass", .enabled(if: FileManager.default.fileExists(atPath: suite.path), "../shared/json-schema-test-suite is missing: conformance not run"))
+    @Test("keyword cases pass")
     func conformance() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.suite.path), "the JSON-Schema-Test-Suite is not at \(Self.suite.path) (../shared beside the checkout)")
         var lines: [String] = []
         var totalPassed = 0, total = 0
         var shortfalls: [String] = []
