@@ -30,16 +30,16 @@ struct ApplyCommand: ParsableCommand {
         let context = try orExit { try options.open() }
         let saved = try planFile.map { file in try orExit { try PlanFile.read(file) } }
         if saved == nil && !autoApprove {
-            let plan = try orExit(ExitCode(1)) { try context.reconciler.plan(environment: env, commit: context.commit).plan }
+            let plan = try orExit { try context.reconciler.plan(environment: env, commit: context.commit).plan }
             print(PlanText.render(plan))
             guard plan.hasChanges else { return }
             print("Apply these changes to '\(env)'? Only 'yes' is accepted: ", terminator: "")
             guard readLine() == "yes" else {
                 printError("apply cancelled (pass --auto-approve in scripts)")
-                throw ExitCode(1)
+                throw ExitStatus.findings
             }
         }
-        let outcome = try orExit(ExitCode(1)) {
+        let outcome = try orExit {
             try context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: resolveActor(actor), allowEmpty: allowEmpty)
         }
         switch outcome {

@@ -48,11 +48,11 @@ struct AuditCommand: ParsableCommand {
             for line in anchors.retired { print("note: \(line)") }
             if let bad = result.firstBad {
                 print("audit chain BROKEN at record #\(bad.sequence): \(bad.reason)")
-                throw ExitCode(1)
+                throw ExitStatus.findings
             }
             if let problem = anchors.problem {
                 print("audit chain BROKEN: \(problem)")
-                throw ExitCode(1)
+                throw ExitStatus.findings
             }
             print("audit chain intact: \(result.records) records, head \(result.headHash)")
         }
@@ -68,7 +68,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: ReconcileOptions
 
         func run() throws {
-            let name = try orExit(ExitCode(1)) {
+            let name = try orExit {
                 let context = try options.open()
                 return try AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
                                               commit: context.commit, actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
@@ -84,14 +84,14 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var options: ReconcileOptions
 
         func run() throws {
-            let name = try orExit(ExitCode(1)) {
+            let name = try orExit {
                 let context = try options.open()
                 return try AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
                                              actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
             }
             guard let name else {
-                printError("error: nothing to anchor (the trail is empty or does not verify; run 'cairn audit verify')")
-                throw ExitCode(1)
+                printError("refused: nothing to anchor (the trail is empty or does not verify; run 'cairn audit verify')")
+                throw ExitStatus.findings
             }
             print("anchored the audit head as tag \(name); push it with your other tags")
         }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import CairnReconciler
+import CairnRegistry
+import CairnState
 import Foundation
 
 /// The `cairn` command: a GitOps registry for LLM artifacts.
@@ -25,10 +28,28 @@ struct RegistryOptions: ParsableArguments {
     var path: String?
 }
 
-/// Exit codes shared by the commands: 0 fine, 1 findings, 2 could not run.
+/// The one exit-code map (README, "Exit codes"). Every command: 0 done, 1 findings or a refusal (a rule, a policy, a
+/// stale plan, a held lease), 2 could not run (no repository, a bad ref or argument, an unreadable store or file).
+/// `plan` alone follows Terraform's `-detailed-exitcode`: 0 no changes, 2 changes, 1 anything that went wrong.
 enum ExitStatus {
     static let findings = ExitCode(1)
     static let couldNotRun = ExitCode(2)
+    static let planChanges = ExitCode(2)
+    static let planFailed = ExitCode(1)
+
+    /// The status an error ends a command with.
+    static func of(_ error: any Error) -> ExitCode {
+        switch error {
+        case let exit as ExitCode: exit
+        case is Reconciler.Refusal, is Release.Refusal, is PolicyCheck.Refusal, is PromptRenderer.Failure: findings
+        case let state as StateError:
+            switch state {
+            case .staleSerial, .leaseHeld, .noSuchLease: findings
+            case .storage: couldNotRun
+            }
+        default: couldNotRun
+        }
+    }
 }
 
 /// Prints a line to standard error.

@@ -40,6 +40,6 @@ struct GetCommand: ParsableCommand {
             throw ExitStatus.couldNotRun
         }
         let values = try Render.parseVariables(variables)
-        print(try orExit(ExitCode(1)) { try PromptRenderer.render(prompt, values: values).output })
+        print(try orExit { try PromptRenderer.render(prompt, values: values).output })
     }
 }

@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let (plan, declared, comparison) = try orExit(ExitCode(1)) {
+        let (plan, declared, comparison) = try orExit(ExitStatus.planFailed) {
             let context = try options.open()
             return try context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
@@ -40,14 +40,14 @@ struct PlanCommand: ParsableCommand {
             printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
         }
         if let out {
-            try orExit(ExitCode(1)) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
+            try orExit(ExitStatus.planFailed) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
         }
         switch format {
         case .json: print(PlanFile.encode(plan))
         case .text: print(PlanText.render(plan))
         }
-        if !plan.problems.isEmpty { throw ExitCode(1) }
-        if plan.hasChanges { throw ExitCode(2) }
+        if !plan.problems.isEmpty { throw ExitStatus.planFailed }
+        if plan.hasChanges { throw ExitStatus.planChanges }
     }
 }
 

@@ -42,15 +42,17 @@ func resolveActor(_ option: String?) -> String {
     option ?? ProcessInfo.processInfo.environment["CAIRN_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 }
 
-/// Runs `body`, printing any error and exiting with `status`.
-func orExit<T>(_ status: ExitCode = ExitStatus.couldNotRun, _ body: () throws -> T) throws -> T {
+/// Runs `body`, printing any error and exiting with the status the map gives it (`ExitStatus.of`), or with
+/// `status` when one is given (plan: every failure is 1).
+func orExit<T>(_ status: ExitCode? = nil, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        printError("error: \(describe(error))")
-        throw status
+        let refused = ExitStatus.of(error) == ExitStatus.findings && !(error is PromptRenderer.Failure)
+        printError("\(refused ? "refused" : "error"): \(describe(error))")
+        throw status ?? ExitStatus.of(error)
     }
 }
 

@@ -13,7 +13,7 @@ struct UnlockCommand: ParsableCommand {
     @OptionGroup var options: ReconcileOptions
 
     func run() throws {
-        try orExit(ExitCode(1)) { try options.open().store.forceUnlock(environment: env, id: id) }
+        try orExit { try options.open().store.forceUnlock(environment: env, id: id) }
         print("lease \(id) on '\(env)' removed")
     }
 }

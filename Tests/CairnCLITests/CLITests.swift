@@ -98,6 +98,33 @@ struct ReconcileCLITests {
     }
 }
 
+@Suite("One exit-code map")
+struct ExitCodeTests {
+    @Test("plan: 1 for anything wrong; others: 1 refused, 2 could not run")
+    func exitCodes() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll()
+        try repo.tag("deployment/refund-bot@v0.7.0", message: "register")
+        try repo.tag("deployment/refund-bot#staging#1", message: "assign")
+        try repo.tag("prompt/support-triage@v1.3.0", message: "register")
+        let cli = CLITests()
+        func status(_ arguments: [String]) throws -> Int32 { try cli.run(arguments + ["--path", "registry"], in: repo.directory).status }
+        #expect(try status(["plan", "--env", "nowhere"]) == 1)
+        #expect(try status(["plan", "--env", "dev", "--ref", "no-such-ref"]) == 1)
+        #expect(try status(["plan", "--env", "staging"]) == 1)  // its closure is not registered: problems
+        #expect(try status(["apply", "--env", "nowhere", "--auto-approve"]) == 2)
+        #expect(try status(["apply", "--env", "dev", "--auto-approve", "--ref", "no-such-ref"]) == 2)
+        #expect(try status(["apply", "--env", "staging", "--auto-approve"]) == 1)  // refused: problems
+        #expect(try status(["unlock", "--env", "dev", "no-such-lease"]) == 1)
+        #expect(try status(["audit", "retire-anchor", "5", "--reason", "none"]) == 2)
+        #expect(try status(["promote", "prompt/support-triage@1.3.0", "--to", "production"]) == 1)  // not live in staging
+        #expect(try status(["promote", "prompt/summarize-ticket@2.0.1", "--to", "dev"]) == 2)  // not registered
+        #expect(try status(["promote", "not-an-id", "--to", "dev"]) == 2)
+        #expect(try status(["validate"]) == 0)
+    }
+}
+
 @Suite("cairn diff, check, register, promote, show and history on the command line")
 struct ReleaseCLITests {
     @Test("check exits 1 with one line per violation and 0 when clean; diff prints markdown; show and history read the tags")
