@@ -76,7 +76,7 @@ public struct CacheReader {
     }
 
     public mutating func int() throws -> Int {
-        guard offset + 8 <= bytes.count else { throw Corrupt() }
+        guard fits(8) else { throw Corrupt() }
         let value = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         offset += 8
         return Int(Int64(bitPattern: value))
@@ -84,7 +84,7 @@ public struct CacheReader {
 
     public mutating func string() throws -> String {
         let count = try int()
-        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        guard fits(count) else { throw Corrupt() }
         defer { offset += count }
         return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
     }
@@ -123,7 +123,7 @@ public struct CacheReader {
     }
 
     public mutating func objectID() throws -> ObjectID {
-        guard offset + 20 <= bytes.count, let id = ObjectID(bytes: bytes[offset..<offset + 20]) else { throw Corrupt() }
+        guard fits(20), let id = ObjectID(bytes: bytes[offset..<offset + 20]) else { throw Corrupt() }
         offset += 20
         return id
     }
@@ -135,18 +135,24 @@ public struct CacheReader {
     }
 
     public mutating func raw(_ count: Int) throws -> [UInt8] {
-        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        guard fits(count) else { throw Corrupt() }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
     }
 
     public var isAtEnd: Bool { offset >= bytes.count }
 
+    /// Whether `count` more bytes are there, without computing `offset + count` (a length read from a damaged file
+    /// can be near `Int.max`, and the sum would overflow).
+    func fits(_ count: Int) -> Bool {
+        count >= 0 && count <= bytes.count - offset
+    }
+
     /// Leaves the rest of the payload `records` is reading unread (to be decoded later from its offset).
     public mutating func skipRecord() { offset = recordEnd }
 
     public mutating func skip(_ count: Int) throws {
-        guard count >= 0, offset + count <= bytes.count else { throw Corrupt() }
+        guard fits(count) else { throw Corrupt() }
         offset += count
     }
 
@@ -173,7 +179,7 @@ extension CacheReader {
         while offset < bytes.count {
             let kind = bytes[offset]
             offset += 1
-            guard let length = try? self.count(), offset + length <= bytes.count else { return (count, false) }
+            guard let length = try? self.count(), fits(length) else { return (count, false) }
             let end = offset + length
             recordEnd = end
             guard (try? body(kind, &self)) == true, offset == end else { return (count, false) }
