@@ -63,8 +63,16 @@ func describe(_ error: any Error) -> String {
         let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.filePath
         let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
         return [path, underlying ?? error.localizedDescription].compactMap { $0 }.joined(separator: ": ")
-    case is DecodingError:
-        return "malformed JSON"
+    case let error as DecodingError:
+        // Where in the document and what was expected, without the dump.
+        let context: DecodingError.Context?
+        switch error {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c): context = c
+        @unknown default: context = nil
+        }
+        let path = context?.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined() ?? ""
+        let place = path.isEmpty ? "the document" : String(path.drop { $0 == "." })
+        return "\(place): \(context?.debugDescription ?? "cannot be read")"
     default:
         return "\(error)"
     }
