@@ -4,7 +4,7 @@ import CairnReconciler
 import Foundation
 
 /// `cairn apply`: make an environment match git, atomically.
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Apply the plan for an environment in one transaction (rows, serial and audit together).")
@@ -26,11 +26,12 @@ struct ApplyCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
-        let context = try orExit { try options.open() }
-        let saved = try planFile.map { file in try orExit { try PlanFile.read(file) } }
+    func run() async throws {
+        let context = try await orExit { try options.open() }
+        var saved: Plan?
+        if let planFile { saved = try await orExit { try PlanFile.read(planFile) } }
         if saved == nil && !autoApprove {
-            let plan = try orExit { try context.reconciler.plan(environment: env, commit: context.commit).plan }
+            let plan = try await orExit { try await context.reconciler.plan(environment: env, commit: context.commit).plan }
             print(PlanText.render(plan))
             guard plan.hasChanges else { return }
             print("Apply these changes to '\(env)'? Only 'yes' is accepted: ", terminator: "")
@@ -39,8 +40,8 @@ struct ApplyCommand: ParsableCommand {
                 throw ExitStatus.findings
             }
         }
-        let outcome = try orExit {
-            try context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: resolveActor(actor), allowEmpty: allowEmpty)
+        let outcome = try await orExit {
+            try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: resolveActor(actor), allowEmpty: allowEmpty)
         }
         switch outcome {
         case .noChanges: print("no changes: '\(env)' already matches git")

@@ -5,11 +5,11 @@ import CairnState
 import Foundation
 
 /// `cairn audit`: read, verify and export the audit trail.
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read, verify and export the audit trail.",
                                                     subcommands: [Log.self, Verify.self, Export.self, Anchor.self, RetireAnchor.self])
 
-    struct Log: ParsableCommand {
+    struct Log: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List audit records.")
 
         @Option(name: .long, help: "Only this environment.") var env: String?
@@ -19,10 +19,10 @@ struct AuditCommand: ParsableCommand {
         @Option(name: .long, help: "text or json.") var format: OutputFormat = .text
         @OptionGroup var options: ReconcileOptions
 
-        func run() throws {
-            let records = try orExit {
+        func run() async throws {
+            let records = try await orExit {
                 let query = AuditQuery(environment: env, artifact: artifact, since: try since.map(parseTime), until: try until.map(parseTime))
-                return try options.open().store.auditRecords(query)
+                return try await options.open().store.auditRecords(query)
             }
             switch format {
             case .json: print(JSONValue.array(records.map(AuditJSON.value)).prettyJSON())
@@ -35,15 +35,15 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the hash chain; name the first record that does not verify.",
                                                         discussion: "Exit status: 0 intact, 1 broken, 2 could not run.")
         @OptionGroup var options: ReconcileOptions
 
-        func run() throws {
-            let (result, anchors) = try orExit {
+        func run() async throws {
+            let (result, anchors) = try await orExit {
                 let context = try options.open()
-                return (try context.store.verifyAudit(), try AuditAnchor.check(store: context.store, repository: context.location.repository))
+                return (try await context.store.verifyAudit(), try await AuditAnchor.check(store: context.store, repository: context.location.repository))
             }
             for line in anchors.retired { print("note: \(line)") }
             if let bad = result.firstBad {
@@ -58,7 +58,7 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct RetireAnchor: ParsableCommand {
+    struct RetireAnchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retire-anchor",
             abstract: "Set a bad anchor aside (tag cairn-audit-retired/N with actor and reason, and an audit record); anchors are never deleted.")
@@ -67,26 +67,26 @@ struct AuditCommand: ParsableCommand {
         @Option(name: .long, help: "Who retires it (default: CAIRN_ACTOR, else the login name).") var actor: String?
         @OptionGroup var options: ReconcileOptions
 
-        func run() throws {
-            let name = try orExit {
+        func run() async throws {
+            let name = try await orExit {
                 let context = try options.open()
-                return try AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
+                return try await AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
                                               commit: context.commit, actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
             }
             print("retired cairn-audit/\(sequence) with tag \(name); push it with your other tags")
         }
     }
 
-    struct Anchor: ParsableCommand {
+    struct Anchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.")
         @Option(name: .long, help: "Who anchors (default: CAIRN_ACTOR, else the login name).") var actor: String?
         @OptionGroup var options: ReconcileOptions
 
-        func run() throws {
-            let name = try orExit {
+        func run() async throws {
+            let name = try await orExit {
                 let context = try options.open()
-                return try AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
+                return try await AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
                                              actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
             }
             guard let name else {
@@ -97,15 +97,15 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Export every audit record as JSON Lines or CSV.")
         @Option(name: .long, help: "jsonl or csv.") var format: ExportFormat = .jsonl
         @OptionGroup var options: ReconcileOptions
 
         enum ExportFormat: String, ExpressibleByArgument { case jsonl, csv }
 
-        func run() throws {
-            let records = try orExit { try options.open().store.auditRecords(AuditQuery()) }
+        func run() async throws {
+            let records = try await orExit { try await options.open().store.auditRecords(AuditQuery()) }
             switch format {
             case .jsonl:
                 for record in records { print(AuditJSON.value(record).canonicalJSON) }

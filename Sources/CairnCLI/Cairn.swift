@@ -5,7 +5,7 @@ import CairnState
 import Foundation
 
 /// The `cairn` command: a GitOps registry for LLM artifacts.
-public struct Cairn: ParsableCommand {
+public struct Cairn: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "cairn",
         abstract: "A GitOps registry for LLM artifacts: prompts, chains, adapters, datasets and deployments in git.",
@@ -17,6 +17,13 @@ public struct Cairn: ParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the command line and runs the command, asynchronously. (Called as `Cairn.main()`, the overload
+    /// resolution picks ParsableCommand's synchronous entry, which refuses an asynchronous root.)
+    public static func runFromCommandLine() async {
+        let command: any AsyncParsableCommand.Type = Cairn.self
+        await command.main(nil)
+    }
 }
 
 /// Options every command that reads a registry shares.

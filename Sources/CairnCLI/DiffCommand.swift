@@ -8,7 +8,7 @@ enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `cairn diff BASE HEAD`: what a change does to each artifact, field by field.
-struct DiffCommand: ParsableCommand {
+struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two revisions, artifact by artifact (formatting-only edits are not changes).",
@@ -19,8 +19,8 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .long, help: "text, markdown or json.") var format: DiffFormat = .text
     @OptionGroup var registry: RegistryOptions
 
-    func run() throws {
-        let diff = try orExit {
+    func run() async throws {
+        let diff = try await orExit {
             let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
             let reader = RegistryReader(location: location)
             return try SemanticDiff(base: try reader.artifacts(at: try location.commit(base)), head: try reader.artifacts(at: try location.commit(head))) {
@@ -32,7 +32,7 @@ struct DiffCommand: ParsableCommand {
 }
 
 /// `cairn check BASE HEAD`: the pull-request gate, one line per violation.
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "The pull-request gate: exit 1 with one line per violation of the versioning rules.")
@@ -42,8 +42,8 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "text or json.") var format: OutputFormat = .text
     @OptionGroup var registry: RegistryOptions
 
-    func run() throws {
-        let check = try orExit {
+    func run() async throws {
+        let check = try await orExit {
             let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
             return try PullRequestCheck(reader: RegistryReader(location: location), base: try location.commit(base), head: try location.commit(head))
         }

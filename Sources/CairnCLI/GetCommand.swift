@@ -5,7 +5,7 @@ import CairnRegistry
 import Foundation
 
 /// `cairn get`: the artifact deployed in an environment, as JSON or rendered; how apps and scripts read what is live.
-struct GetCommand: ParsableCommand {
+struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the deployed artifact (JSON), or render a deployed prompt.")
 
     @Option(name: .long, help: "The environment.")
@@ -22,24 +22,24 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
+    func run() async throws {
         let id = try parseArtifactID(artifact)
-        let row = try orExit {
-            let rows = try options.open().store.deployed(environment: env)
+        let row = try await orExit {
+            let rows = try await options.open().store.deployed(environment: env)
             guard let row = rows.first(where: { $0.artifact.id == id }) else { throw RegistryError("\(id) is not deployed in '\(env)'") }
             return row
         }
-        let document = try orExit { try JSONValue.parse(json: Data(row.artifact.content.utf8)) }
+        let document = try await orExit { try JSONValue.parse(json: Data(row.artifact.content.utf8)) }
         guard render else {
             print(document.prettyJSON())
             return
         }
-        let spec: Artifact.Spec = try orExit(ExitStatus.couldNotRun) { try ArtifactDecoder.decode(document, kind: id.kind).spec }
+        let spec: Artifact.Spec = try await orExit(ExitStatus.couldNotRun) { try ArtifactDecoder.decode(document, kind: id.kind).spec }
         guard case .promptTemplate(let prompt) = spec else {
             printError("error: --render works on prompts only")
             throw ExitStatus.couldNotRun
         }
         let values = try Render.parseVariables(variables)
-        print(try orExit { try PromptRenderer.render(prompt, values: values).output })
+        print(try await orExit { try PromptRenderer.render(prompt, values: values).output })
     }
 }

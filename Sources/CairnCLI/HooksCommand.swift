@@ -5,7 +5,7 @@ import Foundation
 import Git2
 
 /// `cairn hooks`: git hooks that call cairn, and `cairn hooks run NAME`, which they call.
-struct HooksCommand: ParsableCommand {
+struct HooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
         abstract: "Install cairn's git hooks, or run one (the hooks call 'cairn hooks run NAME').",
@@ -32,7 +32,7 @@ struct HooksCommand: ParsableCommand {
         """
     }
 
-    struct Install: ParsableCommand {
+    struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.")
 
         @OptionGroup var registry: RegistryOptions
@@ -40,8 +40,8 @@ struct HooksCommand: ParsableCommand {
         @Flag(name: .long, help: "Replace hooks that are already there.")
         var force = false
 
-        func run() throws {
-            try orExit {
+        func run() async throws {
+            try await orExit {
                 let repository = try Repository.discover(from: registry.repo)
                 // git runs hooks from core.hooksPath when it is set; installing beside it would run nothing.
                 let hooks = URL(fileURLWithPath: try repository.hooksDirectory())
@@ -69,7 +69,7 @@ struct HooksCommand: ParsableCommand {
         }
     }
 
-    struct Run: ParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run one hook (git calls this through the installed scripts).")
 
         @Argument(help: "pre-commit, pre-push or pre-receive.")
@@ -78,10 +78,10 @@ struct HooksCommand: ParsableCommand {
         @Argument(parsing: .captureForPassthrough, help: "What git passed to the hook.")
         var arguments: [String] = []
 
-        func run() throws {
+        func run() async throws {
             let lines = name == "pre-commit" ? [] : String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 .split(separator: "\n")
-            let problems: [String] = try orExit {
+            let problems: [String] = try await orExit {
                 // git runs hooks with GIT_DIR set; a server keeps a push's objects in quarantine until its hook accepts them.
                 let path = Self.configuredPath()
                 let location = try RegistryLocation.openFromEnvironment(path: path)

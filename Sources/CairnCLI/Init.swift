@@ -2,14 +2,14 @@ import ArgumentParser
 import CairnRegistry
 
 /// `cairn init`: scaffold a registry that validates clean.
-struct Init: ParsableCommand {
+struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Scaffold a registry: cairn.yaml (dev, staging, production) and one artifact of each kind.")
 
     @Argument(help: "The folder to create or fill (it must not already hold a cairn.yaml).")
     var directory: String
 
-    func run() throws {
+    func run() async throws {
         do {
             let created = try Scaffold.write(to: directory)
             for path in created { print("created \(path)") }

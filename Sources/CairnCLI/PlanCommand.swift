@@ -4,7 +4,7 @@ import CairnReconciler
 import Foundation
 
 /// `cairn plan`: what would an apply change in an environment?
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what git declares for an environment against what is deployed there.",
@@ -24,11 +24,11 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
+    func run() async throws {
         let started = Date()
-        let (plan, declared, comparison) = try orExit(ExitStatus.planFailed) {
+        let (plan, declared, comparison) = try await orExit(ExitStatus.planFailed) {
             let context = try options.open()
-            return try context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
+            return try await context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
         if verbose {
             let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
@@ -40,7 +40,7 @@ struct PlanCommand: ParsableCommand {
             printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
         }
         if let out {
-            try orExit(ExitStatus.planFailed) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
+            try await orExit(ExitStatus.planFailed) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }
         }
         switch format {
         case .json: print(PlanFile.encode(plan))

@@ -44,9 +44,9 @@ func resolveActor(_ option: String?) -> String {
 
 /// Runs `body`, printing any error and exiting with the status the map gives it (`ExitStatus.of`), or with
 /// `status` when one is given (plan: every failure is 1).
-func orExit<T>(_ status: ExitCode? = nil, _ body: () throws -> T) throws -> T {
+func orExit<T>(_ status: ExitCode? = nil, _ body: () async throws -> T) async throws -> T {
     do {
-        return try body()
+        return try await body()
     } catch let exit as ExitCode {
         throw exit
     } catch {

@@ -21,11 +21,11 @@ struct TagWritingOptions: ParsableArguments {
     }
 
     /// Prints what was done; a refusal exits 1, anything else that stops the command exits 2.
-    func run(_ body: (Release, ReconcileOptions.Context) throws -> Release.Outcome) throws {
+    func run(_ body: (Release, ReconcileOptions.Context) async throws -> Release.Outcome) async throws {
         let outcome: Release.Outcome
         do {
             let (release, context) = try release()
-            outcome = try body(release, context)
+            outcome = try await body(release, context)
         } catch let refusal as Release.Refusal {
             printError("refused: \(refusal)")
             throw ExitStatus.findings
@@ -59,7 +59,7 @@ func parseArtifactID(_ text: String) throws -> ArtifactID {
 }
 
 /// `cairn register`: annotated `@vX.Y.Z` tags for versions present at a revision and not yet registered.
-struct RegisterCommand: ParsableCommand {
+struct RegisterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
         abstract: "Register versions present at a revision (annotated KIND/NAME@vX.Y.Z tags at the commits that introduced them).")
@@ -72,18 +72,18 @@ struct RegisterCommand: ParsableCommand {
 
     @OptionGroup var tagging: TagWritingOptions
 
-    func run() throws {
+    func run() async throws {
         guard all != !versions.isEmpty else {
             printError("error: name the versions to register, or pass --all")
             throw ExitStatus.couldNotRun
         }
         let parsed = try versions.map(parseVersion)
-        try tagging.run { release, context in try release.register(parsed, at: context.commit) }
+        try await tagging.run { release, context in try await release.register(parsed, at: context.commit) }
     }
 }
 
 /// `cairn promote`: assign a registered version to an environment, after the order, hold and policy checks.
-struct PromoteCommand: ParsableCommand {
+struct PromoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "promote", abstract: "Assign a registered version to an environment (KIND/NAME#ENV#N).")
 
     @Argument(help: "KIND/NAME@VERSION")
@@ -103,18 +103,18 @@ struct PromoteCommand: ParsableCommand {
 
     @OptionGroup var tagging: TagWritingOptions
 
-    func run() throws {
+    func run() async throws {
         let parsed = try parseVersion(version)
         if skipOrder, (reason ?? "").isEmpty {
             printError("error: --skip-order needs --reason")
             throw ExitStatus.couldNotRun
         }
-        try tagging.run { release, _ in try release.promote(parsed, to: to, message: message, skipOrderReason: skipOrder ? reason : nil) }
+        try await tagging.run { release, _ in try await release.promote(parsed, to: to, message: message, skipOrderReason: skipOrder ? reason : nil) }
     }
 }
 
 /// `cairn rollback`: assign the previous version again and hold the one rolled back from.
-struct RollbackCommand: ParsableCommand {
+struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Assign the version an environment ran before (or --to VERSION) and hold the current one there.")
@@ -133,7 +133,7 @@ struct RollbackCommand: ParsableCommand {
 
     @OptionGroup var tagging: TagWritingOptions
 
-    func run() throws {
+    func run() async throws {
         let id = try parseArtifactID(artifact)
         let target = try to.map { text in
             guard let version = SemVer(text.hasPrefix("v") ? String(text.dropFirst()) : text) else {
@@ -142,12 +142,12 @@ struct RollbackCommand: ParsableCommand {
             }
             return version
         }
-        try tagging.run { release, _ in try release.rollback(id, in: env, to: target, reason: reason) }
+        try await tagging.run { release, _ in try await release.rollback(id, in: env, to: target, reason: reason) }
     }
 }
 
 /// `cairn hold` / `cairn release`: stop a version from being assigned to an environment, or lift that.
-struct HoldCommand: ParsableCommand {
+struct HoldCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.")
 
     @Argument(help: "KIND/NAME@VERSION")
@@ -161,13 +161,13 @@ struct HoldCommand: ParsableCommand {
 
     @OptionGroup var tagging: TagWritingOptions
 
-    func run() throws {
+    func run() async throws {
         let parsed = try parseVersion(version)
-        try tagging.run { release, _ in try release.hold(parsed, in: env, reason: reason) }
+        try await tagging.run { release, _ in try await release.hold(parsed, in: env, reason: reason) }
     }
 }
 
-struct ReleaseCommand: ParsableCommand {
+struct ReleaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "release", abstract: "Lift a hold on a version in an environment.")
 
     @Argument(help: "KIND/NAME@VERSION")
@@ -181,8 +181,8 @@ struct ReleaseCommand: ParsableCommand {
 
     @OptionGroup var tagging: TagWritingOptions
 
-    func run() throws {
+    func run() async throws {
         let parsed = try parseVersion(version)
-        try tagging.run { release, _ in try release.hold(parsed, in: env, reason: reason, lift: true) }
+        try await tagging.run { release, _ in try await release.hold(parsed, in: env, reason: reason, lift: true) }
     }
 }

@@ -5,7 +5,7 @@ import CairnRegistry
 import Foundation
 
 /// `cairn render`: print a prompt with its variables filled in.
-struct Render: ParsableCommand {
+struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a prompt template: text as is, chat messages as JSON.")
 
@@ -23,7 +23,7 @@ struct Render: ParsableCommand {
 
     @OptionGroup var registry: RegistryOptions
 
-    func run() throws {
+    func run() async throws {
         guard let version = ArtifactVersion(prompt), version.id.kind == .promptTemplate else {
             printError("error: '\(prompt)' is not a prompt version; write prompt/NAME@X.Y.Z")
             throw ExitStatus.couldNotRun

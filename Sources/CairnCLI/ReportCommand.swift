@@ -5,7 +5,7 @@ import CairnState
 import Foundation
 
 /// `cairn report`: what ran in an environment at a moment, with its compliance metadata and provenance.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Compliance report of an environment at a moment.")
 
     @Option(name: .long, help: "The environment.")
@@ -21,10 +21,10 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
-        let report = try orExit {
+    func run() async throws {
+        let report = try await orExit {
             let moment = try at.map(parseTime) ?? Int64(Date().timeIntervalSince1970)
-            let records = try options.open().store.auditRecords(AuditQuery(environment: env, until: moment))
+            let records = try await options.open().store.auditRecords(AuditQuery(environment: env, until: moment))
             return ComplianceReport.build(environment: env, at: moment, records: records)
         }
         print(format == .json ? report.json.prettyJSON() : report.markdown)

@@ -14,7 +14,7 @@ func openLedger(_ options: RegistryOptions) throws -> (ledger: TagLedger, reader
 }
 
 /// `cairn show`: every artifact's latest version and the version each environment runs, read from tags (`gto show`).
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show every artifact's latest version and what each environment runs, from the tags.",
@@ -31,8 +31,8 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var registry: RegistryOptions
 
-    func run() throws {
-        let ledger = try orExit { try openLedger(registry).ledger }
+    func run() async throws {
+        let ledger = try await orExit { try openLedger(registry).ledger }
         if let artifact {
             try showVersions(of: try parseArtifactID(artifact), ledger)
             return
@@ -104,7 +104,7 @@ struct ShowCommand: ParsableCommand {
 }
 
 /// `cairn history`: registrations, promotions, rollbacks and holds, oldest first, with who, when, commit and message.
-struct HistoryCommand: ParsableCommand {
+struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Show what the tags record, oldest first.")
 
     @Argument(help: "One artifact, KIND/NAME.")
@@ -118,9 +118,9 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var registry: RegistryOptions
 
-    func run() throws {
+    func run() async throws {
         let id = try artifact.map(parseArtifactID)
-        let entries = try orExit { try openLedger(registry).ledger.history(of: id, environment: env) }
+        let entries = try await orExit { try openLedger(registry).ledger.history(of: id, environment: env) }
         switch format {
         case .json:
             print(JSONValue.array(entries.map { entry in

@@ -4,7 +4,7 @@ import CairnReconciler
 import Foundation
 
 /// `cairn status`: what is deployed in an environment, from where, by whom, and whether it drifted.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is deployed in an environment.")
 
     @Option(name: .long, help: "The environment.")
@@ -15,10 +15,10 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
-        let (rows, serial) = try orExit {
+    func run() async throws {
+        let (rows, serial) = try await orExit {
             let context = try options.open()
-            return (try context.store.deployed(environment: env, content: false), try context.store.serial(environment: env))
+            return (try await context.store.deployed(environment: env, content: false), try await context.store.serial(environment: env))
         }
         switch format {
         case .json:

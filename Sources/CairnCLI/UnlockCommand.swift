@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `cairn unlock`: break an environment's apply lease left by an apply that died.
-struct UnlockCommand: ParsableCommand {
+struct UnlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Break an apply lease; needs the lease id the loser was told.")
 
     @Option(name: .long, help: "The environment.")
@@ -12,8 +12,8 @@ struct UnlockCommand: ParsableCommand {
 
     @OptionGroup var options: ReconcileOptions
 
-    func run() throws {
-        try orExit { try options.open().store.forceUnlock(environment: env, id: id) }
+    func run() async throws {
+        try await orExit { try await options.open().store.forceUnlock(environment: env, id: id) }
         print("lease \(id) on '\(env)' removed")
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 
 /// `cairn validate`: is every artifact in the registry valid at a ref (or in the worktree)?
-struct Validate: ParsableCommand {
+struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate every artifact of the registry at a ref, straight from git objects.",
         discussion: "Exit status: 0 valid, 1 findings, 2 could not run (no repository, bad ref, ...)."
@@ -25,7 +25,7 @@ struct Validate: ParsableCommand {
     @Flag(name: .long, help: "Log how long each phase took (to standard error).")
     var verbose = false
 
-    func run() throws {
+    func run() async throws {
         let snapshot: RegistrySnapshot
         do {
             let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)

@@ -10,8 +10,8 @@ import Git2
 public enum AuditAnchor {
     /// Tags the current head at `commit`; returns the tag name (nil when the trail is empty).
     @discardableResult
-    public static func write(store: any StateStore, repository: Repository, commit: ObjectID, actor: String, now: Int64) throws -> String? {
-        let head = try store.verifyAudit()
+    public static func write(store: any StateStore, repository: Repository, commit: ObjectID, actor: String, now: Int64) async throws -> String? {
+        let head = try await store.verifyAudit()
         guard head.records > 0, head.firstBad == nil else { return nil }
         let name = AnchorTag.anchor(sequence: head.lastSequence).name
         if try repository.tags().contains(where: { $0.name == name }) { return name }
@@ -29,7 +29,7 @@ public enum AuditAnchor {
     }
 
     /// Checks every anchor that is not retired against the store.
-    public static func check(store: any StateStore, repository: Repository) throws -> Check {
+    public static func check(store: any StateStore, repository: Repository) async throws -> Check {
         let tags = try repository.tags().filter { AnchorTag.isAnchorNamespace($0.name) }
         var retirements: [Int64: String] = [:]
         var problem: String?
@@ -53,7 +53,7 @@ public enum AuditAnchor {
             case .failure(let why):
                 problem = problem ?? "anchor \(why), so it cannot be checked\(hint)"
             case .success(let expected):
-                guard let actual = try store.auditHash(sequence: sequence) else {
+                guard let actual = try await store.auditHash(sequence: sequence) else {
                     problem = problem ?? "anchor \(tag.name) names record #\(sequence), which is gone: the trail was truncated\(hint)"
                     continue
                 }
@@ -68,7 +68,7 @@ public enum AuditAnchor {
     /// Retires anchor `sequence` with a `cairn-audit-retired/N` tag beside it (at the anchor's commit, else `commit`)
     /// and an audit record; returns the tag name. Refused when there is no such anchor or it is already retired.
     public static func retire(sequence: Int64, reason: String, store: any StateStore, repository: Repository, commit: ObjectID,
-                              actor: String, now: Int64) throws -> String {
+                              actor: String, now: Int64) async throws -> String {
         let anchor = AnchorTag.anchor(sequence: sequence), retirement = AnchorTag.retired(sequence: sequence)
         let tags = try repository.tags()
         guard let tag = tags.first(where: { $0.name == anchor.name }) else {
@@ -81,7 +81,7 @@ public enum AuditAnchor {
         let target = (try? repository.commit(tag.target).id) ?? commit
         try repository.createTag(name: retirement.name, target: target, tagger: Signature(name: actor, email: "\(actor)@cairn.invalid", time: now),
                                  message: AnchorTag.retirementMessage(sequence: sequence, actor: actor, reason: reason))
-        try store.appendAudit([AuditDraft(time: now, actor: actor, action: "retire-anchor", environment: "", artifact: anchor.name,
+        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "retire-anchor", environment: "", artifact: anchor.name,
                                           tag: retirement.name, planSummary: "retired audit anchor \(anchor.name): \(reason)")])
         return retirement.name
     }

@@ -28,7 +28,7 @@ public struct Reconciler: Sendable {
     /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
     /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
     /// compares every row.
-    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) throws
+    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws
         -> (plan: Plan, declared: DeclaredState, comparison: Comparison) {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
@@ -36,17 +36,17 @@ public struct Reconciler: Sendable {
         var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit,
                                               lazily: sinceLastPlan)
         // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
-        let serial = try store.serial(environment: environment)
-        let mark = try store.deployedMark(environment: environment)
+        let serial = try await store.serial(environment: environment)
+        let mark = try await store.deployedMark(environment: environment)
         let link = declared.cacheLink
         var compared: Set<ArtifactID>?
         var deployed: [ArtifactID: StoredArtifact]
         if sinceLastPlan, let link, let base = link.base, base.store == store.identity, base.serial == serial, base.mark == mark {
             compared = base.pending.union(link.changedSinceBase)
-            deployed = Planner.index(try store.deployed(environment: environment, ids: compared!))
+            deployed = Planner.index(try await store.deployed(environment: environment, ids: compared!))
         } else {
             declared.materialize()
-            deployed = Planner.index(try store.deployed(environment: environment, content: false))
+            deployed = Planner.index(try await store.deployed(environment: environment, content: false))
         }
         func candidates() -> [ArtifactID: DeclaredArtifact] {
             guard let compared else { return declared.artifacts }
@@ -56,7 +56,7 @@ public struct Reconciler: Sendable {
         let changing = Planner.changing(declared: candidates(), deployed: deployed)
         try declared.load(changing, reader: reader)
         if compared == nil {
-            for row in try store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
+            for row in try await store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
                 deployed[row.artifact.id]?.artifact.content = row.artifact.content
             }
         }
@@ -97,32 +97,46 @@ public struct Reconciler: Sendable {
     /// Applies `expected` (a saved plan, or one just made) atomically under the environment's lease.
     /// Policies are checked before anything is written; a refusal is audited and nothing else is written.
     public func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool,
-                      now: Int64 = Int64(Date().timeIntervalSince1970)) throws -> Outcome {
-        let lease = try store.acquireLease(environment: environment, holder: actor, seconds: 600)
-        defer { try? store.releaseLease(lease) }
-        let (plan, declared, _) = try self.plan(environment: environment, commit: commit)
-        func refuse(_ refusal: Refusal, artifact: String = "") throws -> Never {
-            try store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: artifact,
-                                              commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])
+                      now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> Outcome {
+        let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: 600)
+        do {
+            let outcome = try await apply(environment: environment, commit: commit, expected: expected, actor: actor, allowEmpty: allowEmpty, now: now,
+                                          holding: lease)
+            try? await store.releaseLease(lease)
+            return outcome
+        } catch {
+            try? await store.releaseLease(lease)
+            throw error
+        }
+    }
+
+    /// The apply itself, while `lease` is held.
+    private func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool, now: Int64,
+                       holding lease: Lease) async throws -> Outcome {
+        let (plan, declared, _) = try await self.plan(environment: environment, commit: commit)
+        func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
+            try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: artifact,
+                                                    commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])
             throw refusal
         }
         if let expected {
             if expected.environment != environment {
-                try refuse(.wrongEnvironment(plan: expected.environment, requested: environment))
+                try await refuse(.wrongEnvironment(plan: expected.environment, requested: environment))
             }
-            if expected.commit != plan.commit { try refuse(.stalePlan("it was made at commit \(expected.commit.prefix(7)), the ref is now at \(plan.commit.prefix(7))")) }
-            if expected.serial != plan.serial { try refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
-            if let difference = Self.firstDifference(saved: expected, fresh: plan) { try refuse(.stalePlan(difference)) }
+            if expected.commit != plan.commit { try await refuse(.stalePlan("it was made at commit \(expected.commit.prefix(7)), the ref is now at \(plan.commit.prefix(7))")) }
+            if expected.serial != plan.serial { try await refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
+            if let difference = Self.firstDifference(saved: expected, fresh: plan) { try await refuse(.stalePlan(difference)) }
         }
-        if !plan.problems.isEmpty { try refuse(.problems(plan.problems)) }
+        if !plan.problems.isEmpty { try await refuse(.problems(plan.problems)) }
         let previous = config.environment(before: environment)
-        let previousLive = try previous.map { Set(try store.deployed(environment: $0, content: false).map(\.artifact.version)) }
+        var previousLive: Set<ArtifactVersion>?
+        if let previous { previousLive = Set(try await store.deployed(environment: previous, content: false).map(\.artifact.version)) }
         if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environment(named: environment)!,
                                            previousLive: previousLive, previousName: previous, now: now) {
-            try refuse(.policy(refusal), artifact: refusal.artifact)
+            try await refuse(.policy(refusal), artifact: refusal.artifact)
         }
         let pruned = plan.actions.filter { $0.kind == .prune }.count
-        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try refuse(.wouldPruneEverything(pruned)) }
+        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try await refuse(.wouldPruneEverything(pruned)) }
         guard plan.hasChanges else { return .noChanges }
 
         let summary = plan.summary
@@ -142,7 +156,7 @@ public struct Reconciler: Sendable {
                                         artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: summary))
             }
         }
-        let serial = try store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
+        let serial = try await store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
         return .applied(serial: serial, actions: plan.actions.count)
     }
 

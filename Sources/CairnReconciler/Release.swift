@@ -45,7 +45,7 @@ public struct Release {
     /// Each tag points at the commit that introduced that content. Versions already registered with the same
     /// content are skipped; one registered with other content refuses the whole command (registered versions are
     /// immutable) before any tag is written.
-    public func register(_ versions: [ArtifactVersion], at commit: ObjectID) throws -> Outcome {
+    public func register(_ versions: [ArtifactVersion], at commit: ObjectID) async throws -> Outcome {
         let snapshot = try reader.read(.commit(commit))
         guard snapshot.errorCount == 0 else {
             throw RegistryError("the registry at \(commit.short) has \(snapshot.errorCount) validation error\(snapshot.errorCount == 1 ? "" : "s"); run 'cairn validate --ref \(commit.short)'")
@@ -79,7 +79,7 @@ public struct Release {
                                    audit: draft("register", environment: "", version: version, digest: artifact.summary.digest,
                                                 commit: introduced, tag: tag, summary: "registered \(version)")))
         }
-        outcome.tags = try write(tags)
+        outcome.tags = try await write(tags)
         return outcome
     }
 
@@ -112,7 +112,7 @@ public struct Release {
     /// registered and live; not on hold there; live in the previous environment (assigned there by tags, or
     /// deployed there) unless `skipOrderReason` is given; the environment's policies and gates, as apply checks them.
     public func promote(_ version: ArtifactVersion, to environment: String, message: String? = nil,
-                        skipOrderReason: String? = nil) throws -> Outcome {
+                        skipOrderReason: String? = nil) async throws -> Outcome {
         let settings = try environmentSettings(environment)
         let events = try reader.tagEvents()
         let facts = DeclaredState.Facts(events, environment: environment)
@@ -125,26 +125,26 @@ public struct Release {
             return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
         }
         if let hold = facts.holds.hold(on: version, in: environment) {
-            try refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
+            try await refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
                        environment: environment, version: version)
         }
         if let previous = config.environment(before: environment), skipOrderReason == nil,
-           try !isLive(version, in: previous, events: events, registrations: registrations) {
-            try refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
+           try await !isLive(version, in: previous, events: events, registrations: registrations) {
+            try await refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
                        environment: environment, version: version)
         }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
         // The version and everything it references, checked as apply will check them in this environment.
         let (plan, documents) = try closurePlan(of: version, tag: tag, facts: facts)
         if let refusal = PolicyCheck.check(plan, documents: documents, environment: settings, previousLive: nil, previousName: nil, now: now) {
-            try refuse(refusal.description, environment: environment, version: version)
+            try await refuse(refusal.description, environment: environment, version: version)
         }
         let document = documents[version.id]!
         let declared = plan.actions[0].declared!
         var body = "promote \(version) to \(environment)\n\nactor: \(actor)\n"
         if let message { body += "message: \(message)\n" }
         if let skipOrderReason { body += "order skipped: \(skipOrderReason)\n" }
-        return Outcome(tags: try write([PendingTag(name: tag, target: registration.commit, message: body,
+        return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit, message: body,
             audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
     }
@@ -176,7 +176,7 @@ public struct Release {
 
     /// Assigns to `environment` the version it ran before the current one (or `target`), and holds the version
     /// rolled back from there, so that neither a reconciler nor a later promote brings it back until released.
-    public func rollback(_ id: ArtifactID, in environment: String, to target: SemVer? = nil, reason: String? = nil) throws -> Outcome {
+    public func rollback(_ id: ArtifactID, in environment: String, to target: SemVer? = nil, reason: String? = nil) async throws -> Outcome {
         _ = try environmentSettings(environment)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
@@ -209,7 +209,7 @@ public struct Release {
         let holdTag = TagName.hold(id, current.version.version, environment: environment,
                                    counter: try Self.counter(after: holds.counters[Holds.Key(environment: environment, version: current.version)] ?? 0, of: id)).text
         let why = reason.map { "reason: \($0)\n" } ?? ""
-        return Outcome(tags: try write([
+        return Outcome(tags: try await write([
             PendingTag(name: assign, target: registration.commit,
                        message: "\(TagLedger.rollbackMarker) \(id) in \(environment) from \(current.version.version) to \(back.version)\n\nactor: \(actor)\n\(why)",
                        audit: draft("rollback", environment: environment, version: back, digest: ContentDigest.of(document), commit: registration.commit,
@@ -222,7 +222,7 @@ public struct Release {
     }
 
     /// Puts a hold on `version` in `environment` (`lift` false) or lifts it (`lift` true).
-    public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) throws -> Outcome {
+    public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) async throws -> Outcome {
         _ = try environmentSettings(environment)
         let events = try reader.tagEvents()
         guard let registration = Registrations(events).all[version] else { throw RegistryError("\(version) is not registered") }
@@ -236,7 +236,7 @@ public struct Release {
         let tag = (lift ? TagName.release(version.id, version.version, environment: environment, counter: counter)
                         : TagName.hold(version.id, version.version, environment: environment, counter: counter)).text
         let verb = lift ? "release" : "hold"
-        return Outcome(tags: try write([PendingTag(name: tag, target: registration.commit,
+        return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,
             message: "\(verb) \(version) in \(environment)\n\nactor: \(actor)\nreason: \(reason)\n",
             audit: draft(verb, environment: environment, version: version, digest: "", commit: registration.commit, tag: tag,
                          summary: "\(lift ? "released" : "held") \(version) in \(environment): \(reason)"))]))
@@ -257,7 +257,7 @@ public struct Release {
     }
 
     /// Writes `tags`, pushes them when a remote is set, then audits them. A failed push deletes the tags again.
-    func write(_ tags: [PendingTag]) throws -> [String] {
+    func write(_ tags: [PendingTag]) async throws -> [String] {
         guard !tags.isEmpty else { return [] }
         let tagger = try signature()
         var written: [String] = []
@@ -273,7 +273,7 @@ public struct Release {
             throw error
         }
         do {
-            try store.appendAudit(tags.map(\.audit))
+            try await store.appendAudit(tags.map(\.audit))
         } catch {
             if remote == nil { undo() }
             throw error
@@ -295,8 +295,8 @@ public struct Release {
     }
 
     /// Audits a refusal and throws it.
-    func refuse(_ message: String, environment: String, version: ArtifactVersion) throws -> Never {
-        try store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: version.description,
+    func refuse(_ message: String, environment: String, version: ArtifactVersion) async throws -> Never {
+        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: version.description,
                                           planSummary: "promotion refused", compliance: JSONValue.quoted(message))])
         throw Refusal(message: message)
     }
@@ -309,12 +309,12 @@ public struct Release {
     }
 
     /// Assigned to `environment` by the tags now, or deployed there according to the store.
-    func isLive(_ version: ArtifactVersion, in environment: String, events: [TagEvent], registrations: Registrations) throws -> Bool {
+    func isLive(_ version: ArtifactVersion, in environment: String, events: [TagEvent], registrations: Registrations) async throws -> Bool {
         if case .registered(let assignment)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
            assignment.version == version {
             return true
         }
-        return try store.deployed(environment: environment, content: false).contains { $0.artifact.version == version }
+        return try await store.deployed(environment: environment, content: false).contains { $0.artifact.version == version }
     }
 
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.

@@ -155,13 +155,13 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func serial(environment: String) throws -> Int {
+    public func serial(environment: String) async throws -> Int {
         try run { db in try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [environment]) ?? 0 }
     }
 
     private static let columns = "kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at"
 
-    public func deployed(environment: String, content: Bool) throws -> [StoredArtifact] {
+    public func deployed(environment: String, content: Bool) async throws -> [StoredArtifact] {
         try run { db in
             let statement = try db.makeStatement(sql: "SELECT \(Self.columns) FROM deployed WHERE environment = ? ORDER BY kind, name")
             try statement.setArguments([environment])
@@ -171,7 +171,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func deployed(environment: String, ids: Set<ArtifactID>) throws -> [StoredArtifact] {
+    public func deployed(environment: String, ids: Set<ArtifactID>) async throws -> [StoredArtifact] {
         try run { db in
             let statement = try db.makeStatement(sql: "SELECT \(Self.columns) FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             var stored: [StoredArtifact] = []
@@ -210,12 +210,12 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func deployedMark(environment: String) throws -> [UInt8]? {
+    public func deployedMark(environment: String) async throws -> [UInt8]? {
         try run { db in try Data.fetchOne(db, sql: "SELECT mark FROM deployed_mark WHERE environment = ?", arguments: [environment]).map { [UInt8]($0) } }
     }
 
     @discardableResult
-    public func commit(_ change: StateChange) throws -> Int {
+    public func commit(_ change: StateChange) async throws -> Int {
         try run { db in
             let current = try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [change.environment]) ?? 0
             guard current == change.expectedSerial else {
@@ -240,7 +240,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func appendAudit(_ drafts: [AuditDraft]) throws {
+    public func appendAudit(_ drafts: [AuditDraft]) async throws {
         try run { db in try Self.append(drafts, in: db) }
     }
 
@@ -264,7 +264,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func auditRecords(_ query: AuditQuery) throws -> [AuditRecord] {
+    public func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         if let environment = query.environment { conditions.append("environment = ?"); arguments.append(environment) }
@@ -281,13 +281,13 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func auditHash(sequence: Int64) throws -> String? {
+    public func auditHash(sequence: Int64) async throws -> String? {
         try run { db in try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE sequence = ?", arguments: [sequence]) }
     }
 
     /// Splits the chain into one segment per core, each read on its own connection with its columns taken as
     /// bytes straight from SQLite into the canonical body (no `String` per field), then joins the segments.
-    public func verifyAudit() throws -> AuditVerification {
+    public func verifyAudit() async throws -> AuditVerification {
         let last = try run { db in try Int64.fetchOne(db, sql: "SELECT max(sequence) FROM audit") } ?? 0
         return try verifyAudit(segments: min(ProcessInfo.processInfo.activeProcessorCount, Int(last / 50_000)))
     }
@@ -384,7 +384,7 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: - Leases
 
-    public func acquireLease(environment: String, holder: String, seconds: Int) throws -> Lease {
+    public func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease {
         try run { db in
             let now = Int64(Date().timeIntervalSince1970)
             let process = LeaseHolder.current
@@ -406,13 +406,13 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func releaseLease(_ lease: Lease) throws {
+    public func releaseLease(_ lease: Lease) async throws {
         try run { db in
             try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [lease.environment, lease.id])
         }
     }
 
-    public func forceUnlock(environment: String, id: String) throws {
+    public func forceUnlock(environment: String, id: String) async throws {
         try run { db in
             try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [environment, id])
             guard db.changesCount > 0 else { throw StateError.noSuchLease(environment: environment, id: id) }

@@ -1,6 +1,7 @@
 import CairnModel
 
-/// Where deployed state and the audit trail live. SQLite now; PostgreSQL can implement the same protocol.
+/// Where deployed state and the audit trail live. SQLite now; PostgreSQL can implement the same protocol. Every
+/// operation is `async`: a network store (PostgreSQL) and the HTTP server need it; SQLite answers at once.
 ///
 /// Contract: `commit(_:)` writes deployed rows, the environment's serial and the audit records in one
 /// transaction, all or nothing, and refuses when the serial moved since the plan was made.
@@ -8,39 +9,39 @@ public protocol StateStore: Sendable {
     /// Where the store is (`sqlite:/absolute/path`): a plan remembered against one store is not reused with another.
     var identity: String { get }
     /// The environment's serial: 0 before the first apply, one more after each apply.
-    func serial(environment: String) throws -> Int
+    func serial(environment: String) async throws -> Int
     /// The deployed rows of an environment, each with whether its content still matches the recorded digest.
     /// Without `content`, `artifact.content` is empty (drift is checked all the same): planning compares digests
     /// and reads the content of the few rows it updates with `deployed(environment:ids:)`.
-    func deployed(environment: String, content: Bool) throws -> [StoredArtifact]
+    func deployed(environment: String, content: Bool) async throws -> [StoredArtifact]
     /// The deployed rows of `ids` in an environment, with content (rows that do not exist are absent).
-    func deployed(environment: String, ids: Set<ArtifactID>) throws -> [StoredArtifact]
+    func deployed(environment: String, ids: Set<ArtifactID>) async throws -> [StoredArtifact]
     /// A value that changes whenever any deployed row of the environment changes, whoever changes it (cairn, or
     /// an edit of the store behind its back); nil before the first change. Equal marks and serials mean the rows are
     /// as they were, so a plan can be brought up to date from the artifacts whose declared state changed.
-    func deployedMark(environment: String) throws -> [UInt8]?
+    func deployedMark(environment: String) async throws -> [UInt8]?
     /// Applies a change atomically; returns the new serial.
     @discardableResult
-    func commit(_ change: StateChange) throws -> Int
+    func commit(_ change: StateChange) async throws -> Int
     /// Appends audit records on their own (refusals), chained like all others.
-    func appendAudit(_ drafts: [AuditDraft]) throws
+    func appendAudit(_ drafts: [AuditDraft]) async throws
     /// Audit records in sequence order, filtered.
-    func auditRecords(_ query: AuditQuery) throws -> [AuditRecord]
+    func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord]
     /// The hash of one audit record, nil when there is no such record.
-    func auditHash(sequence: Int64) throws -> String?
+    func auditHash(sequence: Int64) async throws -> String?
     /// Walks the whole chain; names the first record that does not verify.
-    func verifyAudit() throws -> AuditVerification
+    func verifyAudit() async throws -> AuditVerification
     /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder.
-    func acquireLease(environment: String, holder: String, seconds: Int) throws -> Lease
-    func releaseLease(_ lease: Lease) throws
+    func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease
+    func releaseLease(_ lease: Lease) async throws
     /// Breaks a lease; the id must match the one the holder was given.
-    func forceUnlock(environment: String, id: String) throws
+    func forceUnlock(environment: String, id: String) async throws
 }
 
 extension StateStore {
     /// The deployed rows of an environment with their content.
-    public func deployed(environment: String) throws -> [StoredArtifact] {
-        try deployed(environment: environment, content: true)
+    public func deployed(environment: String) async throws -> [StoredArtifact] {
+        try await deployed(environment: environment, content: true)
     }
 }
 

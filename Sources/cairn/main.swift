@@ -1,3 +1,3 @@
 import CairnCLI
 
-Cairn.main()
+await Cairn.runFromCommandLine()

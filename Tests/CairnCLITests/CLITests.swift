@@ -30,7 +30,7 @@ struct CLITests {
     }
 
     @Test("validate exits 0 when valid, 1 with findings, 2 when it cannot run")
-    func validateExitCodes() throws {
+    func validateExitCodes() async throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         try repo.commitAll()
@@ -46,7 +46,7 @@ struct CLITests {
     }
 
     @Test("render fills variables and names a missing one")
-    func render() throws {
+    func render() async throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         try repo.commitAll()
@@ -59,7 +59,7 @@ struct CLITests {
     }
 
     @Test("init scaffolds a registry that validates clean")
-    func initValidates() throws {
+    func initValidates() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-init-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 0)
@@ -72,7 +72,7 @@ struct CLITests {
 @Suite("cairn plan and apply on the command line")
 struct ReconcileCLITests {
     @Test("plan exits 2 with changes, 0 without; a saved plan is refused once the state moved")
-    func planApply() throws {
+    func planApply() async throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         try repo.commitAll()
@@ -101,7 +101,7 @@ struct ReconcileCLITests {
 @Suite("One exit-code map")
 struct ExitCodeTests {
     @Test("plan: 1 for anything wrong; others: 1 refused, 2 could not run")
-    func exitCodes() throws {
+    func exitCodes() async throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         try repo.commitAll()
@@ -128,7 +128,7 @@ struct ExitCodeTests {
 @Suite("cairn diff, check, register, promote, show and history on the command line")
 struct ReleaseCLITests {
     @Test("check exits 1 with one line per violation and 0 when clean; diff prints markdown; show and history read the tags")
-    func lifecycle() throws {
+    func lifecycle() async throws {
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
         let base = try repo.commitAll()
@@ -188,14 +188,14 @@ struct HooksTests {
             }
         }
 
-        func editSentiment(_ from: String, _ to: String) throws {
+        func editSentiment(_ from: String, _ to: String) async throws {
             let url = work.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml")
             try work.write("registry/prompts/sentiment-classify.yaml", try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: from, with: to))
         }
     }
 
     @Test("the installed hooks are the committed ones, calling this binary")
-    func installed() throws {
+    func installed() async throws {
         let setup = try Setup()
         for name in ["pre-commit", "pre-push"] {
             let installed = try String(contentsOf: setup.work.directory.appendingPathComponent(".git/hooks/\(name)"), encoding: .utf8)
@@ -205,7 +205,7 @@ struct HooksTests {
     }
 
     @Test("pre-commit refuses a staged registry that does not validate; pre-push refuses a change without a version bump")
-    func clientHooks() throws {
+    func clientHooks() async throws {
         let setup = try Setup()
         let head = try setup.work.git(["rev-parse", "HEAD"])
         try setup.work.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\n")
@@ -215,11 +215,11 @@ struct HooksTests {
         try setup.work.git(["rm", "-q", "--cached", "registry/prompts/bad.yaml"])
         try setup.work.remove("registry/prompts/bad.yaml")
 
-        try setup.editSentiment("escalated sooner", "escalated at once")
+        try await setup.editSentiment("escalated sooner", "escalated at once")
         try setup.work.git(["commit", "-qam", "no bump"])
         #expect(setup.refused(["push", "-q", "origin", "HEAD:refs/heads/main"])?.contains("content changed without a version bump") == true)
-        try setup.editSentiment("version: 0.4.2", "version: 0.4.3")
-        try setup.editSentiment("sentiment-classify@0.4.2", "sentiment-classify@0.4.3")
+        try await setup.editSentiment("version: 0.4.2", "version: 0.4.3")
+        try await setup.editSentiment("sentiment-classify@0.4.2", "sentiment-classify@0.4.3")
         try setup.work.write("registry/chains/support-router.yaml", try String(contentsOf: setup.work.directory.appendingPathComponent("registry/chains/support-router.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "sentiment-classify@0.4.2", with: "sentiment-classify@0.4.3").replacingOccurrences(of: "version: 1.4.0", with: "version: 1.4.1"))
         try setup.work.write("registry/deployments/support-bot.yaml", try String(contentsOf: setup.work.directory.appendingPathComponent("registry/deployments/support-bot.yaml"), encoding: .utf8)
@@ -230,7 +230,7 @@ struct HooksTests {
     }
 
     @Test("pre-receive refuses bad branches, lightweight, malformed and rewritten tags, and unregistered production assignments")
-    func serverHook() throws {
+    func serverHook() async throws {
         let setup = try Setup()
         #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
         #expect(setup.refused(["push", "-q", "--no-verify", "origin", "--tags"]) == nil)
@@ -242,26 +242,26 @@ struct HooksTests {
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/nope#production#1"])?.contains("not registered") == true)
         try setup.work.git(["tag", "-f", "-a", "prompt/support-triage@v1.3.0", "-m", "moved", "HEAD"])
         #expect(setup.refused(["push", "-q", "-f", "origin", "refs/tags/prompt/support-triage@v1.3.0"])?.contains("never moved") == true)
-        try setup.editSentiment("escalated sooner", "escalated at once")
+        try await setup.editSentiment("escalated sooner", "escalated at once")
         try setup.work.git(["commit", "-qam", "no bump"])
         #expect(setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/main"])?.contains("pre-receive hook declined") == true)
     }
 
     @Test("pre-receive takes a new branch pushed with the tags it relies on, checked against the tags as they will be")
-    func branchWithItsTags() throws {
+    func branchWithItsTags() async throws {
         let setup = try Setup()
         // 0.4.2 is registered here; the next commit replaces its file with 0.4.3 while the chain still pins 0.4.2,
         // which resolves only through the registration tag pushed in the same push.
         try setup.work.git(["tag", "-a", "prompt/sentiment-classify@v0.4.2", "-m", "register"])
-        try setup.editSentiment("version: 0.4.2", "version: 0.4.3")
-        try setup.editSentiment("escalated sooner", "escalated sooner (0.4.3)")
+        try await setup.editSentiment("version: 0.4.2", "version: 0.4.3")
+        try await setup.editSentiment("escalated sooner", "escalated sooner (0.4.3)")
         try setup.work.git(["commit", "-qam", "sentiment 0.4.3"])
         let pushed = setup.refused(["push", "-q", "--no-verify", "origin", "HEAD:refs/heads/feature", "refs/tags/prompt/sentiment-classify@v0.4.2"])
         #expect(pushed == nil, "\(pushed ?? "")")
     }
 
     @Test("pre-receive refuses counters past the largest, unregistered versions where promoteFromPrevious applies, and malformed anchors; anchors are retired, never deleted")
-    func serverHookHardening() throws {
+    func serverHookHardening() async throws {
         let setup = try Setup()
         #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: setup.work.directory).status == 0)
         #expect(setup.refused(["push", "-q", "--no-verify", "origin", "--tags"]) == nil)
@@ -289,7 +289,7 @@ struct HooksTests {
     }
 
     @Test("hooks install writes into core.hooksPath when it is set, and the hook runs from there")
-    func hooksPath() throws {
+    func hooksPath() async throws {
         setenv("CAIRN", CLITests.binary.path, 1)
         let work = try TestRepository()
         try work.copy(from: SourceTree.registryExample, to: "registry")

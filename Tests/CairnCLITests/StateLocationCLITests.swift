@@ -31,7 +31,7 @@ struct StateLocationCLITests {
     @Test("state.url may only name a file inside .cairn/: absolute and .. paths are refused and nothing is written outside",
           arguments: ["sqlite:../outside/state.sqlite", "sqlite:/tmp/cairn-absolute-\(UUID().uuidString).sqlite", "sqlite:elsewhere.sqlite",
                       "sqlite:.cairn/../../x.sqlite", "sqlite:.cairn"])
-    func configPathConfined(url: String) throws {
+    func configPathConfined(url: String) async throws {
         let repo = try repository(stateURL: url)
         let result = try apply(repo)
         #expect(result.status == 2, "\(result.output)")
@@ -41,14 +41,14 @@ struct StateLocationCLITests {
     }
 
     @Test("a state.url inside .cairn/ is used, its folders created")
-    func configPathInside() throws {
+    func configPathInside() async throws {
         let repo = try repository(stateURL: "sqlite:.cairn/team/state.sqlite")
         #expect(try apply(repo).status == 0)
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/team/state.sqlite").path))
     }
 
     @Test("the cairn.yaml at HEAD decides, not the one at --ref (a pull request's branch)")
-    func refDoesNotChooseTheStore() throws {
+    func refDoesNotChooseTheStore() async throws {
         let repo = try repository(stateURL: nil)
         try repo.git(["checkout", "-q", "-b", "pr"])
         try setStateURL("sqlite:.cairn/from-the-pr.sqlite", in: repo)
@@ -61,7 +61,7 @@ struct StateLocationCLITests {
     }
 
     @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed", arguments: [".cairn", ".cairn/state.sqlite"])
-    func symlinksRefused(link: String) throws {
+    func symlinksRefused(link: String) async throws {
         let repo = try repository(stateURL: nil)
         let target = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-link-target-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
@@ -77,7 +77,7 @@ struct StateLocationCLITests {
     }
 
     @Test("--state that is empty, in a missing folder, or a PostgreSQL URL is refused; nothing is created and no password is printed")
-    func operatorPaths() throws {
+    func operatorPaths() async throws {
         let repo = try repository(stateURL: nil)
         let empty = try apply(repo, ["--state", ""])
         #expect(empty.status == 2 && empty.output.contains("empty"))

@@ -27,7 +27,7 @@ struct IncrementalResolutionTests {
     /// incrementally) must equal the state resolved from every tag with no cache.
     @Test("after any sequence of tag operations, the incremental state equals the one resolved from every tag",
           arguments: [UInt64(1), 2, 3, 4])
-    func matchesFullResolution(seed: UInt64) throws {
+    func matchesFullResolution(seed: UInt64) async throws {
         var random = SeededGenerator(state: seed)
         let repo = try TestRepository()
         try repo.copy(from: SourceTree.registryExample, to: "registry")
@@ -108,7 +108,7 @@ struct IncrementalResolutionTests {
     }
 
     @Test("a dependent's pin on an artifact whose assignment moved is checked again, not kept from the cache")
-    func dependentOfAChangedArtifact() throws {
+    func dependentOfAChangedArtifact() async throws {
         let fixture = try ReconcilerFixture()
         try fixture.assign("chain/support-router", "dev", 1)  // pins prompt/summarize-ticket@2.0.1
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
@@ -129,7 +129,7 @@ struct IncrementalResolutionTests {
     }
 
     @Test("promoting an artifact that nothing declared pins is brought up to date without resolving every tag")
-    func promotionIsIncremental() throws {
+    func promotionIsIncremental() async throws {
         let fixture = try ReconcilerFixture()
         let read = try fixture.devReader()
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
@@ -150,7 +150,7 @@ struct IncrementalResolutionTests {
     }
 
     @Test("a cache file with a torn tail is read up to it, written whole again, and then appended to")
-    func tornTail() throws {
+    func tornTail() async throws {
         let fixture = try ReconcilerFixture()
         let read = try fixture.devReader()
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
@@ -176,7 +176,7 @@ struct IncrementalResolutionTests {
     }
 
     @Test("a state cached with other schemas is neither updated incrementally nor a source of located files")
-    func otherSchemas() throws {
+    func otherSchemas() async throws {
         let fixture = try ReconcilerFixture()
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
@@ -218,7 +218,7 @@ struct IncrementalResolutionTests {
 @Suite("Declared-state cache file")
 struct DeclaredCacheFileTests {
     @Test("a reference folder recorded whole, then as its changes, reads back as the folder on disk")
-    func folderChanges() throws {
+    func folderChanges() async throws {
         let fixture = try ReconcilerFixture()
         let repository = try Repository.discover(from: fixture.repo.path)
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")

@@ -30,69 +30,69 @@ struct SQLiteStateStoreTests {
     }
 
     @Test("a commit writes rows, serial and audit together; a second commit with the old serial is refused")
-    func commitAndStaleSerial() throws {
+    func commitAndStaleSerial() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        #expect(try store.serial(environment: "dev") == 0)
-        let serial = try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply", "prompt/a@1.0.0")]))
+        #expect(try await store.serial(environment: "dev") == 0)
+        let serial = try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply", "prompt/a@1.0.0")]))
         #expect(serial == 1)
-        #expect(try store.deployed(environment: "dev").map(\.artifact.version.description) == ["prompt/a@1.0.0"])
-        #expect(throws: StateError.staleSerial(environment: "dev", expected: 0, actual: 1)) {
-            try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("b", "1.0.0")], deletions: [], audit: []))
+        #expect(try await store.deployed(environment: "dev").map(\.artifact.version.description) == ["prompt/a@1.0.0"])
+        await #expect(throws: StateError.staleSerial(environment: "dev", expected: 0, actual: 1)) {
+            try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("b", "1.0.0")], deletions: [], audit: []))
         }
-        #expect(try store.deployed(environment: "dev").count == 1)
+        #expect(try await store.deployed(environment: "dev").count == 1)
     }
 
     @Test("an audit insert that fails rolls back the deployed rows and the serial")
-    func failedAuditRollsBack() throws {
+    func failedAuditRollsBack() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply")]))
-        let before = try store.deployed(environment: "dev")
+        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply")]))
+        let before = try await store.deployed(environment: "dev")
         // An empty action violates the audit table's CHECK constraint: the insert fails inside the transaction.
-        #expect(throws: StateError.self) {
-            try store.commit(StateChange(environment: "dev", expectedSerial: 1, upserts: [row("a", "2.0.0"), row("b", "1.0.0")],
+        await #expect(throws: StateError.self) {
+            try await store.commit(StateChange(environment: "dev", expectedSerial: 1, upserts: [row("a", "2.0.0"), row("b", "1.0.0")],
                                          deletions: [], audit: [audit("apply"), audit("")]))
         }
-        #expect(try store.deployed(environment: "dev") == before)
-        #expect(try store.serial(environment: "dev") == 1)
-        #expect(try store.auditRecords(AuditQuery()).count == 1)
-        #expect(try store.verifyAudit().firstBad == nil)
+        #expect(try await store.deployed(environment: "dev") == before)
+        #expect(try await store.serial(environment: "dev") == 1)
+        #expect(try await store.auditRecords(AuditQuery()).count == 1)
+        #expect(try await store.verifyAudit().firstBad == nil)
     }
 
     @Test("one lease per environment; the loser is told who holds it; unlock needs the id")
-    func leases() throws {
+    func leases() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
         let other = try SQLiteStateStore(path: path, createFolders: true)
-        let lease = try store.acquireLease(environment: "prod", holder: "alice", seconds: 60)
+        let lease = try await store.acquireLease(environment: "prod", holder: "alice", seconds: 60)
         do {
-            _ = try other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+            _ = try await other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
             Issue.record("second lease granted")
         } catch let error as StateError {
             #expect(error.description.contains("alice"))
             #expect(error.description.contains(lease.id))
         }
-        #expect(throws: StateError.noSuchLease(environment: "prod", id: "wrong")) { try other.forceUnlock(environment: "prod", id: "wrong") }
-        try other.forceUnlock(environment: "prod", id: lease.id)
-        _ = try other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+        await #expect(throws: StateError.noSuchLease(environment: "prod", id: "wrong")) { try await other.forceUnlock(environment: "prod", id: "wrong") }
+        try await other.forceUnlock(environment: "prod", id: lease.id)
+        _ = try await other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
     }
 
     @Test("drift: a row edited outside cairn no longer matches its recorded digest")
-    func drift() throws {
+    func drift() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
-        #expect(try store.deployed(environment: "dev").first?.drifted == false)
+        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
+        #expect(try await store.deployed(environment: "dev").first?.drifted == false)
         try raw(#"UPDATE deployed SET content = '{"a":2}'"#)
-        #expect(try store.deployed(environment: "dev").first?.drifted == true)
+        #expect(try await store.deployed(environment: "dev").first?.drifted == true)
     }
 
     @Test("the deployed mark moves with every change to an environment's rows, by cairn or by hand, and only then")
-    func deployedMark() throws {
+    func deployedMark() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        #expect(try store.deployedMark(environment: "dev") == nil)
-        try store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
-        let applied = try #require(try store.deployedMark(environment: "dev"))
-        try store.appendAudit([audit("refuse", "prompt/a@1.0.0")])
-        try store.commit(StateChange(environment: "staging", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
-        #expect(try store.deployedMark(environment: "dev") == applied)
+        #expect(try await store.deployedMark(environment: "dev") == nil)
+        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
+        let applied = try #require(try await store.deployedMark(environment: "dev"))
+        try await store.appendAudit([audit("refuse", "prompt/a@1.0.0")])
+        try await store.commit(StateChange(environment: "staging", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
+        #expect(try await store.deployedMark(environment: "dev") == applied)
         var marks = [applied]
         for edit in [#"UPDATE deployed SET content = '{"a":2}' WHERE environment = 'dev' AND name = 'a'"#,
                      "DELETE FROM deployed WHERE environment = 'dev' AND name = 'b'",
@@ -102,45 +102,45 @@ struct SQLiteStateStoreTests {
                      "UPDATE OR REPLACE deployed SET version = '9.9.9' WHERE environment = 'dev' AND name = 'd'",
                      "INSERT OR REPLACE INTO deployed SELECT 'dev', kind, 'd', version, digest, content, source_commit, tag, deployed_by, deployed_at FROM deployed WHERE environment = 'staging'"] {
             try raw(edit)
-            let mark = try #require(try store.deployedMark(environment: "dev"))
+            let mark = try #require(try await store.deployedMark(environment: "dev"))
             #expect(!marks.contains(mark), "\(edit)")
             marks.append(mark)
         }
-        let rows = try store.deployed(environment: "dev", ids: [ArtifactID("prompt/a")!, ArtifactID("prompt/zzz")!])
+        let rows = try await store.deployed(environment: "dev", ids: [ArtifactID("prompt/a")!, ArtifactID("prompt/zzz")!])
         #expect(rows.map { $0.artifact.content } == [#"{"a":2}"#])
         #expect(rows.first?.drifted == true)
     }
 
-    func chain(_ count: Int) throws -> SQLiteStateStore {
+    func chain(_ count: Int) async throws -> SQLiteStateStore {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        try store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
-        #expect(try store.verifyAudit().firstBad == nil)
+        try await store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
+        #expect(try await store.verifyAudit().firstBad == nil)
         return store
     }
 
     @Test("verify names the record whose content was edited")
-    func flippedByte() throws {
-        let store = try chain(5)
+    func flippedByte() async throws {
+        let store = try await chain(5)
         try raw("UPDATE audit SET actor = 'mallory' WHERE sequence = 3")
-        #expect(try store.verifyAudit().firstBad?.sequence == 3)
+        #expect(try await store.verifyAudit().firstBad?.sequence == 3)
     }
 
     @Test("verify names the gap a deleted record leaves")
-    func deletedRow() throws {
-        let store = try chain(5)
+    func deletedRow() async throws {
+        let store = try await chain(5)
         try raw("DELETE FROM audit WHERE sequence = 2")
-        #expect(try store.verifyAudit().firstBad?.sequence == 3)
+        #expect(try await store.verifyAudit().firstBad?.sequence == 3)
     }
 
     @Test("verify catches two records swapped")
-    func swappedPair() throws {
-        let store = try chain(5)
+    func swappedPair() async throws {
+        let store = try await chain(5)
         try raw("""
             UPDATE audit SET sequence = -1 WHERE sequence = 2;
             UPDATE audit SET sequence = 2 WHERE sequence = 3;
             UPDATE audit SET sequence = 3 WHERE sequence = -1;
             """)
-        #expect(try store.verifyAudit().firstBad?.sequence == 2)
+        #expect(try await store.verifyAudit().firstBad?.sequence == 2)
     }
 
     @Test("verify in parallel segments reports what one pass reports, including damage at a segment boundary",
@@ -155,8 +155,8 @@ struct SQLiteStateStoreTests {
               "UPDATE audit SET previous_hash = 'x' WHERE sequence = 9",
               "SELECT 1",
           ])
-    func segments(damage: String) throws {
-        let store = try chain(12)
+    func segments(damage: String) async throws {
+        let store = try await chain(12)
         try raw(damage)
         let whole = try store.verifyAudit(segments: 1)
         for segments in [2, 3, 4, 12] {
