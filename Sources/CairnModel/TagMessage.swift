@@ -17,7 +17,7 @@ public struct TagMessage: Sendable, Hashable {
         for line in lines {
             guard let colon = line.firstIndex(of: ":"), line[line.index(after: colon)...].first == " " else { continue }
             let key = line[..<colon]
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0 == "-" }) else { continue }
+            guard !key.isEmpty, key.first != " ", key.allSatisfy({ $0.isLetter || $0 == "-" || $0 == " " }) else { continue }
             fields.append((key: String(key), value: String(line[line.index(colon, offsetBy: 2)...])))
         }
         self.fields = fields

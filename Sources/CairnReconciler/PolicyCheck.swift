@@ -14,9 +14,11 @@ public enum PolicyCheck {
 
     /// - Parameters:
     ///   - previousLive: versions deployed in the previous environment (for `promoteFromPrevious`), nil when first.
+    ///   - skipReasons: the recorded reasons for skipping the order, by the assignment tag's name.
     ///   - now: seconds since 1970, for freeze windows.
     public static func check(_ plan: Plan, documents: [ArtifactID: JSONValue], environment: RegistryConfig.Environment,
-                             previousLive: Set<ArtifactVersion>?, previousName: String?, now: Int64) -> Refusal? {
+                             previousLive: Set<ArtifactVersion>?, previousName: String?, skipReasons: [String: String] = [:],
+                             now: Int64) -> Refusal? {
         let policy = environment.policy
         for window in policy.freezeWindows {
             if let from = Timestamp.seconds(window.from), let until = Timestamp.seconds(window.until), now >= from, now <= until {
@@ -52,8 +54,9 @@ public enum PolicyCheck {
                 }
             }
             if policy.promoteFromPrevious, let previousLive, let previousName, !declared.tag.hasPrefix("required by"),
-               !previousLive.contains(declared.version) {
-                return Refusal(policy: "promoteFromPrevious", artifact: name, message: "\(name) is not live in '\(previousName)'; deploy it there first")
+               let message = PromotionOrder.refusal(declared.version, entering: environment.name, previous: previousName,
+                                                    livePrevious: previousLive.contains(declared.version), skipReason: skipReasons[declared.tag]) {
+                return Refusal(policy: "promoteFromPrevious", artifact: name, message: message)
             }
         }
         return nil

@@ -131,8 +131,17 @@ public struct Reconciler: Sendable {
         let previous = config.environment(before: environment)
         var previousLive: Set<ArtifactVersion>?
         if let previous { previousLive = Set(try await store.deployed(environment: previous, content: false).map(\.artifact.version)) }
-        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: config.environment(named: environment)!,
-                                           previousLive: previousLive, previousName: previous, now: now) {
+        let settings = config.environment(named: environment)!
+        // Assignments that skipped the order say so in their tag's message; read only when the order is checked.
+        var skipReasons: [String: String] = [:]
+        if settings.policy.promoteFromPrevious, let previousLive,
+           plan.actions.contains(where: { $0.declared.map { !previousLive.contains($0.version) && !$0.tag.hasPrefix("required by") } ?? false }) {
+            for event in try reader.tagEvents() {
+                if case .assign = event.tag, let reason = PromotionOrder.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
+            }
+        }
+        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: settings,
+                                           previousLive: previousLive, previousName: previous, skipReasons: skipReasons, now: now) {
             try await refuse(.policy(refusal), artifact: refusal.artifact)
         }
         let pruned = plan.actions.filter { $0.kind == .prune }.count

@@ -128,10 +128,10 @@ public struct Release {
             try await refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
                        environment: environment, version: version)
         }
-        if let previous = config.environment(before: environment), skipOrderReason == nil,
-           try await !isLive(version, in: previous, events: events, registrations: registrations) {
-            try await refuse("\(version) is not live in '\(previous)' (neither assigned there nor deployed); promote it there first, or pass --skip-order --reason",
-                       environment: environment, version: version)
+        if settings.policy.promoteFromPrevious, let previous = config.environment(before: environment),
+           let message = PromotionOrder.refusal(version, entering: environment, previous: previous,
+                                                livePrevious: try await isDeployed(version, in: previous), skipReason: skipOrderReason) {
+            try await refuse(message, environment: environment, version: version)
         }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
         // The version and everything it references, checked as apply will check them in this environment.
@@ -143,7 +143,7 @@ public struct Release {
         let declared = plan.actions[0].declared!
         var body = "promote \(version) to \(environment)\n\nactor: \(actor)\n"
         if let message { body += "message: \(message)\n" }
-        if let skipOrderReason { body += "order skipped: \(skipOrderReason)\n" }
+        if let skipOrderReason { body += "\(PromotionOrder.skipField): \(skipOrderReason)\n" }
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit, message: body,
             audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
@@ -308,13 +308,9 @@ public struct Release {
         return settings
     }
 
-    /// Assigned to `environment` by the tags now, or deployed there according to the store.
-    func isLive(_ version: ArtifactVersion, in environment: String, events: [TagEvent], registrations: Registrations) async throws -> Bool {
-        if case .registered(let assignment)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
-           assignment.version == version {
-            return true
-        }
-        return try await store.deployed(environment: environment, content: false).contains { $0.artifact.version == version }
+    /// Whether the store's row for the artifact in `environment` holds `version`.
+    func isDeployed(_ version: ArtifactVersion, in environment: String) async throws -> Bool {
+        try await store.deployed(environment: environment, ids: [version.id]).contains { $0.artifact.version == version }
     }
 
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.

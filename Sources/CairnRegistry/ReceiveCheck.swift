@@ -82,9 +82,13 @@ public struct ReceiveCheck: Sendable {
                 if let hold = holds.hold(on: version, in: environment) {
                     rejections.append("\(update.reference): \(version) is on hold in '\(environment)' (\(hold.name))")
                 }
+                // PromotionOrder's rule, as far as the tags show it: the server cannot see what is deployed.
                 if settings?.policy.promoteFromPrevious == true, let previous = config?.environment(before: environment) {
-                    if case .registered(let there)? = current[id]?[previous], there.version == version {} else {
-                        rejections.append("\(update.reference): \(version) is not assigned to '\(previous)', which '\(environment)' takes its versions from")
+                    var assigned = false
+                    if case .registered(let there)? = current[id]?[previous], there.version == version { assigned = true }
+                    if PromotionOrder.refusal(version, entering: environment, previous: previous, livePrevious: assigned,
+                                              skipReason: PromotionOrder.skipReason(inTagMessage: event.message)) != nil {
+                        rejections.append("\(update.reference): \(version) is not assigned to '\(previous)', which '\(environment)' takes its versions from (or record why with --skip-order --reason)")
                     }
                 }
             default:

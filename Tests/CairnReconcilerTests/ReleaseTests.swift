@@ -42,6 +42,13 @@ struct ReleaseFixture {
         _ = try repo.commitAll("sentiment-classify \(version)")
     }
 
+    /// Applies what git declares for `environment` (so that it is live there for the next one).
+    func apply(_ environment: String) async throws {
+        let release = try release()
+        _ = try await Reconciler(reader: release.reader, store: store, config: release.config)
+            .apply(environment: environment, commit: try head, expected: nil, actor: "alice", allowEmpty: false)
+    }
+
     func actions() async throws -> [String] { try await store.auditRecords(AuditQuery()).map(\.action) }
 }
 
@@ -90,8 +97,11 @@ struct ReleaseTests {
         #expect(try await fixture.actions().last == "refuse")
         #expect(try await release.promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
         #expect(try await release.promote(triage, to: "dev").notes.first?.contains("already assigned") == true)
+        // Assigned to dev is not enough: it must have been deployed there.
+        await #expect(throws: Release.Refusal.self) { try await release.promote(triage, to: "staging") }
+        try await fixture.apply("dev")
         #expect(try await release.promote(triage, to: "staging").tags == ["prompt/support-triage#staging#2"])
-        #expect(try await fixture.actions().suffix(2) == ["promote", "promote"])
+        #expect(try await fixture.actions().suffix(1) == ["promote"])
 
         let skipped = try await release.promote(fixture.version("prompt/sentiment-classify@0.4.2"), to: "staging", skipOrderReason: "hotfix INC-7")
         #expect(skipped.tags == ["prompt/sentiment-classify#staging#1"])
@@ -107,6 +117,7 @@ struct ReleaseTests {
         try fixture.repo.tag("prompt/support-triage#dev#9223372036854775807", message: "forged")
         // Unreadable, so ignored: the next counter is 1 and the promotion works.
         #expect(try await fixture.release().promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
+        try await fixture.apply("dev")
         try fixture.repo.tag("prompt/support-triage#dev#\(TagName.maxCounter)", message: "largest")
         await #expect {
             _ = try await fixture.release().promote(fixture.version("prompt/support-triage@1.3.0"), to: "staging")
@@ -194,11 +205,62 @@ struct ReleaseTests {
         #expect(try await fixture.release(remote: remote.path).promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
         #expect(try remote.git(["tag", "-l"]) == "prompt/support-triage#dev#1")
 
+        try await fixture.apply("dev")
         // The remote already has a #staging#2 of its own (someone promoted concurrently): ours is rejected.
         _ = try remote.git(["tag", "prompt/support-triage#staging#2", "prompt/support-triage#dev#1"])
         let audited = try await fixture.actions().count
         await #expect(throws: PushRejected.self) { try await fixture.release(remote: remote.path).promote(triage, to: "staging") }
         #expect(try !fixture.tags().contains("prompt/support-triage#staging#2"))
         #expect(try await fixture.actions().count == audited)
+    }
+
+    /// The three places that judge `promoteFromPrevious` for staging, on the same tags and store: promote (before it
+    /// writes a tag), apply (the tag written by hand, as a user without cairn would) and the server hook (that tag pushed).
+    func verdicts(_ fixture: ReleaseFixture, skipReason: String?) async throws -> (promote: Bool, apply: Bool, hook: Bool) {
+        let version = fixture.version("prompt/sentiment-classify@0.4.2")
+        let release = try fixture.release()
+        var promoted = true
+        do {
+            _ = try await release.promote(version, to: "staging", skipOrderReason: skipReason)
+        } catch is Release.Refusal {
+            promoted = false
+        }
+        // The same assignment written by hand, past any counter promote used.
+        let name = "prompt/sentiment-classify#staging#9"
+        for tag in try fixture.tags() where tag.hasPrefix("prompt/sentiment-classify#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+        try fixture.repo.tag(name, message: "assign\n\nactor: someone\n" + (skipReason.map { "\(PromotionOrder.skipField): \($0)\n" } ?? ""))
+        let reconciler = Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+        var applied = true
+        do {
+            _ = try await reconciler.apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
+        } catch let refusal as Reconciler.Refusal {
+            guard case .policy(let policy) = refusal, policy.policy == "promoteFromPrevious" else { throw refusal }
+            applied = false
+        }
+        let object = try fixture.repo.git(["rev-parse", name])
+        let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(object) refs/tags/\(name)")))
+        let hook = try ReceiveCheck(reader: release.reader, updates: [update], config: release.config)
+        _ = try fixture.repo.git(["tag", "-d", name])
+        return (promoted, applied, hook.rejections.isEmpty)
+    }
+
+    @Test("promote, apply and the pre-receive hook agree on promoteFromPrevious: not in dev, deployed in dev, order skipped with a reason")
+    func promotionOrderAgrees() async throws {
+        // Not assigned to dev, not deployed there: all three refuse.
+        let none = try ReleaseFixture()
+        _ = try await none.release().register([], at: try none.head)
+        let refused = try await verdicts(none, skipReason: nil)
+        #expect(refused == (promote: false, apply: false, hook: false))
+        // Skipped with a recorded reason: all three accept.
+        let skipped = try await verdicts(none, skipReason: "hotfix INC-7")
+        #expect(skipped == (promote: true, apply: true, hook: true))
+
+        // Assigned to dev and deployed there: all three accept.
+        let deployed = try ReleaseFixture()
+        _ = try await deployed.release().register([], at: try deployed.head)
+        _ = try await deployed.release().promote(deployed.version("prompt/sentiment-classify@0.4.2"), to: "dev")
+        try await deployed.apply("dev")
+        let accepted = try await verdicts(deployed, skipReason: nil)
+        #expect(accepted == (promote: true, apply: true, hook: true))
     }
 }
