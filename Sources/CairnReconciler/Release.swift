@@ -75,7 +75,7 @@ public struct Release {
             }
             let introduced = try introducingCommit(of: artifact, from: commit)
             let tag = TagName.register(version.id, version.version).text
-            tags.append(PendingTag(name: tag, target: introduced, message: "register \(version)\n\nactor: \(actor)\n",
+            tags.append(PendingTag(name: tag, target: introduced, message: TagMessage(subject: "register \(version)", fields: [("actor", actor)]).text,
                                    audit: draft("register", environment: "", version: version, digest: artifact.summary.digest,
                                                 commit: introduced, tag: tag, summary: "registered \(version)")))
         }
@@ -141,9 +141,10 @@ public struct Release {
         }
         let document = documents[version.id]!
         let declared = plan.actions[0].declared!
-        var body = "promote \(version) to \(environment)\n\nactor: \(actor)\n"
-        if let message { body += "message: \(message)\n" }
-        if let skipOrderReason { body += "\(PromotionOrder.skipField): \(skipOrderReason)\n" }
+        var fields = [("actor", actor)]
+        if let message { fields.append(("message", message)) }
+        if let skipOrderReason { fields.append((PromotionOrder.skipField, skipOrderReason)) }
+        let body = TagMessage(subject: "promote \(version) to \(environment)", fields: fields).text
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit, message: body,
             audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
@@ -208,14 +209,14 @@ public struct Release {
         let assign = TagName.assign(id, environment: environment, counter: try nextCounter(id, events)).text
         let holdTag = TagName.hold(id, current.version.version, environment: environment,
                                    counter: try Self.counter(after: holds.counters[Holds.Key(environment: environment, version: current.version)] ?? 0, of: id)).text
-        let why = reason.map { "reason: \($0)\n" } ?? ""
+        let fields = [("actor", actor)] + (reason.map { [("reason", $0)] } ?? [])
         return Outcome(tags: try await write([
             PendingTag(name: assign, target: registration.commit,
-                       message: "\(TagLedger.rollbackMarker) \(id) in \(environment) from \(current.version.version) to \(back.version)\n\nactor: \(actor)\n\(why)",
+                       message: TagMessage(subject: "\(TagLedger.rollbackMarker) \(id) in \(environment) from \(current.version.version) to \(back.version)", fields: fields).text,
                        audit: draft("rollback", environment: environment, version: back, digest: ContentDigest.of(document), commit: registration.commit,
                                     tag: assign, summary: "rolled back \(id) in \(environment) from \(current.version.version) to \(back.version)", document: document)),
             PendingTag(name: holdTag, target: current.registration.commit,
-                       message: "hold \(current.version) in \(environment): rolled back\n\nactor: \(actor)\n\(why)",
+                       message: TagMessage(subject: "hold \(current.version) in \(environment): rolled back", fields: fields).text,
                        audit: draft("hold", environment: environment, version: current.version, digest: "", commit: current.registration.commit,
                                     tag: holdTag, summary: "held \(current.version) in \(environment) after a rollback")),
         ]))
@@ -237,14 +238,14 @@ public struct Release {
                         : TagName.hold(version.id, version.version, environment: environment, counter: counter)).text
         let verb = lift ? "release" : "hold"
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,
-            message: "\(verb) \(version) in \(environment)\n\nactor: \(actor)\nreason: \(reason)\n",
+            message: TagMessage(subject: "\(verb) \(version) in \(environment)", fields: [("actor", actor), ("reason", reason)]).text,
             audit: draft(verb, environment: environment, version: version, digest: "", commit: registration.commit, tag: tag,
                          summary: "\(lift ? "released" : "held") \(version) in \(environment): \(reason)"))]))
     }
 
     /// The reason line of a hold's message, if it has one.
     static func reason(of tag: TagEvent) -> String? {
-        tag.message.split(separator: "\n").first { $0.hasPrefix("reason: ") }.map { String($0.dropFirst("reason: ".count)) }
+        TagMessage(parsing: tag.message)["reason"]
     }
 
     // MARK: - Helpers
