@@ -42,6 +42,9 @@ public struct ReceiveCheck: Sendable {
                 continue
             }
             guard let tag = TagName(name) else {
+                // A tag cairn cannot read (one pushed before the hook refused it, say) is not registry history:
+                // deleting it is how it is cleaned up.
+                if update.new == nil { continue }
                 let why = TagName.problem(name).map { $0.replacingOccurrences(of: "; it is ignored", with: "") }
                     ?? "'\(name)' does not follow the tag grammar (KIND/NAME@vX.Y.Z, KIND/NAME#ENV#N, ...)"
                 rejections.append("\(update.reference): \(why)")

@@ -268,6 +268,9 @@ struct HooksTests {
 
         try setup.work.git(["tag", "-a", "prompt/support-triage#dev#9223372036854775807", "-m", "forged"])
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/support-triage#dev#9223372036854775807"])?.contains("beyond the largest") == true)
+        // One that got onto the server before the hook refused such tags can be deleted.
+        try setup.server.git(["tag", "-a", "prompt/support-triage#dev#99999999999", "-m", "forged earlier", "main"])
+        #expect(setup.refused(["push", "-q", "origin", ":refs/tags/prompt/support-triage#dev#99999999999"]) == nil)
         try setup.work.git(["tag", "-a", "prompt/nope#staging#1", "-m", "unregistered"])
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/nope#staging#1"])?.contains("cannot have come from 'dev'") == true)
 
