@@ -14,6 +14,15 @@ struct CLITests {
         var description: String { "no cairn binary at \(CLITests.binary.path): run 'swift build --product cairn' (make test does), or set CAIRN_BINARY" }
     }
 
+    /// registry-example committed under `registry/`, with annotated `tags` at HEAD.
+    static func exampleRepository(tags: [String] = []) throws -> TestRepository {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        try repo.commitAll()
+        for tag in tags { try repo.tag(tag, message: tag.contains("#") ? "assign" : "register") }
+        return repo
+    }
+
     func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else { throw MissingBinary() }
         let process = Process()
@@ -73,11 +82,7 @@ struct CLITests {
 struct ReconcileCLITests {
     @Test("plan exits 2 with changes, 0 without; a saved plan is refused once the state moved")
     func planApply() async throws {
-        let repo = try TestRepository()
-        try repo.copy(from: SourceTree.registryExample, to: "registry")
-        try repo.commitAll()
-        try repo.tag("prompt/summarize-ticket@v2.0.1", message: "register")
-        try repo.tag("prompt/summarize-ticket#dev#1", message: "assign")
+        let repo = try CLITests.exampleRepository(tags: ["prompt/summarize-ticket@v2.0.1", "prompt/summarize-ticket#dev#1"])
         let cli = CLITests()
         #expect(try cli.run(["plan", "--env", "dev", "--path", "registry", "--out", "dev.plan"], in: repo.directory).status == 2)
         #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: repo.directory).status == 0)
@@ -102,12 +107,7 @@ struct ReconcileCLITests {
 struct ExitCodeTests {
     @Test("plan: 1 for anything wrong; others: 1 refused, 2 could not run")
     func exitCodes() async throws {
-        let repo = try TestRepository()
-        try repo.copy(from: SourceTree.registryExample, to: "registry")
-        try repo.commitAll()
-        try repo.tag("deployment/refund-bot@v0.7.0", message: "register")
-        try repo.tag("deployment/refund-bot#staging#1", message: "assign")
-        try repo.tag("prompt/support-triage@v1.3.0", message: "register")
+        let repo = try CLITests.exampleRepository(tags: ["deployment/refund-bot@v0.7.0", "deployment/refund-bot#staging#1", "prompt/support-triage@v1.3.0"])
         let cli = CLITests()
         func status(_ arguments: [String]) throws -> Int32 { try cli.run(arguments + ["--path", "registry"], in: repo.directory).status }
         #expect(try status(["plan", "--env", "nowhere"]) == 1)
