@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps build release demo test fault fuzz bench interop clean
+.PHONY: deps build release demo test fault fuzz bench bench-compare interop clean
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,10 @@ bench: release
 	@scripts/bench-yaml.sh $(CAIRN_RELEASE)
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
 	@scripts/bench-tags.sh $(CAIRN_RELEASE)
+
+# Two binaries interleaved on one generated registry: make bench-compare OLD=path/to/old/cairn
+bench-compare: release
+	@scripts/bench-compare.sh $(OLD) $(CAIRN_RELEASE)
 
 # GTO from PyPI in .venv-gto; checks that cairn and GTO read each other's tags the same way.
 interop: build
