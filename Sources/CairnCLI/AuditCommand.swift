@@ -29,7 +29,7 @@ struct AuditCommand: AsyncParsableCommand {
             case .text:
                 for record in records {
                     print("#\(record.sequence) \(Timestamp.text(record.time)) \(record.actor) \(record.action) \(record.environment) \(record.artifact)"
-                          + (record.tag.isEmpty ? "" : " (\(record.tag))") + (record.action == "refuse" ? ": \(record.compliance)" : ""))
+                          + (record.tag.isEmpty ? "" : " (\(record.tag))") + (record.action == AuditAction.refuse.rawValue ? ": \(record.compliance)" : ""))
                 }
             }
         }

@@ -81,7 +81,7 @@ public enum AuditAnchor {
         let target = (try? repository.commit(tag.target).id) ?? commit
         try repository.createTag(name: retirement.name, target: target, tagger: Signature(name: actor, email: "\(actor)@cairn.invalid", time: now),
                                  message: AnchorTag.retirementMessage(sequence: sequence, actor: actor, reason: reason))
-        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "retire-anchor", environment: "", artifact: anchor.name,
+        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .retireAnchor, environment: "", artifact: anchor.name,
                                           tag: retirement.name, planSummary: "retired audit anchor \(anchor.name): \(reason)")])
         return retirement.name
     }

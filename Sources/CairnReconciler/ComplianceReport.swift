@@ -30,11 +30,11 @@ public struct ComplianceReport: Sendable {
         var history: [String: [Int64]] = [:]
         for record in records where record.environment == environment && record.time <= at {
             let id = record.artifact.split(separator: "@").first.map(String.init) ?? record.artifact
-            switch record.action {
-            case "apply", "drift-repair":
+            switch AuditAction(rawValue: record.action) {
+            case .apply?, .driftRepair?:
                 history[id, default: []].append(record.sequence)
                 live[id] = record
-            case "prune":
+            case .prune?:
                 history[id, default: []].append(record.sequence)
                 live[id] = nil
             default:

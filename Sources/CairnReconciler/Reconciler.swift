@@ -115,7 +115,7 @@ public struct Reconciler: Sendable {
                        holding lease: Lease) async throws -> Outcome {
         let (plan, declared, _) = try await self.plan(environment: environment, commit: commit)
         func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
-            try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: artifact,
+            try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
                                                     commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])
             throw refusal
         }
@@ -156,12 +156,12 @@ public struct Reconciler: Sendable {
             if let want = action.declared {
                 upserts.append(DeployedArtifact(version: want.version, digest: want.digest, content: want.content, commit: want.commit,
                                                 tag: want.tag, deployedBy: actor, deployedAt: now))
-                audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? "drift-repair" : "apply", environment: environment,
+                audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? .driftRepair : .apply, environment: environment,
                                         artifact: want.version.description, digest: want.digest, commit: want.commit, tag: want.tag,
                                         planSummary: summary, compliance: Self.complianceSnapshot(declared.documents[action.id])))
             } else {
                 deletions.append(action.id)
-                audit.append(AuditDraft(time: now, actor: actor, action: "prune", environment: environment,
+                audit.append(AuditDraft(time: now, actor: actor, action: .prune, environment: environment,
                                         artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: summary))
             }
         }

@@ -76,7 +76,7 @@ public struct Release {
             let introduced = try introducingCommit(of: artifact, from: commit)
             let tag = TagName.register(version.id, version.version).text
             tags.append(PendingTag(name: tag, target: introduced, message: TagMessage(subject: "register \(version)", fields: [("actor", actor)]).text,
-                                   audit: draft("register", environment: "", version: version, digest: artifact.summary.digest,
+                                   audit: draft(.register, environment: "", version: version, digest: artifact.summary.digest,
                                                 commit: introduced, tag: tag, summary: "registered \(version)")))
         }
         outcome.tags = try await write(tags)
@@ -146,7 +146,7 @@ public struct Release {
         if let skipOrderReason { fields.append((PromotionOrder.skipField, skipOrderReason)) }
         let body = TagMessage(subject: "promote \(version) to \(environment)", fields: fields).text
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit, message: body,
-            audit: draft("promote", environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
+            audit: draft(.promote, environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
     }
 
@@ -213,11 +213,11 @@ public struct Release {
         return Outcome(tags: try await write([
             PendingTag(name: assign, target: registration.commit,
                        message: TagMessage(subject: "\(TagLedger.rollbackMarker) \(id) in \(environment) from \(current.version.version) to \(back.version)", fields: fields).text,
-                       audit: draft("rollback", environment: environment, version: back, digest: ContentDigest.of(document), commit: registration.commit,
+                       audit: draft(.rollback, environment: environment, version: back, digest: ContentDigest.of(document), commit: registration.commit,
                                     tag: assign, summary: "rolled back \(id) in \(environment) from \(current.version.version) to \(back.version)", document: document)),
             PendingTag(name: holdTag, target: current.registration.commit,
                        message: TagMessage(subject: "hold \(current.version) in \(environment): rolled back", fields: fields).text,
-                       audit: draft("hold", environment: environment, version: current.version, digest: "", commit: current.registration.commit,
+                       audit: draft(.hold, environment: environment, version: current.version, digest: "", commit: current.registration.commit,
                                     tag: holdTag, summary: "held \(current.version) in \(environment) after a rollback")),
         ]))
     }
@@ -236,9 +236,9 @@ public struct Release {
         let counter = try Self.counter(after: holds.counters[key] ?? 0, of: version.id)
         let tag = (lift ? TagName.release(version.id, version.version, environment: environment, counter: counter)
                         : TagName.hold(version.id, version.version, environment: environment, counter: counter)).text
-        let verb = lift ? "release" : "hold"
+        let verb: AuditAction = lift ? .release : .hold
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,
-            message: TagMessage(subject: "\(verb) \(version) in \(environment)", fields: [("actor", actor), ("reason", reason)]).text,
+            message: TagMessage(subject: "\(verb.rawValue) \(version) in \(environment)", fields: [("actor", actor), ("reason", reason)]).text,
             audit: draft(verb, environment: environment, version: version, digest: "", commit: registration.commit, tag: tag,
                          summary: "\(lift ? "released" : "held") \(version) in \(environment): \(reason)"))]))
     }
@@ -288,7 +288,7 @@ public struct Release {
         return Signature(name: actor, email: configured?.email ?? "", time: now)
     }
 
-    func draft(_ action: String, environment: String, version: ArtifactVersion, digest: String, commit: ObjectID, tag: String,
+    func draft(_ action: AuditAction, environment: String, version: ArtifactVersion, digest: String, commit: ObjectID, tag: String,
                summary: String, document: JSONValue? = nil) -> AuditDraft {
         AuditDraft(time: now, actor: actor, action: action, environment: environment, artifact: version.description, digest: digest,
                    commit: commit.hex, tag: tag, planSummary: summary,
@@ -297,7 +297,7 @@ public struct Release {
 
     /// Audits a refusal and throws it.
     func refuse(_ message: String, environment: String, version: ArtifactVersion) async throws -> Never {
-        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: "refuse", environment: environment, artifact: version.description,
+        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: version.description,
                                           planSummary: "promotion refused", compliance: JSONValue.quoted(message))])
         throw Refusal(message: message)
     }

@@ -395,7 +395,7 @@ public final class SQLiteStateStore: StateStore {
                     throw StateError.leaseHeld(held)
                 }
                 // Its holder died on this host: no one can still be applying under it.
-                try Self.append([AuditDraft(time: now, actor: holder, action: "lease-takeover", environment: environment,
+                try Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment,
                                             planSummary: "took over lease \(held.id) of \(held.holder): its process \(held.pid) on \(held.host) is gone")], in: db)
             }
             let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds),

@@ -87,11 +87,11 @@ public struct AuditDraft: Sendable, Hashable {
     public var planSummary: String
     public var compliance: String
 
-    public init(time: Int64, actor: String, action: String, environment: String, artifact: String = "", digest: String = "",
+    public init(time: Int64, actor: String, action: AuditAction, environment: String, artifact: String = "", digest: String = "",
                 commit: String = "", tag: String = "", planSummary: String = "", compliance: String = "") {
         self.time = time
         self.actor = actor
-        self.action = action
+        self.action = action.rawValue
         self.environment = environment
         self.artifact = artifact
         self.digest = digest

@@ -20,7 +20,7 @@ struct SQLiteStateStoreTests {
         return Digest.sha256(data)
     }
 
-    func audit(_ action: String, _ artifact: String = "") -> AuditDraft {
+    func audit(_ action: AuditAction, _ artifact: String = "") -> AuditDraft {
         AuditDraft(time: 1_700_000_000, actor: "ci", action: action, environment: "dev", artifact: artifact)
     }
 
@@ -33,7 +33,7 @@ struct SQLiteStateStoreTests {
     func commitAndStaleSerial() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
         #expect(try await store.serial(environment: "dev") == 0)
-        let serial = try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply", "prompt/a@1.0.0")]))
+        let serial = try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit(.apply, "prompt/a@1.0.0")]))
         #expect(serial == 1)
         #expect(try await store.deployed(environment: "dev").map(\.artifact.version.description) == ["prompt/a@1.0.0"])
         await #expect(throws: StateError.staleSerial(environment: "dev", expected: 0, actual: 1)) {
@@ -45,12 +45,13 @@ struct SQLiteStateStoreTests {
     @Test("an audit insert that fails rolls back the deployed rows and the serial")
     func failedAuditRollsBack() async throws {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit("apply")]))
+        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: [audit(.apply)]))
         let before = try await store.deployed(environment: "dev")
-        // An empty action violates the audit table's CHECK constraint: the insert fails inside the transaction.
+        // A trigger makes the second audit insert fail inside the transaction.
+        try raw("CREATE TRIGGER refuse_boom BEFORE INSERT ON audit WHEN NEW.artifact = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END")
         await #expect(throws: StateError.self) {
             try await store.commit(StateChange(environment: "dev", expectedSerial: 1, upserts: [row("a", "2.0.0"), row("b", "1.0.0")],
-                                         deletions: [], audit: [audit("apply"), audit("")]))
+                                         deletions: [], audit: [audit(.apply), audit(.apply, "boom")]))
         }
         #expect(try await store.deployed(environment: "dev") == before)
         #expect(try await store.serial(environment: "dev") == 1)
@@ -90,7 +91,7 @@ struct SQLiteStateStoreTests {
         #expect(try await store.deployedMark(environment: "dev") == nil)
         try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
         let applied = try #require(try await store.deployedMark(environment: "dev"))
-        try await store.appendAudit([audit("refuse", "prompt/a@1.0.0")])
+        try await store.appendAudit([audit(.refuse, "prompt/a@1.0.0")])
         try await store.commit(StateChange(environment: "staging", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
         #expect(try await store.deployedMark(environment: "dev") == applied)
         var marks = [applied]
@@ -113,7 +114,7 @@ struct SQLiteStateStoreTests {
 
     func chain(_ count: Int) async throws -> SQLiteStateStore {
         let store = try SQLiteStateStore(path: path, createFolders: true)
-        try await store.appendAudit((1...count).map { audit("apply", "prompt/p\($0)@1.0.0") })
+        try await store.appendAudit((1...count).map { audit(.apply, "prompt/p\($0)@1.0.0") })
         #expect(try await store.verifyAudit().firstBad == nil)
         return store
     }

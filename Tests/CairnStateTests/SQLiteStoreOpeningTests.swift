@@ -81,7 +81,7 @@ struct SQLiteStoreOpeningTests {
         }
         #expect(failures.withLock { $0 } == [])
         for index in 0..<8 {
-            try await SQLiteStateStore(path: path).appendAudit([AuditDraft(time: Int64(index), actor: "t\(index)", action: "register", environment: "dev")])
+            try await SQLiteStateStore(path: path).appendAudit([AuditDraft(time: Int64(index), actor: "t\(index)", action: .register, environment: "dev")])
         }
         let store = try SQLiteStateStore(path: path)
         #expect(try await store.auditRecords(AuditQuery()).count == 8)
