@@ -27,8 +27,11 @@ extension JSONSchemaSet {
             let expanded = expand(candidates)
             var members: [String: JSONValue] = [:]
             members.reserveCapacity(pairs.count)
+            // Where no candidate names properties, every key gets the same schemas (a map such as `labels`).
+            let shared = expanded.allSatisfy { nodes[$0].properties.isEmpty && nodes[$0].patternProperties.isEmpty }
+                ? childSchemas(expanded, key: "") : nil
             for pair in pairs {
-                members[pair.key.text] = typed(pair.value, candidates: childSchemas(expanded, key: pair.key.text))
+                members[pair.key.text] = typed(pair.value, candidates: shared ?? childSchemas(expanded, key: pair.key.text))
             }
             return .object(members)
         }

@@ -101,9 +101,11 @@ extension JSONSchemaSet {
             for key in node.required where members[key] == nil {
                 fail("required", "missing required field '\(key)'")
             }
-            // Members in key order (findings come out the same every run), taken with their values: a second
-            // lookup per key cost more than the sort.
-            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+            // Findings come out in key order, the same every run; the members are visited as the dictionary holds
+            // them and only the findings made here are put in order (sorting every member cost more than the rest).
+            let start = out.count
+            defer { if out.count - start > 1 { Self.orderByKey(&out, from: start, depth: path.count) } }
+            for (key, member) in members {
                 path.append(.key(key))
                 var matched = false
                 if !node.properties.isEmpty, let property = node.properties[key] {
@@ -168,6 +170,24 @@ extension JSONSchemaSet {
         } else {
             out.append(contentsOf: best)
         }
+    }
+
+    /// Puts `out[start...]` in order of the key each finding is under at `depth`, keeping the order of findings under
+    /// one key (those of the object itself, with no key at that depth, first).
+    static func orderByKey(_ out: inout [SchemaViolation], from start: Int, depth: Int) {
+        func key(_ violation: SchemaViolation) -> String? {
+            guard violation.path.count > depth, case .key(let key) = violation.path[depth] else { return nil }
+            return key
+        }
+        let ordered = out[start...].enumerated().sorted { lhs, rhs in
+            switch (key(lhs.element), key(rhs.element)) {
+            case (nil, nil): return lhs.offset < rhs.offset
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let a?, let b?): return a == b ? lhs.offset < rhs.offset : a < b
+            }
+        }.map(\.element)
+        out.replaceSubrange(start..., with: ordered)
     }
 
     public static func matches(_ value: JSONValue, type: String) -> Bool {

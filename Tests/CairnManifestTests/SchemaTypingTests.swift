@@ -105,5 +105,8 @@ struct SchemaTypingTests {
         let parsed = try load(yaml)
         #expect(parsed.findings.count == ParsedManifest.maxSchemaFindings + 1)
         #expect(parsed.findings.last?.message == "4900 more schema findings in this file are not shown")
+        // In key order, whatever order the dictionary holds them in: l0, l1, l10, l100, ...
+        #expect(parsed.findings.prefix(4).map { $0.message.split(separator: ":").first.map(String.init) ?? "" }
+                == ["metadata.labels.l0", "metadata.labels.l1", "metadata.labels.l10", "metadata.labels.l100"])
     }
 }
