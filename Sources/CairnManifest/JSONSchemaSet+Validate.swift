@@ -175,19 +175,14 @@ extension JSONSchemaSet {
     /// Puts `out[start...]` in order of the key each finding is under at `depth`, keeping the order of findings under
     /// one key (those of the object itself, with no key at that depth, first).
     static func orderByKey(_ out: inout [SchemaViolation], from start: Int, depth: Int) {
-        func key(_ violation: SchemaViolation) -> String? {
-            guard violation.path.count > depth, case .key(let key) = violation.path[depth] else { return nil }
-            return key
+        // Each finding's key is taken once; the sort compares those (an empty key, the object's own, sorts first).
+        let keyed = out[start...].enumerated().map { offset, violation -> (key: String, offset: Int) in
+            guard violation.path.count > depth, case .key(let key) = violation.path[depth] else { return ("", offset) }
+            return (key, offset)
         }
-        let ordered = out[start...].enumerated().sorted { lhs, rhs in
-            switch (key(lhs.element), key(rhs.element)) {
-            case (nil, nil): return lhs.offset < rhs.offset
-            case (nil, _): return true
-            case (_, nil): return false
-            case (let a?, let b?): return a == b ? lhs.offset < rhs.offset : a < b
-            }
-        }.map(\.element)
-        out.replaceSubrange(start..., with: ordered)
+        let order = keyed.sorted { $0.key == $1.key ? $0.offset < $1.offset : $0.key < $1.key }
+        let slice = Array(out[start...])
+        out.replaceSubrange(start..., with: order.map { slice[$0.offset] })
     }
 
     public static func matches(_ value: JSONValue, type: String) -> Bool {
