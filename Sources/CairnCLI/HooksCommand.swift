@@ -83,8 +83,9 @@ struct HooksCommand: AsyncParsableCommand {
                 .split(separator: "\n")
             let problems: [String] = try await orExit {
                 // git runs hooks with GIT_DIR set; a server keeps a push's objects in quarantine until its hook accepts them.
-                let path = Self.configuredPath()
-                let location = try RegistryLocation.openFromEnvironment(path: path)
+                let repository = try Repository.openFromEnvironment()
+                let path = (try? repository.configValue("cairn.path")).flatMap { $0.isEmpty ? nil : $0 }
+                let location = RegistryLocation(repository: repository, root: path ?? "")
                 let reader = RegistryReader(location: location)
                 switch name {
                 case "pre-commit":
@@ -92,7 +93,7 @@ struct HooksCommand: AsyncParsableCommand {
                     let snapshot = try reader.read(.commit(staged))
                     return snapshot.diagnostics.filter { $0.severity == .error }.map(\.description)
                 case "pre-push":
-                    return try Self.prePush(lines, remote: arguments.first, reader: reader)
+                    return try PullRequestCheck.prePush(lines, reader: reader)
                 case "pre-receive":
                     // The policies of the server's default branch (HEAD may name a branch that does not exist yet).
                     let config = ["HEAD", "refs/heads/main", "refs/heads/master"].lazy
@@ -108,36 +109,6 @@ struct HooksCommand: AsyncParsableCommand {
             for problem in problems { printError("cairn \(name): \(problem)") }
             printError("cairn \(name): refused (\(problems.count) problem\(problems.count == 1 ? "" : "s"))")
             throw ExitStatus.findings
-        }
-
-        /// `git config cairn.path`, when set.
-        static func configuredPath() -> String? {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git", "config", "--get", "cairn.path"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return nil }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return process.terminationStatus == 0 && !path.isEmpty ? path : nil
-        }
-
-        /// Each branch being pushed is checked from what the remote has (or, for a new branch, validated alone).
-        static func prePush(_ lines: [Substring], remote: String?, reader: RegistryReader) throws -> [String] {
-            var problems: [String] = []
-            for line in lines {
-                let parts = line.split(separator: " ")
-                // LOCAL_REF LOCAL_ID REMOTE_REF REMOTE_ID; the local ref may be "HEAD", so the remote ref decides.
-                guard parts.count == 4, parts[2].hasPrefix("refs/heads/"), let local = ObjectID(hex: String(parts[1])),
-                      local != .zero else { continue }
-                let theirs = ObjectID(hex: String(parts[3])).flatMap { try? reader.location.repository.commit($0).id }
-                let check = try PullRequestCheck(reader: reader, base: theirs ?? local, head: local)
-                problems += check.violations.map { "\(parts[2]): \($0)" }
-            }
-            return problems
         }
     }
 }

@@ -73,3 +73,23 @@ public struct PullRequestCheck: Sendable {
         return removed
     }
 }
+
+extension PullRequestCheck {
+    /// What a client's `pre-push` hook refuses: for each branch pushed (`LOCAL_REF LOCAL_ID REMOTE_REF REMOTE_ID` lines,
+    /// as git gives them), the change from what the remote has to what is pushed; a new branch is validated alone.
+    /// One line per violation, prefixed with the remote branch.
+    public static func prePush(_ lines: [Substring], reader: RegistryReader) throws -> [String] {
+        var problems: [String] = []
+        for line in lines {
+            let parts = line.split(separator: " ")
+            // The local ref may be "HEAD", so the remote ref decides whether a branch is pushed.
+            guard parts.count == 4, parts[2].hasPrefix("refs/heads/"), let local = ObjectID(hex: String(parts[1])),
+                  local != .zero else { continue }
+            let theirs = ObjectID(hex: String(parts[3])).flatMap { try? reader.location.repository.commit($0).id }
+            let check = try PullRequestCheck(reader: reader, base: theirs ?? local, head: local)
+            problems += check.violations.map { "\(parts[2]): \($0)" }
+        }
+        return problems
+    }
+}
+

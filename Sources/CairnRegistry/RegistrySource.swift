@@ -27,11 +27,6 @@ public struct RegistryLocation: Sendable {
         self.root = root.split(separator: "/").joined(separator: "/")
     }
 
-    /// The registry at `path` in the repository git's environment names (see `Repository.openFromEnvironment`).
-    public static func openFromEnvironment(path: String?) throws -> RegistryLocation {
-        RegistryLocation(repository: try Repository.openFromEnvironment(), root: path ?? "")
-    }
-
     /// Opens the repository containing `directory` and places the registry at `path` inside it.
     public static func open(directory: String, path: String?) throws -> RegistryLocation {
         let repository: Repository
