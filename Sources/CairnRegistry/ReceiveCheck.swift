@@ -29,8 +29,10 @@ public struct ReceiveCheck: Sendable {
         let tagPrefix = "refs/tags/"
         let touched = Set(updates.filter { $0.reference.hasPrefix(tagPrefix) }.map { String($0.reference.dropFirst(tagPrefix.count)) })
         // The tags as they will be if the push is accepted: those kept, plus those pushed.
-        var events = try reader.tagEvents().filter { !touched.contains($0.name) }
-        let existingNames = Set(try repository.tagReferences().map(\.name))
+        // The references are listed once: the events are read from them, and anchors (not events) are looked up in them.
+        let references = try repository.tagReferences()
+        var events = try reader.tagEvents(references).filter { !touched.contains($0.name) }
+        let existingNames = Set(references.map(\.name))
         var pushed: [(Update, TagEvent)] = []
         for update in updates where update.reference.hasPrefix(tagPrefix) {
             let name = String(update.reference.dropFirst(tagPrefix.count))
