@@ -15,7 +15,7 @@ public enum AuditAnchor {
         guard head.records > 0, head.firstBad == nil else { return nil }
         let name = AnchorTag.anchor(sequence: head.lastSequence).name
         if try repository.tags().contains(where: { $0.name == name }) { return name }
-        try repository.createTag(name: name, target: commit, tagger: Signature(name: actor, email: "\(actor)@cairn.invalid", time: now),
+        try repository.createTag(name: name, target: commit, tagger: tagger(actor, now),
                                  message: AnchorTag.anchorMessage(sequence: head.lastSequence, hash: head.headHash))
         return name
     }
@@ -79,10 +79,15 @@ public enum AuditAnchor {
         }
         guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw RegistryError("a retirement needs a --reason") }
         let target = (try? repository.commit(tag.target).id) ?? commit
-        try repository.createTag(name: retirement.name, target: target, tagger: Signature(name: actor, email: "\(actor)@cairn.invalid", time: now),
+        try repository.createTag(name: retirement.name, target: target, tagger: tagger(actor, now),
                                  message: AnchorTag.retirementMessage(sequence: sequence, actor: actor, reason: reason))
         try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .retireAnchor, environment: "", artifact: anchor.name,
                                           tag: retirement.name, planSummary: "retired audit anchor \(anchor.name): \(reason)")])
         return retirement.name
+    }
+
+    /// Who an anchor or retirement tag is from: the actor, with an address that names no mailbox.
+    private static func tagger(_ actor: String, _ now: Int64) -> Signature {
+        Signature(name: actor, email: "\(actor)@cairn.invalid", time: now)
     }
 }
