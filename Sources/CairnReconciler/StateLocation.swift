@@ -29,7 +29,7 @@ public enum StateLocation {
 
     /// `sqlite:PATH` or a plain path, as the operator wrote it.
     static func operatorPath(_ text: String, origin: String) throws -> String {
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+        if isPostgres(text) {
             throw RegistryError("\(origin): PostgreSQL state stores are not supported by this cairn yet; use an SQLite file (sqlite:PATH)")
         }
         let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
@@ -41,7 +41,7 @@ public enum StateLocation {
     /// The relative path a `cairn.yaml` `state.url` names, checked to stay inside `.cairn/`.
     static func configuredPath(_ url: String) throws -> String {
         let fix = "cairn.yaml's state.url may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+        if isPostgres(url) {
             throw RegistryError("cairn.yaml's state.url names PostgreSQL, which this cairn does not support yet; pass --state PATH for an SQLite file")
         }
         guard url.hasPrefix("sqlite:") else { throw RegistryError("state.url '\(url)': \(fix)") }
@@ -52,6 +52,11 @@ public enum StateLocation {
             throw RegistryError("state.url '\(url)': \(fix)")
         }
         return path
+    }
+
+    /// Whether a state URL names PostgreSQL (not supported by this cairn yet).
+    static func isPostgres(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }
 
     /// `root/relative`, creating missing folders below `root` and refusing a symbolic link at any step.
