@@ -15,9 +15,7 @@ public struct JSONSchemaSet: Sendable {
     /// The root of each document, by the name it was added under and by its `$id`.
     var roots: [String: Int] = [:]
     private var pendingRefs: [(node: Int, ref: String, base: URL)] = []
-    /// Union of types a node allows (nil: any), computed once after refs resolve.
-    var allowedTypes: [Set<String>?] = []
-    /// The same as bits (`TypeMask`), for typing a scalar without building sets.
+    /// The types a node allows (nil: any), as bits, computed once after refs resolve: typing a scalar builds no sets.
     var allowedTypeMasks: [TypeMask?] = []
     /// Each node with everything it reaches through $ref, allOf, anyOf and oneOf, computed once after linking.
     var closures: [[Int]] = []
@@ -40,12 +38,10 @@ public struct JSONSchemaSet: Sendable {
             nodes[pending.node].ref = target
         }
         pendingRefs = []
-        allowedTypes = Array(repeating: nil, count: nodes.count)
-        for index in nodes.indices {
+        allowedTypeMasks = nodes.indices.map { index in
             var visiting = Set<Int>()
-            allowedTypes[index] = computeTypes(index, &visiting)
+            return computeTypes(index, &visiting).map(TypeMask.init(names:))
         }
-        allowedTypeMasks = allowedTypes.map { $0.map(TypeMask.init(names:)) }
         closures = nodes.indices.map { reached(from: [$0]) }
     }
 
