@@ -23,10 +23,10 @@ test: deps
 	$(SWIFT) test
 	@scripts/fault-suite.sh $(CAIRN_DEBUG)
 
-# The fault suite alone, longer: FAULT_ITERATIONS kills of an apply (make test runs 10).
+# The fault suite alone, longer: FAULT_ITERATIONS kills of an apply (make test runs 10), 400 rounds of damaged caches (40).
 FAULT_ITERATIONS ?= 100
 fault: build
-	FAULT_ITERATIONS=$(FAULT_ITERATIONS) FAULT_ROUNDS=20 scripts/fault-suite.sh $(CAIRN_DEBUG)
+	FAULT_ITERATIONS=$(FAULT_ITERATIONS) FAULT_ROUNDS=20 CACHE_DAMAGE_ROUNDS=400 scripts/fault-suite.sh $(CAIRN_DEBUG)
 
 # libFuzzer on the YAML loader, the tag grammar, plan files and the cache files: FUZZ_SECONDS per target (60).
 fuzz: deps

@@ -40,8 +40,11 @@ let package = Package(
             ],
             resources: [.copy("Resources/schemas")]
         ),
-        /// A registry read from git at a commit: artifacts, semantic rules, caches, rendering.
-        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest"]),
+        /// The one cache layer: a checksummed, log-structured file of keyed records (`CacheLog`) and typed stores on it.
+        /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.
+        .target(name: "CairnCache"),
+        /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
+        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache"]),
 
         /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).
         .target(
@@ -50,7 +53,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry",
+        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Command line
@@ -74,7 +77,7 @@ let package = Package(
         // MARK: - Fuzzing
 
         /// The fuzz targets (YAML, tag grammar, plan files, cache files), shared by the fuzzer and its regression tests.
-        .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnManifest", "CairnModel", "Git2"]),
+        .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnCache", "CairnManifest", "CairnModel", "Git2"]),
         /// `make fuzz` builds this with `-sanitize=fuzzer -D CAIRN_FUZZ`; built plainly, it replays inputs.
         .executableTarget(name: "cairn-fuzz", dependencies: ["CairnFuzzTargets", "CLibFuzzer"]),
         /// Declares libFuzzer's driver for cairn-fuzz.
@@ -84,6 +87,7 @@ let package = Package(
 
         /// Builds throw-away git repositories for tests and benchmarks.
         .target(name: "CairnTestSupport", dependencies: ["Git2"]),
+        .testTarget(name: "CairnCacheTests", dependencies: ["CairnCache"]),
         .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
         .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel"]),

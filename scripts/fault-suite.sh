@@ -5,7 +5,8 @@
 #      SQLite's integrity check, 'cairn audit verify' passes, the apply landed whole or not at all, and the next
 #      apply succeeds (taking over the dead apply's lease at once);
 #   2. concurrent first use of a fresh store by 8 processes, FAULT_ROUNDS times (default 5);
-#   3. hostile input files, each refused with file:line:column and exit 1 (a timeout guards against a hang).
+#   3. hostile input files, each refused with file:line:column and exit 1 (a timeout guards against a hang);
+#   4. damaged cache files (scripts/cache-damage.sh): validate, plan and apply answer as without any cache.
 set -euo pipefail
 cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -112,3 +113,6 @@ for file in "$work"/hostile-files/*.yaml; do
     refused=$((refused + 1))
 done
 echo "  hostile inputs: $refused files, each refused with file:line:column"
+
+# 4. Damaged caches answer as no cache does (CACHE_DAMAGE_ROUNDS, default 40).
+"$top/scripts/cache-damage.sh" "$cairn"

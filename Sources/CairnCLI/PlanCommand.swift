@@ -26,18 +26,18 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let (plan, declared, comparison) = try await orExit(ExitStatus.planFailed) {
+        let (plan, declared, resolution, comparison) = try await orExit(ExitStatus.planFailed) {
             let context = try options.open()
             return try await context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
         if verbose {
             let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
-            let count = declared.count
+            let count = declared.artifacts.count
             let compared = switch comparison {
             case .everyRow: "every deployed row"
             case .sinceLastPlan(let artifacts): "\(artifacts) artifact\(artifacts == 1 ? "" : "s") changed since the last plan"
             }
-            printError("declared state: \(declared.resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
+            printError("declared state: \(resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
         }
         if let out {
             try await orExit(ExitStatus.planFailed) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }

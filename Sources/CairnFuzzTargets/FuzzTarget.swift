@@ -1,5 +1,6 @@
 @testable import CairnReconciler
 @testable import CairnRegistry
+import CairnCache
 import CairnManifest
 import CairnModel
 import Foundation
@@ -60,27 +61,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func cache(_ bytes: [UInt8]) {
         guard let selector = bytes.first else { return }
         let body = Array(bytes.dropFirst())
-        var writer = CacheWriter()
         switch selector % 3 {
         case 0:
-            writer.string(ValidationCache.magic)
-            writer.string("fuzz")
-            write(writer.bytes + body, to: "validation-cache")
-            _ = ValidationCache(gitDirectory: scratch, fingerprint: "fuzz").file(ObjectID.zero)
+            // Records after a valid header, so that the fuzzer gets past it.
+            write(CacheLog(url: nil, format: "cairn-validation-8", fingerprint: "fuzz").freshHeader + body, to: "validation")
+            let cache = ValidationCache(gitDirectory: scratch, fingerprint: "fuzz")
+            _ = cache.file(ObjectID.zero)
+            _ = cache.tree(ObjectID.zero)
         case 1:
-            writer.string(TagCache.magic)
-            write(writer.bytes + body, to: "tag-cache")
+            write(CacheLog(url: nil, format: "cairn-tags-1").freshHeader + body, to: "tags")
             _ = TagCache(gitDirectory: scratch).annotation(ObjectID.zero)
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
-            writer.string(DeclaredCache.magic)
-            writer.record(1) { out in
-                out.raw(cache.settings)
-                out.raw([UInt8](repeating: 0, count: 16))
-            }
-            try? Data(writer.bytes + body).write(to: cache.url)
-            guard var loaded = cache.load(environment: "dev") else { return }
-            loaded.state.materialize()
+            try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)
+            _ = cache.load(environment: "dev").map { $0.previous?.folders.keys.map { cache.folder($0) } }
+            _ = cache.tagDigests()
         }
     }
 

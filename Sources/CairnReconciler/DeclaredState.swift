@@ -6,14 +6,13 @@ import Foundation
 import Git2
 
 /// What git declares for one environment: every assigned artifact at the version its tags name, read at its
-/// registration commit, plus the transitive closure of what those artifacts reference.
+/// registration commit, plus the transitive closure of what those artifacts reference. A value: how it was resolved
+/// (and whether a cache helped) is `DeclaredResolution`'s business.
 ///
-/// Content is loaded lazily: planning compares digests (cached per blob), and only artifacts that will be
-/// written are parsed (`load`).
+/// Content is loaded only for the artifacts a plan writes (`load`): planning compares digests.
 public struct DeclaredState: Sendable {
     public var environment: String
-    /// Versions, digests and provenance; `content` is empty until `load`. Complete, except in a state read with
-    /// `lazily` (then `artifact(_:)` finds the rest until `materialize()`).
+    /// Versions, digests and provenance; `content` is empty until `load`.
     public var artifacts: [ArtifactID: DeclaredArtifact]
     /// Parsed documents of loaded artifacts, for policies (compliance, gates).
     public var documents: [ArtifactID: JSONValue] = [:]
@@ -21,54 +20,22 @@ public struct DeclaredState: Sendable {
     public var problems: [String]
     /// Where each declared artifact's file is, and what it references.
     var files: [ArtifactID: LocatedFile] = [:]
-    /// The rest of a lazily read state: artifacts still in the cache file's bytes, but for those in `hidden`
-    /// (dropped since). `artifacts` and `files` take precedence.
-    var entries: CachedEntries?
-    var hidden: Set<ArtifactID> = []
 
-    /// An artifact's declared version, digest and provenance.
-    func artifact(_ id: ArtifactID) -> DeclaredArtifact? {
-        if let artifact = artifacts[id] { return artifact }
-        return hidden.contains(id) ? nil : entries?.entry(id)?.artifact
-    }
-
-    func file(_ id: ArtifactID) -> LocatedFile? {
-        if let file = files[id] { return file }
-        return hidden.contains(id) ? nil : entries?.entry(id)?.file
-    }
-
-    /// How many artifacts are declared.
-    public var count: Int {
-        guard let entries else { return artifacts.count }
-        return artifacts.count + entries.offsets.keys.count { artifacts[$0] == nil && !hidden.contains($0) }
-    }
-
-    /// Decodes every artifact still in the cache file's bytes.
-    mutating func materialize() {
-        guard let entries else { return }
-        for id in entries.offsets.keys where (artifacts[id] == nil || files[id] == nil) && !hidden.contains(id) {
-            guard let (artifact, file) = entries.entry(id) else { continue }
-            if artifacts[id] == nil { artifacts[id] = artifact }
-            if files[id] == nil { files[id] = file }
-        }
-        self.entries = nil
-        hidden = []
+    public init(environment: String, artifacts: [ArtifactID: DeclaredArtifact], problems: [String]) {
+        self.environment = environment
+        self.artifacts = artifacts
+        self.problems = problems
     }
 
     /// Drops an artifact.
     mutating func remove(_ id: ArtifactID) {
         artifacts[id] = nil
         files[id] = nil
-        if entries != nil { hidden.insert(id) }
     }
 
     /// The declared artifacts whose file references one of `ids`.
     func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
-        var found = Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
-        if let entries {
-            found.formUnion(entries.referencers(of: ids) { files[$0] == nil && !hidden.contains($0) })
-        }
-        return found
+        Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
     }
 
     /// A version's file at its registration commit: where it is, its digest, what it references. Immutable for a
@@ -78,90 +45,6 @@ public struct DeclaredState: Sendable {
         var path: String
         var digest: String
         var references: [(field: String, text: String, reference: ArtifactReference)]
-    }
-
-    /// How `read` came by the state: unchanged from the cache, re-resolved for the artifacts whose tags changed, or
-    /// resolved from every tag.
-    public enum Resolution: Sendable { case cached, incremental, full }
-    public internal(set) var resolution: Resolution = .full
-
-    /// The cache file the state was read from or written to, and the plan base found there (`Reconciler.plan`).
-    struct CacheLink {
-        var cache: DeclaredCache
-        var end: DeclaredCache.End
-        var base: DeclaredCache.PlanBase?
-        /// Artifacts whose declared state was recorded after the base.
-        var changedSinceBase: Set<ArtifactID>
-    }
-    var cacheLink: CacheLink?
-
-    /// Reads the declared state of `environment` from the repository's tags; `commit` is the ref being planned,
-    /// whose tree is the first place a version's file is looked for (then checked at the registration commit).
-    ///
-    /// The result is cached in the git directory (`DeclaredCache`) with a snapshot of the tag reference files. When
-    /// the snapshot tells which tags appeared or moved, the artifacts they name are resolved again on top of the
-    /// cached state, if that provably gives what resolving every tag would (`Walker.incremental` says when), without
-    /// listing every reference. Otherwise every reference is listed, and the artifacts whose tags changed are found
-    /// by their tag digests; failing that, every tag is resolved, reusing the files the cached state located, so
-    /// only new versions are looked up in git.
-    /// With `lazily`, artifacts a cached state holds stay in the cache file's bytes until asked for (`artifact(_:)`,
-    /// `materialize()`).
-    public static func read(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, lazily: Bool = false) throws -> DeclaredState {
-        let repository = reader.location.repository
-        let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
-                                  schemaFingerprint: reader.analyzer.schemas.fingerprint)
-        let loaded = cache.load(environment: environment)
-        let (snapshot, changedNames) = TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded?.snapshot)
-        var walker = Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.state)
-
-        func finish(_ state: DeclaredState, _ resolution: Resolution, touched: Set<ArtifactID>?, groups: [ArtifactID: [UInt8]?]) -> DeclaredState {
-            var state = state
-            state.resolution = resolution
-            let end: DeclaredCache.End?
-            if let loaded, let touched, !loaded.isBloated {
-                end = cache.append(state, touched: touched, groups: groups, snapshot: snapshot, to: loaded)
-                state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: loaded.base, changedSinceBase: loaded.changedSinceBase.union(touched)) }
-            } else {
-                state.materialize()
-                var all = loaded?.groups() ?? [:]
-                for (id, digest) in groups { all[id] = digest }
-                end = cache.save(state, groups: all, snapshot: snapshot)
-                state.cacheLink = end.map { CacheLink(cache: cache, end: $0, base: nil, changedSinceBase: []) }
-            }
-            if !lazily { state.materialize() }
-            return state
-        }
-
-        if let loaded, let snapshot, let changedNames {
-            let changed = Set(changedNames.compactMap { TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })
-            var found: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
-            let references = { (ids: Set<ArtifactID>) in
-                let new = ids.filter { found[$0] == nil }
-                if !new.isEmpty {
-                    let references = snapshot.references(of: new, commonDirectory: repository.commonDirectory)
-                    for id in new { found[id] = references[id] ?? [] }
-                }
-                return found.filter { ids.contains($0.key) && !$0.value.isEmpty }
-            }
-            if changed.isEmpty {
-                return finish(loaded.state, .cached, touched: [], groups: [:])
-            }
-            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: references) {
-                let digests = references(changed)
-                return finish(state, .incremental, touched: touched, groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, digests[$0].map(TagGroups.digest)) }))
-            }
-        }
-        // Listed from the snapshot when there is one (it has read every loose reference already), else by libgit2.
-        let groups = TagGroups(try snapshot?.references(commonDirectory: repository.commonDirectory) ?? repository.tagReferences())
-        if let loaded {
-            let changed = groups.changed(since: loaded.groups())
-            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {
-                return finish(state, changed.isEmpty ? .cached : .incremental, touched: touched,
-                              groups: Dictionary(uniqueKeysWithValues: changed.map { ($0, groups.digests[$0]) }))
-            }
-        }
-        let state = try walker.full(events: try reader.tagEvents(groups.references.values.flatMap { $0 }))
-        return finish(state, .full, touched: nil, groups: groups.digests.mapValues { $0 })
     }
 
     /// Why a version is in the closure: its own assignment tag, or a dependent. An artifact several dependents
@@ -269,9 +152,9 @@ public struct DeclaredState: Sendable {
             fewLookups = changed.count <= 16
             defer { fewLookups = false }
             for id in changed {
-                guard let old = previous.artifact(id) else { continue }
-                for site in previous.file(id)?.references ?? [] where !changed.contains(site.reference.id) {
-                    if let target = previous.artifact(site.reference.id), Source.requirer(target.tag) == old.version { return nil }
+                guard let old = previous.artifacts[id] else { continue }
+                for site in previous.files[id]?.references ?? [] where !changed.contains(site.reference.id) {
+                    if let target = previous.artifacts[site.reference.id], Source.requirer(target.tag) == old.version { return nil }
                 }
             }
             guard previous.referencers(of: changed).isSubset(of: changed) else { return nil }
@@ -314,7 +197,7 @@ public struct DeclaredState: Sendable {
             func existing(_ id: ArtifactID) -> DeclaredArtifact? {
                 if let entry = state.artifacts[id] { return entry }
                 guard let base, !base.excluded.contains(id) else { return nil }
-                return base.state.artifact(id)
+                return base.state.artifacts[id]
             }
             var missing = Set<ArtifactID>()
             var requirers: [ArtifactID: ArtifactVersion] = [:]
@@ -368,8 +251,8 @@ public struct DeclaredState: Sendable {
         /// A version's file: found in the planned tree and confirmed at the registration commit by path (cheap); only
         /// when that fails is the registration commit's whole tree indexed.
         private mutating func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
-            if let artifact = known?.artifact(version.id), artifact.version == version, artifact.commit == registration.hex,
-               let file = known?.file(version.id) {
+            if let artifact = known?.artifacts[version.id], artifact.version == version, artifact.commit == registration.hex,
+               let file = known?.files[version.id] {
                 return file
             }
             if let file = located[MemoKey(version: version, commit: registration)] { return file }
@@ -382,7 +265,7 @@ public struct DeclaredState: Sendable {
 
         private mutating func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
             let repository = reader.location.repository
-            if let path = known?.file(version.id)?.path {
+            if let path = known?.files[version.id]?.path {
                 // The previous version's path usually holds the new one.
                 if let blob = try repository.blobID(commit: registration, path: path),
                    let summary = try reader.fileResult(blob: blob, useCache: !fewLookups).artifact, summary.versioned == version {
@@ -452,16 +335,32 @@ public struct DeclaredState: Sendable {
         }
     }
 
-    /// Parses the declared content of `ids` (the artifacts a plan writes), on every core; a file that does not
-    /// validate is a problem.
-    public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws {
-        for id in ids where artifacts[id] == nil {
-            // Taken out of the cache file's bytes, to be completed below.
-            artifacts[id] = artifact(id)
-            files[id] = file(id)
+    /// Parses the declared content of `ids` (the artifacts a plan writes), on every core, from git: each file's blob
+    /// must be at its path in its registration commit, and its content must hash to the declared digest, so what an
+    /// apply writes never rests on a cache. A file that does not validate is a problem; the artifacts whose file
+    /// does not match what they were resolved with are returned (their resolution has to be done again).
+    @discardableResult
+    public mutating func load(_ ids: [ArtifactID], reader: RegistryReader) throws -> Set<ArtifactID> {
+        var mismatched = Set<ArtifactID>()
+        let repository = reader.location.repository
+        var wanted: [ArtifactID] = []
+        var trees: [String: ObjectID] = [:]
+        for id in ids where documents[id] == nil {
+            guard let artifact = artifacts[id], let file = files[id] else { continue }
+            let tree: ObjectID?
+            if let known = trees[artifact.commit] {
+                tree = known
+            } else {
+                tree = try ObjectID(hex: artifact.commit).flatMap { try? repository.commit($0).tree }
+                trees[artifact.commit] = tree
+            }
+            guard let tree, try repository.blobID(tree: tree, path: file.path) == file.blob else {
+                mismatched.insert(id)
+                continue
+            }
+            wanted.append(id)
         }
-        let wanted = ids.filter { documents[$0] == nil && files[$0] != nil && artifacts[$0] != nil }
-        let inputs = try wanted.map { try reader.location.repository.blob(files[$0]!.blob) }
+        let inputs = try wanted.map { try repository.blob(files[$0]!.blob) }
         let schemas = reader.analyzer.schemas
         var parsed = [ParsedManifest?](repeating: nil, count: inputs.count)
         parsed.withUnsafeMutableBufferPointer { buffer in
@@ -481,16 +380,23 @@ public struct DeclaredState: Sendable {
                 problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(files[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
                 continue
             }
-            artifact.content = result.value.canonicalJSON
+            let content = result.value.canonicalJSON
+            guard ContentDigest.sha256(Array(content.utf8)) == artifact.digest else {
+                mismatched.insert(id)
+                continue
+            }
+            artifact.content = content
             artifacts[id] = artifact
             documents[id] = result.value
         }
+        return mismatched
     }
 }
 
 extension TagRefSnapshot {
     /// The tag references of `ids` (registrations, assignments, holds and releases), loose over packed, by artifact.
-    func references(of ids: Set<ArtifactID>, commonDirectory: String) -> [ArtifactID: [(name: String, object: ObjectID)]] {
+    /// `kept` gives the contents of the folders the snapshot did not read.
+    func references(of ids: Set<ArtifactID>, commonDirectory: String, kept: (String) -> Contents?) -> [ArtifactID: [(name: String, object: ObjectID)]] {
         guard !ids.isEmpty else { return [:] }
         // `KIND/NAME@...` and `KIND/NAME#...` are in the folder KIND; holds and releases under cairn-hold/ and
         // cairn-release/, with `/KIND/NAME/` in their names. Names are picked by these texts first (a folder may hold
@@ -498,11 +404,11 @@ extension TagRefSnapshot {
         let starts = ids.flatMap { ["\($0)@", "\($0)#"] }, holds = ids.map { "/\($0)/" }
         var all = packed == nil ? [:] : TagRefSnapshot.packedReferences(commonDirectory: commonDirectory, containing: starts + holds)
         let kinds = Set(ids.map { String($0.description.prefix { $0 != "/" }) })
-        for (path, folder) in folders {
+        for path in folders.keys {
             if kinds.contains(path) {
-                for (name, object) in folder.references where starts.contains(where: { name.hasPrefix($0) }) { all[name] = object }
+                for (name, object) in (read[path] ?? kept(path))?.references ?? [:] where starts.contains(where: { name.hasPrefix($0) }) { all[name] = object }
             } else if path.hasPrefix("cairn-") {
-                for (name, object) in folder.references where holds.contains(where: { name.contains($0) }) { all[name] = object }
+                for (name, object) in (read[path] ?? kept(path))?.references ?? [:] where holds.contains(where: { name.contains($0) }) { all[name] = object }
             }
         }
         var grouped: [ArtifactID: [(name: String, object: ObjectID)]] = [:]

@@ -27,45 +27,49 @@ public struct Reconciler: Sendable {
 
     /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
     /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
-    /// compares every row.
+    /// compares every row. What a plan would write is read from git and checked against its digest; when that fails
+    /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
     public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws
-        -> (plan: Plan, declared: DeclaredState, comparison: Comparison) {
+        -> (plan: Plan, declared: DeclaredState, resolution: DeclaredResolution.How, comparison: Comparison) {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
-        var declared = try DeclaredState.read(environment: environment, reader: reader, isProtected: settings.policy.isProtected, commit: commit,
-                                              lazily: sinceLastPlan)
-        // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
-        let serial = try await store.serial(environment: environment)
-        let mark = try await store.deployedMark(environment: environment)
-        let link = declared.cacheLink
-        var compared: Set<ArtifactID>?
-        var deployed: [ArtifactID: StoredArtifact]
-        if sinceLastPlan, let link, let base = link.base, base.store == store.identity, base.serial == serial, base.mark == mark {
-            compared = base.pending.union(link.changedSinceBase)
-            deployed = Planner.index(try await store.deployed(environment: environment, ids: compared!))
-        } else {
-            declared.materialize()
-            deployed = Planner.index(try await store.deployed(environment: environment, content: false))
-        }
-        func candidates() -> [ArtifactID: DeclaredArtifact] {
-            guard let compared else { return declared.artifacts }
-            return Dictionary(uniqueKeysWithValues: compared.compactMap { id in declared.artifact(id).map { (id, $0) } })
-        }
-        // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
-        let changing = Planner.changing(declared: candidates(), deployed: deployed)
-        try declared.load(changing, reader: reader)
-        if compared == nil {
-            for row in try await store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
-                deployed[row.artifact.id]?.artifact.content = row.artifact.content
+        var attempt = 0
+        while true {
+            attempt += 1
+            let resolved = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: settings.policy.isProtected,
+                                                          commit: commit, useCache: attempt == 1)
+            var declared = resolved.state
+            // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
+            let serial = try await store.serial(environment: environment)
+            let mark = try await store.deployedMark(environment: environment)
+            var compared: Set<ArtifactID>?
+            var deployed: [ArtifactID: StoredArtifact]
+            if sinceLastPlan, let base = resolved.base, base.store == store.identity, base.serial == serial, base.mark == mark {
+                compared = base.pending.union(resolved.changedSinceBase)
+                deployed = Planner.index(try await store.deployed(environment: environment, ids: compared!))
+            } else {
+                deployed = Planner.index(try await store.deployed(environment: environment, content: false))
             }
+            let candidates = compared.map { ids in declared.artifacts.filter { ids.contains($0.key) } } ?? declared.artifacts
+            // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
+            let changing = Planner.changing(declared: candidates, deployed: deployed)
+            let mismatched = try declared.load(changing, reader: reader)
+            if !mismatched.isEmpty {
+                if attempt == 1 { continue }
+                declared.problems += mismatched.sorted().map { "\($0): its file is not at its registration commit as resolved; run 'cairn validate'" }
+            }
+            if compared == nil {
+                for row in try await store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
+                    deployed[row.artifact.id]?.artifact.content = row.artifact.content
+                }
+            }
+            let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial,
+                                    declared: compared.map { ids in declared.artifacts.filter { ids.contains($0.key) } } ?? declared.artifacts,
+                                    deployed: deployed, problems: declared.problems)
+            resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))))
+            return (plan, declared, resolved.how, compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
         }
-        let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: candidates(),
-                                deployed: deployed, problems: declared.problems)
-        if let link {
-            link.cache.append(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))), at: link.end)
-        }
-        return (plan, declared, compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
     }
 
     /// The outcome of an apply.
@@ -113,7 +117,7 @@ public struct Reconciler: Sendable {
     /// The apply itself, while `lease` is held.
     private func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool, now: Int64,
                        holding lease: Lease) async throws -> Outcome {
-        let (plan, declared, _) = try await self.plan(environment: environment, commit: commit)
+        let (plan, declared, _, _) = try await self.plan(environment: environment, commit: commit)
         func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
             try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
                                                     commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])

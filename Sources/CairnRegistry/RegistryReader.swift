@@ -19,7 +19,7 @@ public struct RegistryReader: Sendable {
         self.analyzer = analyzer
         let gitDirectory = location.repository.gitDirectory
         self.cache = cache ?? ValidationCache(gitDirectory: gitDirectory, fingerprint: analyzer.schemas.fingerprint)
-        self.tagCache = tagCache ?? (self.cache.url == nil ? TagCache() : TagCache(gitDirectory: gitDirectory))
+        self.tagCache = tagCache ?? (!self.cache.isPersistent ? TagCache() : TagCache(gitDirectory: gitDirectory))
     }
 
     public static let configFileName = "cairn.yaml"

@@ -26,91 +26,75 @@ public struct TagRefSnapshot: Sendable, Equatable {
         }
     }
 
-    public struct Folder: Sendable, Equatable {
+    /// What a folder was when read: its stamp, when it was read, its sub-folders.
+    public struct FolderStamp: Sendable, Hashable {
         public var stamp: Stamp
         /// When it was read (seconds since 1970).
         public var readAt: Int64
         /// Sub-folders, by path below `refs/tags/`.
         public var folders: [String]
-        private let contents: Contents
 
-        /// Loose references in the folder, by short name (`prompt/a@v1.0.0`).
-        public var references: [String: ObjectID] { contents.value.references }
-        /// Each loose reference file's stamp: a folder read again reads only the files whose stamp changed.
-        public var stamps: [String: Stamp] { contents.value.stamps }
-
-        public init(stamp: Stamp, readAt: Int64, references: [String: ObjectID], stamps: [String: Stamp], folders: [String]) {
+        public init(stamp: Stamp, readAt: Int64, folders: [String]) {
             self.stamp = stamp
             self.readAt = readAt
             self.folders = folders
-            contents = Contents(value: (references, stamps))
-        }
-
-        /// A folder whose references are read by `load` when first asked for: a snapshot kept in a cache file has
-        /// thousands, and a run that finds the folder unchanged never looks at them.
-        public init(stamp: Stamp, readAt: Int64, folders: [String],
-                    load: @escaping @Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp])) {
-            self.stamp = stamp
-            self.readAt = readAt
-            self.folders = folders
-            contents = Contents(load: load)
-        }
-
-        public static func == (lhs: Folder, rhs: Folder) -> Bool {
-            guard lhs.stamp == rhs.stamp, lhs.readAt == rhs.readAt, lhs.folders == rhs.folders else { return false }
-            return lhs.contents === rhs.contents || (lhs.references == rhs.references && lhs.stamps == rhs.stamps)
-        }
-
-        /// The references of a folder, loaded once (under a lock: snapshots are shared values).
-        private final class Contents: @unchecked Sendable {
-            private let lock = NSLock()
-            private var loaded: (references: [String: ObjectID], stamps: [String: Stamp])?
-            private let load: (@Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp]))?
-
-            init(value: (references: [String: ObjectID], stamps: [String: Stamp])) {
-                loaded = value
-                load = nil
-            }
-
-            init(load: @escaping @Sendable () -> (references: [String: ObjectID], stamps: [String: Stamp])) {
-                self.load = load
-            }
-
-            var value: (references: [String: ObjectID], stamps: [String: Stamp]) {
-                lock.lock()
-                defer { lock.unlock() }
-                if loaded == nil { loaded = load?() ?? ([:], [:]) }
-                return loaded!
-            }
         }
 
         /// Modified long enough before it was read that a later change must change its stamp.
-        public var settled: Bool { Self.settled(stamp, at: readAt) }
+        public var settled: Bool { TagRefSnapshot.settled(stamp, at: readAt) }
+    }
 
-        static func settled(_ stamp: Stamp, at time: Int64) -> Bool { time - stamp.seconds >= TagRefSnapshot.settling }
+    /// A folder's loose references by short name (`prompt/a@v1.0.0`), with each file's stamp: a folder read again
+    /// reads only the files whose stamp changed.
+    public struct Contents: Sendable, Equatable {
+        public var references: [String: ObjectID]
+        public var stamps: [String: Stamp]
+
+        public init(references: [String: ObjectID], stamps: [String: Stamp]) {
+            self.references = references
+            self.stamps = stamps
+        }
+    }
+
+    /// What an earlier snapshot recorded: every folder's stamp, and (asked for only when a folder changed) its contents.
+    public struct Previous {
+        public var packed: Stamp?
+        public var folders: [String: FolderStamp]
+        public var contents: (String) -> Contents?
+
+        public init(packed: Stamp?, folders: [String: FolderStamp], contents: @escaping (String) -> Contents?) {
+            self.packed = packed
+            self.folders = folders
+            self.contents = contents
+        }
     }
 
     /// How recent a folder's modification may be for its stamp to be trusted next time.
     public static let settling: Int64 = 2
 
+    static func settled(_ stamp: Stamp, at time: Int64) -> Bool { time - stamp.seconds >= settling }
+
     /// `packed-refs`' stamp, nil when there is none.
     public var packed: Stamp?
-    /// Folders by path below `refs/tags/` ("" is `refs/tags/` itself).
-    public var folders: [String: Folder]
+    /// Every folder's stamp, by path below `refs/tags/` ("" is `refs/tags/` itself).
+    public var folders: [String: FolderStamp]
+    /// The contents of the folders read by this snapshot; the others are as the previous snapshot recorded them.
+    public var read: [String: Contents]
 
-    public init(packed: Stamp?, folders: [String: Folder]) {
+    public init(packed: Stamp?, folders: [String: FolderStamp], read: [String: Contents]) {
         self.packed = packed
         self.folders = folders
+        self.read = read
     }
 
     /// A snapshot of the repository whose references live in `commonDirectory`, and the short names of the loose
     /// references that appeared or moved since `previous`; the names are nil when there is no previous snapshot or
-    /// the change cannot be told from the files. The snapshot is nil when a folder holds something other than
-    /// plain references (it could not be trusted later).
-    public static func take(commonDirectory: String, previous: TagRefSnapshot?) -> (snapshot: TagRefSnapshot?, changed: Set<String>?) {
+    /// the change cannot be told from the files. A folder found settled and with its recorded stamp is not read. The
+    /// snapshot is nil when a folder holds something other than plain references (it could not be trusted later).
+    public static func take(commonDirectory: String, previous: Previous?) -> (snapshot: TagRefSnapshot?, changed: Set<String>?) {
         let root = commonDirectory.hasSuffix("/") ? commonDirectory : commonDirectory + "/"
         let now = Int64(Date().timeIntervalSince1970)
-        var snapshot = TagRefSnapshot(packed: stamp(root + "packed-refs"), folders: [:])
+        var snapshot = TagRefSnapshot(packed: stamp(root + "packed-refs"), folders: [:], read: [:])
         var changed: Set<String>? = previous.map { $0.packed == snapshot.packed ? [] : nil } ?? nil
         var pending = [""]
         while let path = pending.popLast() {
@@ -123,28 +107,42 @@ public struct TagRefSnapshot: Sendable, Equatable {
                 pending += known.folders
                 continue
             }
-            guard let folder = read(root + "refs/tags/", path, stamp: stamp, now: now, previous: previous?.folders[path]) else { return (nil, nil) }
+            let before = previous?.folders[path] == nil ? nil : previous?.contents(path)
+            if previous?.folders[path] != nil, before == nil { changed = nil }  // what it held is not known
+            let reuse = before.flatMap { before in previous?.folders[path].map { (before, $0.readAt) } }
+            guard let (folder, contents) = read(root + "refs/tags/", path, stamp: stamp, now: now, previous: reuse) else { return (nil, nil) }
             snapshot.folders[path] = folder
+            snapshot.read[path] = contents
             pending += folder.folders
             if changed != nil {
-                let before = previous?.folders[path]?.references ?? [:]
+                let references = before?.references ?? [:]
                 // A loose reference that went away may uncover a packed one: that is not told from the files.
-                if before.keys.contains(where: { folder.references[$0] == nil }) { changed = nil; continue }
-                changed?.formUnion(folder.references.filter { before[$0.key] != $0.value }.keys)
+                if references.keys.contains(where: { contents.references[$0] == nil }) { changed = nil; continue }
+                changed?.formUnion(contents.references.filter { references[$0.key] != $0.value }.keys)
             }
         }
-        // A whole folder of loose references that went away is a loose reference gone.
-        if changed != nil, let previous, previous.folders.contains(where: { snapshot.folders[$0.key] == nil && !$0.value.references.isEmpty }) {
+        // A whole folder that went away may have held loose references: a reference gone.
+        if changed != nil, let previous, previous.folders.keys.contains(where: { snapshot.folders[$0] == nil }) {
             changed = nil
         }
         return (snapshot, changed)
     }
 
+    /// This snapshot as the previous one of the next; `kept` gives the contents of the folders it did not read.
+    public func asPrevious(kept: @escaping (String) -> Contents? = { _ in nil }) -> Previous {
+        let read = self.read
+        return Previous(packed: packed, folders: folders, contents: { read[$0] ?? kept($0) })
+    }
+
     /// Every tag reference the snapshot saw, loose over packed (`packed-refs` is read now), as
-    /// `Repository.tagReferences` lists them.
-    public func references(commonDirectory: String) -> [(name: String, object: ObjectID)] {
+    /// `Repository.tagReferences` lists them; `kept` gives the contents of the folders this snapshot did not read.
+    /// Nil when one of those is not known.
+    public func references(commonDirectory: String, kept: (String) -> Contents?) -> [(name: String, object: ObjectID)]? {
         var all = packed == nil ? [:] : Self.packedReferences(commonDirectory: commonDirectory, containing: [""])
-        for folder in folders.values { all.merge(folder.references) { _, loose in loose } }
+        for path in folders.keys {
+            guard let contents = read[path] ?? kept(path) else { return nil }
+            all.merge(contents.references) { _, loose in loose }
+        }
         return all.map { ($0.key, $0.value) }
     }
 
@@ -202,7 +200,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
 
     /// One folder's loose references and sub-folders; nil when it holds anything else (lock files aside). A file
     /// whose stamp is as `previous` recorded it, and was settled then, is not read again.
-    private static func read(_ base: String, _ path: String, stamp: Stamp, now: Int64, previous: Folder?) -> Folder? {
+    private static func read(_ base: String, _ path: String, stamp: Stamp, now: Int64, previous: (contents: Contents, readAt: Int64)?) -> (FolderStamp, Contents)? {
         guard let directory = opendir(base + path) else { return nil }
         defer { closedir(directory) }
         let descriptor = dirfd(directory)
@@ -224,8 +222,8 @@ public struct TagRefSnapshot: Sendable, Equatable {
                 case S_IFREG:
                     let file = Stamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec),
                                      nanoseconds: Int64(info.st_mtim.tv_nsec))
-                    if let previous, previous.stamps[relative] == file, Folder.settled(file, at: previous.readAt),
-                       let object = previous.references[relative] {
+                    if let previous, previous.contents.stamps[relative] == file, settled(file, at: previous.readAt),
+                       let object = previous.contents.references[relative] {
                         references[relative] = object
                     } else {
                         guard let object = loose(descriptor, name.baseAddress!) else { return nil }
@@ -239,7 +237,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
             }
             guard found != nil else { return nil }
         }
-        return Folder(stamp: stamp, readAt: now, references: references, stamps: stamps, folders: folders.sorted())
+        return (FolderStamp(stamp: stamp, readAt: now, folders: folders.sorted()), Contents(references: references, stamps: stamps))
     }
 
     /// A loose reference file's object id: forty hex digits and a newline (a symbolic reference is not one).

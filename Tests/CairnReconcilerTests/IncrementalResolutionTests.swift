@@ -90,18 +90,18 @@ struct IncrementalResolutionTests {
             // Resolving every tag lists them from the reference files when it can: the same list libgit2 gives.
             let repository = location.repository
             let files = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
-            #expect(Dictionary(files.references(commonDirectory: repository.commonDirectory), uniquingKeysWith: { first, _ in first })
+            #expect(Dictionary(try #require(files.references(commonDirectory: repository.commonDirectory) { _ in nil }), uniquingKeysWith: { first, _ in first })
                     == Dictionary(try repository.tagReferences().map { ($0.name, $0.object) }, uniquingKeysWith: { first, _ in first }))
             for environment in environments {
                 let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
-                let cached = try DeclaredState.read(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
-                if cached.resolution == .incremental { incremental += 1 }
+                let cached = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
+                if cached.how == .incremental { incremental += 1 }
                 let full = try withoutDeclaredCache(repo) {
-                    try DeclaredState.read(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
+                    try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: environment == "production", commit: head)
                 }
-                #expect(full.resolution == .full)
-                #expect(cached.artifacts == full.artifacts, "seed \(seed), step \(step), \(environment)")
-                #expect(cached.problems == full.problems, "seed \(seed), step \(step), \(environment)")
+                #expect(full.how == .full)
+                #expect(cached.state.artifacts == full.state.artifacts, "seed \(seed), step \(step), \(environment)")
+                #expect(cached.state.problems == full.state.problems, "seed \(seed), step \(step), \(environment)")
             }
         }
         #expect(incremental >= 5, "the incremental path ran \(incremental) times")
@@ -114,8 +114,8 @@ struct IncrementalResolutionTests {
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
         let reader = RegistryReader(location: try RegistryLocation.open(directory: fixture.repo.path, path: "registry"),
                                     cache: ValidationCache(fingerprint: "t"))
-        let before = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
-        #expect(before.problems.isEmpty && before.artifacts[ArtifactID("prompt/summarize-ticket")!]?.tag == "prompt/summarize-ticket#dev#1")
+        let before = try DeclaredResolution.resolve(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        #expect(before.state.problems.isEmpty && before.state.artifacts[ArtifactID("prompt/summarize-ticket")!]?.tag == "prompt/summarize-ticket#dev#1")
 
         let path = "registry/prompts/summarize-ticket.yaml"
         let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
@@ -123,8 +123,8 @@ struct IncrementalResolutionTests {
         let commit = try fixture.repo.commitAll("summarize-ticket 2.0.2")
         try fixture.repo.tag("prompt/summarize-ticket@v2.0.2", at: commit, message: "register")
         try fixture.repo.tag("prompt/summarize-ticket#dev#2", at: commit, message: "assign")
-        let after = try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
-        #expect(after.problems.contains { $0.contains("needs prompt/summarize-ticket@2.0.1, but prompt/summarize-ticket@2.0.2 is declared") })
+        let after = try DeclaredResolution.resolve(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
+        #expect(after.state.problems.contains { $0.contains("needs prompt/summarize-ticket@2.0.1, but prompt/summarize-ticket@2.0.2 is declared") })
 
     }
 
@@ -133,20 +133,20 @@ struct IncrementalResolutionTests {
         let fixture = try ReconcilerFixture()
         let read = try fixture.devReader()
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
-        #expect(try read().resolution == .full)
-        #expect(try read().resolution == .cached)
+        #expect(try read().how == .full)
+        #expect(try read().how == .cached)
         let path = try fixture.declaredCacheFile()
         let before = try FileManager.default.attributesOfItem(atPath: path)
         try fixture.assign("prompt/sentiment-classify", "dev", 1)
         let promoted = try read()
-        #expect(promoted.resolution == .incremental)
-        #expect(promoted.artifacts.keys.map(\.description).sorted() == ["prompt/sentiment-classify", "prompt/summarize-ticket"])
-        #expect(promoted.problems.isEmpty)
+        #expect(promoted.how == .incremental)
+        #expect(promoted.state.artifacts.keys.map(\.description).sorted() == ["prompt/sentiment-classify", "prompt/summarize-ticket"])
+        #expect(promoted.state.problems.isEmpty)
         // The change was appended to the cache file, not written whole; the next read takes it as it is.
         let after = try FileManager.default.attributesOfItem(atPath: path)
         #expect(after[.systemFileNumber] as? Int == before[.systemFileNumber] as? Int)
         #expect((after[.size] as? Int ?? 0) > (before[.size] as? Int ?? 0))
-        #expect(try read().resolution == .cached)
+        #expect(try read().how == .cached)
     }
 
     @Test("a cache file with a torn tail is read up to it, written whole again, and then appended to")
@@ -161,18 +161,18 @@ struct IncrementalResolutionTests {
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count - 3).write(to: url)
         try fixture.assign("prompt/support-triage", "dev", 1)
-        func full() throws -> DeclaredState { try withoutDeclaredCache(fixture.repo) { try read() } }
+        func full() throws -> DeclaredResolution { try withoutDeclaredCache(fixture.repo) { try read() } }
         let recovered = try read(), resolved = try full()
-        #expect(recovered.artifacts == resolved.artifacts)
-        #expect(try read().resolution == .cached)
+        #expect(recovered.state.artifacts == resolved.state.artifacts)
+        #expect(try read().how == .cached)
         try fixture.assign("prompt/refund-policy-answer", "dev", 1)
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int
         let promoted = try read()
-        let expected = try full().artifacts
-        #expect(promoted.resolution == .incremental)
-        #expect(promoted.artifacts == expected)
+        let expected = try full().state.artifacts
+        #expect(promoted.how == .incremental)
+        #expect(promoted.state.artifacts == expected)
         #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int > size)
-        #expect(try read().resolution == .cached)
+        #expect(try read().how == .cached)
     }
 
     @Test("a state cached with other schemas is neither updated incrementally nor a source of located files")
@@ -180,7 +180,7 @@ struct IncrementalResolutionTests {
         let fixture = try ReconcilerFixture()
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         try fixture.assign("prompt/summarize-ticket", "dev", 1)
-        _ = try DeclaredState.read(environment: "dev", reader: RegistryReader(location: location, cache: ValidationCache(fingerprint: "t")),
+        _ = try DeclaredResolution.resolve(environment: "dev", reader: RegistryReader(location: location, cache: ValidationCache(fingerprint: "t")),
                                    isProtected: false, commit: fixture.head)
         // The same schemas with one more space: another fingerprint.
         let schemas = fixture.repo.directory.appendingPathComponent("other-schemas")
@@ -190,9 +190,9 @@ struct IncrementalResolutionTests {
         let other = RegistryReader(location: location, analyzer: FileAnalyzer(schemas: try ManifestSchemas(directory: schemas)),
                                    cache: ValidationCache(fingerprint: "u"))
         try fixture.assign("prompt/sentiment-classify", "dev", 1)
-        let state = try DeclaredState.read(environment: "dev", reader: other, isProtected: false, commit: fixture.head)
-        #expect(state.resolution == .full)
-        #expect(state.artifacts.count == 2 && state.problems.isEmpty)
+        let state = try DeclaredResolution.resolve(environment: "dev", reader: other, isProtected: false, commit: fixture.head)
+        #expect(state.how == .full)
+        #expect(state.state.artifacts.count == 2 && state.state.problems.isEmpty)
     }
 
     /// Runs `body` with the declared-state cache files moved away, then puts them back.
@@ -217,34 +217,37 @@ struct IncrementalResolutionTests {
 
 @Suite("Declared-state cache file")
 struct DeclaredCacheFileTests {
-    @Test("a reference folder recorded whole, then as its changes, reads back as the folder on disk")
+    @Test("reference folders recorded as they change read back as the folders on disk")
     func folderChanges() async throws {
         let fixture = try ReconcilerFixture()
         let repository = try Repository.discover(from: fixture.repo.path)
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
         let state = DeclaredState(environment: "dev", artifacts: [:], problems: [])
         var snapshot = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
-        try #require(cache.save(state, groups: [:], snapshot: snapshot) != nil)
+        cache.save(state, digests: [:], snapshot: snapshot)
         for counter in 1...3 {
             try fixture.assign("prompt/summarize-ticket", "dev", counter)
-            let loaded = try #require(cache.load(environment: "dev"))
-            #expect(loaded.snapshot == snapshot)
-            let next = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded.snapshot).snapshot)
-            #expect(next.folders["prompt"]?.references.keys.contains("prompt/summarize-ticket#dev#\(counter)") == true)
-            try #require(cache.append(state, touched: [], groups: [:], snapshot: next, to: loaded) != nil)
+            let loaded = try #require(DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
+                .load(environment: "dev"))
+            #expect(loaded.previous?.folders == snapshot.folders)
+            let next = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded.previous).snapshot)
+            #expect(next.read["prompt"]?.references.keys.contains("prompt/summarize-ticket#dev#\(counter)") == true)
+            cache.update(state, touched: [], digests: [:], snapshot: next, loaded: loaded)
             snapshot = next
         }
-        let loaded = try #require(cache.load(environment: "dev"))
-        #expect(loaded.snapshot == snapshot)
-        #expect(loaded.snapshot?.folders["prompt"]?.references.count == snapshot.folders["prompt"]?.references.count)
+        let reread = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
+        let loaded = try #require(reread.load(environment: "dev"))
+        #expect(loaded.previous?.folders == snapshot.folders)
+        let onDisk = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
+        #expect(reread.folder("prompt") == onDisk.read["prompt"])
     }
 }
 
 extension ReconcilerFixture {
     /// Reads dev's declared state through one reader (an in-memory validation cache), as a plan would.
-    func devReader() throws -> () throws -> DeclaredState {
+    func devReader() throws -> () throws -> DeclaredResolution {
         let reader = RegistryReader(location: try RegistryLocation.open(directory: repo.path, path: "registry"), cache: ValidationCache(fingerprint: "t"))
-        return { try DeclaredState.read(environment: "dev", reader: reader, isProtected: false, commit: head) }
+        return { try DeclaredResolution.resolve(environment: "dev", reader: reader, isProtected: false, commit: head) }
     }
 
     /// The path of the repository's declared-state cache file (the tests read one environment).

@@ -60,7 +60,7 @@ struct ValidationCacheTests {
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let gitDirectory = location.repository.gitDirectory
         _ = try RegistryReader(location: location, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
-        let url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tag-cache")
+        let url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags")
         let whole = try Data(contentsOf: url)
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
@@ -99,7 +99,7 @@ struct CacheFileTests {
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let git = location.repository.gitDirectory
         _ = try RegistryReader(location: location, cache: ValidationCache(gitDirectory: git, fingerprint: "f")).read(.commit(try location.commit("HEAD")))
-        let url = URL(fileURLWithPath: git).appendingPathComponent("cairn/validation-cache")
+        let url = URL(fileURLWithPath: git).appendingPathComponent("cairn/validation")
         let handle = try FileHandle(forWritingTo: url)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data([UInt8(ascii: "F"), 0xff, 0xff, 0xff]))

@@ -1,0 +1,334 @@
+import Foundation
+
+/// One cache file under `.git/cairn/`: a header, then keyed records appended by the runs that computed them. A cache is
+/// only ever a shortcut, so it may be wrong only by being absent:
+///
+/// - the header holds the format, a fingerprint of what the values were computed with (the schemas, an environment's
+///   settings) and a random generation; any other format or fingerprint makes the file empty;
+/// - each record is `[length u32][key length u16][flags u8][0][checksum u64][key][value]`, its checksum covering the
+///   lengths, the flags, the key and the value; a record that is torn, fails its checksum or has a length that does
+///   not fit ends the read (what came before is kept, and the next save writes the file whole);
+/// - values are decoded when asked for (`value(_:)`), from their offset in the file's bytes;
+/// - a later record for a key replaces an earlier one, and a removal record (`remove(_:)`) drops it;
+/// - records are kept in the order they were written, so a file damaged anywhere reads as it was at some earlier save;
+/// - one compaction rule: a save writes the file whole, with only the records this run used, when the file is damaged,
+///   was replaced since it was read, or when records this run did not use (replaced or unused) are three quarters
+///   of a file larger than 256 KiB; otherwise it appends what the run added, under an exclusive lock.
+///
+/// Failures to read or write are ignored: a cache that cannot be written only costs the next run time.
+public final class CacheLog: @unchecked Sendable {
+    public let url: URL?
+    private let format: String
+    private let fingerprint: String
+    private let lock = NSLock()
+    private var loaded = false
+    private var bytes: [UInt8] = []
+    /// The file's header as read (magic to checksum), empty when there was no usable file.
+    private var header: [UInt8] = []
+    /// Where each key's latest record starts, by the key's hash (a lookup compares the key itself).
+    private var index: [UInt64: Int] = [:]
+    /// What this run added, in order (nil: removed).
+    private var added: [(key: [UInt8], value: [UInt8]?)] = []
+    private var addedIndex: [[UInt8]: Int] = [:]
+    private var used = Set<UInt64>()
+    private var damaged = false
+
+    static let magic = Array("CAIRNLOG".utf8)
+    static let recordHeader = 16
+    static let largestRecord = 1 << 30
+
+    /// The cache file at `url` (nil: in memory only), read on first use.
+    public init(url: URL?, format: String, fingerprint: String = "") {
+        self.url = url
+        self.format = format
+        self.fingerprint = fingerprint
+        loaded = url == nil
+    }
+
+    /// The value recorded for `key`, positioned for decoding, or nil.
+    public func value(_ key: [UInt8]) -> CacheReader? {
+        locked {
+            if let slot = addedIndex[key] {
+                guard let value = added[slot].value else { return nil }
+                used.insert(Self.hash(key))
+                return CacheReader(bytes: value)
+            }
+            let hash = Self.hash(key)
+            guard let start = index[hash], let record = record(at: start), record.key.elementsEqual(key) else { return nil }
+            used.insert(hash)
+            return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
+        }
+    }
+
+    /// Records `value` for `key`, replacing what was there.
+    public func put(_ key: [UInt8], _ value: [UInt8]) { add(key, value) }
+
+    /// Drops `key`'s value (a record that failed to decode, or an entry that no longer exists).
+    public func remove(_ key: [UInt8]) { add(key, nil) }
+
+    private func add(_ key: [UInt8], _ value: [UInt8]?) {
+        precondition(key.count < 1 << 16, "cache keys are short")
+        locked {
+            used.insert(Self.hash(key))
+            if let slot = addedIndex[key] {
+                added[slot].value = value
+            } else {
+                addedIndex[key] = added.count
+                added.append((key, value))
+            }
+        }
+    }
+
+    /// Every live key starting with `prefix`, with its value (this run's additions over the file's records).
+    /// Visiting a key counts as using it.
+    public func forEach(prefix: [UInt8], _ body: ([UInt8], inout CacheReader) -> Void) {
+        let visits: [([UInt8], CacheReader)] = locked {
+            var visits: [([UInt8], CacheReader)] = []
+            for (hash, start) in index {
+                guard let record = record(at: start), record.key.starts(with: prefix) else { continue }
+                let key = Array(record.key)
+                if addedIndex[key] != nil { continue }
+                used.insert(hash)
+                visits.append((key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
+            }
+            for (key, value) in added where key.starts(with: prefix) {
+                if let value { visits.append((key, CacheReader(bytes: value))) }
+            }
+            return visits
+        }
+        for (key, reader) in visits {
+            var reader = reader
+            body(key, &reader)
+        }
+    }
+
+    /// Counts every live record whose key starts with `prefix` as used, without decoding it.
+    public func keep(prefix: [UInt8]) {
+        locked {
+            for (hash, start) in index where !used.contains(hash) {
+                if let record = record(at: start), record.key.starts(with: prefix) { used.insert(hash) }
+            }
+        }
+    }
+
+    /// Forgets every record of the file: the next save writes only what is added from now on.
+    public func removeAll() {
+        locked {
+            index = [:]
+            used = []
+            added = []
+            addedIndex = [:]
+            damaged = true
+        }
+    }
+
+    /// Saves what this run added (see the type's compaction rule).
+    public func save() {
+        locked {
+            guard let url else { return }
+            let usedBytes = index.reduce(0) { sum, entry in
+                guard used.contains(entry.key), let record = record(at: entry.value) else { return sum }
+                return sum + Self.recordHeader + record.key.count + record.value.count
+            }
+            let unused = bytes.count - header.count - usedBytes
+            let compact = damaged || header.isEmpty || (bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
+            guard compact || !added.isEmpty else { return }
+            var fresh: [UInt8] = []
+            for (key, value) in added { Self.appendRecord(key: key, value: value, to: &fresh) }
+            if !compact, append(fresh, to: url) {
+                let start = bytes.count
+                bytes += fresh
+                indexRecords(from: start)
+                return
+            }
+            var whole = Self.header(format: format, fingerprint: fingerprint)
+            // In the order they were written: a file damaged later loses its newest records, never older ones alone.
+            for start in index.filter({ used.contains($0.key) }).values.sorted() {
+                guard let record = record(at: start), addedIndex[Array(record.key)] == nil else { continue }
+                whole += bytes[start..<record.value.upperBound]
+            }
+            for (key, value) in added where value != nil { Self.appendRecord(key: key, value: value, to: &whole) }
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard (try? Data(whole).write(to: url, options: .atomic)) != nil else { return }
+            // The file is now what this run knows: later saves in the run append to it.
+            bytes = whole
+            header = Array(whole[..<(Self.headerEnd(whole, format: format, fingerprint: fingerprint) ?? 0)])
+            index = [:]
+            damaged = false
+            indexRecords(from: header.count)
+        }
+    }
+
+    // MARK: - Reading the file
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if !loaded {
+            loaded = true
+            load()
+        }
+        return body()
+    }
+
+    private func load() {
+        guard let url, let file = readFile(url.path) else { return }
+        bytes = file
+        guard let headerEnd = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else {
+            damaged = true
+            return
+        }
+        header = Array(bytes[..<headerEnd])
+        indexRecords(from: headerEnd)
+    }
+
+    /// Indexes the records from `offset` on (this run's additions, if any, are then in the file); a record that does
+    /// not check ends the file.
+    private func indexRecords(from offset: Int) {
+        var offset = offset
+        while offset < bytes.count {
+            guard let record = record(at: offset, verify: true) else {
+                damaged = true
+                break
+            }
+            let hash = Self.hash(record.key)
+            if record.removed { index[hash] = nil } else { index[hash] = offset }
+            offset = record.value.upperBound
+        }
+        added = []
+        addedIndex = [:]
+    }
+
+    private struct Record {
+        var key: ArraySlice<UInt8>
+        var value: Range<Int>
+        var removed: Bool
+    }
+
+    /// The record starting at `start`, bounds-checked (and checksummed when `verify`), or nil.
+    private func record(at start: Int, verify: Bool = false) -> Record? {
+        guard bytes.count - start >= Self.recordHeader else { return nil }
+        let length = Int(Self.load(UInt32.self, bytes, start))
+        let keyLength = Int(Self.load(UInt16.self, bytes, start + 4))
+        let flags = bytes[start + 6]
+        guard keyLength <= length, length <= bytes.count - start - Self.recordHeader, flags <= 1 else { return nil }
+        let keyStart = start + Self.recordHeader
+        let end = keyStart + length
+        if verify {
+            let sum = bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[keyStart..<end]), seed: Self.seed(length, keyLength, flags)) }
+            guard sum == Self.load(UInt64.self, bytes, start + 8) else { return nil }
+        }
+        return Record(key: bytes[keyStart..<keyStart + keyLength], value: keyStart + keyLength..<end, removed: flags == 1)
+    }
+
+    private func append(_ records: [UInt8], to url: URL) -> Bool {
+        let descriptor = open(url.path, O_RDWR | O_APPEND)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { return false }
+        defer { flock(descriptor, LOCK_UN) }
+        // Another run may have replaced or extended the file since it was read: then it is written whole.
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) == bytes.count else { return false }
+        var start = [UInt8](repeating: 0, count: header.count)
+        guard start.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == header.count, start == header else { return false }
+        return records.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == records.count
+    }
+
+    private func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size < Self.largestRecord else { return nil }
+        let size = Int(info.st_size)
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let got = read(descriptor, buffer.baseAddress! + count, size - count)
+                if got <= 0 { failed = got < 0; break }
+                count += got
+            }
+        }
+        return failed ? nil : bytes
+    }
+
+    // MARK: - Format
+
+    /// A fresh header for this log's format and fingerprint (the fuzzer puts records after one).
+    public var freshHeader: [UInt8] { Self.header(format: format, fingerprint: fingerprint) }
+
+    static func header(format: String, fingerprint: String) -> [UInt8] {
+        var body = CacheWriter()
+        body.string(format)
+        body.string(fingerprint)
+        var random = SystemRandomNumberGenerator()
+        body.raw((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        var out = CacheWriter()
+        out.raw(magic)
+        out.uint32(UInt32(body.bytes.count))
+        out.raw(body.bytes)
+        out.uint64(body.bytes.withUnsafeBytes { checksum($0, seed: 0) })
+        return out.bytes
+    }
+
+    /// Where a valid header for this format and fingerprint ends, nil when the file does not start with one.
+    static func headerEnd(_ bytes: [UInt8], format: String, fingerprint: String) -> Int? {
+        guard bytes.count >= 12, bytes.starts(with: magic) else { return nil }
+        let length = Int(load(UInt32.self, bytes, 8))
+        guard length <= bytes.count - 20 else { return nil }
+        let body = 12..<12 + length
+        guard bytes.withUnsafeBytes({ checksum(UnsafeRawBufferPointer(rebasing: $0[body]), seed: 0) }) == load(UInt64.self, bytes, body.upperBound) else { return nil }
+        var reader = CacheReader(bytes: bytes, offset: body.lowerBound, end: body.upperBound)
+        guard (try? reader.string()) == format, (try? reader.string()) == fingerprint else { return nil }
+        return body.upperBound + 8
+    }
+
+    static func appendRecord(key: [UInt8], value: [UInt8]?, to out: inout [UInt8]) {
+        let length = key.count + (value?.count ?? 0)
+        guard length < largestRecord else { return }
+        let flags: UInt8 = value == nil ? 1 : 0
+        let body = key + (value ?? [])
+        var writer = CacheWriter()
+        writer.uint32(UInt32(length))
+        writer.raw([UInt8(truncatingIfNeeded: key.count), UInt8(truncatingIfNeeded: key.count >> 8), flags, 0])
+        writer.uint64(body.withUnsafeBytes { checksum($0, seed: seed(length, key.count, flags)) })
+        out += writer.bytes
+        out += body
+    }
+
+    static func seed(_ length: Int, _ keyLength: Int, _ flags: UInt8) -> UInt64 {
+        UInt64(length) << 24 ^ UInt64(keyLength) << 8 ^ UInt64(flags)
+    }
+
+    static func load<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], _ offset: Int) -> T {
+        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    }
+
+    static func hash<Key: Collection<UInt8>>(_ key: Key) -> UInt64 {
+        key.withContiguousStorageIfAvailable { checksum(UnsafeRawBufferPointer($0), seed: 1) } ?? Array(key).withUnsafeBytes { checksum($0, seed: 1) }
+    }
+
+    /// A 64-bit checksum, eight bytes at a time. Each step (xor a word, multiply by an odd constant, xor-shift) is a
+    /// bijection of the state, so two inputs of one length that differ in one word, hence any single flipped bit,
+    /// always end in different sums.
+    static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        var state = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count) &* 0xFF51_AFD7_ED55_8CCD
+        var offset = 0
+        func mix(_ word: UInt64) {
+            state = (state ^ word) &* 0xC4CE_B9FE_1A85_EC53
+            state ^= state >> 29
+        }
+        while bytes.count - offset >= 8 {
+            mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+        }
+        if offset < bytes.count {
+            var tail: UInt64 = 0
+            for (shift, byte) in bytes[offset...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
+            mix(tail)
+        }
+        mix(0x2545_F491_4F6C_DD1D)
+        return state
+    }
+}

@@ -1,0 +1,96 @@
+import CairnCache
+import Foundation
+import Testing
+
+@Suite("The cache log")
+struct CacheLogTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-cache-log-\(UUID().uuidString)")
+    var url: URL { folder.appendingPathComponent("log") }
+
+    func store(_ log: CacheLog) -> CacheStore<String, String> {
+        CacheStore(log: log, namespace: 7, key: { key, out in out.string(key) }, encode: { value, out in out.string(value) },
+                   decode: { reader in try reader.string() })
+    }
+
+    /// Writes `count` entries in two saves (a whole file, then an append), and returns the file's bytes.
+    func written(_ count: Int) -> [UInt8] {
+        let first = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in 0..<count / 2 { first["key\(index)"] = "value \(index) " + String(repeating: "x", count: index % 13) }
+        first.log.save()
+        let second = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in count / 2..<count { second["key\(index)"] = "value \(index) " + String(repeating: "x", count: index % 13) }
+        second["key0"] = nil
+        second.log.save()
+        return Array(try! Data(contentsOf: url))
+    }
+
+    func expected(_ index: Int) -> String? { index == 0 ? nil : "value \(index) " + String(repeating: "x", count: index % 13) }
+
+    @Test("values written in two saves read back; a removal stays removed")
+    func roundTrip() throws {
+        _ = written(40)
+        let reread = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in 0..<40 { #expect(reread["key\(index)"] == expected(index)) }
+        #expect(store(CacheLog(url: url, format: "test", fingerprint: "other"))["key1"] == nil)
+        #expect(store(CacheLog(url: url, format: "other", fingerprint: "f"))["key1"] == nil)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A damaged file reads as it was at an earlier save: key0's removal may be lost with the records after it.
+    @Test("every single flipped bit and every truncation leaves each value right, absent or as an earlier save left it")
+    func damage() throws {
+        let bytes = written(12)
+        var absent = 0
+        func check(_ damaged: [UInt8]) throws {
+            try Data(damaged).write(to: url)
+            let log = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+            for index in 0..<12 {
+                let value = log["key\(index)"]
+                if value == nil { absent += 1 } else if index == 0 { #expect(value == "value 0 ") } else { #expect(value == expected(index)) }
+            }
+        }
+        for bit in 0..<bytes.count * 8 {
+            var damaged = bytes
+            damaged[bit / 8] ^= 1 << UInt8(bit % 8)
+            try check(damaged)
+        }
+        for length in 0..<bytes.count { try check(Array(bytes[..<length])) }
+        #expect(absent > 0)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    @Test("a length field near Int.max or UInt32.max is refused, not overflowed", arguments: [UInt8(0xff), 0x7f])
+    func hugeLength(top: UInt8) throws {
+        var bytes = written(4)
+        // The first record's length field follows the header (magic, body length, body, checksum).
+        let bodyLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        let record = 12 + bodyLength + 8
+        for offset in record..<record + 4 { bytes[offset] = 0xff }
+        bytes[record + 3] = top
+        try Data(bytes).write(to: url)
+        let log = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        #expect(log["key1"] == nil)
+        log["key1"] = "again"
+        log.log.save()
+        #expect(store(CacheLog(url: url, format: "test", fingerprint: "f"))["key1"] == "again")
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    @Test("a file mostly of records no run uses is written again with the used ones only")
+    func compaction() throws {
+        let big = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in 0..<4000 { big["key\(index)"] = String(repeating: "v", count: 100) }
+        big.log.save()
+        let size = try Data(contentsOf: url).count
+        let few = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in 0..<10 { _ = few["key\(index)"] }
+        few["new"] = "n"
+        few.log.save()
+        #expect(try Data(contentsOf: url).count < size / 10)
+        let after = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        #expect(after["key3"] == String(repeating: "v", count: 100))
+        #expect(after["new"] == "n")
+        #expect(after["key3999"] == nil)
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
