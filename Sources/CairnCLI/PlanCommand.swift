@@ -26,18 +26,19 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let (plan, declared, resolution, comparison) = try await orExit(ExitStatus.planFailed) {
+        let planned = try await orExit(ExitStatus.planFailed) {
             let context = try options.open()
             return try await context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
+        let plan = planned.plan
         if verbose {
             let milliseconds = Int(Date().timeIntervalSince(started) * 1000)
-            let count = declared.artifacts.count
-            let compared = switch comparison {
+            let compared = switch planned.comparison {
             case .everyRow: "every deployed row"
             case .sinceLastPlan(let artifacts): "\(artifacts) artifact\(artifacts == 1 ? "" : "s") changed since the last plan"
             }
-            printError("declared state: \(resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
+            let count = planned.declaredCount()
+            printError("declared state: \(planned.resolution) (\(count) artifact\(count == 1 ? "" : "s")); compared \(compared); planned in \(milliseconds) ms")
         }
         if let out {
             try await orExit(ExitStatus.planFailed) { try Data(PlanFile.encode(plan).utf8).write(to: URL(fileURLWithPath: out)) }

@@ -89,6 +89,20 @@ public struct CacheReader: Sendable {
         offset += count
     }
 
+    /// Whether the rest of the value contains `needle`.
+    public func contains(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= end - offset else { return needle.isEmpty }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var at = offset
+            let last = end - needle.count
+            while at <= last {
+                if buffer[at] == first, needle.indices.allSatisfy({ buffer[at + $0] == needle[$0] }) { return true }
+                at += 1
+            }
+            return false
+        }
+    }
+
     /// Throws unless the value was read to its end (a value longer than its codec reads is not the value written).
     public func finish() throws {
         guard offset == end else { throw Corrupt() }
@@ -113,11 +127,27 @@ public struct CacheStore<Key, Value>: Sendable {
         decodeValue = decode
     }
 
+    /// Counts every value of this store as used (`CacheLog`'s compaction keeps them), without decoding them.
+    public func keepAll() { log.keep(namespace: namespace) }
+
     public func key(_ key: Key) -> [UInt8] {
         var writer = CacheWriter()
         writer.byte(namespace)
         encodeKey(key, &writer)
         return writer.bytes
+    }
+
+    /// The value for `key`, nil when there is none; throws when there is one that does not decode.
+    public func decoded(_ key: Key) throws -> Value? {
+        guard var reader = log.value(self.key(key)) else { return nil }
+        let value = try decodeValue(&reader)
+        try reader.finish()
+        return value
+    }
+
+    /// Each value's raw bytes, by encoded key (the namespace byte dropped), undecoded.
+    public func raw(_ body: (_ key: ArraySlice<UInt8>, _ value: CacheReader) -> Void) {
+        log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), reader) }
     }
 
     public subscript(_ key: Key) -> Value? {
@@ -138,10 +168,11 @@ public struct CacheStore<Key, Value>: Sendable {
         }
     }
 
-    /// Every value of this store, by encoded key (the namespace byte dropped); values that do not decode are skipped.
-    public func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value) -> Void) {
-        log.forEach(prefix: [namespace]) { key, reader in
-            if let value = try? decodeValue(&reader), (try? reader.finish()) != nil { body(key.dropFirst(), value) }
+    /// Every value of this store, by encoded key (the namespace byte dropped); nil for a value that does not decode.
+    public func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value?) -> Void) {
+        log.forEach(namespace: namespace) { key, reader in
+            let value = try? decodeValue(&reader)
+            body(key.dropFirst(), (try? reader.finish()) == nil ? nil : value)
         }
     }
 }

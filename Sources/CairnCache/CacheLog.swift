@@ -25,8 +25,8 @@ public final class CacheLog: @unchecked Sendable {
     private var bytes: [UInt8] = []
     /// The file's header as read (magic to checksum), empty when there was no usable file.
     private var header: [UInt8] = []
-    /// Where each key's latest record starts, by the key's hash (a lookup compares the key itself).
-    private var index: [UInt64: Int] = [:]
+    /// Where each key's latest record is, by the key's hash (a lookup compares the key itself).
+    private var index: [UInt64: Slot] = [:]
     /// What this run added, in order (nil: removed).
     private var added: [(key: [UInt8], value: [UInt8]?)] = []
     private var addedIndex: [[UInt8]: Int] = [:]
@@ -54,7 +54,7 @@ public final class CacheLog: @unchecked Sendable {
                 return CacheReader(bytes: value)
             }
             let hash = Self.hash(key)
-            guard let start = index[hash], let record = record(at: start), record.key.elementsEqual(key) else { return nil }
+            guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
             used.insert(hash)
             return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
         }
@@ -79,20 +79,19 @@ public final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Every live key starting with `prefix`, with its value (this run's additions over the file's records).
-    /// Visiting a key counts as using it.
-    public func forEach(prefix: [UInt8], _ body: ([UInt8], inout CacheReader) -> Void) {
-        let visits: [([UInt8], CacheReader)] = locked {
-            var visits: [([UInt8], CacheReader)] = []
-            for (hash, start) in index {
-                guard let record = record(at: start), record.key.starts(with: prefix) else { continue }
-                let key = Array(record.key)
-                if addedIndex[key] != nil { continue }
+    /// Every live key whose first byte is `namespace`, with its value (this run's additions over the file's
+    /// records). Visiting a key counts as using it.
+    public func forEach(namespace: UInt8, _ body: (ArraySlice<UInt8>, inout CacheReader) -> Void) {
+        let visits: [(ArraySlice<UInt8>, CacheReader)] = locked {
+            var visits: [(ArraySlice<UInt8>, CacheReader)] = []
+            for (hash, slot) in index where slot.namespace == namespace {
+                guard let record = record(at: slot.offset) else { continue }
+                if !added.isEmpty, addedIndex[Array(record.key)] != nil { continue }
                 used.insert(hash)
-                visits.append((key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
+                visits.append((record.key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
             }
-            for (key, value) in added where key.starts(with: prefix) {
-                if let value { visits.append((key, CacheReader(bytes: value))) }
+            for (key, value) in added where key.first == namespace {
+                if let value { visits.append((key[...], CacheReader(bytes: value))) }
             }
             return visits
         }
@@ -102,12 +101,13 @@ public final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Counts every live record whose key starts with `prefix` as used, without decoding it.
-    public func keep(prefix: [UInt8]) {
+    /// How many live records of the file's have keys whose first byte is `namespace`.
+    public func count(namespace: UInt8) -> Int { locked { index.values.count { $0.namespace == namespace } } }
+
+    /// Counts every live record whose key's first byte is `namespace` as used, without decoding it.
+    public func keep(namespace: UInt8) {
         locked {
-            for (hash, start) in index where !used.contains(hash) {
-                if let record = record(at: start), record.key.starts(with: prefix) { used.insert(hash) }
-            }
+            for (hash, slot) in index where slot.namespace == namespace { used.insert(hash) }
         }
     }
 
@@ -126,10 +126,7 @@ public final class CacheLog: @unchecked Sendable {
     public func save() {
         locked {
             guard let url else { return }
-            let usedBytes = index.reduce(0) { sum, entry in
-                guard used.contains(entry.key), let record = record(at: entry.value) else { return sum }
-                return sum + Self.recordHeader + record.key.count + record.value.count
-            }
+            let usedBytes = index.reduce(0) { sum, entry in used.contains(entry.key) ? sum + entry.value.length : sum }
             let unused = bytes.count - header.count - usedBytes
             let compact = damaged || header.isEmpty || (bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
             guard compact || !added.isEmpty else { return }
@@ -143,9 +140,9 @@ public final class CacheLog: @unchecked Sendable {
             }
             var whole = Self.header(format: format, fingerprint: fingerprint)
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
-            for start in index.filter({ used.contains($0.key) }).values.sorted() {
-                guard let record = record(at: start), addedIndex[Array(record.key)] == nil else { continue }
-                whole += bytes[start..<record.value.upperBound]
+            for slot in index.filter({ used.contains($0.key) }).values.sorted(by: { $0.offset < $1.offset }) {
+                guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil else { continue }
+                whole += bytes[slot.offset..<record.value.upperBound]
             }
             for (key, value) in added where value != nil { Self.appendRecord(key: key, value: value, to: &whole) }
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -192,11 +189,23 @@ public final class CacheLog: @unchecked Sendable {
                 break
             }
             let hash = Self.hash(record.key)
-            if record.removed { index[hash] = nil } else { index[hash] = offset }
+            if record.removed {
+                index[hash] = nil
+            } else {
+                index[hash] = Slot(offset: offset, length: record.value.upperBound - offset, namespace: record.key.first ?? 0)
+            }
             offset = record.value.upperBound
         }
         added = []
         addedIndex = [:]
+    }
+
+    private struct Slot {
+        var offset: Int
+        /// The whole record's, header included.
+        var length: Int
+        /// The key's first byte (`CacheStore`'s namespace).
+        var namespace: UInt8
     }
 
     private struct Record {

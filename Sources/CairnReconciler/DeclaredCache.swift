@@ -63,34 +63,27 @@ struct DeclaredCache {
     }
 
     struct Loaded {
-        var state: DeclaredState
+        var recorded: RecordedState
         var previous: TagRefSnapshot.Previous?
         var base: PlanBase?
         /// Artifacts recorded after the base.
         var changedSinceBase: Set<ArtifactID>
     }
 
-    /// The cached state, when one was recorded whole (its problems record is written after its artifacts).
+    /// The cached state, when one was recorded whole (its problems record is written after its artifacts). Its
+    /// artifacts stay in the file until asked for.
     func load(environment: String) -> Loaded? {
         guard let problems = problems[""] else { return nil }
-        var state = DeclaredState(environment: environment, artifacts: [:], problems: problems)
-        state.artifacts.reserveCapacity(1024)
-        var failed = false
-        entries.all { key, entry in
-            // A value decodes to its own key; anything else is a damaged record.
-            if entry.artifact.version.id.key != key { failed = true }
-            state.artifacts[entry.artifact.version.id] = entry.artifact
-            state.files[entry.artifact.version.id] = entry.file
-        }
-        guard !failed else { return nil }
-        log.keep(prefix: [UInt8(ascii: "g")])
+        digests.keepAll()
+        entries.keepAll()
         var previous: TagRefSnapshot.Previous?
         if let recorded = stamps[""] {
-            log.keep(prefix: [UInt8(ascii: "f")])
+            folders.keepAll()
             let folders = self.folders
             previous = TagRefSnapshot.Previous(packed: recorded.packed, folders: recorded.folders, contents: { folders[$0] })
         }
-        return Loaded(state: state, previous: previous, base: bases[""], changedSinceBase: sinceBase[""] ?? [])
+        return Loaded(recorded: RecordedState(environment: environment, problems: problems, entries: entries), previous: previous,
+                      base: bases[""], changedSinceBase: sinceBase[""] ?? [])
     }
 
     /// Each artifact's tag digest when its state was recorded.
@@ -98,7 +91,7 @@ struct DeclaredCache {
         var all: [ArtifactID: [UInt8]] = [:]
         digests.all { key, digest in
             var reader = CacheReader(bytes: Array(key))
-            if let id = try? reader.artifactID() { all[id] = digest }
+            if let id = try? reader.artifactID(), let digest { all[id] = digest }
         }
         return all
     }
@@ -125,9 +118,9 @@ struct DeclaredCache {
 
     /// Records what changed since the state was loaded: the artifacts in `touched` (or their absence), their new
     /// tag digests, and the reference snapshot.
-    func update(_ state: DeclaredState, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: TagRefSnapshot?, loaded: Loaded) {
+    func update(_ state: any DeclaredLookup, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: TagRefSnapshot?, loaded: Loaded) {
         for id in touched.sorted() {
-            if let artifact = state.artifacts[id], let file = state.files[id] {
+            if let artifact = state.artifact(id), let file = state.file(id) {
                 entries[id] = Entry(artifact: artifact, file: file)
             } else {
                 entries[id] = nil
@@ -135,7 +128,7 @@ struct DeclaredCache {
         }
         for (id, digest) in changed { digests[id] = digest }
         if !touched.isEmpty { sinceBase[""] = loaded.changedSinceBase.union(touched) }
-        record(snapshot)
+        record(snapshot, previous: loaded.previous)
         log.save()
     }
 
@@ -146,9 +139,11 @@ struct DeclaredCache {
         log.save()
     }
 
-    private func record(_ snapshot: TagRefSnapshot?) {
+    /// The folders the snapshot read, then its stamps (unless they are as recorded).
+    private func record(_ snapshot: TagRefSnapshot?, previous: TagRefSnapshot.Previous? = nil) {
         guard let snapshot else { return stamps[""] = nil }
         for (path, contents) in snapshot.read { folders[path] = contents }
+        if let previous, snapshot.read.isEmpty, previous.packed == snapshot.packed, previous.folders == snapshot.folders { return }
         stamps[""] = Stamps(packed: snapshot.packed, folders: snapshot.folders)
     }
 
@@ -159,12 +154,101 @@ struct DeclaredCache {
     }
 }
 
-extension ArtifactID {
-    /// The id as a cache key encodes it.
-    var key: ArraySlice<UInt8> {
-        var writer = CacheWriter()
-        writer.artifactID(self)
-        return writer.bytes[...]
+/// A declared state as the cache recorded it, decoded artifact by artifact when asked for, with a resolution's changes
+/// on top: a plan that builds on the last one looks at a handful of 10,000 artifacts. A recorded artifact that does not
+/// decode makes the state damaged (`isIntact`), never absent: the caller resolves again without the cache.
+final class RecordedState: DeclaredLookup, @unchecked Sendable {
+    let environment: String
+    let problems: [String]
+    private let entries: CacheStore<ArtifactID, DeclaredCache.Entry>
+    private let lock = NSLock()
+    private var removed = Set<ArtifactID>()
+    private var overlay: DeclaredState
+    private var whole: DeclaredState?
+    private var damaged = false
+
+    init(environment: String, problems: [String], entries: CacheStore<ArtifactID, DeclaredCache.Entry>) {
+        self.environment = environment
+        self.problems = problems
+        self.entries = entries
+        overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
+    }
+
+    var isIntact: Bool { lock.withLock { !damaged } }
+
+    /// Drops `removed` and puts `overlay`'s artifacts on top (an incremental resolution's result).
+    func update(removing removed: Set<ArtifactID>, overlay: DeclaredState) {
+        lock.withLock {
+            self.removed.formUnion(removed)
+            self.overlay = self.overlay.updated(removing: removed, overlay: overlay)
+            whole = nil
+        }
+    }
+
+    private func recorded(_ id: ArtifactID) -> DeclaredCache.Entry? {
+        lock.withLock {
+            if let artifact = overlay.artifacts[id], let file = overlay.files[id] { return DeclaredCache.Entry(artifact: artifact, file: file) }
+            if removed.contains(id) { return nil }
+            do {
+                guard let entry = try entries.decoded(id) else { return nil }
+                guard entry.artifact.version.id == id else { throw CacheReader.Corrupt() }
+                return entry
+            } catch {
+                damaged = true
+                return nil
+            }
+        }
+    }
+
+    func artifact(_ id: ArtifactID) -> DeclaredArtifact? { recorded(id)?.artifact }
+    func file(_ id: ArtifactID) -> DeclaredState.LocatedFile? { recorded(id)?.file }
+
+    /// Searches the recorded artifacts' bytes for the ids' encodings (a false match only makes the caller resolve
+    /// more); the overlay's are read exactly.
+    func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
+        let needles = ids.map { id in
+            var writer = CacheWriter()
+            writer.artifactID(id)
+            return writer.bytes
+        }
+        var found = overlay.referencers(of: ids)
+        let skipped = lock.withLock { removed.union(overlay.artifacts.keys) }
+        entries.raw { key, value in
+            guard needles.contains(where: { value.contains($0) }) else { return }
+            var reader = CacheReader(bytes: Array(key))
+            guard let id = try? reader.artifactID() else { return lock.withLock { damaged = true } }
+            if !skipped.contains(id) { found.insert(id) }
+        }
+        return found
+    }
+
+    /// How many artifacts are declared (their ids decoded, not the rest).
+    var count: Int {
+        var recordedIDs = Set<ArtifactID>()
+        entries.raw { key, _ in
+            var reader = CacheReader(bytes: Array(key))
+            if let id = try? reader.artifactID() { recordedIDs.insert(id) }
+        }
+        return lock.withLock { recordedIDs.subtracting(removed).union(overlay.artifacts.keys).count }
+    }
+
+    /// Every artifact, decoded (once).
+    var state: DeclaredState {
+        lock.withLock {
+            if let whole { return whole }
+            var state = DeclaredState(environment: environment, artifacts: [:], problems: problems)
+            state.artifacts.reserveCapacity(entries.log.count(namespace: UInt8(ascii: "a")))
+            state.files.reserveCapacity(state.artifacts.capacity)
+            // The checksum covers key and value together, and a value is written under its own id's key.
+            entries.all { _, entry in
+                guard let entry else { return damaged = true }
+                state.artifacts[entry.artifact.version.id] = entry.artifact
+                state.files[entry.artifact.version.id] = entry.file
+            }
+            state = state.updated(removing: removed, overlay: overlay)
+            whole = state
+            return state
+        }
     }
 }
 

@@ -16,13 +16,42 @@ public struct DeclaredResolution: Sendable {
     /// resolved from every tag.
     public enum How: Sendable { case cached, incremental, full }
 
-    public var state: DeclaredState
     public var how: How
+    /// The state, whole (`resolved`), or as the cache recorded it with this resolution's changes on top.
+    private let resolved: DeclaredState?
+    private let recorded: RecordedState?
     /// Where the state is memoized, and the plan base recorded there (`Reconciler.plan`).
     let cache: DeclaredCache?
     let base: DeclaredCache.PlanBase?
     /// Artifacts whose declared state was recorded after the base.
     let changedSinceBase: Set<ArtifactID>
+
+    /// Every declared artifact (a recorded state is decoded on first use).
+    public var state: DeclaredState { resolved ?? recorded!.state }
+
+    /// How many artifacts are declared.
+    public var count: Int { resolved?.artifacts.count ?? recorded!.count }
+
+    public var problems: [String] { resolved?.problems ?? recorded!.problems }
+
+    /// The declared artifacts among `ids`, with their files: a state to plan with that holds only them.
+    func subset(_ ids: Set<ArtifactID>) -> DeclaredState {
+        guard let recorded else {
+            var state = resolved!
+            state.artifacts = state.artifacts.filter { ids.contains($0.key) }
+            state.files = state.files.filter { ids.contains($0.key) }
+            return state
+        }
+        var state = DeclaredState(environment: recorded.environment, artifacts: [:], problems: recorded.problems)
+        for id in ids {
+            state.artifacts[id] = recorded.artifact(id)
+            state.files[id] = recorded.file(id)
+        }
+        return state
+    }
+
+    /// False when the recorded state turned out damaged while it was read (a resolution without the cache is due).
+    var isIntact: Bool { recorded?.isIntact ?? true }
 
     /// `commit` is the ref being planned, whose tree is the first place a version's file is looked for (then checked
     /// at the registration commit).
@@ -37,17 +66,15 @@ public struct DeclaredResolution: Sendable {
         }
         let loaded = cache.load(environment: environment)
         let (snapshot, changedNames) = TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded?.previous)
-        var walker = DeclaredState.Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.state)
+        var walker = DeclaredState.Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.recorded)
 
-        func finish(_ state: DeclaredState, _ how: How, touched: Set<ArtifactID>?, digests: [ArtifactID: [UInt8]?]) -> DeclaredResolution {
-            if let loaded, let touched {
-                cache.update(state, touched: touched, digests: digests, snapshot: snapshot, loaded: loaded)
-                return DeclaredResolution(state: state, how: how, cache: cache, base: loaded.base, changedSinceBase: loaded.changedSinceBase.union(touched))
-            }
-            var all = loaded == nil ? [:] : cache.tagDigests()
-            for (id, digest) in digests { all[id] = digest }
-            cache.save(state, digests: all.compactMapValues { $0 }, snapshot: snapshot)
-            return DeclaredResolution(state: state, how: how, cache: cache, base: nil, changedSinceBase: [])
+        /// The recorded state brought up to date by an incremental resolution.
+        func finish(_ how: How, removing changed: Set<ArtifactID>, overlay: DeclaredState, touched: Set<ArtifactID>,
+                    digests: [ArtifactID: [UInt8]?], loaded: DeclaredCache.Loaded) -> DeclaredResolution {
+            loaded.recorded.update(removing: changed, overlay: overlay)
+            cache.update(loaded.recorded, touched: touched, digests: digests, snapshot: snapshot, loaded: loaded)
+            return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.base,
+                                      changedSinceBase: loaded.changedSinceBase.union(touched))
         }
         // The references of the folders the snapshot did not read are as the cache recorded them.
         let kept = { (path: String) in cache.folder(path) }
@@ -63,26 +90,24 @@ public struct DeclaredResolution: Sendable {
                 }
                 return found.filter { ids.contains($0.key) && !$0.value.isEmpty }
             }
-            if changed.isEmpty {
-                return finish(loaded.state, .cached, touched: [], digests: [:])
-            }
-            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: references) {
-                let digests = references(changed)
-                return finish(state, .incremental, touched: touched,
-                              digests: Dictionary(uniqueKeysWithValues: changed.map { ($0, digests[$0].map(DeclaredState.TagGroups.digest)) }))
+            if let (overlay, touched) = try walker.incremental(from: loaded.recorded, changed: changed, references: references) {
+                let digests = changed.isEmpty ? [:] : references(changed)
+                return finish(changed.isEmpty ? .cached : .incremental, removing: changed, overlay: overlay, touched: touched,
+                              digests: Dictionary(uniqueKeysWithValues: changed.map { ($0, digests[$0].map(DeclaredState.TagGroups.digest)) }), loaded: loaded)
             }
         }
         // Listed from the snapshot when there is one (it has read every loose reference already), else by libgit2.
         let groups = DeclaredState.TagGroups(try snapshot?.references(commonDirectory: repository.commonDirectory, kept: kept) ?? repository.tagReferences())
         if let loaded {
             let changed = groups.changed(since: cache.tagDigests())
-            if let (state, touched) = try walker.incremental(from: loaded.state, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {
-                return finish(state, changed.isEmpty ? .cached : .incremental, touched: touched,
-                              digests: Dictionary(uniqueKeysWithValues: changed.map { ($0, groups.digests[$0]) }))
+            if let (overlay, touched) = try walker.incremental(from: loaded.recorded, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {
+                return finish(changed.isEmpty ? .cached : .incremental, removing: changed, overlay: overlay, touched: touched,
+                              digests: Dictionary(uniqueKeysWithValues: changed.map { ($0, groups.digests[$0]) }), loaded: loaded)
             }
         }
         let state = try walker.full(events: try reader.tagEvents(groups.references.values.flatMap { $0 }))
-        return finish(state, .full, touched: nil, digests: groups.digests.mapValues { $0 })
+        cache.save(state, digests: groups.digests, snapshot: snapshot)
+        return DeclaredResolution(how: .full, resolved: state, recorded: nil, cache: cache, base: nil, changedSinceBase: [])
     }
 
     /// Records what a plan found, for the next plan to build on.

@@ -5,6 +5,24 @@ import Crypto
 import Foundation
 import Git2
 
+/// A declared state resolved before, as the walker reads it: by id (a cached one need not be decoded whole).
+protocol DeclaredLookup {
+    var problems: [String] { get }
+    func artifact(_ id: ArtifactID) -> DeclaredArtifact?
+    func file(_ id: ArtifactID) -> DeclaredState.LocatedFile?
+    /// The declared artifacts whose file references one of `ids`.
+    func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID>
+}
+
+extension DeclaredState: DeclaredLookup {
+    func artifact(_ id: ArtifactID) -> DeclaredArtifact? { artifacts[id] }
+    func file(_ id: ArtifactID) -> LocatedFile? { files[id] }
+
+    func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
+        Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
+    }
+}
+
 /// What git declares for one environment: every assigned artifact at the version its tags name, read at its
 /// registration commit, plus the transitive closure of what those artifacts reference. A value: how it was resolved
 /// (and whether a cache helped) is `DeclaredResolution`'s business.
@@ -27,15 +45,17 @@ public struct DeclaredState: Sendable {
         self.problems = problems
     }
 
-    /// Drops an artifact.
-    mutating func remove(_ id: ArtifactID) {
-        artifacts[id] = nil
-        files[id] = nil
-    }
-
-    /// The declared artifacts whose file references one of `ids`.
-    func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
-        Set(files.filter { file in file.value.references.contains { ids.contains($0.reference.id) } }.keys)
+    /// `self` with `removed` dropped and `overlay`'s artifacts put on top.
+    func updated(removing removed: Set<ArtifactID>, overlay: DeclaredState) -> DeclaredState {
+        if removed.isEmpty && overlay.artifacts.isEmpty { return self }
+        var state = self
+        for id in removed {
+            state.artifacts[id] = nil
+            state.files[id] = nil
+        }
+        state.artifacts.merge(overlay.artifacts) { _, new in new }
+        state.files.merge(overlay.files) { _, new in new }
+        return state
     }
 
     /// A version's file at its registration commit: where it is, its digest, what it references. Immutable for a
@@ -106,7 +126,7 @@ public struct DeclaredState: Sendable {
         let commit: ObjectID
         /// A state resolved before: its located files are reused (they never change for a version and registration
         /// commit), and a new version is first looked for where the previous one was.
-        private let known: DeclaredState?
+        private let known: (any DeclaredLookup)?
         private var located: [MemoKey: LocatedFile] = [:]
         /// Set when a walk looks up a handful of new versions: parsing them directly beats loading the file cache.
         private var fewLookups = false
@@ -119,7 +139,7 @@ public struct DeclaredState: Sendable {
             let commit: ObjectID
         }
 
-        init(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, known: DeclaredState?) {
+        init(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, known: (any DeclaredLookup)?) {
             self.environment = environment
             self.reader = reader
             self.isProtected = isProtected
@@ -137,24 +157,25 @@ public struct DeclaredState: Sendable {
             return state
         }
 
-        /// `previous` with the artifacts in `changed` resolved again, or nil when that might differ from resolving
+        /// What `previous` becomes with the artifacts in `changed` resolved again (their entries dropped, the
+        /// overlay's put on top), or nil when that might differ from resolving
         /// every tag. It holds when the previous state had no problems and neither has the new one; no artifact
         /// outside `changed` references one inside (its pick could change); and no artifact outside `changed` was
         /// recorded as required by a changed artifact's previous version (it might have to go, or name another
         /// dependent). The changed artifacts' entries are dropped and the walk starts from their assignments on top
         /// of the rest of `previous`, with the facts of every artifact it reaches; a randomized test checks the
         /// result against resolving every tag.
-        mutating func incremental(from previous: DeclaredState, changed: Set<ArtifactID>,
+        mutating func incremental(from previous: any DeclaredLookup, changed: Set<ArtifactID>,
                                   references: (Set<ArtifactID>) throws -> [ArtifactID: [(name: String, object: ObjectID)]]) throws
-            -> (state: DeclaredState, touched: Set<ArtifactID>)? {
+            -> (overlay: DeclaredState, touched: Set<ArtifactID>)? {
             guard previous.problems.isEmpty else { return nil }
-            if changed.isEmpty { return (previous, []) }
+            if changed.isEmpty { return (DeclaredState(environment: environment, artifacts: [:], problems: []), []) }
             fewLookups = changed.count <= 16
             defer { fewLookups = false }
             for id in changed {
-                guard let old = previous.artifacts[id] else { continue }
-                for site in previous.files[id]?.references ?? [] where !changed.contains(site.reference.id) {
-                    if let target = previous.artifacts[site.reference.id], Source.requirer(target.tag) == old.version { return nil }
+                guard let old = previous.artifact(id) else { continue }
+                for site in previous.file(id)?.references ?? [] where !changed.contains(site.reference.id) {
+                    if let target = previous.artifact(site.reference.id), Source.requirer(target.tag) == old.version { return nil }
                 }
             }
             guard previous.referencers(of: changed).isSubset(of: changed) else { return nil }
@@ -162,8 +183,7 @@ public struct DeclaredState: Sendable {
             var events: [TagEvent] = []
             var read = Set<ArtifactID>()
             // Each pass may find artifacts whose facts it lacks; a closure is shallow, so a few passes suffice. A pass
-            // reads the tags of the artifacts it adds, and writes only what it adds or re-records; `previous` is
-            // copied once, for the result.
+            // reads the tags of the artifacts it adds, and writes only what it adds or re-records.
             for _ in 0..<16 {
                 events += try TagEvent.read(try references(covered.subtracting(read)).values.flatMap { $0 }, from: reader.location.repository)
                 events.sort { $0.name < $1.name }
@@ -179,11 +199,7 @@ public struct DeclaredState: Sendable {
                     continue
                 }
                 guard problems.isEmpty else { return nil }
-                var state = previous
-                for id in changed { state.remove(id) }
-                state.artifacts.merge(overlay.artifacts) { _, new in new }
-                state.files.merge(overlay.files) { _, new in new }
-                return (state, changed.union(overlay.artifacts.keys))
+                return (overlay, changed.union(overlay.artifacts.keys))
             }
             return nil
         }
@@ -192,12 +208,12 @@ public struct DeclaredState: Sendable {
         /// With `covered`, a reference to an artifact outside it is not followed; such artifacts are returned. With
         /// `base`, its entries (but the excluded ones) count as already walked; one re-recorded is written to `state`.
         private mutating func walk(from assignments: [ArtifactID: EnvironmentAssignments.Assignment], facts: Facts,
-                                   covered: Set<ArtifactID>?, over base: (state: DeclaredState, excluded: Set<ArtifactID>)? = nil,
+                                   covered: Set<ArtifactID>?, over base: (state: any DeclaredLookup, excluded: Set<ArtifactID>)? = nil,
                                    into state: inout DeclaredState, problems: inout [String]) throws -> Set<ArtifactID> {
             func existing(_ id: ArtifactID) -> DeclaredArtifact? {
                 if let entry = state.artifacts[id] { return entry }
                 guard let base, !base.excluded.contains(id) else { return nil }
-                return base.state.artifacts[id]
+                return base.state.artifact(id)
             }
             var missing = Set<ArtifactID>()
             var requirers: [ArtifactID: ArtifactVersion] = [:]
@@ -251,8 +267,8 @@ public struct DeclaredState: Sendable {
         /// A version's file: found in the planned tree and confirmed at the registration commit by path (cheap); only
         /// when that fails is the registration commit's whole tree indexed.
         private mutating func file(_ version: ArtifactVersion, at registration: ObjectID) throws -> LocatedFile? {
-            if let artifact = known?.artifacts[version.id], artifact.version == version, artifact.commit == registration.hex,
-               let file = known?.files[version.id] {
+            if let artifact = known?.artifact(version.id), artifact.version == version, artifact.commit == registration.hex,
+               let file = known?.file(version.id) {
                 return file
             }
             if let file = located[MemoKey(version: version, commit: registration)] { return file }
@@ -265,7 +281,7 @@ public struct DeclaredState: Sendable {
 
         private mutating func locate(_ version: ArtifactVersion, at registration: ObjectID) throws -> RegistrySnapshot.Artifact? {
             let repository = reader.location.repository
-            if let path = known?.files[version.id]?.path {
+            if let path = known?.file(version.id)?.path {
                 // The previous version's path usually holds the new one.
                 if let blob = try repository.blobID(commit: registration, path: path),
                    let summary = try reader.fileResult(blob: blob, useCache: !fewLookups).artifact, summary.versioned == version {

@@ -29,8 +29,7 @@ public struct Reconciler: Sendable {
     /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
     /// compares every row. What a plan would write is read from git and checked against its digest; when that fails
     /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
-    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws
-        -> (plan: Plan, declared: DeclaredState, resolution: DeclaredResolution.How, comparison: Comparison) {
+    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws -> Planned {
         guard let settings = config.environment(named: environment) else {
             throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
         }
@@ -39,23 +38,24 @@ public struct Reconciler: Sendable {
             attempt += 1
             let resolved = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: settings.policy.isProtected,
                                                           commit: commit, useCache: attempt == 1)
-            var declared = resolved.state
             // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
             let serial = try await store.serial(environment: environment)
             let mark = try await store.deployedMark(environment: environment)
             var compared: Set<ArtifactID>?
+            var declared: DeclaredState
             var deployed: [ArtifactID: StoredArtifact]
             if sinceLastPlan, let base = resolved.base, base.store == store.identity, base.serial == serial, base.mark == mark {
                 compared = base.pending.union(resolved.changedSinceBase)
+                declared = resolved.subset(compared!)
                 deployed = Planner.index(try await store.deployed(environment: environment, ids: compared!))
             } else {
+                declared = resolved.state
                 deployed = Planner.index(try await store.deployed(environment: environment, content: false))
             }
-            let candidates = compared.map { ids in declared.artifacts.filter { ids.contains($0.key) } } ?? declared.artifacts
             // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
-            let changing = Planner.changing(declared: candidates, deployed: deployed)
+            let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
             let mismatched = try declared.load(changing, reader: reader)
-            if !mismatched.isEmpty {
+            if !mismatched.isEmpty || !resolved.isIntact {
                 if attempt == 1 { continue }
                 declared.problems += mismatched.sorted().map { "\($0): its file is not at its registration commit as resolved; run 'cairn validate'" }
             }
@@ -64,12 +64,22 @@ public struct Reconciler: Sendable {
                     deployed[row.artifact.id]?.artifact.content = row.artifact.content
                 }
             }
-            let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial,
-                                    declared: compared.map { ids in declared.artifacts.filter { ids.contains($0.key) } } ?? declared.artifacts,
+            let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                     deployed: deployed, problems: declared.problems)
             resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))))
-            return (plan, declared, resolved.how, compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
+            return Planned(plan: plan, declared: declared, declaredCount: { resolved.count }, resolution: resolved.how, comparison: compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
         }
+    }
+
+    /// A plan, and what it was made from.
+    public struct Planned: Sendable {
+        public var plan: Plan
+        /// The declared state the plan compared: all of it, or (`Comparison.sinceLastPlan`) the artifacts compared.
+        public var declared: DeclaredState
+        /// How many artifacts are declared in all (counted when asked).
+        public var declaredCount: @Sendable () -> Int
+        public var resolution: DeclaredResolution.How
+        public var comparison: Comparison
     }
 
     /// The outcome of an apply.
@@ -117,7 +127,8 @@ public struct Reconciler: Sendable {
     /// The apply itself, while `lease` is held.
     private func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool, now: Int64,
                        holding lease: Lease) async throws -> Outcome {
-        let (plan, declared, _, _) = try await self.plan(environment: environment, commit: commit)
+        let planned = try await self.plan(environment: environment, commit: commit)
+        let (plan, declared) = (planned.plan, planned.declared)
         func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
             try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
                                                     commit: commit.hex, planSummary: plan.summary, compliance: JSONValue.quoted(refusal.description))])
