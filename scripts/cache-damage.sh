@@ -28,24 +28,28 @@ for row in db.execute("SELECT environment, kind, name, version, digest, source_c
     print(*row[:7], hashlib.sha256(row[7].encode()).hexdigest())
 PY
 }
-# The three commands on a copy of the base store; output with each exit status.
+# The three commands on the base store as it was (always at one path, so that a plan may build on the cached last
+# plan); output with each exit status.
+store="$work/store.sqlite"
 run() {  # $1: a name for this run's files
-    cp "$work/base.sqlite" "$work/$1.sqlite"
+    cp "$work/base.sqlite" "$store"
     { "$cairn" validate --path registry 2>&1; echo "validate exit $?"; } > "$work/$1.out" || true
-    { "$cairn" plan --env dev --path registry --state "$work/$1.sqlite" 2>&1; echo "plan exit $?"; } >> "$work/$1.out" || true
-    { "$cairn" apply --env dev --path registry --state "$work/$1.sqlite" --auto-approve --actor damage 2>&1; echo "apply exit $?"; } \
+    { "$cairn" plan --env dev --path registry --state "$store" 2>&1; echo "plan exit $?"; } >> "$work/$1.out" || true
+    { "$cairn" apply --env dev --path registry --state "$store" --auto-approve --actor damage 2>&1; echo "apply exit $?"; } \
         | sed 's/ (state serial [0-9]*)//' >> "$work/$1.out" || true
-    rows "$work/$1.sqlite" | sed 's/^/row /' >> "$work/$1.out"
+    rows "$store" | sed 's/^/row /' >> "$work/$1.out"
 }
 
 # Caches before the promotion, then the promotion (a new deployment version, and a chain's prompt moved).
-"$cairn" validate --path registry >/dev/null && "$cairn" plan --env dev --path registry --state "$work/base.sqlite" >/dev/null || true
+cp "$work/base.sqlite" "$store"
+"$cairn" validate --path registry >/dev/null && "$cairn" plan --env dev --path registry --state "$store" >/dev/null || true
 cp -r .git/cairn "$work/cache-before"
 sed -i "s/version: 1.0.0\\b/version: 1.0.1/" registry/deployments/x0/deploy-4.yaml
 git commit -qam "deploy-4 1.0.1"
 git tag -a "deployment/deploy-4@v1.0.1" -m register
 git tag -a "deployment/deploy-4#dev#2" -m promote
-"$cairn" validate --path registry >/dev/null && "$cairn" plan --env dev --path registry --state "$work/base.sqlite" >/dev/null || true
+cp "$work/base.sqlite" "$store"
+"$cairn" validate --path registry >/dev/null && "$cairn" plan --env dev --path registry --state "$store" >/dev/null || true
 cp -r .git/cairn "$work/cache-after"
 
 rm -rf .git/cairn

@@ -89,19 +89,12 @@ public struct CacheReader: Sendable {
         offset += count
     }
 
-    /// Whether the rest of the value contains `needle`.
-    public func contains(_ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, needle.count <= end - offset else { return needle.isEmpty }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var at = offset
-            let last = end - needle.count
-            while at <= last {
-                if buffer[at] == first, needle.indices.allSatisfy({ buffer[at + $0] == needle[$0] }) { return true }
-                at += 1
-            }
-            return false
-        }
+    /// Whether the bytes at the reading position are `prefix`.
+    public func starts(with prefix: [UInt8]) -> Bool {
+        fits(prefix.count) && bytes[offset..<offset + prefix.count].elementsEqual(prefix)
     }
+
+    public mutating func skipString() throws { try skip(try count()) }
 
     /// Throws unless the value was read to its end (a value longer than its codec reads is not the value written).
     public func finish() throws {

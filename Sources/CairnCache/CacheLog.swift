@@ -31,6 +31,8 @@ public final class CacheLog: @unchecked Sendable {
     private var added: [(key: [UInt8], value: [UInt8]?)] = []
     private var addedIndex: [[UInt8]: Int] = [:]
     private var used = Set<UInt64>()
+    /// The bytes of the file's live records in `used`.
+    private var usedBytes = 0
     private var damaged = false
 
     static let magic = Array("CAIRNLOG".utf8)
@@ -50,12 +52,12 @@ public final class CacheLog: @unchecked Sendable {
         locked {
             if let slot = addedIndex[key] {
                 guard let value = added[slot].value else { return nil }
-                used.insert(Self.hash(key))
+                markUsed(Self.hash(key))
                 return CacheReader(bytes: value)
             }
             let hash = Self.hash(key)
             guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
-            used.insert(hash)
+            markUsed(hash)
             return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
         }
     }
@@ -69,7 +71,7 @@ public final class CacheLog: @unchecked Sendable {
     private func add(_ key: [UInt8], _ value: [UInt8]?) {
         precondition(key.count < 1 << 16, "cache keys are short")
         locked {
-            used.insert(Self.hash(key))
+            markUsed(Self.hash(key))
             if let slot = addedIndex[key] {
                 added[slot].value = value
             } else {
@@ -87,7 +89,7 @@ public final class CacheLog: @unchecked Sendable {
             for (hash, slot) in index where slot.namespace == namespace {
                 guard let record = record(at: slot.offset) else { continue }
                 if !added.isEmpty, addedIndex[Array(record.key)] != nil { continue }
-                used.insert(hash)
+                markUsed(hash)
                 visits.append((record.key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
             }
             for (key, value) in added where key.first == namespace {
@@ -107,7 +109,7 @@ public final class CacheLog: @unchecked Sendable {
     /// Counts every live record whose key's first byte is `namespace` as used, without decoding it.
     public func keep(namespace: UInt8) {
         locked {
-            for (hash, slot) in index where slot.namespace == namespace { used.insert(hash) }
+            for (hash, slot) in index where slot.namespace == namespace { markUsed(hash) }
         }
     }
 
@@ -116,6 +118,7 @@ public final class CacheLog: @unchecked Sendable {
         locked {
             index = [:]
             used = []
+            usedBytes = 0
             added = []
             addedIndex = [:]
             damaged = true
@@ -126,7 +129,6 @@ public final class CacheLog: @unchecked Sendable {
     public func save() {
         locked {
             guard let url else { return }
-            let usedBytes = index.reduce(0) { sum, entry in used.contains(entry.key) ? sum + entry.value.length : sum }
             let unused = bytes.count - header.count - usedBytes
             let compact = damaged || header.isEmpty || (bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
             guard compact || !added.isEmpty else { return }
@@ -151,12 +153,17 @@ public final class CacheLog: @unchecked Sendable {
             bytes = whole
             header = Array(whole[..<(Self.headerEnd(whole, format: format, fingerprint: fingerprint) ?? 0)])
             index = [:]
+            usedBytes = 0
             damaged = false
             indexRecords(from: header.count)
         }
     }
 
     // MARK: - Reading the file
+
+    private func markUsed(_ hash: UInt64) {
+        if used.insert(hash).inserted, let slot = index[hash] { usedBytes += slot.length }
+    }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
@@ -176,6 +183,9 @@ public final class CacheLog: @unchecked Sendable {
             return
         }
         header = Array(bytes[..<headerEnd])
+        // Records are a few hundred bytes: room for them at once, rather than growing the tables as they are read.
+        index.reserveCapacity(bytes.count / 256)
+        used.reserveCapacity(bytes.count / 256)
         indexRecords(from: headerEnd)
     }
 
@@ -188,11 +198,13 @@ public final class CacheLog: @unchecked Sendable {
                 damaged = true
                 break
             }
-            let hash = Self.hash(record.key)
+            let hash = Self.hash(record.key), isUsed = used.contains(hash)
+            if isUsed, let old = index[hash] { usedBytes -= old.length }
             if record.removed {
                 index[hash] = nil
             } else {
                 index[hash] = Slot(offset: offset, length: record.value.upperBound - offset, namespace: record.key.first ?? 0)
+                if isUsed { usedBytes += record.value.upperBound - offset }
             }
             offset = record.value.upperBound
         }

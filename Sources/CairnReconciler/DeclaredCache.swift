@@ -214,7 +214,9 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
         var found = overlay.referencers(of: ids)
         let skipped = lock.withLock { removed.union(overlay.artifacts.keys) }
         entries.raw { key, value in
-            guard needles.contains(where: { value.contains($0) }) else { return }
+            var value = value
+            // An entry that cannot be read counts as referencing (the caller then resolves more).
+            guard (try? DeclaredCache.Entry.references(any: needles, &value)) != false else { return }
             var reader = CacheReader(bytes: Array(key))
             guard let id = try? reader.artifactID() else { return lock.withLock { damaged = true } }
             if !skipped.contains(id) { found.insert(id) }
@@ -275,6 +277,27 @@ extension DeclaredCache.Entry {
         var file = DeclaredState.LocatedFile(blob: try reader.objectID(), path: try reader.string(), digest: digest, references: [])
         for _ in 0..<(try reader.count()) { file.references.append(try reader.reference()) }
         return Self(artifact: artifact, file: file)
+    }
+}
+
+extension DeclaredCache.Entry {
+    /// Whether an encoded entry's file references one of the `encoded` ids, read without decoding the rest.
+    static func references(any encoded: [[UInt8]], _ reader: inout CacheReader) throws -> Bool {
+        _ = try reader.byte()
+        try reader.skipString()  // the artifact's own id
+        try reader.skipSemver()
+        for _ in 0..<3 { try reader.skipString() }  // digest, commit, tag
+        try reader.skip(20)  // blob
+        try reader.skipString()  // path
+        for _ in 0..<(try reader.count()) {
+            try reader.skipString()  // field
+            try reader.skipString()  // text
+            if encoded.contains(where: { reader.starts(with: $0) }) { return true }
+            _ = try reader.byte()
+            try reader.skipString()
+            if try reader.byte() != 3 { try reader.skipSemver() }  // exact, caret, tilde with a version, or any
+        }
+        return false
     }
 }
 
@@ -376,6 +399,12 @@ private extension CacheWriter {
 }
 
 private extension CacheReader {
+    mutating func skipSemver() throws {
+        try skip(24)
+        try skipString()
+        try skipString()
+    }
+
     mutating func stamp() throws -> TagRefSnapshot.Stamp {
         TagRefSnapshot.Stamp(inode: try uint64(), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
