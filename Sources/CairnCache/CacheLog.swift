@@ -132,15 +132,18 @@ public final class CacheLog: @unchecked Sendable {
             let unused = bytes.count - header.count - usedBytes
             let compact = damaged || header.isEmpty || (bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
             guard compact || !added.isEmpty else { return }
-            var fresh: [UInt8] = []
-            for (key, value) in added { Self.appendRecord(key: key, value: value, to: &fresh) }
-            if !compact, append(fresh, to: url) {
-                let start = bytes.count
-                bytes += fresh
-                indexRecords(from: start)
-                return
+            if !compact {
+                var fresh: [UInt8] = []
+                for (key, value) in added { Self.appendRecord(key: key, value: value, to: &fresh) }
+                if append(fresh, to: url) {
+                    let start = bytes.count
+                    bytes += fresh
+                    indexRecords(from: start)
+                    return
+                }
             }
-            var whole = Self.header(format: format, fingerprint: fingerprint)
+            let head = Self.header(format: format, fingerprint: fingerprint)
+            var whole = head
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
             for slot in index.filter({ used.contains($0.key) }).values.sorted(by: { $0.offset < $1.offset }) {
                 guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil else { continue }
@@ -151,7 +154,7 @@ public final class CacheLog: @unchecked Sendable {
             guard (try? Data(whole).write(to: url, options: .atomic)) != nil else { return }
             // The file is now what this run knows: later saves in the run append to it.
             bytes = whole
-            header = Array(whole[..<(Self.headerEnd(whole, format: format, fingerprint: fingerprint) ?? 0)])
+            header = head
             index = [:]
             usedBytes = 0
             damaged = false

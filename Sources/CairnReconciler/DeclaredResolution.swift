@@ -32,8 +32,6 @@ public struct DeclaredResolution: Sendable {
     /// How many artifacts are declared.
     public var count: Int { resolved?.artifacts.count ?? recorded!.count }
 
-    public var problems: [String] { resolved?.problems ?? recorded!.problems }
-
     /// The declared artifacts among `ids`, with their files: a state to plan with that holds only them.
     func subset(_ ids: Set<ArtifactID>) -> DeclaredState {
         guard let recorded else {
