@@ -1,6 +1,8 @@
 import ArgumentParser
 import CairnModel
+import CairnReconciler
 import CairnRegistry
+import CairnState
 import Foundation
 import Git2
 
@@ -100,7 +102,8 @@ struct HooksCommand: AsyncParsableCommand {
                         .compactMap { try? location.repository.resolveCommit($0) }
                         .compactMap { try? reader.config(at: $0).config }.first
                     let updates = lines.compactMap(ReceiveCheck.Update.init(line:))
-                    return try ReceiveCheck(reader: reader, updates: updates, config: config).rejections
+                    let store = try StateLocation.serverPath(repository: repository).map { try SQLiteStateStore(path: $0) }
+                    return try await ReceiveCheck(reader: reader, updates: updates, config: config, store: store).rejections
                 default:
                     throw RegistryError("no hook named '\(name)'; cairn has pre-commit, pre-push and pre-receive")
                 }

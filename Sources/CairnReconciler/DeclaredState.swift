@@ -204,6 +204,16 @@ public struct DeclaredState: Sendable {
             return nil
         }
 
+        /// What assigning `assignment` would add to the environment: its version and, transitively, what it
+        /// references, each picked as the whole walk picks it; with the problems that walk finds.
+        mutating func closure(of assignment: EnvironmentAssignments.Assignment, facts: Facts) throws -> DeclaredState {
+            var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
+            var problems: [String] = []
+            _ = try walk(from: [assignment.version.id: assignment], facts: facts, covered: nil, into: &state, problems: &problems)
+            state.problems = problems
+            return state
+        }
+
         /// Walks from `assignments` (in id order, so that reports do not depend on dictionary order) into `state`.
         /// With `covered`, a reference to an artifact outside it is not followed; such artifacts are returned. With
         /// `base`, its entries (but the excluded ones) count as already walked; one re-recorded is written to `state`.
@@ -300,6 +310,26 @@ public struct DeclaredState: Sendable {
         private func index(_ commit: ObjectID) throws -> [ArtifactVersion: RegistrySnapshot.Artifact] {
             Dictionary(try reader.artifacts(at: commit).map { ($0.summary.versioned, $0) }, uniquingKeysWith: { first, _ in first })
         }
+    }
+
+    /// What assigning a version by the tag `assignment` would deploy, read from git, for the policies to judge
+    /// before the tag is written (promote) or taken (the pre-receive hook); apply judges the same candidates.
+    /// Problems (a reference nothing registered fits, a range where exact pins are required, a file that does not
+    /// validate) are the declared state's, which apply would refuse.
+    static func candidates(assigning assignment: EnvironmentAssignments.Assignment, facts: Facts, reader: RegistryReader,
+                           isProtected: Bool) throws -> (candidates: [PolicyEngine.Candidate], documents: [ArtifactID: JSONValue], problems: [String]) {
+        var walker = Walker(environment: facts.environment, reader: reader, isProtected: isProtected, commit: assignment.registration.commit, known: nil)
+        var closure = try walker.closure(of: assignment, facts: facts)
+        let ids = closure.artifacts.keys.sorted { ($0 == assignment.version.id ? 0 : 1, $0) < ($1 == assignment.version.id ? 0 : 1, $1) }
+        let mismatched = try closure.load(ids, reader: reader)
+        let problems = closure.problems + mismatched.sorted().map { "\(closure.artifacts[$0]!.version) is not at its path in \(closure.artifacts[$0]!.commit.prefix(7))" }
+        let candidates = ids.compactMap { id -> PolicyEngine.Candidate? in
+            guard let artifact = closure.artifacts[id], let document = closure.documents[id] else { return nil }
+            let direct = id == assignment.version.id
+            return PolicyEngine.Candidate(version: artifact.version, document: document, assignment: direct ? assignment.tag.name : nil,
+                                          skipReason: direct ? PolicyEngine.skipReason(inTagMessage: assignment.tag.message) : nil)
+        }
+        return (candidates, closure.documents, problems)
     }
 
     /// The tag references of each artifact (registrations, assignments, holds and releases), with a digest per

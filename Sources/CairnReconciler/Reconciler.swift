@@ -92,7 +92,7 @@ public struct Reconciler: Sendable {
     public enum Refusal: Error, CustomStringConvertible, Sendable {
         case stalePlan(String)
         case problems([String])
-        case policy(PolicyCheck.Refusal)
+        case policy(PolicyEngine.Refusal)
         case wouldPruneEverything(Int)
         case wrongEnvironment(plan: String, requested: String)
 
@@ -143,22 +143,22 @@ public struct Reconciler: Sendable {
             if let difference = Self.firstDifference(saved: expected, fresh: plan) { try await refuse(.stalePlan(difference)) }
         }
         if !plan.problems.isEmpty { try await refuse(.problems(plan.problems)) }
-        let previous = config.environment(before: environment)
-        var previousLive: Set<ArtifactVersion>?
-        if let previous { previousLive = Set(try await store.deployed(environment: previous, content: false).map(\.artifact.version)) }
-        let settings = config.environment(named: environment)!
-        // Assignments that skipped the order say so in their tag's message; read only when the order is checked.
-        var skipReasons: [String: String] = [:]
-        if settings.policy.promoteFromPrevious, let previousLive,
-           plan.actions.contains(where: { $0.declared.map { !previousLive.contains($0.version) && !$0.tag.hasPrefix("required by") } ?? false }) {
+        let engine = try await policyEngine(for: environment, now: now)
+        var candidates = plan.actions.compactMap { action in
+            action.declared.map { PolicyEngine.Candidate(version: $0.version, document: declared.documents[action.id] ?? .null,
+                                                         assignment: DeclaredState.Source.requirer($0.tag) == nil ? $0.tag : nil) }
+        }
+        // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
+        if let previous = engine.previous, engine.readsPrevious,
+           candidates.contains(where: { $0.assignment != nil && !previous.live.contains($0.version) }) {
+            var skipReasons: [String: String] = [:]
             for event in try reader.tagEvents() {
-                if case .assign = event.tag, let reason = PromotionOrder.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
+                if case .assign = event.tag, let reason = PolicyEngine.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
             }
+            candidates = candidates.map { PolicyEngine.Candidate(version: $0.version, document: $0.document, assignment: $0.assignment,
+                                                                  skipReason: $0.assignment.flatMap { skipReasons[$0] }) }
         }
-        if let refusal = PolicyCheck.check(plan, documents: declared.documents, environment: settings,
-                                           previousLive: previousLive, previousName: previous, skipReasons: skipReasons, now: now) {
-            try await refuse(.policy(refusal), artifact: refusal.artifact)
-        }
+        if let refusal = engine.check(candidates) { try await refuse(.policy(refusal), artifact: refusal.artifact) }
         let pruned = plan.actions.filter { $0.kind == .prune }.count
         if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try await refuse(.wouldPruneEverything(pruned)) }
         guard plan.hasChanges else { return .noChanges }
@@ -182,6 +182,18 @@ public struct Reconciler: Sendable {
         }
         let serial = try await store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
         return .applied(serial: serial, actions: plan.actions.count)
+    }
+
+    /// The policies of `environment`, with what is deployed in the one before it when a policy reads that.
+    public func policyEngine(for environment: String, now: Int64) async throws -> PolicyEngine {
+        guard let settings = config.environment(named: environment) else {
+            throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+        }
+        var previous: PolicyEngine.Previous?
+        if settings.policy.promoteFromPrevious, let name = config.environment(before: environment) {
+            previous = PolicyEngine.Previous(name: name, live: Set(try await store.deployed(environment: name, content: false).map(\.artifact.version)))
+        }
+        return PolicyEngine(environment: settings, previous: previous, now: now)
     }
 
     /// What the audit keeps of an artifact's accountability: its owner and its whole compliance block.

@@ -109,8 +109,9 @@ public struct Release {
     }
 
     /// Assigns `version` to `environment` with the next counter, at the version's registration commit, after checking:
-    /// registered and live; not on hold there; live in the previous environment (assigned there by tags, or
-    /// deployed there) unless `skipOrderReason` is given; the environment's policies and gates, as apply checks them.
+    /// registered and live; not on hold there; the version and what it references resolve; and the environment's
+    /// policies (`PolicyEngine`: live in the previous environment unless `skipOrderReason` is given, compliance,
+    /// approvals, risk, gates, freeze windows), as apply checks them.
     public func promote(_ version: ArtifactVersion, to environment: String, message: String? = nil,
                         skipOrderReason: String? = nil) async throws -> Outcome {
         let settings = try environmentSettings(environment)
@@ -128,49 +129,28 @@ public struct Release {
             try await refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
                        environment: environment, version: version)
         }
-        if settings.policy.promoteFromPrevious, let previous = config.environment(before: environment),
-           let message = PromotionOrder.refusal(version, entering: environment, previous: previous,
-                                                livePrevious: try await isDeployed(version, in: previous), skipReason: skipOrderReason) {
-            try await refuse(message, environment: environment, version: version)
-        }
-        let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
-        // The version and everything it references, checked as apply will check them in this environment.
-        let (plan, documents) = try closurePlan(of: version, tag: tag, facts: facts)
-        if let refusal = PolicyCheck.check(plan, documents: documents, environment: settings, previousLive: nil, previousName: nil, now: now) {
-            try await refuse(refusal.description, environment: environment, version: version)
-        }
-        let document = documents[version.id]!
-        let declared = plan.actions[0].declared!
+        let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events))
         var fields = [("actor", actor)]
         if let message { fields.append(("message", message)) }
-        if let skipOrderReason { fields.append((PromotionOrder.skipField, skipOrderReason)) }
+        if let skipOrderReason { fields.append((PolicyEngine.skipField, skipOrderReason)) }
         let body = TagMessage(subject: "promote \(version) to \(environment)", fields: fields).text
-        return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit, message: body,
-            audit: draft(.promote, environment: environment, version: version, digest: declared.digest, commit: registration.commit, tag: tag,
-                         summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""), document: document))]))
-    }
-
-    /// A plan that creates `version` and, transitively, what it references (each reference picked as the declared
-    /// state picks it in the environment), with their documents.
-    func closurePlan(of version: ArtifactVersion, tag: String, facts: DeclaredState.Facts) throws -> (Plan, [ArtifactID: JSONValue]) {
-        let registrations = facts.registrations
-        var actions: [PlanAction] = []
-        var documents: [ArtifactID: JSONValue] = [:]
-        var queue = [(version, tag)]
-        while let (next, source) = queue.popLast() {
-            guard documents[next.id] == nil, let registration = registrations.live[next] else { continue }
-            guard let file = try reader.file(of: next, at: registration.commit) else {
-                throw RegistryError("\(next) is not in the registry at \(registration.commit.short), where \(registration.name) points")
-            }
-            let document = try reader.document(blob: file.blob, path: file.path)
-            documents[next.id] = document
-            let declared = DeclaredArtifact(version: next, digest: ContentDigest.of(document), content: "", commit: registration.commit.hex, tag: source)
-            actions.append(PlanAction(kind: .create, id: next.id, from: nil, to: next.version, declared: declared))
-            for site in file.summary.references {
-                if let (target, _) = facts.pick(site.reference) { queue.append((target, DeclaredState.Source.requiredBy(next).text)) }
-            }
+        // The version and everything it references, judged as apply will judge them in this environment.
+        let assignment = EnvironmentAssignments.Assignment(
+            version: version, tag: TagEvent(tag: tag, name: tag.text, commit: registration.commit, tagger: nil, message: body), registration: registration)
+        let (candidates, documents, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader,
+                                                                             isProtected: settings.policy.isProtected)
+        if !problems.isEmpty {
+            try await refuse("assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; "), environment: environment, version: version)
         }
-        return (Plan(environment: facts.environment, commit: "", serial: 0, actions: actions, problems: []), documents)
+        let engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
+        if let refusal = engine.check(candidates) {
+            try await refuse(refusal.description, environment: environment, version: version)
+        }
+        let digest = ContentDigest.of(documents[version.id]!)
+        return Outcome(tags: try await write([PendingTag(name: tag.text, target: registration.commit, message: body,
+            audit: draft(.promote, environment: environment, version: version, digest: digest, commit: registration.commit, tag: tag.text,
+                         summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""),
+                         document: documents[version.id]!))]))
     }
 
     // MARK: - Rollback and holds
@@ -310,10 +290,6 @@ public struct Release {
     }
 
     /// Whether the store's row for the artifact in `environment` holds `version`.
-    func isDeployed(_ version: ArtifactVersion, in environment: String) async throws -> Bool {
-        try await store.deployed(environment: environment, ids: [version.id]).contains { $0.artifact.version == version }
-    }
-
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.
     func nextCounter(_ id: ArtifactID, _ events: [TagEvent]) throws -> Int {
         try Self.counter(after: events.filter { $0.tag.artifact == id }.map(\.tag.counter).max() ?? 0, of: id)

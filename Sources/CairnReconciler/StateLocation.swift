@@ -1,6 +1,7 @@
 import CairnModel
 import CairnRegistry
 import Foundation
+import Git2
 
 /// Where deployed state lives. The operator decides: `--state`, else `CAIRN_STATE_URL`, else `state.url` of
 /// `cairn.yaml` as committed at HEAD (the branch checked out here, never the `--ref` being planned, which may be a
@@ -25,6 +26,18 @@ public enum StateLocation {
             relative = try configuredPath(url)
         }
         return try prepareInside(root: root, relative: relative)
+    }
+
+    /// The store a git server's pre-receive hook judges promotions against: `CAIRN_STATE_URL`, else the repository's
+    /// `git config cairn.state`, else none (the server has no deployed state; a path is never taken from the pushed
+    /// content). The file must exist: a hook does not create an empty store that would refuse every promotion.
+    public static func serverPath(environment: [String: String] = ProcessInfo.processInfo.environment, repository: Repository) throws -> String? {
+        let configured = environment["CAIRN_STATE_URL"].map { ($0, "CAIRN_STATE_URL") }
+            ?? (try? repository.configValue("cairn.state")).flatMap { $0.isEmpty ? nil : ($0, "git config cairn.state") }
+        guard let (text, origin) = configured else { return nil }
+        let path = try operatorPath(text, origin: origin)
+        guard FileManager.default.fileExists(atPath: path) else { throw RegistryError("\(origin) names \(path), which does not exist") }
+        return path
     }
 
     /// `sqlite:PATH` or a plain path, as the operator wrote it.

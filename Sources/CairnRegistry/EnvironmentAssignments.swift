@@ -17,6 +17,12 @@ public enum EnvironmentAssignments {
         public let tag: TagEvent
         /// The registration tag of the version (its commit is where the content is read).
         public let registration: TagEvent
+
+        public init(version: ArtifactVersion, tag: TagEvent, registration: TagEvent) {
+            self.version = version
+            self.tag = tag
+            self.registration = registration
+        }
     }
 
     /// What an environment runs of one artifact, according to the tags.

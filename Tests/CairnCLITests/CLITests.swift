@@ -291,6 +291,36 @@ struct HooksTests {
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/cairn-audit-retired/999"]) == nil)
     }
 
+    @Test("pre-receive judges promoteFromPrevious against the deployed state named by git config cairn.state, as apply does")
+    func serverHookSeesTheStore() async throws {
+        let setup = try Setup()
+        let cli = CLITests()
+        let work = setup.work.directory
+        #expect(try cli.run(["register", "--all", "--path", "registry", "--actor", "ci"], in: work).status == 0)
+        #expect(try cli.run(["promote", "prompt/sentiment-classify@0.4.2", "--to", "dev", "--path", "registry", "--actor", "ci"], in: work).status == 0)
+        #expect(setup.refused(["push", "-q", "--no-verify", "origin", "--tags"]) == nil)
+        let registration = try setup.work.git(["rev-list", "-n", "1", "prompt/sentiment-classify@v0.4.2"])
+        try setup.work.git(["tag", "-a", "prompt/sentiment-classify#staging#5", "-m", "by hand", registration])
+        // dev is applied here, so this store has 0.4.2 deployed in dev.
+        #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: work).status == 0)
+        let store = setup.work.path + "/.cairn/state.sqlite"
+        // A store that does not exist is an error, not an empty state that would refuse every promotion.
+        let other = try TestRepository()
+        try setup.server.git(["config", "cairn.state", other.path + "/nothing.sqlite"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/sentiment-classify#staging#5"])?.contains("does not exist") == true)
+        // A store in which dev runs nothing (0.4.2 only assigned there, by the tags): refused, as apply would.
+        let empty = try TestRepository()
+        try empty.copy(from: SourceTree.registryExample, to: "registry")
+        _ = try empty.commitAll("registry")
+        #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: empty.directory).status == 0)
+        try setup.server.git(["config", "cairn.state", empty.path + "/.cairn/state.sqlite"])
+        #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/sentiment-classify#staging#5"])?.contains("not deployed there") == true)
+        // The store where dev was applied: deployed there, accepted.
+        try setup.server.git(["config", "cairn.state", store])
+        let accepted = setup.refused(["push", "-q", "origin", "refs/tags/prompt/sentiment-classify#staging#5"])
+        #expect(accepted == nil, "\(accepted ?? "")")
+    }
+
     @Test("hooks install writes into core.hooksPath when it is set, and the hook runs from there")
     func hooksPath() async throws {
         setenv("CAIRN", CLITests.binary.path, 1)

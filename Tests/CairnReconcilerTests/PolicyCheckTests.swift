@@ -1,5 +1,6 @@
 import CairnModel
 import CairnReconciler
+import CairnRegistry
 import Foundation
 import Testing
 
@@ -37,12 +38,9 @@ struct PolicyCheckTests {
     func freezeWindow() {
         var environment = RegistryConfig.Environment(name: "production")
         environment.policy.freezeWindows = [RegistryConfig.FreezeWindow(from: "2026-12-22T00:00:00Z", until: "2027-01-04T00:00:00Z", reason: "year end")]
-        let plan = Plan(environment: "production", commit: "c", serial: 0, actions: [], problems: [])
-        let inside = PolicyCheck.check(plan, documents: [:], environment: environment, previousLive: nil, previousName: nil,
-                                       now: Timestamp.seconds("2026-12-24T09:00:00Z")!)
-        #expect(inside?.policy == "freezeWindows")
+        let inside = PolicyEngine(environment: environment, previous: nil, now: Timestamp.seconds("2026-12-24T09:00:00Z")!).check([])
+        #expect(inside?.policy == .freezeWindows)
         #expect(inside?.message.contains("year end") == true)
-        #expect(PolicyCheck.check(plan, documents: [:], environment: environment, previousLive: nil, previousName: nil,
-                                  now: Timestamp.seconds("2027-01-05T00:00:00Z")!) == nil)
+        #expect(PolicyEngine(environment: environment, previous: nil, now: Timestamp.seconds("2027-01-05T00:00:00Z")!).check([]) == nil)
     }
 }

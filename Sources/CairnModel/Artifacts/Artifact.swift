@@ -61,6 +61,25 @@ public struct Compliance: Sendable, Hashable, Codable {
     public var evaluations: [Evaluation]?
     public var approvals: [Approval]?
 
+    /// Whether `field` (a name `requiredCompliance` may list) is recorded: present, and not an empty text or list.
+    public func records(_ field: String) -> Bool {
+        func text(_ value: String?) -> Bool { !(value ?? "").isEmpty }
+        func list<T>(_ value: [T]?) -> Bool { !(value ?? []).isEmpty }
+        switch field {
+        case "accountable": return text(accountable)
+        case "intendedUse": return text(intendedUse)
+        case "outOfScopeUse": return list(outOfScopeUse)
+        case "riskClass": return text(riskClass)
+        case "license": return text(license)
+        case "dataClassification": return text(dataClassification)
+        case "pii": return pii != nil
+        case "retention": return retention != nil
+        case "evaluations": return list(evaluations)
+        case "approvals": return list(approvals)
+        default: return false
+        }
+    }
+
     public struct Evaluation: Sendable, Hashable, Codable {
         public var name: String
         public var dataset: String?

@@ -1,4 +1,7 @@
 import CairnModel
+import CairnRegistry
+import CairnState
+import Foundation
 import Git2
 
 /// What a server accepts in a push (the `pre-receive` hook): branch updates that pass `cairn check`, and tags
@@ -22,8 +25,14 @@ public struct ReceiveCheck: Sendable {
     /// One line per refused update: the reference and why.
     public let rejections: [String]
 
-    /// - Parameter config: `cairn.yaml` as the server has it (protected environments, promotion order), if any.
-    public init(reader: RegistryReader, updates: [Update], config: RegistryConfig?) throws {
+    /// - Parameters:
+    ///   - config: `cairn.yaml` as the server has it (environments and their policies), if any.
+    ///   - store: the deployed state, when the server can reach it (`CAIRN_STATE_URL` or `git config cairn.state`):
+    ///     then an assignment is judged exactly as promote and apply judge it. Without it, "live in the previous
+    ///     environment" can only be "assigned there", which refuses what cannot be live and leaves the rest to apply.
+    ///   - now: seconds since 1970, for freeze windows.
+    public init(reader: RegistryReader, updates: [Update], config: RegistryConfig?, store: (any StateStore)? = nil,
+                now: Int64 = Int64(Date().timeIntervalSince1970)) async throws {
         let repository = reader.location.repository
         var rejections: [String] = []
         let tagPrefix = "refs/tags/"
@@ -86,15 +95,31 @@ public struct ReceiveCheck: Sendable {
                 }
                 if let hold = holds.hold(on: version, in: environment) {
                     rejections.append("\(update.reference): \(version) is on hold in '\(environment)' (\(hold.name))")
+                    continue
                 }
-                // PromotionOrder's rule, as far as the tags show it: the server cannot see what is deployed.
-                if settings?.policy.promoteFromPrevious == true, let previous = config?.environment(before: environment) {
-                    var assigned = false
-                    if case .registered(let there)? = current[id]?[previous], there.version == version { assigned = true }
-                    if PromotionOrder.refusal(version, entering: environment, previous: previous, livePrevious: assigned,
-                                              skipReason: PromotionOrder.skipReason(inTagMessage: event.message)) != nil {
-                        rejections.append("\(update.reference): \(version) is not assigned to '\(previous)', which '\(environment)' takes its versions from (or record why with --skip-order --reason)")
+                guard let config, let settings, let registration = registrations.live[version] else { continue }
+                let facts = DeclaredState.Facts(events, environment: environment)
+                let assignment = EnvironmentAssignments.Assignment(version: version, tag: event, registration: registration)
+                let (candidates, _, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader,
+                                                                             isProtected: settings.policy.isProtected)
+                if !problems.isEmpty {
+                    rejections.append("\(update.reference): assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; "))
+                    continue
+                }
+                var previous: PolicyEngine.Previous?
+                if settings.policy.promoteFromPrevious, let before = config.environment(before: environment) {
+                    if let store {
+                        previous = PolicyEngine.Previous(name: before, live: Set(try await store.deployed(environment: before, content: false).map(\.artifact.version)))
+                    } else {
+                        let assigned = current.values.compactMap { environments -> ArtifactVersion? in
+                            if case .registered(let there)? = environments[before] { return there.version }
+                            return nil
+                        }
+                        previous = PolicyEngine.Previous(name: before, live: Set(assigned), isDeployedState: false)
                     }
+                }
+                if let refusal = PolicyEngine(environment: settings, previous: previous, now: now).check(candidates) {
+                    rejections.append("\(update.reference): \(refusal)")
                 }
             default:
                 continue

@@ -1,0 +1,168 @@
+import CairnManifest
+import CairnModel
+
+/// An environment's policies (`cairn.yaml`), one function each, over the typed artifact model. `promote` (before it
+/// writes a tag), `apply` (before it writes a row) and the server's pre-receive hook (before it takes a pushed
+/// assignment) all ask `check`, with the same inputs, so that none of them accepts what another refuses.
+///
+/// **Live in the previous environment** means *deployed* there: the store's row for the artifact holds that version.
+/// An assignment that was never applied has not run anywhere, so it cannot vouch for the next environment. A version
+/// may enter an environment whose policy has `promoteFromPrevious` when it is live in the environment before it, or
+/// when its assignment tag records why the order was skipped (`order skipped: REASON`, written by
+/// `cairn promote --skip-order --reason`, kept in git and in the audit trail). Only what an environment is assigned
+/// directly is held to the order: what it runs because an assigned artifact requires it comes with its dependent.
+public struct PolicyEngine: Sendable {
+    /// The policies, as `cairn.yaml` names them.
+    public enum Policy: String, Sendable, Hashable {
+        case freezeWindows, requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass, promoteFromPrevious
+    }
+
+    /// Why a change may not go into the environment: which policy, which artifact, and what to do.
+    public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
+        public let policy: Policy
+        public let artifact: String
+        public let message: String
+
+        public var description: String {
+            "refused by policy '\(policy.rawValue)'\(artifact.isEmpty ? "" : " for \(artifact)"): \(message)"
+        }
+    }
+
+    /// One version a change would deploy: its document, and the assignment tag that names it (nil when the
+    /// environment runs it because an artifact it runs requires it).
+    public struct Candidate: Sendable {
+        public let version: ArtifactVersion
+        public let document: JSONValue
+        public let assignment: String?
+        /// The reason the assignment's tag records for skipping the promotion order, if any.
+        public let skipReason: String?
+
+        public init(version: ArtifactVersion, document: JSONValue, assignment: String?, skipReason: String? = nil) {
+            self.version = version
+            self.document = document
+            self.assignment = assignment
+            self.skipReason = skipReason
+        }
+    }
+
+    /// The environment before this one and what is live there.
+    public struct Previous: Sendable {
+        public let name: String
+        /// What counts as live there: deployed versions (the store's rows), or, for a pre-receive hook that can
+        /// see no store, the versions its tags assign (then only what cannot be live is refused; apply still checks).
+        public let live: Set<ArtifactVersion>
+        public let isDeployedState: Bool
+
+        public init(name: String, live: Set<ArtifactVersion>, isDeployedState: Bool = true) {
+            self.name = name
+            self.live = live
+            self.isDeployedState = isDeployedState
+        }
+    }
+
+    /// The field of an assignment tag's message that records a skipped order.
+    public static let skipField = "order skipped"
+
+    /// The reason recorded in an assignment tag's message for skipping the order, if any.
+    public static func skipReason(inTagMessage message: String) -> String? {
+        TagMessage(parsing: message)[skipField].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    public let environment: RegistryConfig.Environment
+    /// nil for the first environment (nothing comes before it).
+    public let previous: Previous?
+    /// Seconds since 1970, for freeze windows.
+    public let now: Int64
+
+    public init(environment: RegistryConfig.Environment, previous: Previous?, now: Int64) {
+        self.environment = environment
+        self.previous = previous
+        self.now = now
+    }
+
+    /// Whether any policy reads the previous environment (so callers load it only then).
+    public var readsPrevious: Bool { environment.policy.promoteFromPrevious }
+
+    /// The first refusal for deploying `candidates` (in their order), or nil.
+    public func check(_ candidates: [Candidate]) -> Refusal? {
+        if let refusal = freezeWindows() { return refusal }
+        let policy = environment.policy
+        let readsDocuments = !policy.requiredCompliance.isEmpty || policy.minApprovals > 0 || !policy.forbiddenRiskClasses.isEmpty
+            || policy.gatesMustPass
+        for candidate in candidates {
+            if readsDocuments {
+                let artifact: Artifact
+                do {
+                    artifact = try ArtifactDecoder.decode(candidate.document, kind: candidate.version.id.kind)
+                } catch {
+                    return Refusal(policy: .requiredCompliance, artifact: candidate.version.description,
+                                   message: "its document does not have the shape of a \(candidate.version.id.kind.rawValue); run 'cairn validate'")
+                }
+                let checks = [requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass]
+                for check in checks {
+                    if let refusal = check(candidate.version, artifact) { return refusal }
+                }
+            }
+            if let refusal = promoteFromPrevious(candidate) { return refusal }
+        }
+        return nil
+    }
+
+    /// Nothing enters the environment during one of its freeze windows.
+    func freezeWindows() -> Refusal? {
+        for window in environment.policy.freezeWindows {
+            guard let from = Timestamp.seconds(window.from), let until = Timestamp.seconds(window.until), now >= from, now <= until else { continue }
+            return Refusal(policy: .freezeWindows, artifact: "",
+                           message: "'\(environment.name)' is frozen from \(window.from) until \(window.until)\(window.reason.map { " (\($0))" } ?? "")")
+        }
+        return nil
+    }
+
+    /// Every compliance field the environment names is recorded.
+    func requiredCompliance(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
+        for field in environment.policy.requiredCompliance where !artifact.compliance.records(field) {
+            return Refusal(policy: .requiredCompliance, artifact: version.description,
+                           message: "compliance.\(field) is required in '\(environment.name)'; add it and bump the version")
+        }
+        return nil
+    }
+
+    /// At least `minApprovals` distinct approvers.
+    func minApprovals(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
+        let needed = environment.policy.minApprovals
+        let approvers = Set((artifact.compliance.approvals ?? []).map(\.by))
+        guard approvers.count < needed else { return nil }
+        return Refusal(policy: .minApprovals, artifact: version.description,
+                       message: "\(approvers.count) distinct approval\(approvers.count == 1 ? "" : "s"), '\(environment.name)' needs \(needed)")
+    }
+
+    /// The artifact's risk class is not one the environment forbids.
+    func forbiddenRiskClasses(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
+        let risk = artifact.compliance.riskClass
+        guard environment.policy.forbiddenRiskClasses.contains(risk) else { return nil }
+        return Refusal(policy: .forbiddenRiskClasses, artifact: version.description, message: "risk class '\(risk)' may not run in '\(environment.name)'")
+    }
+
+    /// Every gate of a deployment has a recorded result that meets its threshold.
+    func gatesMustPass(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
+        guard environment.policy.gatesMustPass, case .deployment(let spec) = artifact.spec else { return nil }
+        for gate in spec.gates ?? [] where !gate.passes {
+            guard let value = gate.result?.value else {
+                return Refusal(policy: .gatesMustPass, artifact: version.description, message: "gate '\(gate.metric)' has no recorded evaluation result")
+            }
+            let atMost = gate.direction == "atMost"
+            return Refusal(policy: .gatesMustPass, artifact: version.description,
+                           message: "gate '\(gate.metric)' scored \(JSONValue.format(value)), needs \(atMost ? "at most" : "at least") \(JSONValue.format(gate.threshold))")
+        }
+        return nil
+    }
+
+    /// A version assigned to the environment is live in the previous one, or its tag records why the order was skipped.
+    func promoteFromPrevious(_ candidate: Candidate) -> Refusal? {
+        guard environment.policy.promoteFromPrevious, let previous, candidate.assignment != nil, candidate.skipReason == nil,
+              !previous.live.contains(candidate.version) else { return nil }
+        let how = previous.isDeployedState ? "not deployed there" : "not even assigned there"
+        return Refusal(policy: .promoteFromPrevious, artifact: candidate.version.description,
+                       message: "\(candidate.version) is not live in '\(previous.name)' (\(how)); apply it there first, or promote with --skip-order --reason")
+    }
+}

@@ -1,0 +1,148 @@
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnState
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// promote, apply and the pre-receive hook ask one policy engine; on the same tags, store and time they must reach
+/// the same verdict for every policy.
+@Suite("One policy engine")
+struct PolicyAgreementTests {
+    /// registry-example with staging's policy replaced by `policy` (YAML flow mapping), everything registered.
+    static func fixture(policy: String) async throws -> ReleaseFixture {
+        let fixture = try ReleaseFixture()
+        let path = "registry/cairn.yaml"
+        let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        let start = try #require(text.range(of: "  - name: staging\n"))
+        let end = try #require(text.range(of: "  - name: production\n"))
+        try fixture.repo.write(path, text.replacingCharacters(in: start.upperBound..<end.lowerBound, with: "    policy: \(policy)\n"))
+        _ = try fixture.repo.commitAll("staging policy \(policy)")
+        _ = try await fixture.release().register([], at: try fixture.head)
+        return fixture
+    }
+
+    /// The policy each of promote, apply and the hook (with the store, and without it) refuses `version` by, in
+    /// staging; nil for accepted. The tag promote would write is written by hand for apply and the hook.
+    static func verdicts(_ fixture: ReleaseFixture, _ text: String, skipReason: String? = nil, now: Int64 = 1_790_000_000) async throws
+        -> (promote: String?, apply: String?, hook: String?, hookWithoutStore: String?) {
+        let version = fixture.version(text)
+        let release = try fixture.release(now: now)
+        func policy(in message: String) -> String? {
+            guard let range = message.range(of: "refused by policy '") else { return message }
+            return String(message[range.upperBound...].prefix { $0 != "'" })
+        }
+        var promoted: String?
+        do {
+            _ = try await release.promote(version, to: "staging", skipOrderReason: skipReason)
+        } catch let refusal as Release.Refusal {
+            promoted = policy(in: refusal.message)
+        }
+        let name = "\(version.id)#staging#9"
+        for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+        let registration = try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"])
+        try fixture.repo.tag(name, at: registration, message: "assign\n\nactor: someone\n" + (skipReason.map { "\(PolicyEngine.skipField): \($0)\n" } ?? ""))
+        var applied: String?
+        do {
+            _ = try await Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+                .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false, now: now)
+        } catch let refusal as Reconciler.Refusal {
+            guard case .policy(let refused) = refusal else { throw refusal }
+            applied = refused.policy.rawValue
+        }
+        let object = try fixture.repo.git(["rev-parse", name])
+        let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(object) refs/tags/\(name)")))
+        let withStore = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, store: fixture.store, now: now)
+        let withoutStore = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, now: now)
+        _ = try fixture.repo.git(["tag", "-d", name])
+        return (promoted, applied, withStore.rejections.first.flatMap(policy(in:)), withoutStore.rejections.first.flatMap(policy(in:)))
+    }
+
+    static func expectAgreement(_ verdicts: (promote: String?, apply: String?, hook: String?, hookWithoutStore: String?), _ expected: String?,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(verdicts.promote == expected, "promote", sourceLocation: sourceLocation)
+        #expect(verdicts.apply == expected, "apply", sourceLocation: sourceLocation)
+        #expect(verdicts.hook == expected, "pre-receive", sourceLocation: sourceLocation)
+    }
+
+    @Test("requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass and freezeWindows: the same verdict from all three")
+    func documentPolicies() async throws {
+        let cases: [(policy: String, version: String, refused: String?)] = [
+            ("{requiredCompliance: [accountable, license]}", "prompt/sentiment-classify@0.4.2", nil),
+            ("{requiredCompliance: [retention]}", "prompt/sentiment-classify@0.4.2", "requiredCompliance"),
+            ("{minApprovals: 1}", "prompt/sentiment-classify@0.4.2", "minApprovals"),
+            ("{forbiddenRiskClasses: [minimal]}", "prompt/sentiment-classify@0.4.2", "forbiddenRiskClasses"),
+            ("{forbiddenRiskClasses: [prohibited]}", "prompt/sentiment-classify@0.4.2", nil),
+            ("{gatesMustPass: true}", "deployment/refund-bot@0.7.0", "gatesMustPass"),
+            ("{gatesMustPass: true}", "deployment/support-bot@1.4.0", nil),
+            // A dependency is held to the document policies too: refund-bot requires a limited-risk chain.
+            ("{forbiddenRiskClasses: [high]}", "deployment/refund-bot@0.7.0", nil),
+        ]
+        for item in cases {
+            let fixture = try await Self.fixture(policy: item.policy)
+            let verdicts = try await Self.verdicts(fixture, item.version)
+            Self.expectAgreement(verdicts, item.refused)
+            #expect(verdicts.hookWithoutStore == item.refused, "\(item.policy): without a store the hook judges documents the same")
+        }
+        let frozen = try await Self.fixture(policy: "{freezeWindows: [{from: 2026-12-22T00:00:00Z, until: 2027-01-04T00:00:00Z}]}")
+        Self.expectAgreement(try await Self.verdicts(frozen, "prompt/sentiment-classify@0.4.2", now: Timestamp.seconds("2026-12-24T00:00:00Z")!), "freezeWindows")
+        Self.expectAgreement(try await Self.verdicts(frozen, "prompt/sentiment-classify@0.4.2", now: Timestamp.seconds("2027-01-05T00:00:00Z")!), nil)
+    }
+
+    @Test("promoteFromPrevious means deployed in the previous environment, for promote, apply and the hook that sees the store")
+    func promotionOrder() async throws {
+        let version = "prompt/sentiment-classify@0.4.2"
+        // Each case on its own registry and store: an accepted verdict deploys to staging.
+        func fresh() async throws -> ReleaseFixture { try await Self.fixture(policy: "{promoteFromPrevious: true}") }
+        // Nowhere in dev: all refuse, the hook even without the store (the tags prove it cannot be live).
+        let nowhere = try await Self.verdicts(try await fresh(), version)
+        Self.expectAgreement(nowhere, "promoteFromPrevious")
+        #expect(nowhere.hookWithoutStore == "promoteFromPrevious")
+        // Skipped with a recorded reason: all accept.
+        Self.expectAgreement(try await Self.verdicts(try await fresh(), version, skipReason: "hotfix INC-7"), nil)
+        // Assigned to dev but never applied there: not live. The hook that cannot see the store lets it through
+        // (it cannot tell), and apply still refuses.
+        let assignedFixture = try await fresh()
+        _ = try await assignedFixture.release().promote(assignedFixture.version(version), to: "dev")
+        let assigned = try await Self.verdicts(assignedFixture, version)
+        Self.expectAgreement(assigned, "promoteFromPrevious")
+        #expect(assigned.hookWithoutStore == nil)
+        // Deployed in dev: all accept.
+        let deployedFixture = try await fresh()
+        _ = try await deployedFixture.release().promote(deployedFixture.version(version), to: "dev")
+        try await deployedFixture.apply("dev")
+        let deployed = try await Self.verdicts(deployedFixture, version)
+        Self.expectAgreement(deployed, nil)
+        #expect(deployed.hookWithoutStore == nil)
+    }
+
+    @Test("a promotion whose closure would not apply (a reference nothing registered fits) is refused by promote, apply and the hook")
+    func closureProblems() async throws {
+        // refund-bot's chain references prompt/refund-policy-answer@^1.0, whose registration is removed; support-bot
+        // does not need it.
+        let fixture = try await Self.fixture(policy: "{}")
+        for tag in try fixture.tags() where tag.hasPrefix("prompt/refund-policy-answer@") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+        for (text, refused) in [("deployment/refund-bot@0.7.0", true), ("deployment/support-bot@1.4.0", false)] {
+            let version = fixture.version(text)
+            let release = try fixture.release()
+            var promoted: String?
+            do { _ = try await release.promote(version, to: "staging") } catch let refusal as Release.Refusal { promoted = refusal.message }
+            let name = "\(version.id)#staging#9"
+            for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+            try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
+            var applied: String?
+            do {
+                _ = try await Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+                    .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
+            } catch let refusal as Reconciler.Refusal { applied = refusal.description }
+            let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
+            let hook = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, store: fixture.store)
+            _ = try fixture.repo.git(["tag", "-d", name])
+            for message in [promoted, applied, hook.rejections.first] {
+                #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")
+                if refused { #expect(message?.contains("'prompt/refund-policy-answer@^1.0' is not a registered version") == true, "\(message ?? "")") }
+            }
+        }
+    }
+}
