@@ -48,7 +48,7 @@ enum ExitStatus {
     static func of(_ error: any Error) -> ExitCode {
         switch error {
         case let exit as ExitCode: exit
-        case is Reconciler.Refusal, is Release.Refusal, is PolicyEngine.Refusal, is PromptRenderer.Failure: findings
+        case is Reconciler.Refusal, is Lifecycle.Refusal, is PolicyEngine.Refusal, is PromptRenderer.Failure: findings
         case let state as StateError:
             switch state {
             case .staleSerial, .leaseHeld, .noSuchLease: findings

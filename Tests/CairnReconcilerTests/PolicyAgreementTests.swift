@@ -11,32 +11,32 @@ import Testing
 @Suite("One policy engine")
 struct PolicyAgreementTests {
     /// registry-example with staging's policy replaced by `policy` (YAML flow mapping), everything registered.
-    static func fixture(policy: String) async throws -> ReleaseFixture {
-        let fixture = try ReleaseFixture()
+    static func fixture(policy: String) async throws -> LifecycleFixture {
+        let fixture = try LifecycleFixture()
         let path = "registry/cairn.yaml"
         let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
         let start = try #require(text.range(of: "  - name: staging\n"))
         let end = try #require(text.range(of: "  - name: production\n"))
         try fixture.repo.write(path, text.replacingCharacters(in: start.upperBound..<end.lowerBound, with: "    policy: \(policy)\n"))
         _ = try fixture.repo.commitAll("staging policy \(policy)")
-        _ = try await fixture.release().register([], at: try fixture.head)
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
         return fixture
     }
 
     /// The policy each of promote, apply and the hook (with the store, and without it) refuses `version` by, in
     /// staging; nil for accepted. The tag promote would write is written by hand for apply and the hook.
-    static func verdicts(_ fixture: ReleaseFixture, _ text: String, skipReason: String? = nil, now: Int64 = 1_790_000_000) async throws
+    static func verdicts(_ fixture: LifecycleFixture, _ text: String, skipReason: String? = nil, now: Int64 = 1_790_000_000) async throws
         -> (promote: String?, apply: String?, hook: String?, hookWithoutStore: String?) {
         let version = fixture.version(text)
-        let release = try fixture.release(now: now)
+        let lifecycle = try fixture.lifecycle(now: now)
         func policy(in message: String) -> String? {
             guard let range = message.range(of: "refused by policy '") else { return message }
             return String(message[range.upperBound...].prefix { $0 != "'" })
         }
         var promoted: String?
         do {
-            _ = try await release.promote(version, to: "staging", skipOrderReason: skipReason)
-        } catch let refusal as Release.Refusal {
+            _ = try await lifecycle.promote(version, to: "staging", skipOrderReason: skipReason)
+        } catch let refusal as Lifecycle.Refusal {
             promoted = policy(in: refusal.message)
         }
         let name = "\(version.id)#staging#9"
@@ -45,7 +45,7 @@ struct PolicyAgreementTests {
         try fixture.repo.tag(name, at: registration, message: "assign\n\nactor: someone\n" + (skipReason.map { "\(PolicyEngine.skipField): \($0)\n" } ?? ""))
         var applied: String?
         do {
-            _ = try await Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+            _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
                 .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false, now: now)
         } catch let refusal as Reconciler.Refusal {
             guard case .policy(let refused) = refusal else { throw refusal }
@@ -53,8 +53,8 @@ struct PolicyAgreementTests {
         }
         let object = try fixture.repo.git(["rev-parse", name])
         let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(object) refs/tags/\(name)")))
-        let withStore = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, store: fixture.store, now: now)
-        let withoutStore = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, now: now)
+        let withStore = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store, now: now)
+        let withoutStore = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, now: now)
         _ = try fixture.repo.git(["tag", "-d", name])
         return (promoted, applied, withStore.rejections.first.flatMap(policy(in:)), withoutStore.rejections.first.flatMap(policy(in:)))
     }
@@ -94,7 +94,7 @@ struct PolicyAgreementTests {
     func promotionOrder() async throws {
         let version = "prompt/sentiment-classify@0.4.2"
         // Each case on its own registry and store: an accepted verdict deploys to staging.
-        func fresh() async throws -> ReleaseFixture { try await Self.fixture(policy: "{promoteFromPrevious: true}") }
+        func fresh() async throws -> LifecycleFixture { try await Self.fixture(policy: "{promoteFromPrevious: true}") }
         // Nowhere in dev: all refuse, the hook even without the store (the tags prove it cannot be live).
         let nowhere = try await Self.verdicts(try await fresh(), version)
         Self.expectAgreement(nowhere, "promoteFromPrevious")
@@ -104,13 +104,13 @@ struct PolicyAgreementTests {
         // Assigned to dev but never applied there: not live. The hook that cannot see the store lets it through
         // (it cannot tell), and apply still refuses.
         let assignedFixture = try await fresh()
-        _ = try await assignedFixture.release().promote(assignedFixture.version(version), to: "dev")
+        _ = try await assignedFixture.lifecycle().promote(assignedFixture.version(version), to: "dev")
         let assigned = try await Self.verdicts(assignedFixture, version)
         Self.expectAgreement(assigned, "promoteFromPrevious")
         #expect(assigned.hookWithoutStore == nil)
         // Deployed in dev: all accept.
         let deployedFixture = try await fresh()
-        _ = try await deployedFixture.release().promote(deployedFixture.version(version), to: "dev")
+        _ = try await deployedFixture.lifecycle().promote(deployedFixture.version(version), to: "dev")
         try await deployedFixture.apply("dev")
         let deployed = try await Self.verdicts(deployedFixture, version)
         Self.expectAgreement(deployed, nil)
@@ -125,19 +125,19 @@ struct PolicyAgreementTests {
         for tag in try fixture.tags() where tag.hasPrefix("prompt/refund-policy-answer@") { _ = try fixture.repo.git(["tag", "-d", tag]) }
         for (text, refused) in [("deployment/refund-bot@0.7.0", true), ("deployment/support-bot@1.4.0", false)] {
             let version = fixture.version(text)
-            let release = try fixture.release()
+            let lifecycle = try fixture.lifecycle()
             var promoted: String?
-            do { _ = try await release.promote(version, to: "staging") } catch let refusal as Release.Refusal { promoted = refusal.message }
+            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.message }
             let name = "\(version.id)#staging#9"
             for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
             try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
             var applied: String?
             do {
-                _ = try await Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+                _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
                     .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
             } catch let refusal as Reconciler.Refusal { applied = refusal.description }
             let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
-            let hook = try await ReceiveCheck(reader: release.reader, updates: [update], config: release.config, store: fixture.store)
+            let hook = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store)
             _ = try fixture.repo.git(["tag", "-d", name])
             for message in [promoted, applied, hook.rejections.first] {
                 #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")

@@ -5,12 +5,13 @@ import CairnState
 import Foundation
 import Git2
 
-/// Registers, promotes, rolls back and holds versions: each command checks what it must, writes annotated tags
+/// A version's lifecycle: registers, promotes, rolls back, holds and releases (lifts a hold on) versions. "Release"
+/// means only that last one in cairn: lifting a hold (`cairn release`, a `cairn-release/` tag). Each command checks what it must, writes annotated tags
 /// (GTO's grammar, plus cairn's holds), pushes them when asked, and records what it did in the audit trail.
 ///
 /// Nothing is claimed that did not happen: when a push fails, the tags just written are deleted again and
 /// nothing is audited; a policy or order refusal writes one `refuse` audit record and no tag.
-public struct Release {
+public struct Lifecycle {
     public let reader: RegistryReader
     public let store: any StateStore
     public let config: RegistryConfig

@@ -7,8 +7,8 @@ import Foundation
 import Git2
 import Testing
 
-/// registry-example in a git repo with nothing registered yet, a fresh store, and a `Release` acting as "alice".
-struct ReleaseFixture {
+/// registry-example in a git repo with nothing registered yet, a fresh store, and a `Lifecycle` acting as "alice".
+struct LifecycleFixture {
     let repo: TestRepository
     let store: SQLiteStateStore
     let location: RegistryLocation
@@ -21,10 +21,10 @@ struct ReleaseFixture {
         store = try SQLiteStateStore(path: repo.path + "/.cairn/state.sqlite", createFolders: true)
     }
 
-    func release(remote: String? = nil, now: Int64 = 1_790_000_000) throws -> Release {
+    func lifecycle(remote: String? = nil, now: Int64 = 1_790_000_000) throws -> Lifecycle {
         let reader = RegistryReader(location: location, cache: ValidationCache(fingerprint: "t"))
         let config = try #require(try reader.config(at: try location.commit("HEAD")).config)
-        return Release(reader: reader, store: store, config: config, actor: "alice", remote: remote, now: now)
+        return Lifecycle(reader: reader, store: store, config: config, actor: "alice", remote: remote, now: now)
     }
 
     var head: ObjectID { get throws { try location.commit("HEAD") } }
@@ -44,8 +44,8 @@ struct ReleaseFixture {
 
     /// Applies what git declares for `environment` (so that it is live there for the next one).
     func apply(_ environment: String) async throws {
-        let release = try release()
-        _ = try await Reconciler(reader: release.reader, store: store, config: release.config)
+        let lifecycle = try self.lifecycle()
+        _ = try await Reconciler(reader: lifecycle.reader, store: store, config: lifecycle.config)
             .apply(environment: environment, commit: try head, expected: nil, actor: "alice", allowEmpty: false)
     }
 
@@ -53,10 +53,10 @@ struct ReleaseFixture {
 }
 
 @Suite("Register, promote, roll back and hold")
-struct ReleaseTests {
+struct LifecycleTests {
     @Test("register tags the commit that introduced each version's content, formatting edits aside, and is idempotent")
     func register() async throws {
-        let fixture = try ReleaseFixture()
+        let fixture = try LifecycleFixture()
         let introduced = try fixture.head
         // A comment is a formatting-only edit (same canonical digest); an unrelated file changes nothing either.
         let path = "registry/prompts/sentiment-classify.yaml"
@@ -65,45 +65,45 @@ struct ReleaseTests {
         try fixture.repo.write("README.md", "notes\n")
         _ = try fixture.repo.commitAll("comment")
 
-        let first = try await fixture.release().register([], at: try fixture.head)
+        let first = try await fixture.lifecycle().register([], at: try fixture.head)
         #expect(first.tags.count == 13)
         #expect(try fixture.repo.git(["rev-list", "-n", "1", "prompt/sentiment-classify@v0.4.2"]).hasPrefix(introduced.hex))
         #expect(try await fixture.actions() == Array(repeating: "register", count: 13))
-        #expect(try await fixture.release().register([], at: try fixture.head).tags.isEmpty)
-        let again = try await fixture.release().register([fixture.version("prompt/sentiment-classify@0.4.2")], at: try fixture.head)
+        #expect(try await fixture.lifecycle().register([], at: try fixture.head).tags.isEmpty)
+        let again = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.4.2")], at: try fixture.head)
         #expect(again.tags.isEmpty && again.notes.first?.contains("already registered") == true)
     }
 
     @Test("a registered version whose content changed without a bump refuses the whole register before any tag")
     func immutable() async throws {
-        let fixture = try ReleaseFixture()
-        _ = try await fixture.release().register([fixture.version("prompt/sentiment-classify@0.4.2")], at: try fixture.head)
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.4.2")], at: try fixture.head)
         let path = "registry/prompts/sentiment-classify.yaml"
         let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
         try fixture.repo.write(path, text.replacingOccurrences(of: "escalated sooner", with: "escalated at once"))
         _ = try fixture.repo.commitAll("edit without bump")
         let before = try fixture.tags()
-        await #expect(throws: RegistryError.self) { try await fixture.release().register([], at: try fixture.head) }
+        await #expect(throws: RegistryError.self) { try await fixture.lifecycle().register([], at: try fixture.head) }
         #expect(try fixture.tags() == before)
     }
 
     @Test("promote follows the environment order, counts like GTO, and audits; --skip-order needs a reason in the tag")
     func promote() async throws {
-        let fixture = try ReleaseFixture()
-        let release = try fixture.release()
-        _ = try await release.register([], at: try fixture.head)
+        let fixture = try LifecycleFixture()
+        let lifecycle = try fixture.lifecycle()
+        _ = try await lifecycle.register([], at: try fixture.head)
         let triage = fixture.version("prompt/support-triage@1.3.0")
-        await #expect(throws: Release.Refusal.self) { try await release.promote(triage, to: "staging") }
+        await #expect(throws: Lifecycle.Refusal.self) { try await lifecycle.promote(triage, to: "staging") }
         #expect(try await fixture.actions().last == "refuse")
-        #expect(try await release.promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
-        #expect(try await release.promote(triage, to: "dev").notes.first?.contains("already assigned") == true)
+        #expect(try await lifecycle.promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
+        #expect(try await lifecycle.promote(triage, to: "dev").notes.first?.contains("already assigned") == true)
         // Assigned to dev is not enough: it must have been deployed there.
-        await #expect(throws: Release.Refusal.self) { try await release.promote(triage, to: "staging") }
+        await #expect(throws: Lifecycle.Refusal.self) { try await lifecycle.promote(triage, to: "staging") }
         try await fixture.apply("dev")
-        #expect(try await release.promote(triage, to: "staging").tags == ["prompt/support-triage#staging#2"])
+        #expect(try await lifecycle.promote(triage, to: "staging").tags == ["prompt/support-triage#staging#2"])
         #expect(try await fixture.actions().suffix(1) == ["promote"])
 
-        let skipped = try await release.promote(fixture.version("prompt/sentiment-classify@0.4.2"), to: "staging", skipOrderReason: "hotfix INC-7")
+        let skipped = try await lifecycle.promote(fixture.version("prompt/sentiment-classify@0.4.2"), to: "staging", skipOrderReason: "hotfix INC-7")
         #expect(skipped.tags == ["prompt/sentiment-classify#staging#1"])
         #expect(try fixture.repo.git(["tag", "-l", "--format=%(contents)", "prompt/sentiment-classify#staging#1"]).contains("order skipped: hotfix INC-7"))
         #expect(try await fixture.store.auditRecords(AuditQuery()).last?.tag == "prompt/sentiment-classify#staging#1")
@@ -111,16 +111,16 @@ struct ReleaseTests {
 
     @Test("counters are bounded: a tag past the largest is ignored, and promote after the largest refuses instead of overflowing")
     func counterBounds() async throws {
-        let fixture = try ReleaseFixture()
-        _ = try await fixture.release().register([], at: try fixture.head)
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
         let triage = fixture.version("prompt/support-triage@1.3.0")
         try fixture.repo.tag("prompt/support-triage#dev#9223372036854775807", message: "forged")
         // Unreadable, so ignored: the next counter is 1 and the promotion works.
-        #expect(try await fixture.release().promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
+        #expect(try await fixture.lifecycle().promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
         try await fixture.apply("dev")
         try fixture.repo.tag("prompt/support-triage#dev#\(TagName.maxCounter)", message: "largest")
         await #expect {
-            _ = try await fixture.release().promote(fixture.version("prompt/support-triage@1.3.0"), to: "staging")
+            _ = try await fixture.lifecycle().promote(fixture.version("prompt/support-triage@1.3.0"), to: "staging")
         } throws: { error in
             "\(error)".contains("\(TagName.maxCounter)")
         }
@@ -128,14 +128,14 @@ struct ReleaseTests {
 
     @Test("promote checks the environment's policies and gates as apply does, and audits the refusal")
     func policy() async throws {
-        let fixture = try ReleaseFixture()
-        let release = try fixture.release()
-        _ = try await release.register([], at: try fixture.head)
+        let fixture = try LifecycleFixture()
+        let lifecycle = try fixture.lifecycle()
+        _ = try await lifecycle.register([], at: try fixture.head)
         let before = try fixture.tags()
         do {
-            _ = try await release.promote(fixture.version("deployment/refund-bot@0.7.0"), to: "staging", skipOrderReason: "test")
+            _ = try await lifecycle.promote(fixture.version("deployment/refund-bot@0.7.0"), to: "staging", skipOrderReason: "test")
             Issue.record("promoted past a gate without a result")
-        } catch let refusal as Release.Refusal {
+        } catch let refusal as Lifecycle.Refusal {
             #expect(refusal.message.contains("gatesMustPass"))
         }
         #expect(try fixture.tags() == before)
@@ -143,73 +143,73 @@ struct ReleaseTests {
         // What the version references is checked too: apply would write it. support-bot passes production's policy
         // itself, but a dataset it depends on has one approval where production needs two.
         do {
-            _ = try await release.promote(fixture.version("deployment/support-bot@1.4.0"), to: "production", skipOrderReason: "test")
+            _ = try await lifecycle.promote(fixture.version("deployment/support-bot@1.4.0"), to: "production", skipOrderReason: "test")
             Issue.record("promoted with a dependency that fails the policy")
-        } catch let refusal as Release.Refusal {
+        } catch let refusal as Lifecycle.Refusal {
             #expect(refusal.message.contains("minApprovals") && refusal.message.contains("dataset/support-tickets-2026q3@1.0.0"))
         }
-        #expect(try await !release.promote(fixture.version("prompt/support-triage@1.3.0"), to: "production", skipOrderReason: "test").tags.isEmpty)
+        #expect(try await !lifecycle.promote(fixture.version("prompt/support-triage@1.3.0"), to: "production", skipOrderReason: "test").tags.isEmpty)
     }
 
     @Test("promote checks a range the way apply resolves it: the version the environment runs when it fits")
     func closureFollowsAssignment() async throws {
-        let fixture = try ReleaseFixture()
-        let release = try fixture.release()
-        _ = try await release.register([], at: try fixture.head)
-        _ = try await release.promote(fixture.version("prompt/refund-policy-answer@1.0.0"), to: "staging", skipOrderReason: "test")
+        let fixture = try LifecycleFixture()
+        let lifecycle = try fixture.lifecycle()
+        _ = try await lifecycle.register([], at: try fixture.head)
+        _ = try await lifecycle.promote(fixture.version("prompt/refund-policy-answer@1.0.0"), to: "staging", skipOrderReason: "test")
         // A newer 1.x without a license, which staging requires: the chain's ^1.0 accepts it, but staging runs 1.0.0.
         let path = "registry/prompts/refund-policy-answer.yaml"
         let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
         try fixture.repo.write(path, text.replacingOccurrences(of: "  version: 1.0.0\n", with: "  version: 1.1.0\n")
             .replacingOccurrences(of: "  license: Apache-2.0\n", with: ""))
         _ = try fixture.repo.commitAll("refund-policy-answer 1.1.0")
-        #expect(try await release.register([fixture.version("prompt/refund-policy-answer@1.1.0")], at: try fixture.head).tags.count == 1)
-        #expect(try await !release.promote(fixture.version("chain/refund-assistant@0.7.0"), to: "staging", skipOrderReason: "test").tags.isEmpty)
+        #expect(try await lifecycle.register([fixture.version("prompt/refund-policy-answer@1.1.0")], at: try fixture.head).tags.count == 1)
+        #expect(try await !lifecycle.promote(fixture.version("chain/refund-assistant@0.7.0"), to: "staging", skipOrderReason: "test").tags.isEmpty)
     }
 
     @Test("rollback assigns the previous version and holds the bad one: promote and plan refuse it until it is released")
     func rollback() async throws {
-        let fixture = try ReleaseFixture()
-        _ = try await fixture.release().register([], at: try fixture.head)
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
         try fixture.bumpSentiment(to: "0.5.0")
-        let release = try fixture.release()
-        _ = try await release.register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        let lifecycle = try fixture.lifecycle()
+        _ = try await lifecycle.register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
         let old = fixture.version("prompt/sentiment-classify@0.4.2"), new = fixture.version("prompt/sentiment-classify@0.5.0")
-        _ = try await release.promote(old, to: "dev")
-        _ = try await release.promote(new, to: "dev")
+        _ = try await lifecycle.promote(old, to: "dev")
+        _ = try await lifecycle.promote(new, to: "dev")
 
-        let rolled = try await release.rollback(new.id, in: "dev", reason: "answers in the wrong language")
+        let rolled = try await lifecycle.rollback(new.id, in: "dev", reason: "answers in the wrong language")
         #expect(rolled.tags == ["prompt/sentiment-classify#dev#3", "cairn-hold/dev/prompt/sentiment-classify/v0.5.0/1"])
-        let events = try release.reader.tagEvents()
+        let events = try lifecycle.reader.tagEvents()
         let current = EnvironmentAssignments.resolve(events, environment: "dev").assignments[new.id]
         #expect(current?.version == old)
         #expect(TagLedger(events).history(of: new.id).map(\.kind) == [.registration, .registration, .assignment, .assignment, .rollback, .hold])
         #expect(try await fixture.actions().suffix(2) == ["rollback", "hold"])
 
-        await #expect(throws: Release.Refusal.self) { try await release.promote(new, to: "dev") }
+        await #expect(throws: Lifecycle.Refusal.self) { try await lifecycle.promote(new, to: "dev") }
         // A raw tag that re-assigns the held version is seen by every reconciler: the plan reports it.
         try fixture.repo.tag("prompt/sentiment-classify#dev#9", at: "prompt/sentiment-classify@v0.5.0", message: "by hand")  // a tag of a tag
-        let reconciler = Reconciler(reader: release.reader, store: fixture.store, config: release.config)
+        let reconciler = Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
         #expect(try await reconciler.plan(environment: "dev", commit: try fixture.head).plan.problems.first?.contains("on hold") == true)
 
-        #expect(try await release.hold(new, in: "dev", reason: "fixed", lift: true).tags == ["cairn-release/dev/prompt/sentiment-classify/v0.5.0/2"])
+        #expect(try await lifecycle.hold(new, in: "dev", reason: "fixed", lift: true).tags == ["cairn-release/dev/prompt/sentiment-classify/v0.5.0/2"])
         #expect(try await reconciler.plan(environment: "dev", commit: try fixture.head).plan.problems.isEmpty)
     }
 
     @Test("--push sends the tag to the remote; a rejected push deletes the local tag and audits nothing")
     func push() async throws {
-        let fixture = try ReleaseFixture()
+        let fixture = try LifecycleFixture()
         let remote = try TestRepository(bare: true)
-        _ = try await fixture.release().register([], at: try fixture.head)
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
         let triage = fixture.version("prompt/support-triage@1.3.0")
-        #expect(try await fixture.release(remote: remote.path).promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
+        #expect(try await fixture.lifecycle(remote: remote.path).promote(triage, to: "dev").tags == ["prompt/support-triage#dev#1"])
         #expect(try remote.git(["tag", "-l"]) == "prompt/support-triage#dev#1")
 
         try await fixture.apply("dev")
         // The remote already has a #staging#2 of its own (someone promoted concurrently): ours is rejected.
         _ = try remote.git(["tag", "prompt/support-triage#staging#2", "prompt/support-triage#dev#1"])
         let audited = try await fixture.actions().count
-        await #expect(throws: PushRejected.self) { try await fixture.release(remote: remote.path).promote(triage, to: "staging") }
+        await #expect(throws: PushRejected.self) { try await fixture.lifecycle(remote: remote.path).promote(triage, to: "staging") }
         #expect(try !fixture.tags().contains("prompt/support-triage#staging#2"))
         #expect(try await fixture.actions().count == audited)
     }

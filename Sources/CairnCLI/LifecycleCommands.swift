@@ -14,19 +14,19 @@ struct TagWritingOptions: ParsableArguments {
 
     @OptionGroup var options: ReconcileOptions
 
-    func release() throws -> (Release, ReconcileOptions.Context) {
+    func lifecycle() throws -> (Lifecycle, ReconcileOptions.Context) {
         let context = try options.open()
-        return (Release(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
+        return (Lifecycle(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
                         actor: resolveActor(actor), remote: push), context)
     }
 
     /// Prints what was done; a refusal exits 1, anything else that stops the command exits 2.
-    func run(_ body: (Release, ReconcileOptions.Context) async throws -> Release.Outcome) async throws {
-        let outcome: Release.Outcome
+    func run(_ body: (Lifecycle, ReconcileOptions.Context) async throws -> Lifecycle.Outcome) async throws {
+        let outcome: Lifecycle.Outcome
         do {
-            let (release, context) = try release()
-            outcome = try await body(release, context)
-        } catch let refusal as Release.Refusal {
+            let (lifecycle, context) = try lifecycle()
+            outcome = try await body(lifecycle, context)
+        } catch let refusal as Lifecycle.Refusal {
             printError("refused: \(refusal)")
             throw ExitStatus.findings
         } catch let exit as ExitCode {
@@ -78,7 +78,7 @@ struct RegisterCommand: AsyncParsableCommand {
             throw ExitStatus.couldNotRun
         }
         let parsed = try versions.map(parseVersion)
-        try await tagging.run { release, context in try await release.register(parsed, at: context.commit) }
+        try await tagging.run { lifecycle, context in try await lifecycle.register(parsed, at: context.commit) }
     }
 }
 
@@ -109,7 +109,7 @@ struct PromoteCommand: AsyncParsableCommand {
             printError("error: --skip-order needs --reason")
             throw ExitStatus.couldNotRun
         }
-        try await tagging.run { release, _ in try await release.promote(parsed, to: to, message: message, skipOrderReason: skipOrder ? reason : nil) }
+        try await tagging.run { lifecycle, _ in try await lifecycle.promote(parsed, to: to, message: message, skipOrderReason: skipOrder ? reason : nil) }
     }
 }
 
@@ -142,7 +142,7 @@ struct RollbackCommand: AsyncParsableCommand {
             }
             return version
         }
-        try await tagging.run { release, _ in try await release.rollback(id, in: env, to: target, reason: reason) }
+        try await tagging.run { lifecycle, _ in try await lifecycle.rollback(id, in: env, to: target, reason: reason) }
     }
 }
 
@@ -163,7 +163,7 @@ struct HoldCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = try parseVersion(version)
-        try await tagging.run { release, _ in try await release.hold(parsed, in: env, reason: reason) }
+        try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason) }
     }
 }
 
@@ -183,6 +183,6 @@ struct ReleaseCommand: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = try parseVersion(version)
-        try await tagging.run { release, _ in try await release.hold(parsed, in: env, reason: reason, lift: true) }
+        try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason, lift: true) }
     }
 }
