@@ -26,7 +26,7 @@ struct GetCommand: AsyncParsableCommand {
         let id = try parseArtifactID(artifact)
         let row = try await orExit {
             let rows = try await options.open().store.deployed(environment: env)
-            guard let row = rows.first(where: { $0.artifact.id == id }) else { throw RegistryError("\(id) is not deployed in '\(env)'") }
+            guard let row = rows.first(where: { $0.artifact.id == id }) else { throw CairnError.notDeployed(id, environment: env) }
             return row
         }
         let document = try await orExit { try JSONValue.parse(json: Data(row.artifact.content.utf8)) }

@@ -53,7 +53,7 @@ struct HooksCommand: AsyncParsableCommand {
                     let file = hooks.appendingPathComponent(name)
                     let text = HooksCommand.script(name, command: command)
                     if FileManager.default.fileExists(atPath: file.path), !force, (try? String(contentsOf: file, encoding: .utf8)) != text {
-                        throw RegistryError("\(file.path) exists and is not cairn's; pass --force to replace it")
+                        throw CairnError.fileExists(path: file.path, fix: "it is not cairn's; pass --force to replace it")
                     }
                     try text.write(to: file, atomically: true, encoding: .utf8)
                     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
@@ -105,7 +105,7 @@ struct HooksCommand: AsyncParsableCommand {
                     let store = try StateLocation.serverPath(repository: repository).map { try SQLiteStateStore(path: $0) }
                     return try await ReceiveCheck(reader: reader, updates: updates, config: config, store: store).rejections
                 default:
-                    throw RegistryError("no hook named '\(name)'; cairn has pre-commit, pre-push and pre-receive")
+                    throw CairnError.unknownName(kind: "hook", name: name, known: ["pre-commit", "pre-push", "pre-receive"])
                 }
             }
             guard !problems.isEmpty else { return }

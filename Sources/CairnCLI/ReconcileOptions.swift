@@ -30,7 +30,7 @@ struct ReconcileOptions: ParsableArguments {
         let reader = RegistryReader(location: location)
         let (config, findings) = try reader.config(at: commit)
         guard let config, findings.isEmpty else {
-            throw RegistryError("no valid cairn.yaml at \(ref); run 'cairn validate --ref \(ref)'")
+            throw CairnError.invalidConfig(ref: ref)
         }
         let store = try SQLiteStateStore(path: StateLocation.path(option: state, location: location, reader: reader))
         return Context(location: location, commit: commit, reconciler: Reconciler(reader: reader, store: store, config: config), store: store)

@@ -68,10 +68,10 @@ struct Render: AsyncParsableCommand {
         do {
             node = try HardenedYAMLLoader().load(bytes)
         } catch {
-            throw RegistryError("\(path):\(error.mark.line):\(error.mark.column): \(error.message)")
+            throw CairnError.unreadableFile(path: path, line: error.mark.line, column: error.mark.column, message: error.message)
         }
         guard case .object(let values) = JSONSchemaSet().typed(node, schema: nil) else {
-            throw RegistryError("\(path):1:1: a vars file is a mapping of variable names to values")
+            throw CairnError.unreadableFile(path: path, line: 1, column: 1, message: "a vars file is a mapping of variable names to values")
         }
         return values
     }

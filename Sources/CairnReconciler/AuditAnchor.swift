@@ -72,12 +72,12 @@ public enum AuditAnchor {
         let anchor = AnchorTag.anchor(sequence: sequence), retirement = AnchorTag.retired(sequence: sequence)
         let tags = try repository.tags()
         guard let tag = tags.first(where: { $0.name == anchor.name }) else {
-            throw RegistryError("there is no anchor \(anchor.name) to retire")
+            throw CairnError.noSuchAnchor(anchor.name)
         }
         guard !tags.contains(where: { $0.name == retirement.name }) else {
-            throw RegistryError("\(anchor.name) is already retired (\(retirement.name))")
+            throw CairnError.alreadyRetired(anchor: anchor.name, retirement: retirement.name)
         }
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw RegistryError("a retirement needs a --reason") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw CairnError.missingReason(command: "a retirement") }
         let target = (try? repository.commit(tag.target).id) ?? commit
         try repository.createTag(name: retirement.name, target: target, tagger: tagger(actor, now),
                                  message: AnchorTag.retirementMessage(sequence: sequence, actor: actor, reason: reason))

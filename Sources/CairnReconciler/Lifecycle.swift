@@ -49,14 +49,14 @@ public struct Lifecycle {
     public func register(_ versions: [ArtifactVersion], at commit: ObjectID) async throws -> Outcome {
         let snapshot = try reader.read(.commit(commit))
         guard snapshot.errorCount == 0 else {
-            throw RegistryError("the registry at \(commit.short) has \(snapshot.errorCount) validation error\(snapshot.errorCount == 1 ? "" : "s"); run 'cairn validate --ref \(commit.short)'")
+            throw CairnError.invalidRegistry(commit: commit.short, errors: snapshot.errorCount)
         }
         let registrations = Registrations(try reader.tagEvents())
         var wanted: [RegistrySnapshot.Artifact] = []
         for version in versions {
             guard let found = snapshot.artifacts.first(where: { $0.summary.versioned == version }) else {
                 let here = snapshot.artifacts.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
-                throw RegistryError("\(version) is not in the registry at \(commit.short)" + (here.isEmpty ? "" : "; here: \(here.joined(separator: ", "))"))
+                throw CairnError.notInRegistry(version, commit: commit.short, versionsHere: here, checkedTags: false)
             }
             wanted.append(found)
         }
@@ -69,7 +69,7 @@ public struct Lifecycle {
             if let existing = registrations.all[version] {
                 let registered = try reader.file(of: version, at: existing.commit)
                 guard registered?.summary.digest == artifact.summary.digest else {
-                    throw RegistryError("\(version) is registered (\(existing.name) at \(existing.commit.short)) with other content; registered versions are immutable, so bump the version")
+                    throw CairnError.immutableVersion(version, tag: existing.name, commit: existing.commit.short)
                 }
                 if !versions.isEmpty { outcome.notes.append("\(version) is already registered (\(existing.name))") }
                 continue
@@ -104,9 +104,22 @@ public struct Lifecycle {
     // MARK: - Promote
 
     /// Why a promotion or rollback was refused.
-    public struct Refusal: Error, CustomStringConvertible, Sendable {
-        public let message: String
-        public var description: String { message }
+    public enum Refusal: Error, CustomStringConvertible, Sendable {
+        /// The version is on hold in the environment (by the tag `hold`).
+        case onHold(ArtifactVersion, environment: String, hold: String, reason: String?)
+        /// Assigning it would leave the environment's declared state with problems, which apply refuses.
+        case wouldNotApply(ArtifactVersion, environment: String, problems: [String])
+        case policy(PolicyEngine.Refusal)
+
+        public var description: String {
+            switch self {
+            case .onHold(let version, let environment, let hold, let reason):
+                "\(version) is on hold in '\(environment)' (\(hold)\(reason.map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'"
+            case .wouldNotApply(let version, let environment, let problems):
+                "assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; ")
+            case .policy(let refusal): refusal.description
+            }
+        }
     }
 
     /// Assigns `version` to `environment` with the next counter, at the version's registration commit, after checking:
@@ -120,15 +133,14 @@ public struct Lifecycle {
         let facts = DeclaredState.Facts(events, environment: environment)
         let registrations = facts.registrations
         guard let registration = registrations.live[version] else {
-            throw RegistryError(registrations.all[version] != nil ? "\(version) was deregistered" : "\(version) is not registered; run 'cairn register \(version)' first")
+            throw registrations.all[version] != nil ? CairnError.deregistered(version) : CairnError.notRegistered(version)
         }
         if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
            current.version == version {
             return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
         }
         if let hold = facts.holds.hold(on: version, in: environment) {
-            try await refuse("\(version) is on hold in '\(environment)' (\(hold.name)\(Self.reason(of: hold).map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'",
-                       environment: environment, version: version)
+            try await refuse(.onHold(version, environment: environment, hold: hold.name, reason: Self.reason(of: hold)), environment: environment, version: version)
         }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events))
         var fields = [("actor", actor)]
@@ -141,11 +153,11 @@ public struct Lifecycle {
         let (candidates, documents, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader,
                                                                              isProtected: settings.policy.isProtected)
         if !problems.isEmpty {
-            try await refuse("assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; "), environment: environment, version: version)
+            try await refuse(.wouldNotApply(version, environment: environment, problems: problems), environment: environment, version: version)
         }
         let engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
         if let refusal = engine.check(candidates) {
-            try await refuse(refusal.description, environment: environment, version: version)
+            try await refuse(.policy(refusal), environment: environment, version: version)
         }
         let digest = ContentDigest.of(documents[version.id]!)
         return Outcome(tags: try await write([PendingTag(name: tag.text, target: registration.commit, message: body,
@@ -164,12 +176,12 @@ public struct Lifecycle {
         let registrations = Registrations(events)
         let holds = Holds(events)
         guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[id]?[environment] else {
-            throw RegistryError("\(id) has no registered version assigned to '\(environment)'; nothing to roll back")
+            throw CairnError.nothingToRollBack(id, environment: environment)
         }
         let back: ArtifactVersion
         if let target {
             back = ArtifactVersion(id: id, version: target)
-            guard back != current.version else { throw RegistryError("\(back) is what '\(environment)' runs already") }
+            guard back != current.version else { throw CairnError.alreadyRunning(back, environment: environment) }
         } else {
             // Earlier assignments to this environment, newest first: the first other version still live and not held.
             let earlier = events.filter { event in
@@ -178,13 +190,13 @@ public struct Lifecycle {
             }.sorted { ($0.tag.counter, $0.time, $0.name) > ($1.tag.counter, $1.time, $1.name) }
             let candidates = earlier.compactMap { registrations.liveVersion(of: id, at: $0.commit) }
             guard let previous = candidates.first(where: { $0 != current.version && holds.hold(on: $0, in: environment) == nil }) else {
-                throw RegistryError("'\(environment)' ran no other live version of \(id) before \(current.version.version); name one with --to")
+                throw CairnError.noEarlierVersion(id, environment: environment, before: current.version.version)
             }
             back = previous
         }
-        guard let registration = registrations.live[back] else { throw RegistryError("\(back) is not registered (or was deregistered)") }
+        guard let registration = registrations.live[back] else { throw registrations.all[back] != nil ? CairnError.deregistered(back) : CairnError.notRegistered(back) }
         if let hold = holds.hold(on: back, in: environment) {
-            throw RegistryError("\(back) is itself on hold in '\(environment)' (\(hold.name)); release it first or pick another version")
+            throw CairnError.targetOnHold(back, environment: environment, hold: hold.name)
         }
         let document = try reader.document(of: back, at: registration.commit)
         let assign = TagName.assign(id, environment: environment, counter: try nextCounter(id, events)).text
@@ -207,7 +219,7 @@ public struct Lifecycle {
     public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) async throws -> Outcome {
         _ = try environmentSettings(environment)
         let events = try reader.tagEvents()
-        guard let registration = Registrations(events).all[version] else { throw RegistryError("\(version) is not registered") }
+        guard let registration = Registrations(events).all[version] else { throw CairnError.notRegistered(version) }
         let holds = Holds(events)
         let key = Holds.Key(environment: environment, version: version)
         let held = holds.active[key] != nil
@@ -277,15 +289,15 @@ public struct Lifecycle {
     }
 
     /// Audits a refusal and throws it.
-    func refuse(_ message: String, environment: String, version: ArtifactVersion) async throws -> Never {
+    func refuse(_ refusal: Refusal, environment: String, version: ArtifactVersion) async throws -> Never {
         try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: version.description,
-                                          planSummary: "promotion refused", compliance: JSONValue.quoted(message))])
-        throw Refusal(message: message)
+                                          planSummary: "promotion refused", compliance: JSONValue.quoted(refusal.description))])
+        throw refusal
     }
 
     func environmentSettings(_ name: String) throws -> RegistryConfig.Environment {
         guard let settings = config.environment(named: name) else {
-            throw RegistryError("environment '\(name)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+            throw CairnError.unknownEnvironment(name, defined: config.environments.map(\.name))
         }
         return settings
     }
@@ -299,7 +311,7 @@ public struct Lifecycle {
     /// One more than `highest`, refused past the largest counter the grammar reads (a tag no reader would see).
     static func counter(after highest: Int, of id: ArtifactID) throws -> Int {
         guard highest < TagName.maxCounter else {
-            throw RegistryError("\(id) already has a tag with counter \(highest), the largest cairn reads (\(TagName.maxCounter)); no further tag can be ordered after it")
+            throw CairnError.counterExhausted(id, highest: highest, largest: TagName.maxCounter)
         }
         return highest + 1
     }

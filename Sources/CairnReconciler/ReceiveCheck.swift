@@ -103,7 +103,7 @@ public struct ReceiveCheck: Sendable {
                 let (candidates, _, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader,
                                                                              isProtected: settings.policy.isProtected)
                 if !problems.isEmpty {
-                    rejections.append("\(update.reference): assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; "))
+                    rejections.append("\(update.reference): \(Lifecycle.Refusal.wouldNotApply(version, environment: environment, problems: problems))")
                     continue
                 }
                 var previous: PolicyEngine.Previous?

@@ -31,7 +31,7 @@ public struct Reconciler: Sendable {
     /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
     public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws -> Planned {
         guard let settings = config.environment(named: environment) else {
-            throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+            throw CairnError.unknownEnvironment(environment, defined: config.environments.map(\.name))
         }
         var attempt = 0
         while true {
@@ -187,7 +187,7 @@ public struct Reconciler: Sendable {
     /// The policies of `environment`, with what is deployed in the one before it when a policy reads that.
     public func policyEngine(for environment: String, now: Int64) async throws -> PolicyEngine {
         guard let settings = config.environment(named: environment) else {
-            throw RegistryError("environment '\(environment)' is not defined in cairn.yaml (defined: \(config.environments.map(\.name).joined(separator: ", ")))")
+            throw CairnError.unknownEnvironment(environment, defined: config.environments.map(\.name))
         }
         var previous: PolicyEngine.Previous?
         if settings.policy.promoteFromPrevious, let name = config.environment(before: environment) {

@@ -36,33 +36,33 @@ public enum StateLocation {
             ?? (try? repository.configValue("cairn.state")).flatMap { $0.isEmpty ? nil : ($0, "git config cairn.state") }
         guard let (text, origin) = configured else { return nil }
         let path = try operatorPath(text, origin: origin)
-        guard FileManager.default.fileExists(atPath: path) else { throw RegistryError("\(origin) names \(path), which does not exist") }
+        guard FileManager.default.fileExists(atPath: path) else { throw CairnError.stateLocation(origin: origin, problem: "\(path) does not exist", fix: nil) }
         return path
     }
 
     /// `sqlite:PATH` or a plain path, as the operator wrote it.
     static func operatorPath(_ text: String, origin: String) throws -> String {
         if isPostgres(text) {
-            throw RegistryError("\(origin): PostgreSQL state stores are not supported by this cairn yet; use an SQLite file (sqlite:PATH)")
+            throw CairnError.stateLocation(origin: origin, problem: "PostgreSQL state stores are not supported by this cairn yet", fix: "use an SQLite file (sqlite:PATH)")
         }
         let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
-        if path.isEmpty { throw RegistryError("\(origin) is empty; name an SQLite file, or leave it out for \(defaultPath)") }
-        if path.contains("://") { throw RegistryError("\(origin) '\(text)': only SQLite files (sqlite:PATH or a path) are supported") }
+        if path.isEmpty { throw CairnError.stateLocation(origin: origin, problem: "empty", fix: "name an SQLite file, or leave it out for \(defaultPath)") }
+        if path.contains("://") { throw CairnError.stateLocation(origin: origin, problem: "'\(text)' is not an SQLite file", fix: "name one as sqlite:PATH or a path") }
         return path
     }
 
     /// The relative path a `cairn.yaml` `state.url` names, checked to stay inside `.cairn/`.
     static func configuredPath(_ url: String) throws -> String {
-        let fix = "cairn.yaml's state.url may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
+        let fix = "it may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
         if isPostgres(url) {
-            throw RegistryError("cairn.yaml's state.url names PostgreSQL, which this cairn does not support yet; pass --state PATH for an SQLite file")
+            throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "PostgreSQL state stores are not supported by this cairn yet", fix: "pass --state PATH for an SQLite file")
         }
-        guard url.hasPrefix("sqlite:") else { throw RegistryError("state.url '\(url)': \(fix)") }
+        guard url.hasPrefix("sqlite:") else { throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix) }
         let path = String(url.dropFirst("sqlite:".count))
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard !path.hasPrefix("/"), parts.count >= 2, parts.first == Substring(folder),
               parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && !$0.contains("\0") }) else {
-            throw RegistryError("state.url '\(url)': \(fix)")
+            throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix)
         }
         return path
     }
@@ -82,18 +82,18 @@ public enum StateLocation {
             var info = stat()
             let isLast = index == parts.count - 1
             if lstat(current, &info) != 0 {
-                guard errno == ENOENT else { throw RegistryError("cannot inspect \(current): \(String(cString: strerror(errno)))") }
+                guard errno == ENOENT else { throw CairnError.fileSystem(operation: "inspect", path: current, cause: String(cString: strerror(errno))) }
                 if isLast { break }
                 guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
-                    throw RegistryError("cannot create \(current): \(String(cString: strerror(errno)))")
+                    throw CairnError.fileSystem(operation: "create", path: current, cause: String(cString: strerror(errno)))
                 }
-                guard lstat(current, &info) == 0 else { throw RegistryError("cannot inspect \(current)") }
+                guard lstat(current, &info) == 0 else { throw CairnError.fileSystem(operation: "inspect", path: current, cause: String(cString: strerror(errno))) }
             }
             let type = info.st_mode & S_IFMT
             if type == S_IFLNK {
-                throw RegistryError("\(current) is a symbolic link; cairn does not follow links for the state it keeps in \(folder)/ (a committed link could point anywhere). Remove it, or pass --state PATH")
+                throw CairnError.stateLocation(origin: current, problem: "is a symbolic link; cairn does not follow links for the state it keeps in \(folder)/ (a committed link could point anywhere)", fix: "remove it, or pass --state PATH")
             }
-            if !isLast && type != S_IFDIR { throw RegistryError("\(current) is not a folder") }
+            if !isLast && type != S_IFDIR { throw CairnError.notAFolder(path: current, commit: nil) }
         }
         return current
     }

@@ -9,7 +9,7 @@ extension RegistryReader {
         do {
             return try ArtifactDecoder.decode(value, kind: version.id.kind)
         } catch {
-            throw RegistryError("\(version) does not validate; run 'cairn validate' to see why")
+            throw CairnError.undecodable(version)
         }
     }
 
@@ -34,8 +34,7 @@ extension RegistryReader {
             return try parse(blob: artifact.blob, path: artifact.path)
         }
         let known = here.all.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
-        throw RegistryError("\(version) is not in the registry at \(commit.short) nor registered by tag"
-            + (known.isEmpty ? "" : "; versions here: \(known.joined(separator: ", "))"))
+        throw CairnError.notInRegistry(version, commit: commit.short, versionsHere: known, checkedTags: true)
     }
 
     /// The parsed document in `blob` (read from `path`, which errors name).
@@ -48,7 +47,7 @@ extension RegistryReader {
         do {
             return try ParsedManifest.load(bytes, isConfig: false, schemas: analyzer.schemas).value
         } catch {
-            throw RegistryError("\(path):\(error.mark.line):\(error.mark.column): \(error.message)")
+            throw CairnError.unreadableFile(path: path, line: error.mark.line, column: error.mark.column, message: error.message)
         }
     }
 }

@@ -36,7 +36,7 @@ public struct RegistryReader: Sendable {
         case .commit(let id):
             commit = id
             guard let tree = try repository.treeID(commit: id, path: location.root) else {
-                throw RegistryError("'\(location.root)' is not a folder at commit \(id.short)")
+                throw CairnError.notAFolder(path: location.root, commit: id.short)
             }
             listing = try list(tree: tree)
         case .worktree:
@@ -248,7 +248,7 @@ public struct RegistryReader: Sendable {
     /// Lists the working tree (for `validate --worktree`); file contents come back too, hashed as git would.
     func listWorktree() throws -> (TreeListing, [String: [UInt8]]) {
         guard let workdir = location.repository.workingDirectory else {
-            throw RegistryError("--worktree needs a repository with a working tree; this one is bare")
+            throw CairnError.bareRepository(option: "--worktree")
         }
         let base = URL(fileURLWithPath: workdir).appendingPathComponent(location.root)
         var listing = TreeListing()
@@ -279,7 +279,7 @@ public struct RegistryReader: Sendable {
             }
         }
         guard manager.fileExists(atPath: base.path) else {
-            throw RegistryError("'\(base.path)' does not exist")
+            throw CairnError.noSuchPath(base.path)
         }
         try walk("")
         return (listing, contents)

@@ -1,3 +1,4 @@
+import CairnModel
 import Foundation
 import Git2
 
@@ -5,15 +6,6 @@ import Git2
 public enum RegistrySource: Sendable {
     case commit(ObjectID)
     case worktree
-}
-
-/// Why cairn could not run at all (exit 2): no repository, a bad ref, a missing folder.
-public struct RegistryError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-
-    public init(_ message: String) { self.message = message }
-
-    public var description: String { message }
 }
 
 /// A registry root inside a repository.
@@ -33,7 +25,7 @@ public struct RegistryLocation: Sendable {
         do {
             repository = try Repository.discover(from: directory)
         } catch {
-            throw RegistryError("no git repository at or above '\(directory)' (\(error))")
+            throw CairnError.noRepository(directory: directory, cause: "\(error)")
         }
         return RegistryLocation(repository: repository, root: path ?? "")
     }
@@ -48,7 +40,7 @@ public struct RegistryLocation: Sendable {
         do {
             return try repository.resolveCommit(revision)
         } catch {
-            throw RegistryError("cannot resolve '\(revision)' to a commit (\(error)); pass a branch, tag or commit id with --ref")
+            throw CairnError.unresolvableRevision(revision, cause: "\(error)")
         }
     }
 }

@@ -1,3 +1,4 @@
+import CairnModel
 import Foundation
 import Git2
 
@@ -9,11 +10,11 @@ public enum Scaffold {
         let base = URL(fileURLWithPath: directory)
         let manager = FileManager.default
         if manager.fileExists(atPath: base.appendingPathComponent("cairn.yaml").path) {
-            throw RegistryError("\(directory) already has a cairn.yaml; nothing was written")
+            throw CairnError.fileExists(path: base.appendingPathComponent("cairn.yaml").path, fix: "\(directory) is a registry already; nothing was written")
         }
         // Check every path before writing any, so a refusal leaves the folder as it was.
         for (path, _) in files where manager.fileExists(atPath: base.appendingPathComponent(path).path) {
-            throw RegistryError("\(base.appendingPathComponent(path).path) exists; nothing was written")
+            throw CairnError.fileExists(path: base.appendingPathComponent(path).path, fix: "nothing was written")
         }
         try manager.createDirectory(at: base, withIntermediateDirectories: true)
         var written: [String] = []

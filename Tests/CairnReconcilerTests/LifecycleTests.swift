@@ -83,7 +83,12 @@ struct LifecycleTests {
         try fixture.repo.write(path, text.replacingOccurrences(of: "escalated sooner", with: "escalated at once"))
         _ = try fixture.repo.commitAll("edit without bump")
         let before = try fixture.tags()
-        await #expect(throws: RegistryError.self) { try await fixture.lifecycle().register([], at: try fixture.head) }
+        await #expect {
+            try await fixture.lifecycle().register([], at: try fixture.head)
+        } throws: { error in
+            guard case .immutableVersion(let version, let tag, _)? = error as? CairnError else { return false }
+            return version.description == "prompt/sentiment-classify@0.4.2" && tag == "prompt/sentiment-classify@v0.4.2"
+        }
         #expect(try fixture.tags() == before)
     }
 
@@ -136,7 +141,7 @@ struct LifecycleTests {
             _ = try await lifecycle.promote(fixture.version("deployment/refund-bot@0.7.0"), to: "staging", skipOrderReason: "test")
             Issue.record("promoted past a gate without a result")
         } catch let refusal as Lifecycle.Refusal {
-            #expect(refusal.message.contains("gatesMustPass"))
+            if case .policy(let refused) = refusal { #expect(refused.policy == .gatesMustPass) } else { Issue.record("\(refusal)") }
         }
         #expect(try fixture.tags() == before)
         #expect(try await fixture.actions().last == "refuse")
@@ -146,7 +151,7 @@ struct LifecycleTests {
             _ = try await lifecycle.promote(fixture.version("deployment/support-bot@1.4.0"), to: "production", skipOrderReason: "test")
             Issue.record("promoted with a dependency that fails the policy")
         } catch let refusal as Lifecycle.Refusal {
-            #expect(refusal.message.contains("minApprovals") && refusal.message.contains("dataset/support-tickets-2026q3@1.0.0"))
+            if case .policy(let refused) = refusal { #expect(refused.policy == .minApprovals && refused.artifact == "dataset/support-tickets-2026q3@1.0.0") } else { Issue.record("\(refusal)") }
         }
         #expect(try await !lifecycle.promote(fixture.version("prompt/support-triage@1.3.0"), to: "production", skipOrderReason: "test").tags.isEmpty)
     }

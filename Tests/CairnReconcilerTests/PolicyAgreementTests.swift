@@ -37,7 +37,7 @@ struct PolicyAgreementTests {
         do {
             _ = try await lifecycle.promote(version, to: "staging", skipOrderReason: skipReason)
         } catch let refusal as Lifecycle.Refusal {
-            promoted = policy(in: refusal.message)
+            promoted = policy(in: refusal.description)
         }
         let name = "\(version.id)#staging#9"
         for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
@@ -127,7 +127,7 @@ struct PolicyAgreementTests {
             let version = fixture.version(text)
             let lifecycle = try fixture.lifecycle()
             var promoted: String?
-            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.message }
+            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.description }
             let name = "\(version.id)#staging#9"
             for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
             try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")

@@ -139,6 +139,11 @@ struct RegistryRulesTests {
         let head = try location.commit("HEAD")
         #expect(try reader.document(of: ArtifactVersion("prompt/summarize-ticket@2.0.1")!, at: head)["metadata"]?["version"] == .string("2.0.1"))
         #expect(try reader.document(of: ArtifactVersion("prompt/summarize-ticket@2.1.0")!, at: head)["metadata"]?["version"] == .string("2.1.0"))
-        #expect(throws: RegistryError.self) { try reader.document(of: ArtifactVersion("prompt/summarize-ticket@9.0.0")!, at: head) }
+        #expect {
+            try reader.document(of: ArtifactVersion("prompt/summarize-ticket@9.0.0")!, at: head)
+        } throws: { error in
+            guard case .notInRegistry(_, _, let here, true)? = error as? CairnError else { return false }
+            return here.contains("2.1.0")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import CairnModel
 import CairnRegistry
 import Foundation
 import Testing
@@ -10,7 +11,12 @@ struct ScaffoldTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("prompts"), withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: directory.appendingPathComponent("prompts/greeting.yaml"))
-        #expect(throws: RegistryError.self) { try Scaffold.write(to: directory.path) }
+        #expect {
+            try Scaffold.write(to: directory.path)
+        } throws: { error in
+            guard case .fileExists(let path, _)? = error as? CairnError else { return false }
+            return path.hasSuffix("prompts/greeting.yaml")
+        }
         let left = try FileManager.default.subpathsOfDirectory(atPath: directory.path).sorted()
         #expect(left == ["prompts", "prompts/greeting.yaml"])
     }
