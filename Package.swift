@@ -44,7 +44,7 @@ let package = Package(
         /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.
         .target(name: "CairnCache"),
         /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
-        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache"]),
+        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", .product(name: "Crypto", package: "swift-crypto")]),
 
         /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).
         .target(

@@ -69,12 +69,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = cache.file(ObjectID.zero)
             _ = cache.tree(ObjectID.zero)
         case 1:
-            write(CacheLog(url: nil, format: "cairn-tags-1").freshHeader + body, to: "tags")
-            _ = TagCache(gitDirectory: scratch).annotation(ObjectID.zero)
+            write(CacheLog(url: nil, format: "cairn-tags-2").freshHeader + body, to: "tags")
+            let tags = TagCache(gitDirectory: scratch)
+            _ = tags.annotation(ObjectID.zero)
+            _ = tags.read(commonDirectory: scratch).references(commonDirectory: scratch)
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
             try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)
-            _ = cache.load(environment: "dev").map { $0.previous?.folders.keys.map { cache.folder($0) } }
+            _ = cache.load(environment: "dev").map { ($0.snapshot, $0.recorded.count) }
             _ = cache.tagDigests()
         }
     }

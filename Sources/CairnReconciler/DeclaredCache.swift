@@ -11,7 +11,8 @@ import Git2
 /// does not decode is resolved again.
 ///
 /// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), problems ('p'), the plan base ('b') and
-/// the artifacts recorded since it ('c'), the snapshot's stamps ('s') and each folder's references ('f', by path).
+/// the artifacts recorded since it ('c'), and which snapshot of the tag references it was resolved against ('s', the
+/// tag cache's identity of it; the references themselves are the tag cache's).
 /// An update writes artifacts first and the snapshot last: if it is torn, the next run finds the same tags changed.
 struct DeclaredCache {
     let log: CacheLog
@@ -20,8 +21,7 @@ struct DeclaredCache {
     private let problems: CacheStore<String, [String]>
     private let bases: CacheStore<String, PlanBase>
     private let sinceBase: CacheStore<String, Set<ArtifactID>>
-    private let stamps: CacheStore<String, Stamps>
-    private let folders: CacheStore<String, TagRefSnapshot.Contents>
+    private let snapshots: CacheStore<String, [UInt8]>
 
     init(gitDirectory: String, environment: String, isProtected: Bool, schemaFingerprint: String) {
         let name = SHA256.hash(data: Array(environment.utf8)).prefix(8).hexString
@@ -29,7 +29,7 @@ struct DeclaredCache {
         settings.string(environment)
         settings.byte(isProtected ? 1 : 0)
         settings.string(schemaFingerprint)
-        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-7",
+        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-8",
                        fingerprint: SHA256.hash(data: settings.bytes).hexString)
         let id: @Sendable (ArtifactID, inout CacheWriter) -> Void = { id, out in out.artifactID(id) }
         let text: @Sendable (String, inout CacheWriter) -> Void = { text, out in out.string(text) }
@@ -42,8 +42,8 @@ struct DeclaredCache {
         }, decode: { reader in try (0..<reader.count()).map { _ in try reader.string() } })
         bases = CacheStore(log: log, namespace: UInt8(ascii: "b"), key: text, encode: PlanBase.encode, decode: PlanBase.decode)
         sinceBase = CacheStore(log: log, namespace: UInt8(ascii: "c"), key: text, encode: { ids, out in out.ids(ids) }, decode: { try $0.ids() })
-        stamps = CacheStore(log: log, namespace: UInt8(ascii: "s"), key: text, encode: Stamps.encode, decode: Stamps.decode)
-        folders = CacheStore(log: log, namespace: UInt8(ascii: "f"), key: text, encode: Self.encode, decode: Self.decode)
+        snapshots = CacheStore(log: log, namespace: UInt8(ascii: "s"), key: text, encode: { identity, out in out.raw(identity) },
+                               decode: { reader in Array(try reader.raw(TagCache.Reading.identityLength)) })
     }
 
     /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
@@ -64,7 +64,8 @@ struct DeclaredCache {
 
     struct Loaded {
         var recorded: RecordedState
-        var previous: TagRefSnapshot.Previous?
+        /// The tag cache's identity of the snapshot the state was resolved against.
+        var snapshot: [UInt8]?
         var base: PlanBase?
         /// Artifacts recorded after the base.
         var changedSinceBase: Set<ArtifactID>
@@ -76,13 +77,7 @@ struct DeclaredCache {
         guard let problems = problems[""] else { return nil }
         digests.keepAll()
         entries.keepAll()
-        var previous: TagRefSnapshot.Previous?
-        if let recorded = stamps[""] {
-            folders.keepAll()
-            let folders = self.folders
-            previous = TagRefSnapshot.Previous(packed: recorded.packed, folders: recorded.folders, contents: { folders[$0] })
-        }
-        return Loaded(recorded: RecordedState(environment: environment, problems: problems, entries: entries), previous: previous,
+        return Loaded(recorded: RecordedState(environment: environment, problems: problems, entries: entries), snapshot: snapshots[""],
                       base: bases[""], changedSinceBase: sinceBase[""] ?? [])
     }
 
@@ -96,29 +91,21 @@ struct DeclaredCache {
         return all
     }
 
-    /// The contents of a folder the snapshot did not read (it is as recorded).
-    func folder(_ path: String) -> TagRefSnapshot.Contents? { folders[path] }
-
-    /// Whether the contents of every folder of `snapshot` are known (read by it, or recorded).
-    func knows(_ snapshot: TagRefSnapshot) -> Bool {
-        snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || log.value(folders.key($0)) != nil }
-    }
-
     /// Records `state` whole, with its tag digests and reference snapshot.
-    func save(_ state: DeclaredState, digests all: [ArtifactID: [UInt8]], snapshot: TagRefSnapshot?) {
+    func save(_ state: DeclaredState, digests all: [ArtifactID: [UInt8]], snapshot: [UInt8]?) {
         log.removeAll()
         for (id, artifact) in state.artifacts {
             if let file = state.files[id] { entries[id] = Entry(artifact: artifact, file: file) }
         }
         for (id, digest) in all { digests[id] = digest }
         problems[""] = state.problems
-        record(snapshot)
+        snapshots[""] = snapshot
         log.save()
     }
 
     /// Records what changed since the state was loaded: the artifacts in `touched` (or their absence), their new
     /// tag digests, and the reference snapshot.
-    func update(_ state: any DeclaredLookup, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: TagRefSnapshot?, loaded: Loaded) {
+    func update(_ state: any DeclaredLookup, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: [UInt8]?, loaded: Loaded) {
         for id in touched.sorted() {
             if let artifact = state.artifact(id), let file = state.file(id) {
                 entries[id] = Entry(artifact: artifact, file: file)
@@ -128,7 +115,7 @@ struct DeclaredCache {
         }
         for (id, digest) in changed { digests[id] = digest }
         if !touched.isEmpty { sinceBase[""] = loaded.changedSinceBase.union(touched) }
-        record(snapshot, previous: loaded.previous)
+        if snapshot != loaded.snapshot { snapshots[""] = snapshot }
         log.save()
     }
 
@@ -137,20 +124,6 @@ struct DeclaredCache {
         bases[""] = base
         sinceBase[""] = []
         log.save()
-    }
-
-    /// The folders the snapshot read, then its stamps (unless they are as recorded).
-    private func record(_ snapshot: TagRefSnapshot?, previous: TagRefSnapshot.Previous? = nil) {
-        guard let snapshot else { return stamps[""] = nil }
-        for (path, contents) in snapshot.read { folders[path] = contents }
-        if let previous, snapshot.read.isEmpty, previous.packed == snapshot.packed, previous.folders == snapshot.folders { return }
-        stamps[""] = Stamps(packed: snapshot.packed, folders: snapshot.folders)
-    }
-
-    /// The snapshot's stamps: `packed-refs`' and each folder's.
-    struct Stamps {
-        var packed: TagRefSnapshot.Stamp?
-        var folders: [String: TagRefSnapshot.FolderStamp]
     }
 }
 
@@ -326,72 +299,7 @@ extension DeclaredCache.PlanBase {
     }
 }
 
-extension DeclaredCache.Stamps {
-    @Sendable static func encode(_ stamps: Self, _ out: inout CacheWriter) {
-        if let packed = stamps.packed {
-            out.byte(1)
-            out.stamp(packed)
-        } else {
-            out.byte(0)
-        }
-        out.int(stamps.folders.count)
-        for (path, folder) in stamps.folders.sorted(by: { $0.key < $1.key }) {
-            out.string(path)
-            out.stamp(folder.stamp)
-            out.int(Int(folder.readAt))
-            out.int(folder.folders.count)
-            for child in folder.folders { out.string(child) }
-        }
-    }
-
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
-        var stamps = Self(packed: nil, folders: [:])
-        switch try reader.byte() {
-        case 0: break
-        case 1: stamps.packed = try reader.stamp()
-        default: throw CacheReader.Corrupt()
-        }
-        for _ in 0..<(try reader.count()) {
-            let path = try reader.string(), stamp = try reader.stamp(), readAt = Int64(try reader.int())
-            let children = try (0..<reader.count()).map { _ in try reader.string() }
-            stamps.folders[path] = TagRefSnapshot.FolderStamp(stamp: stamp, readAt: readAt, folders: children)
-        }
-        return stamps
-    }
-}
-
-extension DeclaredCache {
-    @Sendable static func encode(_ contents: TagRefSnapshot.Contents, _ out: inout CacheWriter) {
-        out.int(contents.references.count)
-        for (name, object) in contents.references {
-            out.string(name)
-            out.objectID(object)
-            out.stamp(contents.stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
-        }
-    }
-
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> TagRefSnapshot.Contents {
-        var contents = TagRefSnapshot.Contents(references: [:], stamps: [:])
-        let count = try reader.count()
-        contents.references.reserveCapacity(count)
-        contents.stamps.reserveCapacity(count)
-        for _ in 0..<count {
-            let name = try reader.string()
-            contents.references[name] = try reader.objectID()
-            contents.stamps[name] = try reader.stamp()
-        }
-        return contents
-    }
-}
-
 private extension CacheWriter {
-    mutating func stamp(_ stamp: TagRefSnapshot.Stamp) {
-        uint64(stamp.inode)
-        int(Int(stamp.size))
-        int(Int(stamp.seconds))
-        int(Int(stamp.nanoseconds))
-    }
-
     mutating func ids(_ ids: Set<ArtifactID>) {
         int(ids.count)
         for id in ids.sorted() { artifactID(id) }
@@ -403,10 +311,6 @@ private extension CacheReader {
         try skip(24)
         try skipString()
         try skipString()
-    }
-
-    mutating func stamp() throws -> TagRefSnapshot.Stamp {
-        TagRefSnapshot.Stamp(inode: try uint64(), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
 
     mutating func ids() throws -> Set<ArtifactID> { Set(try (0..<count()).map { _ in try artifactID() }) }

@@ -63,7 +63,12 @@ public struct DeclaredResolution: Sendable {
             cache.log.save()
         }
         let loaded = cache.load(environment: environment)
-        let (snapshot, changedNames) = TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded?.previous)
+        // Without the cache, references are listed by libgit2; with it, through the tag cache's snapshot, whose changes
+        // are the changes since this state was resolved when it was resolved against the snapshot they are counted from.
+        let reading = useCache ? reader.tagCache.read(commonDirectory: repository.commonDirectory) : nil
+        defer { if useCache { reader.tagCache.save() } }
+        let snapshot = reading?.identity
+        let changedNames = loaded?.snapshot != nil && loaded?.snapshot == reading?.since ? reading?.changed : nil
         var walker = DeclaredState.Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.recorded)
 
         /// The recorded state brought up to date by an incremental resolution.
@@ -74,16 +79,13 @@ public struct DeclaredResolution: Sendable {
             return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.base,
                                       changedSinceBase: loaded.changedSinceBase.union(touched))
         }
-        // The references of the folders the snapshot did not read are as the cache recorded them.
-        let kept = { (path: String) in cache.folder(path) }
-
-        if let loaded, let snapshot, let changedNames, cache.knows(snapshot) {
+        if let loaded, let reading, let taken = reading.snapshot, let changedNames {
             let changed = Set(changedNames.compactMap { DeclaredState.TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })
             var found: [ArtifactID: [(name: String, object: ObjectID)]] = [:]
             let references = { (ids: Set<ArtifactID>) in
                 let new = ids.filter { found[$0] == nil }
                 if !new.isEmpty {
-                    let references = snapshot.references(of: new, commonDirectory: repository.commonDirectory, kept: kept)
+                    let references = taken.references(of: new, commonDirectory: repository.commonDirectory, kept: reading.contents)
                     for id in new { found[id] = references[id] ?? [] }
                 }
                 return found.filter { ids.contains($0.key) && !$0.value.isEmpty }
@@ -95,7 +97,7 @@ public struct DeclaredResolution: Sendable {
             }
         }
         // Listed from the snapshot when there is one (it has read every loose reference already), else by libgit2.
-        let groups = DeclaredState.TagGroups(try snapshot?.references(commonDirectory: repository.commonDirectory, kept: kept) ?? repository.tagReferences())
+        let groups = DeclaredState.TagGroups(try reading?.references(commonDirectory: repository.commonDirectory) ?? repository.tagReferences())
         if let loaded {
             let changed = groups.changed(since: cache.tagDigests())
             if let (overlay, touched) = try walker.incremental(from: loaded.recorded, changed: changed, references: { ids in groups.references.filter { ids.contains($0.key) } }) {

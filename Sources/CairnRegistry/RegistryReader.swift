@@ -175,10 +175,13 @@ public struct RegistryReader: Sendable {
         Set(Registrations(try tagEvents()).live.keys)
     }
 
-    /// The repository's cairn/GTO tag events; tag objects seen by earlier runs come from the cache.
+    /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it
+    /// cannot say), tag objects seen by earlier runs from the cache.
     public func tagEvents(_ references: [(name: String, object: ObjectID)]? = nil) throws -> [TagEvent] {
         let repository = location.repository
-        let events = try TagEvent.read(try references ?? repository.tagReferences(), from: repository, cache: tagCache)
+        let listed = try references ?? tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
+            ?? repository.tagReferences()
+        let events = try TagEvent.read(listed, from: repository, cache: tagCache)
         tagCache.save()
         return events
     }

@@ -1,12 +1,17 @@
 import CairnCache
+import Crypto
 import Foundation
 import Git2
 
-/// Annotated tag objects by id, in `.git/cairn/tags`: a tag object never changes, so reading 20,000 tags costs a
-/// reference listing plus the objects not seen before. Apart from the validation cache because `show`, `history` and
-/// planning need tags and nothing else, and because tags do not depend on the schemas.
+/// The repository's tags as cairn last read them, in `.git/cairn/tags`: annotated tag objects by id ('A'; a tag object
+/// never changes), and the last snapshot of the tag reference files (`TagRefSnapshot`: stamps 'S', each folder's
+/// loose references 'F' by path). Reading 20,000 tags then costs a `stat` per reference folder, the folders that
+/// changed, and the tag objects not seen before; every command that reads tags reads them this way. Apart from the
+/// validation cache because tags do not depend on the schemas.
 public final class TagCache: Sendable {
     private let annotations: CacheStore<ObjectID, TagAnnotation>
+    private let stamps: CacheStore<String, Stamps>
+    private let folders: CacheStore<String, TagRefSnapshot.Contents>
     private let counter = Counter()
 
     /// An in-memory cache (tests, one-off runs).
@@ -18,8 +23,57 @@ public final class TagCache: Sendable {
     }
 
     private init(url: URL?) {
-        annotations = CacheStore(log: CacheLog(url: url, format: "cairn-tags-1"), namespace: UInt8(ascii: "A"),
-                                 key: { id, out in out.objectID(id) }, encode: TagAnnotation.encode, decode: TagAnnotation.decode)
+        let log = CacheLog(url: url, format: "cairn-tags-2")
+        annotations = CacheStore(log: log, namespace: UInt8(ascii: "A"), key: { id, out in out.objectID(id) },
+                                 encode: TagAnnotation.encode, decode: TagAnnotation.decode)
+        stamps = CacheStore(log: log, namespace: UInt8(ascii: "S"), key: { text, out in out.string(text) }, encode: Stamps.encode, decode: Stamps.decode)
+        folders = CacheStore(log: log, namespace: UInt8(ascii: "F"), key: { text, out in out.string(text) },
+                             encode: Self.encode, decode: Self.decode)
+    }
+
+    /// The tag references now, read through the last snapshot.
+    public struct Reading {
+        /// Nil when the files could not be trusted (then list references with libgit2).
+        public let snapshot: TagRefSnapshot?
+        /// The short names of the loose references that appeared or moved since the snapshot `since`; nil when unknown.
+        public let changed: Set<String>?
+        /// Identities of the snapshot compared with (nil when there was none) and of this one: a caller that recorded
+        /// the identity of the snapshot it last resolved against knows `changed` is relative to it when they are equal.
+        public let since: [UInt8]?
+        public let identity: [UInt8]?
+        let kept: @Sendable (String) -> TagRefSnapshot.Contents?
+
+        public static let identityLength = 16
+
+        /// A folder's references: read by this snapshot, or as recorded.
+        public func contents(_ path: String) -> TagRefSnapshot.Contents? { snapshot?.read[path] ?? kept(path) }
+
+        /// Every tag reference, loose over packed; nil when the snapshot cannot say.
+        public func references(commonDirectory: String) -> [(name: String, object: ObjectID)]? {
+            snapshot?.references(commonDirectory: commonDirectory, kept: kept)
+        }
+    }
+
+    /// Takes a snapshot of the reference files of the repository whose references live in `commonDirectory`, after
+    /// the one recorded, and records it (written by the next `save`, which the caller makes when done with the tags:
+    /// a save keeps the records used so far when it writes the file whole).
+    public func read(commonDirectory: String) -> Reading {
+        let recorded = stamps[""]
+        let folders = self.folders
+        let previous = recorded.map { TagRefSnapshot.Previous(packed: $0.packed, folders: $0.folders, contents: { folders[$0] }) }
+        if recorded != nil { folders.keepAll() }
+        let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: previous)
+        let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
+        guard let snapshot else {
+            stamps[""] = nil
+            return Reading(snapshot: nil, changed: nil, since: recorded.map(\.identity), identity: nil, kept: kept)
+        }
+        for (path, contents) in snapshot.read { folders[path] = contents }
+        let now = Stamps(packed: snapshot.packed, folders: snapshot.folders)
+        if now != recorded { stamps[""] = now }
+        let complete = snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil }
+        return Reading(snapshot: complete ? snapshot : nil, changed: complete ? changed : nil, since: recorded.map(\.identity),
+                       identity: complete ? now.identity : nil, kept: kept)
     }
 
     public var hits: Int { counter.value }
@@ -76,5 +130,89 @@ struct TagAnnotation: Sendable {
         default: throw CacheReader.Corrupt()
         }
         return TagAnnotation(target: target, tagger: tagger, message: try reader.string())
+    }
+}
+
+/// A snapshot's stamps: `packed-refs`' and each folder's.
+struct Stamps: Equatable {
+    var packed: TagRefSnapshot.Stamp?
+    var folders: [String: TagRefSnapshot.FolderStamp]
+
+    /// What tells this snapshot from another: a digest of its encoding.
+    var identity: [UInt8] {
+        var out = CacheWriter()
+        Self.encode(self, &out)
+        return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
+    }
+
+    @Sendable static func encode(_ stamps: Self, _ out: inout CacheWriter) {
+        if let packed = stamps.packed {
+            out.byte(1)
+            out.stamp(packed)
+        } else {
+            out.byte(0)
+        }
+        out.int(stamps.folders.count)
+        for (path, folder) in stamps.folders.sorted(by: { $0.key < $1.key }) {
+            out.string(path)
+            out.stamp(folder.stamp)
+            out.int(Int(folder.readAt))
+            out.int(folder.folders.count)
+            for child in folder.folders { out.string(child) }
+        }
+    }
+
+    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
+        var stamps = Self(packed: nil, folders: [:])
+        switch try reader.byte() {
+        case 0: break
+        case 1: stamps.packed = try reader.stamp()
+        default: throw CacheReader.Corrupt()
+        }
+        for _ in 0..<(try reader.count()) {
+            let path = try reader.string(), stamp = try reader.stamp(), readAt = Int64(try reader.int())
+            let children = try (0..<reader.count()).map { _ in try reader.string() }
+            stamps.folders[path] = TagRefSnapshot.FolderStamp(stamp: stamp, readAt: readAt, folders: children)
+        }
+        return stamps
+    }
+}
+
+extension TagCache {
+    @Sendable static func encode(_ contents: TagRefSnapshot.Contents, _ out: inout CacheWriter) {
+        out.int(contents.references.count)
+        for (name, object) in contents.references {
+            out.string(name)
+            out.objectID(object)
+            out.stamp(contents.stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
+        }
+    }
+
+    @Sendable static func decode(_ reader: inout CacheReader) throws -> TagRefSnapshot.Contents {
+        var contents = TagRefSnapshot.Contents(references: [:], stamps: [:])
+        let count = try reader.count()
+        contents.references.reserveCapacity(count)
+        contents.stamps.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = try reader.string()
+            contents.references[name] = try reader.objectID()
+            contents.stamps[name] = try reader.stamp()
+        }
+        return contents
+    }
+}
+
+private extension CacheWriter {
+    mutating func stamp(_ stamp: TagRefSnapshot.Stamp) {
+        uint64(stamp.inode)
+        int(Int(stamp.size))
+        int(Int(stamp.seconds))
+        int(Int(stamp.nanoseconds))
+    }
+}
+
+private extension CacheReader {
+    mutating func stamp() throws -> TagRefSnapshot.Stamp {
+        TagRefSnapshot.Stamp(inode: try uint64(), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
 }

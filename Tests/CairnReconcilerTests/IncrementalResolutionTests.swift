@@ -215,31 +215,35 @@ struct IncrementalResolutionTests {
     }
 }
 
-@Suite("Declared-state cache file")
-struct DeclaredCacheFileTests {
-    @Test("reference folders recorded as they change read back as the folders on disk")
+@Suite("Tag reference snapshots in the tag cache")
+struct TagSnapshotCacheTests {
+    @Test("reference folders recorded as they change read back as the folders on disk, with what changed since each")
     func folderChanges() async throws {
         let fixture = try ReconcilerFixture()
         let repository = try Repository.discover(from: fixture.repo.path)
-        let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
-        let state = DeclaredState(environment: "dev", artifacts: [:], problems: [])
-        var snapshot = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
-        cache.save(state, digests: [:], snapshot: snapshot)
+        let common = repository.commonDirectory
+        func read() -> TagCache.Reading {
+            let cache = TagCache(gitDirectory: repository.gitDirectory)
+            defer { cache.save() }
+            return cache.read(commonDirectory: common)
+        }
+        var last = read()
+        #expect(last.identity != nil)
         for counter in 1...3 {
             try fixture.assign("prompt/summarize-ticket", "dev", counter)
-            let loaded = try #require(DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
-                .load(environment: "dev"))
-            #expect(loaded.previous?.folders == snapshot.folders)
-            let next = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: loaded.previous).snapshot)
-            #expect(next.read["prompt"]?.references.keys.contains("prompt/summarize-ticket#dev#\(counter)") == true)
-            cache.update(state, touched: [], digests: [:], snapshot: next, loaded: loaded)
-            snapshot = next
+            // A new process: the file, read again.
+            let reading = read()
+            #expect(reading.since == last.identity)
+            #expect(reading.changed == ["prompt/summarize-ticket#dev#\(counter)"])
+            #expect(reading.identity != last.identity)
+            last = reading
         }
-        let reread = DeclaredCache(gitDirectory: repository.gitDirectory, environment: "dev", isProtected: false, schemaFingerprint: "t")
-        let loaded = try #require(reread.load(environment: "dev"))
-        #expect(loaded.previous?.folders == snapshot.folders)
-        let onDisk = try #require(TagRefSnapshot.take(commonDirectory: repository.commonDirectory, previous: nil).snapshot)
-        #expect(reread.folder("prompt") == onDisk.read["prompt"])
+        let reread = read()
+        #expect(reread.changed == [] && reread.since == last.identity)
+        let onDisk = try #require(TagRefSnapshot.take(commonDirectory: common, previous: nil).snapshot)
+        #expect(reread.contents("prompt") == onDisk.read["prompt"])
+        let listed = try #require(reread.references(commonDirectory: common))
+        #expect(Dictionary(uniqueKeysWithValues: listed.map { ($0.name, $0.object) }) == Dictionary(uniqueKeysWithValues: try repository.tagReferences().map { ($0.name, $0.object) }))
     }
 }
 
