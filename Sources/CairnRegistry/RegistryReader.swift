@@ -170,9 +170,27 @@ public struct RegistryReader: Sendable {
         return (results.map { $0! }, missing.count)
     }
 
-    /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered.
+    /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered, as `Registrations` counts them,
+    /// from the tag names: a tag object is read only when the cache does not know it is annotated.
     public func registeredVersions() throws -> Set<ArtifactVersion> {
-        Set(Registrations(try tagEvents()).live.keys)
+        let repository = location.repository
+        let references = try tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
+            ?? repository.tagReferences()
+        var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
+        var unknown: [(name: String, object: ObjectID)] = []
+        for reference in references where reference.name.utf8.contains(UInt8(ascii: "@")) {
+            switch TagName(reference.name) {
+            case .register(let id, let version)?:
+                if tagCache.isAnnotated(reference.object) { registered.insert(ArtifactVersion(id: id, version: version)) } else { unknown.append(reference) }
+            case .deregister(let id, let version)?:
+                if tagCache.isAnnotated(reference.object) { deregistered.insert(ArtifactVersion(id: id, version: version)) } else { unknown.append(reference) }
+            default:
+                continue
+            }
+        }
+        let read = Registrations(try TagEvent.read(unknown, from: repository, cache: tagCache))
+        tagCache.save()
+        return registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
     }
 
     /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it

@@ -3,9 +3,9 @@ import Crypto
 import Foundation
 import Git2
 
-/// The repository's tags as cairn last read them, in `.git/cairn/tags`: annotated tag objects by id ('A'; a tag object
-/// never changes), and the last snapshot of the tag reference files (`TagRefSnapshot`: stamps 'S', each folder's
-/// loose references 'F' by path). Reading 20,000 tags then costs a `stat` per reference folder, the folders that
+/// The repository's tags as cairn last read them: annotated tag objects by id in `.git/cairn/tags` ('A'; a tag object
+/// never changes), and the last snapshot of the tag reference files in `.git/cairn/refs` (`TagRefSnapshot`: stamps
+/// 'S', each folder's loose references 'F' by path; apart, so that a plan with nothing new loads no tag objects). Reading 20,000 tags then costs a `stat` per reference folder, the folders that
 /// changed, and the tag objects not seen before; every command that reads tags reads them this way. Apart from the
 /// validation cache because tags do not depend on the schemas.
 public final class TagCache: Sendable {
@@ -17,17 +17,17 @@ public final class TagCache: Sendable {
     /// An in-memory cache (tests, one-off runs).
     public convenience init() { self.init(url: nil) }
 
-    /// The cache file of a repository, read on first use.
+    /// The cache files of a repository, each read on first use.
     public convenience init(gitDirectory: String) {
         self.init(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags"))
     }
 
     private init(url: URL?) {
-        let log = CacheLog(url: url, format: "cairn-tags-2")
-        annotations = CacheStore(log: log, namespace: UInt8(ascii: "A"), key: { id, out in out.objectID(id) },
+        annotations = CacheStore(log: CacheLog(url: url, format: "cairn-tags-1"), namespace: UInt8(ascii: "A"), key: { id, out in out.objectID(id) },
                                  encode: TagAnnotation.encode, decode: TagAnnotation.decode)
-        stamps = CacheStore(log: log, namespace: UInt8(ascii: "S"), key: { text, out in out.string(text) }, encode: Stamps.encode, decode: Stamps.decode)
-        folders = CacheStore(log: log, namespace: UInt8(ascii: "F"), key: { text, out in out.string(text) },
+        let refs = CacheLog(url: url?.deletingLastPathComponent().appendingPathComponent("refs"), format: "cairn-refs-1")
+        stamps = CacheStore(log: refs, namespace: UInt8(ascii: "S"), key: { text, out in out.string(text) }, encode: Stamps.encode, decode: Stamps.decode)
+        folders = CacheStore(log: refs, namespace: UInt8(ascii: "F"), key: { text, out in out.string(text) },
                              encode: Self.encode, decode: Self.decode)
     }
 
@@ -86,7 +86,13 @@ public final class TagCache: Sendable {
 
     func store(_ annotation: TagAnnotation, for id: ObjectID) { annotations[id] = annotation }
 
-    public func save() { annotations.log.save() }
+    /// Whether `id` is known to be an annotated tag object (without decoding it).
+    func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
+
+    public func save() {
+        annotations.log.save()
+        stamps.log.save()
+    }
 }
 
 /// A count shared by threads.
