@@ -20,10 +20,7 @@ public struct ParsedManifest: Sendable {
         public let rule: String
 
         public init(line: Int, column: Int, message: String, rule: String) {
-            self.line = line
-            self.column = column
-            self.message = message
-            self.rule = rule
+            (self.line, self.column, self.message, self.rule) = (line, column, message, rule)
         }
 
         public init(_ mark: SourceMark, _ message: String, rule: String) {

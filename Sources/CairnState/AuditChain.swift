@@ -15,10 +15,7 @@ public enum AuditChain {
 
     /// Numbers a draft, links it to the previous record and computes its hash.
     public static func seal(_ draft: AuditDraft, sequence: Int64, previousHash: String) -> AuditRecord {
-        var record = AuditRecord(sequence: sequence, time: draft.time, actor: draft.actor, action: draft.action,
-                                 environment: draft.environment, artifact: draft.artifact, digest: draft.digest,
-                                 commit: draft.commit, tag: draft.tag, planSummary: draft.planSummary,
-                                 compliance: draft.compliance, previousHash: previousHash, hash: "")
+        var record = AuditRecord(sequence: sequence, entry: draft, previousHash: previousHash, hash: "")
         record.hash = hash(record)
         return record
     }

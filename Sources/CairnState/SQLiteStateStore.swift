@@ -377,8 +377,9 @@ public final class SQLiteStateStore: StateStore {
     static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
 
     static func record(_ row: Row) -> AuditRecord {
-        AuditRecord(sequence: row[0], time: row[1], actor: row[2], action: row[3], environment: row[4], artifact: row[5],
-                    digest: row[6], commit: row[7], tag: row[8], planSummary: row[9], compliance: row[10],
+        AuditRecord(sequence: row[0], entry: AuditDraft(time: row[1], actor: row[2], action: row[3] as String, environment: row[4],
+                                                       artifact: row[5], digest: row[6], commit: row[7], tag: row[8], planSummary: row[9],
+                                                       compliance: row[10]),
                     previousHash: row[11], hash: row[12])
     }
 

@@ -74,34 +74,6 @@ public struct StateChange: Sendable {
     }
 }
 
-/// An audit record before the store numbers and chains it.
-public struct AuditDraft: Sendable, Hashable {
-    public var time: Int64
-    public var actor: String
-    public var action: String
-    public var environment: String
-    public var artifact: String
-    public var digest: String
-    public var commit: String
-    public var tag: String
-    public var planSummary: String
-    public var compliance: String
-
-    public init(time: Int64, actor: String, action: AuditAction, environment: String, artifact: String = "", digest: String = "",
-                commit: String = "", tag: String = "", planSummary: String = "", compliance: String = "") {
-        self.time = time
-        self.actor = actor
-        self.action = action.rawValue
-        self.environment = environment
-        self.artifact = artifact
-        self.digest = digest
-        self.commit = commit
-        self.tag = tag
-        self.planSummary = planSummary
-        self.compliance = compliance
-    }
-}
-
 /// Which audit records to list.
 public struct AuditQuery: Sendable {
     public var environment: String?

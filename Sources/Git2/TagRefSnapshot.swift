@@ -19,10 +19,7 @@ public struct TagRefSnapshot: Sendable, Equatable {
         public var nanoseconds: Int64
 
         public init(inode: UInt64, size: Int64, seconds: Int64, nanoseconds: Int64) {
-            self.inode = inode
-            self.size = size
-            self.seconds = seconds
-            self.nanoseconds = nanoseconds
+            (self.inode, self.size, self.seconds, self.nanoseconds) = (inode, size, seconds, nanoseconds)
         }
     }
 

@@ -6,9 +6,10 @@ import Testing
 struct AuditRecordTests {
     @Test("the hand-written canonical body is exactly the canonical JSON of the same fields")
     func canonicalBodyMatchesCanonicalJSON() {
-        let record = AuditRecord(sequence: 42, time: 1_700_000_000, actor: "alice \"a\"", action: "apply", environment: "production",
-                                 artifact: "prompt/x@1.0.0", digest: "ab", commit: "cd", tag: "prompt/x#production#3",
-                                 planSummary: "1 to create", compliance: "{\"riskClass\":\"limited\"}\n\t\u{01}\\ é", previousHash: "00", hash: "ignored")
+        let entry = AuditDraft(time: 1_700_000_000, actor: "alice \"a\"", action: .apply, environment: "production", artifact: "prompt/x@1.0.0",
+                               digest: "ab", commit: "cd", tag: "prompt/x#production#3", planSummary: "1 to create",
+                               compliance: "{\"riskClass\":\"limited\"}\n\t\u{01}\\ é")
+        let record = AuditRecord(sequence: 42, entry: entry, previousHash: "00", hash: "ignored")
         let reference = JSONValue.object([
             "sequence": .int(42), "time": .int(1_700_000_000), "actor": .string(record.actor), "action": .string("apply"),
             "environment": .string("production"), "artifact": .string("prompt/x@1.0.0"), "digest": .string("ab"),
@@ -24,8 +25,8 @@ struct AuditRecordTests {
         let values: [Int64] = [0, 1, -1, 9, 10, 99, 100, Int64.max, Int64.min, Int64.min + 1, 1_700_000_000]
             + (0..<200).map { _ in Int64.random(in: Int64.min...Int64.max, using: &random) }
         for value in values {
-            let record = AuditRecord(sequence: value, time: value &* -1, actor: "a", action: "apply", environment: "dev", artifact: "",
-                                     digest: "", commit: "", tag: "", planSummary: "", compliance: "", previousHash: "", hash: "")
+            let record = AuditRecord(sequence: value, entry: AuditDraft(time: value &* -1, actor: "a", action: .apply, environment: "dev"),
+                                     previousHash: "", hash: "")
             #expect(record.canonicalBody.contains("\"sequence\":\(value),"), "\(value)")
             #expect(record.canonicalBody.hasSuffix("\"time\":\(value &* -1)}"), "\(value)")
         }

@@ -7,10 +7,7 @@ public struct Artifact: Sendable, Hashable {
     public var spec: Spec
 
     public init(apiVersion: String, metadata: Metadata, compliance: Compliance, spec: Spec) {
-        self.apiVersion = apiVersion
-        self.metadata = metadata
-        self.compliance = compliance
-        self.spec = spec
+        (self.apiVersion, self.metadata, self.compliance, self.spec) = (apiVersion, metadata, compliance, spec)
     }
 
     /// The kind-specific part.
@@ -91,10 +88,15 @@ public struct Compliance: Sendable, Hashable, Codable {
         public var report: String?
     }
 
+    /// A sign-off as the author wrote it (a claim: nothing checks who wrote it).
     public struct Approval: Sendable, Hashable, Codable {
+        /// Who approved.
         public var by: String
+        /// When (RFC 3339).
         public var at: String
+        /// The pull request it was given on.
         public var pr: String?
+        /// In which capacity (e.g. "security", "legal").
         public var role: String?
     }
 }
@@ -108,7 +110,10 @@ public struct PersonalData: Sendable, Hashable, Codable {
 
 /// How long data or logs are kept.
 public struct Retention: Sendable, Hashable, Codable {
+    /// For how many days.
     public var days: Int?
+    /// Until when (a date).
     public var until: String?
+    /// The retention policy's name.
     public var policy: String?
 }

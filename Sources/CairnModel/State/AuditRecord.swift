@@ -1,10 +1,10 @@
-/// One entry of the append-only, hash-chained audit trail.
-public struct AuditRecord: Sendable, Hashable {
-    public var sequence: Int64
+/// What an audit record says: who did what, when, to which artifact, at which commit, under which plan. A draft until
+/// the store numbers and chains it into an `AuditRecord`.
+public struct AuditDraft: Sendable, Hashable {
     /// Seconds since 1970.
     public var time: Int64
     public var actor: String
-    /// apply, prune, refuse, drift-repair (later: promote, rollback).
+    /// An `AuditAction`'s text: apply, prune, refuse, drift-repair, promote, rollback, ...
     public var action: String
     public var environment: String
     /// `KIND/NAME@VERSION`, empty for records about a whole plan.
@@ -15,24 +15,40 @@ public struct AuditRecord: Sendable, Hashable {
     public var planSummary: String
     /// Canonical JSON of the artifact's compliance block at that moment (or the refusal's reason).
     public var compliance: String
+
+    public init(time: Int64, actor: String, action: AuditAction, environment: String, artifact: String = "", digest: String = "",
+                commit: String = "", tag: String = "", planSummary: String = "", compliance: String = "") {
+        self.init(time: time, actor: actor, action: action.rawValue, environment: environment, artifact: artifact, digest: digest,
+                  commit: commit, tag: tag, planSummary: planSummary, compliance: compliance)
+    }
+
+    /// As a store read it back: the action as text (a record written by another cairn may name one this one lacks).
+    public init(time: Int64, actor: String, action: String, environment: String, artifact: String, digest: String,
+                commit: String, tag: String, planSummary: String, compliance: String) {
+        (self.time, self.actor, self.action, self.environment, self.artifact) = (time, actor, action, environment, artifact)
+        (self.digest, self.commit, self.tag, self.planSummary, self.compliance) = (digest, commit, tag, planSummary, compliance)
+    }
+}
+
+/// One entry of the append-only, hash-chained audit trail: an entry, its number, and the hashes that chain it. The
+/// entry's fields read as the record's own (`record.actor`).
+@dynamicMemberLookup
+public struct AuditRecord: Sendable, Hashable {
+    public var sequence: Int64
+    public var entry: AuditDraft
     public var previousHash: String
     public var hash: String
 
-    public init(sequence: Int64, time: Int64, actor: String, action: String, environment: String, artifact: String, digest: String,
-                commit: String, tag: String, planSummary: String, compliance: String, previousHash: String, hash: String) {
+    public init(sequence: Int64, entry: AuditDraft, previousHash: String, hash: String) {
         self.sequence = sequence
-        self.time = time
-        self.actor = actor
-        self.action = action
-        self.environment = environment
-        self.artifact = artifact
-        self.digest = digest
-        self.commit = commit
-        self.tag = tag
-        self.planSummary = planSummary
-        self.compliance = compliance
+        self.entry = entry
         self.previousHash = previousHash
         self.hash = hash
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<AuditDraft, Value>) -> Value {
+        get { entry[keyPath: field] }
+        set { entry[keyPath: field] = newValue }
     }
 
     /// The text the hash covers: every field but `hash`, as canonical JSON (sorted keys, no whitespace).
@@ -44,18 +60,19 @@ public struct AuditRecord: Sendable, Hashable {
 
     /// Appends the canonical body as UTF-8 (the same bytes `JSONValue.object(...).canonicalJSON` gives).
     public func appendCanonicalBody(to out: inout [UInt8]) {
-        Self.appendCanonicalBody(to: &out, sequence: sequence, time: time) { field, out in
+        let entry = self.entry
+        Self.appendCanonicalBody(to: &out, sequence: sequence, time: entry.time) { field, out in
             let text = switch field {
-            case .action: action
-            case .actor: actor
-            case .artifact: artifact
-            case .commit: commit
-            case .compliance: compliance
-            case .digest: digest
-            case .environment: environment
-            case .planSummary: planSummary
+            case .action: entry.action
+            case .actor: entry.actor
+            case .artifact: entry.artifact
+            case .commit: entry.commit
+            case .compliance: entry.compliance
+            case .digest: entry.digest
+            case .environment: entry.environment
+            case .planSummary: entry.planSummary
             case .previousHash: previousHash
-            case .tag: tag
+            case .tag: entry.tag
             }
             JSONValue.appendQuoted(text, to: &out)
         }
