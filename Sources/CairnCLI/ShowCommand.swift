@@ -37,67 +37,32 @@ struct ShowCommand: AsyncParsableCommand {
             try showVersions(of: try parseArtifactID(artifact), ledger)
             return
         }
-        let rows = ledger.rows.filter { $0.active || deprecated }
+        let rows = ledger.shown(includingDeprecated: deprecated)
         switch format {
         case .json:
-            var object: [String: JSONValue] = [:]
-            for row in rows {
-                object[row.id.description] = .object([
-                    "version": row.latest.map { .string("v\($0.version)") } ?? .null,
-                    "stage": .object(Dictionary(uniqueKeysWithValues: ledger.environments.map { ($0, Self.stageValue(row.environments[$0])) })),
-                    "registered": .bool(true),
-                    "active": .bool(row.active),
-                ])
-            }
-            print(JSONValue.object(object).prettyJSON())
+            print(ledger.showJSON(rows).prettyJSON())
         case .text:
             let header = ["name", "latest"] + ledger.environments.map { "#" + $0 }
             let lines = rows.map { row in
                 [row.id.description, row.latest.map { "v\($0.version)" } ?? "-"]
-                    + ledger.environments.map { Self.stageValue(row.environments[$0]).stringValue ?? "-" }
+                    + ledger.environments.map { TagLedger.stage(row.environments[$0]).stringValue ?? "-" }
             }
             printTable([header] + lines)
         }
     }
 
-    /// What `gto show` prints for an environment: the version, the commit of an unregistered assignment, or null.
-    static func stageValue(_ current: EnvironmentAssignments.Current?) -> JSONValue {
-        switch current {
-        case .registered(let assignment)?: .string("v\(assignment.version.version)")
-        case .unregistered(let commit, _)?: .string(commit.hex)
-        case nil: .null
-        }
-    }
-
     private func showVersions(of id: ArtifactID, _ ledger: TagLedger) throws {
-        let history = ledger.history(of: id)
-        let registrations = history.filter { $0.kind == .registration }
-        guard let row = ledger.rows.first(where: { $0.id == id }) else {
+        guard let versions = ledger.versions(of: id) else {
             printError("error: no tags for \(id)")
             throw ExitStatus.findings
         }
-        let deregistered = Set(history.filter { $0.kind == .deregistration }.compactMap(\.version))
-        let versions = registrations.sorted { SemVer(String($0.version!.dropFirst()))! > SemVer(String($1.version!.dropFirst()))! }
-        func environments(_ version: String?) -> [String] {
-            ledger.environments.filter { Self.stageValue(row.environments[$0]).stringValue == version }
-        }
         switch format {
         case .json:
-            print(JSONValue.array(versions.map { entry in
-                .object([
-                    "artifact": .string(id.description), "version": .string(entry.version!),
-                    "registered": .bool(!deregistered.contains(entry.version!)),
-                    "environments": .array(environments(entry.version).map(JSONValue.string)),
-                    "commit": .string(entry.event.commit.hex), "tag": .string(entry.event.name),
-                    "author": .string(entry.event.tagger?.name ?? ""), "author_email": .string(entry.event.tagger?.email ?? ""),
-                    "created_at": .string(Timestamp.text(entry.event.time)),
-                ])
-            }).prettyJSON())
+            print(TagLedger.versionsJSON(versions, of: id).prettyJSON())
         case .text:
             printTable([["version", "environments", "commit", "registered by", "at"]] + versions.map { entry in
-                [entry.version! + (deregistered.contains(entry.version!) ? " (deregistered)" : ""),
-                 environments(entry.version).joined(separator: ", "), entry.event.commit.short,
-                 entry.event.tagger?.name ?? "", Timestamp.text(entry.event.time)]
+                [entry.version + (entry.isRegistered ? "" : " (deregistered)"), entry.environments.joined(separator: ", "),
+                 entry.event.commit.short, entry.event.tagger?.name ?? "", Timestamp.text(entry.event.time)]
             })
         }
     }
@@ -123,15 +88,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let entries = try await orExit { try openLedger(registry).ledger.history(of: id, environment: env) }
         switch format {
         case .json:
-            print(JSONValue.array(entries.map { entry in
-                .object([
-                    "timestamp": .string(Timestamp.text(entry.event.time)), "artifact": .string(entry.artifact.description),
-                    "event": .string(entry.kind.rawValue), "version": entry.version.map(JSONValue.string) ?? .null,
-                    "stage": entry.environment.map(JSONValue.string) ?? .null, "commit": .string(entry.event.commit.hex),
-                    "author": .string(entry.event.tagger?.name ?? ""), "author_email": .string(entry.event.tagger?.email ?? ""),
-                    "message": .string(entry.event.message), "ref": .string(entry.event.name),
-                ])
-            }).prettyJSON())
+            print(TagLedger.historyJSON(entries).prettyJSON())
         case .text:
             for entry in entries {
                 let what = [entry.version, entry.environment.map { "→ " + $0 }].compactMap { $0 }.joined(separator: " ")

@@ -12,6 +12,14 @@ public struct PullRequestCheck: Sendable {
     public let violations: [Violation]
     public let diff: SemanticDiff
 
+    /// `cairn check --format json`: whether the change passes, and each violation with its rule.
+    public var json: JSONValue {
+        .object([
+            "ok": .bool(violations.isEmpty),
+            "violations": .array(violations.map { .object(["rule": .string($0.rule), "message": .string($0.message)]) }),
+        ])
+    }
+
     /// Checks the change from `base` to `head`: HEAD validates; content does not change without a version bump;
     /// versions do not go down; registered versions keep their content; required variables and chain inputs are not
     /// removed without a major bump; nothing still assigned to an environment is deleted.
