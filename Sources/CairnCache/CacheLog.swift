@@ -125,8 +125,17 @@ public final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Saves what this run added (see the type's compaction rule).
+    /// Whether this run has read the file (or asked anything of it, which reads it).
+    public var wasRead: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return loaded
+    }
+
+    /// Saves what this run added (see the type's compaction rule). A run that never asked anything of the file
+    /// leaves it as it is, unread.
     public func save() {
+        guard wasRead else { return }
         locked {
             guard let url else { return }
             let unused = bytes.count - header.count - usedBytes

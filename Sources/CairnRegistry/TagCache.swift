@@ -89,7 +89,10 @@ public final class TagCache: Sendable {
     /// Whether `id` is known to be an annotated tag object (without decoding it).
     func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
 
+    /// Writes what was added. A tag object never changes and a run reads only the tags it needs (a plan, those that
+    /// moved), so the objects it did not read are not stale: they are all kept when the file is written whole.
     public func save() {
+        if annotations.log.wasRead { annotations.keepAll() }
         annotations.log.save()
         stamps.log.save()
     }

@@ -93,4 +93,17 @@ struct CacheLogTests {
         #expect(after["key3999"] == nil)
         try? FileManager.default.removeItem(at: folder)
     }
+
+    @Test("a run that asks nothing of a file leaves it as it is when it saves")
+    func untouched() throws {
+        let big = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        for index in 0..<4000 { big["key\(index)"] = String(repeating: "v", count: 100) }
+        big.log.save()
+        let before = try Data(contentsOf: url)
+        let idle = CacheLog(url: url, format: "test", fingerprint: "f")
+        idle.save()
+        #expect(!idle.wasRead)
+        #expect(try Data(contentsOf: url) == before)
+        try? FileManager.default.removeItem(at: folder)
+    }
 }

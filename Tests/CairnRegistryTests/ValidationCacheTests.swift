@@ -53,6 +53,28 @@ struct ValidationCacheTests {
         #expect(second.first { $0.name == "prompt/support-triage@v1.3.0" } == first.first { $0.name == "prompt/support-triage@v1.3.0" })
     }
 
+    @Test("a run that reads a few tags keeps every other tag object when it writes the file (a plan, then show)")
+    func tagObjectsKept() throws {
+        let fixture = try RegistryFixture()
+        // Long messages, so that the file is past the size where the compaction rule looks at what a run used.
+        let long = String(repeating: "evidence ", count: 1000)
+        for counter in 1...40 { try fixture.repo.tag("prompt/support-triage#dev#\(counter)", message: "assign \(counter)\n\n\(long)") }
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let gitDirectory = location.repository.gitDirectory
+        let repository = location.repository
+        _ = try RegistryReader(location: location, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
+        // A run that reads two tag objects, one of them new, and saves (as an incremental plan does).
+        try fixture.repo.tag("prompt/support-triage#dev#41", message: "assign 41")
+        let few = try repository.tagReferences().filter { $0.name.hasSuffix("#1") || $0.name.hasSuffix("#41") }
+        let partial = TagCache(gitDirectory: gitDirectory)
+        _ = try TagEvent.read(few, from: repository, cache: partial)
+        partial.save()
+        let again = TagCache(gitDirectory: gitDirectory)
+        #expect(try RegistryReader(location: location, tagCache: again).tagEvents().count == 41)
+        #expect(again.hits == 41)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags")).count > 256 << 10)
+    }
+
     @Test("the tag cache survives a torn tail: what came before is used, and the file is rewritten whole")
     func tagCacheTornTail() throws {
         let fixture = try RegistryFixture()
