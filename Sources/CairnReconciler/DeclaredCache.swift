@@ -18,7 +18,7 @@ struct DeclaredCache {
     let log: CacheLog
     private let entries: CacheStore<ArtifactID, Entry>
     private let digests: CacheStore<ArtifactID, [UInt8]>
-    private let problems: CacheStore<String, [String]>
+    private let problems: CacheStore<String, [PlanProblem]>
     private let bases: CacheStore<String, PlanBase>
     private let sinceBase: CacheStore<String, Set<ArtifactID>>
     private let snapshots: CacheStore<String, [UInt8]>
@@ -29,7 +29,7 @@ struct DeclaredCache {
         settings.string(environment)
         settings.byte(isProtected ? 1 : 0)
         settings.string(schemaFingerprint)
-        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-8",
+        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-9",
                        fingerprint: SHA256.hash(data: settings.bytes).hexString)
         let id: @Sendable (ArtifactID, inout CacheWriter) -> Void = { id, out in out.artifactID(id) }
         let text: @Sendable (String, inout CacheWriter) -> Void = { text, out in out.string(text) }
@@ -38,8 +38,17 @@ struct DeclaredCache {
                              decode: { reader in Array(try reader.raw(16)) })
         problems = CacheStore(log: log, namespace: UInt8(ascii: "p"), key: text, encode: { list, out in
             out.int(list.count)
-            for problem in list { out.string(problem) }
-        }, decode: { reader in try (0..<reader.count()).map { _ in try reader.string() } })
+            for problem in list {
+                out.string(problem.kind.rawValue)
+                out.string(problem.subject)
+                out.string(problem.message)
+            }
+        }, decode: { reader in
+            try (0..<reader.count()).map { _ in
+                guard let kind = PlanProblem.Kind(rawValue: try reader.string()) else { throw CacheReader.Corrupt() }
+                return PlanProblem(kind, subject: try reader.string(), message: try reader.string())
+            }
+        })
         bases = CacheStore(log: log, namespace: UInt8(ascii: "b"), key: text, encode: PlanBase.encode, decode: PlanBase.decode)
         sinceBase = CacheStore(log: log, namespace: UInt8(ascii: "c"), key: text, encode: { ids, out in out.ids(ids) }, decode: { try $0.ids() })
         snapshots = CacheStore(log: log, namespace: UInt8(ascii: "s"), key: text, encode: { identity, out in out.raw(identity) },
@@ -132,7 +141,7 @@ struct DeclaredCache {
 /// decode makes the state damaged (`isIntact`), never absent: the caller resolves again without the cache.
 final class RecordedState: DeclaredLookup, @unchecked Sendable {
     let environment: String
-    let problems: [String]
+    let problems: [PlanProblem]
     private let entries: CacheStore<ArtifactID, DeclaredCache.Entry>
     private let lock = NSLock()
     private var removed = Set<ArtifactID>()
@@ -140,7 +149,7 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
     private var whole: DeclaredState?
     private var damaged = false
 
-    init(environment: String, problems: [String], entries: CacheStore<ArtifactID, DeclaredCache.Entry>) {
+    init(environment: String, problems: [PlanProblem], entries: CacheStore<ArtifactID, DeclaredCache.Entry>) {
         self.environment = environment
         self.problems = problems
         self.entries = entries

@@ -7,7 +7,7 @@ import Git2
 
 /// A declared state resolved before, as the walker reads it: by id (a cached one need not be decoded whole).
 protocol DeclaredLookup {
-    var problems: [String] { get }
+    var problems: [PlanProblem] { get }
     func artifact(_ id: ArtifactID) -> DeclaredArtifact?
     func file(_ id: ArtifactID) -> DeclaredState.LocatedFile?
     /// The declared artifacts whose file references one of `ids`.
@@ -35,11 +35,11 @@ public struct DeclaredState: Sendable {
     /// Parsed documents of loaded artifacts, for policies (compliance, gates).
     public var documents: [ArtifactID: JSONValue] = [:]
     /// Tags or references that could not be honoured; a plan with problems does not apply.
-    public var problems: [String]
+    public var problems: [PlanProblem]
     /// Where each declared artifact's file is, and what it references.
     var files: [ArtifactID: LocatedFile] = [:]
 
-    public init(environment: String, artifacts: [ArtifactID: DeclaredArtifact], problems: [String]) {
+    public init(environment: String, artifacts: [ArtifactID: DeclaredArtifact], problems: [PlanProblem]) {
         self.environment = environment
         self.artifacts = artifacts
         self.problems = problems
@@ -95,14 +95,14 @@ public struct DeclaredState: Sendable {
         let registrations: Registrations
         let assignments: [ArtifactID: EnvironmentAssignments.Assignment]
         let holds: Holds
-        let problems: [String]
+        let problems: [PlanProblem]
 
         init(_ events: [TagEvent], environment: String) {
             self.environment = environment
             registrations = Registrations(events)
             let (assignments, problems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
             self.assignments = assignments
-            self.problems = problems.map(\.description)
+            self.problems = problems.map { PlanProblem(.assignment, subject: $0.tag, message: $0.description) }
             holds = Holds(events)
         }
 
@@ -191,7 +191,7 @@ public struct DeclaredState: Sendable {
                 let facts = Facts(events, environment: environment)
                 guard facts.problems.isEmpty else { return nil }
                 var overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
-                var problems: [String] = []
+                var problems: [PlanProblem] = []
                 let missing = try walk(from: facts.assignments.filter { changed.contains($0.key) }, facts: facts, covered: covered,
                                        over: (previous, changed), into: &overlay, problems: &problems)
                 if !missing.isEmpty {
@@ -208,7 +208,7 @@ public struct DeclaredState: Sendable {
         /// references, each picked as the whole walk picks it; with the problems that walk finds.
         mutating func closure(of assignment: EnvironmentAssignments.Assignment, facts: Facts) throws -> DeclaredState {
             var state = DeclaredState(environment: environment, artifacts: [:], problems: [])
-            var problems: [String] = []
+            var problems: [PlanProblem] = []
             _ = try walk(from: [assignment.version.id: assignment], facts: facts, covered: nil, into: &state, problems: &problems)
             state.problems = problems
             return state
@@ -219,7 +219,7 @@ public struct DeclaredState: Sendable {
         /// `base`, its entries (but the excluded ones) count as already walked; one re-recorded is written to `state`.
         private mutating func walk(from assignments: [ArtifactID: EnvironmentAssignments.Assignment], facts: Facts,
                                    covered: Set<ArtifactID>?, over base: (state: any DeclaredLookup, excluded: Set<ArtifactID>)? = nil,
-                                   into state: inout DeclaredState, problems: inout [String]) throws -> Set<ArtifactID> {
+                                   into state: inout DeclaredState, problems: inout [PlanProblem]) throws -> Set<ArtifactID> {
             func existing(_ id: ArtifactID) -> DeclaredArtifact? {
                 if let entry = state.artifacts[id] { return entry }
                 guard let base, !base.excluded.contains(id) else { return nil }
@@ -237,7 +237,8 @@ public struct DeclaredState: Sendable {
                 next += 1
                 if var existing = existing(version.id) {
                     if existing.version != version {
-                        problems.append("\(source.text) needs \(version), but \(existing.version) is declared (\(existing.tag))")
+                        problems.append(PlanProblem(.conflict, subject: version.description,
+                                                    message: "\(source.text) needs \(version), but \(existing.version) is declared (\(existing.tag))"))
                     } else if case .requiredBy(let requirer) = source,
                               let current = requirers[version.id] ?? Source.requirer(existing.tag), requirer < current {
                         requirers[version.id] = requirer
@@ -247,7 +248,8 @@ public struct DeclaredState: Sendable {
                     continue
                 }
                 guard let found = try file(version, at: registration.commit) else {
-                    problems.append("\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry")
+                    problems.append(PlanProblem(.notAtRegistration, subject: registration.name,
+                                                message: "\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry"))
                     continue
                 }
                 state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
@@ -257,7 +259,8 @@ public struct DeclaredState: Sendable {
                 for site in found.references {
                     let reference = site.reference
                     if isProtected && !reference.requirement.isExact {
-                        problems.append("\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only")
+                        problems.append(PlanProblem(.rangeInProtected, subject: version.description,
+                                                    message: "\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only"))
                         continue
                     }
                     if let covered, !covered.contains(reference.id) {
@@ -265,7 +268,8 @@ public struct DeclaredState: Sendable {
                         continue
                     }
                     guard let (target, tag) = facts.pick(reference) else {
-                        problems.append("\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first")
+                        problems.append(PlanProblem(.unregisteredReference, subject: version.description,
+                                                    message: "\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first"))
                         continue
                     }
                     queue.append((target, tag, .requiredBy(version)))
@@ -317,12 +321,16 @@ public struct DeclaredState: Sendable {
     /// Problems (a reference nothing registered fits, a range where exact pins are required, a file that does not
     /// validate) are the declared state's, which apply would refuse.
     static func candidates(assigning assignment: EnvironmentAssignments.Assignment, facts: Facts, reader: RegistryReader,
-                           isProtected: Bool) throws -> (candidates: [PolicyEngine.Candidate], documents: [ArtifactID: JSONValue], problems: [String]) {
+                           isProtected: Bool) throws -> (candidates: [PolicyEngine.Candidate], documents: [ArtifactID: JSONValue], problems: [PlanProblem]) {
         var walker = Walker(environment: facts.environment, reader: reader, isProtected: isProtected, commit: assignment.registration.commit, known: nil)
         var closure = try walker.closure(of: assignment, facts: facts)
         let ids = closure.artifacts.keys.sorted { ($0 == assignment.version.id ? 0 : 1, $0) < ($1 == assignment.version.id ? 0 : 1, $1) }
         let mismatched = try closure.load(ids, reader: reader)
-        let problems = closure.problems + mismatched.sorted().map { "\(closure.artifacts[$0]!.version) is not at its path in \(closure.artifacts[$0]!.commit.prefix(7))" }
+        let problems = closure.problems + mismatched.sorted().map { id in
+            let artifact = closure.artifacts[id]!
+            return PlanProblem(.contentMismatch, subject: artifact.version.description,
+                               message: "\(artifact.version) is not at its registration commit \(artifact.commit.prefix(7)) as resolved; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
+        }
         let candidates = ids.compactMap { id -> PolicyEngine.Candidate? in
             guard let artifact = closure.artifacts[id], let document = closure.documents[id] else { return nil }
             let direct = id == assignment.version.id
@@ -423,7 +431,8 @@ public struct DeclaredState: Sendable {
         for (id, result) in zip(wanted, parsed) {
             var artifact = artifacts[id]!
             guard let result, result.findings.isEmpty else {
-                problems.append("\(artifact.version) at \(artifact.commit.prefix(7)) (\(files[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'")
+                problems.append(PlanProblem(.invalidFile, subject: artifact.version.description,
+                                            message: "\(artifact.version) at \(artifact.commit.prefix(7)) (\(files[id]!.path)) does not validate; run 'cairn validate --ref \(artifact.commit.prefix(7))'"))
                 continue
             }
             let content = result.value.canonicalJSON

@@ -108,7 +108,7 @@ public struct Lifecycle {
         /// The version is on hold in the environment (by the tag `hold`).
         case onHold(ArtifactVersion, environment: String, hold: String, reason: String?)
         /// Assigning it would leave the environment's declared state with problems, which apply refuses.
-        case wouldNotApply(ArtifactVersion, environment: String, problems: [String])
+        case wouldNotApply(ArtifactVersion, environment: String, problems: [PlanProblem])
         case policy(PolicyEngine.Refusal)
 
         public var description: String {
@@ -116,7 +116,7 @@ public struct Lifecycle {
             case .onHold(let version, let environment, let hold, let reason):
                 "\(version) is on hold in '\(environment)' (\(hold)\(reason.map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'"
             case .wouldNotApply(let version, let environment, let problems):
-                "assigning \(version) to '\(environment)' would not apply: " + problems.joined(separator: "; ")
+                "assigning \(version) to '\(environment)' would not apply: " + problems.map(\.message).joined(separator: "; ")
             case .policy(let refusal): refusal.description
             }
         }

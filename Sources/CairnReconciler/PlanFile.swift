@@ -11,7 +11,7 @@ public enum PlanFile {
             "commit": .string(plan.commit),
             "serial": .int(plan.serial),
             "summary": .string(plan.summary),
-            "problems": .array(plan.problems.map(JSONValue.string)),
+            "problems": .array(plan.problems.map { .object(["kind": .string($0.kind.rawValue), "subject": .string($0.subject), "message": .string($0.message)]) }),
             "actions": .array(plan.actions.map(encode)),
         ]).prettyJSON()
     }
@@ -65,7 +65,10 @@ public enum PlanFile {
                               repairsDrift: item["repairsDrift"]?.boolValue ?? false)
         }
         return Plan(environment: environment, commit: commit, serial: serial, actions: actions,
-                    problems: value["problems"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                    problems: (value["problems"]?.arrayValue ?? []).compactMap { item in
+                        guard let kind = item["kind"]?.stringValue.flatMap(PlanProblem.Kind.init(rawValue:)), let message = item["message"]?.stringValue else { return nil }
+                        return PlanProblem(kind, subject: item["subject"]?.stringValue ?? "", message: message)
+                    })
     }
 
     public struct PlanFileError: Error, CustomStringConvertible {

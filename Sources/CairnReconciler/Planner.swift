@@ -7,7 +7,7 @@ import Foundation
 public enum Planner {
     /// `deployed` by id (`index`).
     public static func plan(environment: String, commit: String, serial: Int, declared: [ArtifactID: DeclaredArtifact],
-                            deployed current: [ArtifactID: StoredArtifact], problems: [String]) -> Plan {
+                            deployed current: [ArtifactID: StoredArtifact], problems: [PlanProblem]) -> Plan {
         var actions: [PlanAction] = []
         for (id, want) in declared {
             guard let have = current[id] else {

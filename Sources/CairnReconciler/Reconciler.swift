@@ -57,7 +57,9 @@ public struct Reconciler: Sendable {
             let mismatched = try declared.load(changing, reader: reader)
             if !mismatched.isEmpty || !resolved.isIntact {
                 if attempt == 1 { continue }
-                declared.problems += mismatched.sorted().map { "\($0): its file is not at its registration commit as resolved; run 'cairn validate'" }
+                declared.problems += mismatched.sorted().map {
+                    PlanProblem(.contentMismatch, subject: $0.description, message: "\($0): its file is not at its registration commit as resolved; run 'cairn validate'")
+                }
             }
             if compared == nil {
                 for row in try await store.deployed(environment: environment, ids: Set(changing.filter { deployed[$0] != nil })) {
@@ -91,7 +93,7 @@ public struct Reconciler: Sendable {
     /// Why an apply did not happen.
     public enum Refusal: Error, CustomStringConvertible, Sendable {
         case stalePlan(String)
-        case problems([String])
+        case problems([PlanProblem])
         case policy(PolicyEngine.Refusal)
         case wouldPruneEverything(Int)
         case wrongEnvironment(plan: String, requested: String)
@@ -99,7 +101,7 @@ public struct Reconciler: Sendable {
         public var description: String {
             switch self {
             case .stalePlan(let why): "the saved plan is stale: \(why); run 'cairn plan' again"
-            case .problems(let problems): "declared state has problems:\n  " + problems.joined(separator: "\n  ")
+            case .problems(let problems): "declared state has problems:\n  " + problems.map(\.message).joined(separator: "\n  ")
             case .policy(let refusal): refusal.description
             case .wrongEnvironment(let plan, let requested):
                 "the saved plan is for '\(plan)', not '\(requested)'; apply it with --env \(plan), or run 'cairn plan --env \(requested)'"

@@ -124,7 +124,7 @@ struct IncrementalResolutionTests {
         try fixture.repo.tag("prompt/summarize-ticket@v2.0.2", at: commit, message: "register")
         try fixture.repo.tag("prompt/summarize-ticket#dev#2", at: commit, message: "assign")
         let after = try DeclaredResolution.resolve(environment: "dev", reader: reader, isProtected: false, commit: fixture.head)
-        #expect(after.state.problems.contains { $0.contains("needs prompt/summarize-ticket@2.0.1, but prompt/summarize-ticket@2.0.2 is declared") })
+        #expect(after.state.problems.contains { $0.kind == .conflict && $0.message.contains("needs prompt/summarize-ticket@2.0.1, but prompt/summarize-ticket@2.0.2 is declared") })
 
     }
 

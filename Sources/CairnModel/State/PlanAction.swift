@@ -58,9 +58,9 @@ public struct Plan: Sendable, Hashable {
     /// Ordered: datasets, adapters, prompts, chains, deployments; prunes last.
     public var actions: [PlanAction]
     /// Problems found while resolving declared state (unregistered versions...). A plan with problems cannot apply.
-    public var problems: [String]
+    public var problems: [PlanProblem]
 
-    public init(environment: String, commit: String, serial: Int, actions: [PlanAction], problems: [String]) {
+    public init(environment: String, commit: String, serial: Int, actions: [PlanAction], problems: [PlanProblem]) {
         self.environment = environment
         self.commit = commit
         self.serial = serial
@@ -76,4 +76,39 @@ public struct Plan: Sendable, Hashable {
         for action in actions { counts[action.kind, default: 0] += 1 }
         return "\(counts[.create] ?? 0) to create, \(counts[.update] ?? 0) to update, \(counts[.prune] ?? 0) to prune"
     }
+}
+
+/// Why what git declares for an environment cannot be applied: what kind of problem, which tag or artifact it is
+/// about, and the sentence that says so (with what to do). Ordered by that sentence, so reports do not depend on
+/// the order of a walk.
+public struct PlanProblem: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// An assignment tag that cannot be honoured: it names no registered version, or one on hold.
+        case assignment
+        /// Two artifacts need different versions of a third.
+        case conflict
+        /// A registration tag points at a commit where its version is not.
+        case notAtRegistration
+        /// A version range where the environment takes exact pins only.
+        case rangeInProtected
+        /// A reference that no registered version fits.
+        case unregisteredReference
+        /// A file that does not validate at its registration commit.
+        case invalidFile
+        /// A file that is not as it was resolved (not at its path in its registration commit, or other content).
+        case contentMismatch
+    }
+
+    public let kind: Kind
+    /// The tag, or `KIND/NAME@VERSION`, it is about.
+    public let subject: String
+    public let message: String
+
+    public init(_ kind: Kind, subject: String, message: String) {
+        (self.kind, self.subject, self.message) = (kind, subject, message)
+    }
+
+    public var description: String { message }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.message, lhs.subject) < (rhs.message, rhs.subject) }
 }
