@@ -61,7 +61,6 @@ public final class TagCache: Sendable {
         let recorded = stamps[""]
         let folders = self.folders
         let previous = recorded.map { TagRefSnapshot.Previous(packed: $0.packed, folders: $0.folders, contents: { folders[$0] }) }
-        if recorded != nil { folders.keepAll() }
         let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: previous)
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
         guard let snapshot else {
@@ -69,8 +68,13 @@ public final class TagCache: Sendable {
             return Reading(snapshot: nil, changed: nil, since: recorded.map(\.identity), identity: nil, kept: kept)
         }
         for (path, contents) in snapshot.read { folders[path] = contents }
+        // Folders gone (`git pack-refs` empties them) are forgotten, so that the file does not keep their references.
+        if let recorded {
+            for path in recorded.folders.keys where snapshot.folders[path] == nil { folders[path] = nil }
+        }
         let now = Stamps(packed: snapshot.packed, folders: snapshot.folders)
         if now != recorded { stamps[""] = now }
+        // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
         let complete = snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil }
         return Reading(snapshot: complete ? snapshot : nil, changed: complete ? changed : nil, since: recorded.map(\.identity),
                        identity: complete ? now.identity : nil, kept: kept)

@@ -244,6 +244,16 @@ struct TagSnapshotCacheTests {
         #expect(reread.contents("prompt") == onDisk.read["prompt"])
         let listed = try #require(reread.references(commonDirectory: common))
         #expect(Dictionary(uniqueKeysWithValues: listed.map { ($0.name, $0.object) }) == Dictionary(uniqueKeysWithValues: try repository.tagReferences().map { ($0.name, $0.object) }))
+        // Packed, the folders are gone, and so are their recorded references; the listing is still whole.
+        _ = try fixture.repo.git(["pack-refs", "--all"])
+        _ = try fixture.repo.git(["tag", "-a", "prompt/summarize-ticket#dev#4", "-m", "after packing"])
+        let packed = read()
+        #expect(packed.changed == nil)  // packed-refs was rewritten: what changed is not told by the files
+        let afterPacking = read()
+        #expect(afterPacking.contents("prompt")?.references.keys.sorted() == ["prompt/summarize-ticket#dev#4"])
+        #expect(afterPacking.contents("chain") == nil)
+        let whole = try #require(afterPacking.references(commonDirectory: common))
+        #expect(Set(whole.map(\.name)) == Set(try repository.tagReferences().map(\.name)))
     }
 }
 
