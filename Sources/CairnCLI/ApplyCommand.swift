@@ -21,27 +21,38 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Allow a plan that prunes everything deployed.")
     var allowEmpty = false
 
-    @Option(name: .long, help: "Who is applying (default: CAIRN_ACTOR, else the login name).")
+    @Option(name: .long, help: "Who is applying (default: CAIRN_ACTOR, the CI's identity, git's user.name and user.email, the login name).")
     var actor: String?
 
     @OptionGroup var options: ReconcileOptions
 
     func run() async throws {
-        let context = try await orExit { try options.open() }
+        let context = try await orExit { try options.open(environment: env) }
         var saved: Plan?
         if let planFile { saved = try await orExit { try PlanFile.read(planFile) } }
-        if saved == nil && !autoApprove {
-            let plan = try await orExit { try await context.reconciler.plan(environment: env, commit: context.commit).plan }
-            print(PlanText.render(plan))
-            guard plan.hasChanges else { return }
-            print("Apply these changes to '\(env)'? Only 'yes' is accepted: ", terminator: "")
-            guard readLine() == "yes" else {
-                printError("apply cancelled (pass --auto-approve in scripts)")
-                throw ExitStatus.findings
+        if let saved {
+            print(PlanText.render(saved))
+        } else {
+            // As Terraform does: the plan is always shown; a plan apply would refuse is not asked about (apply below
+            // refuses it, audited); with no terminal to ask on, apply refuses at once instead of waiting.
+            let planned = try await orExit { try await context.reconciler.plan(environment: env, commit: context.commit) }
+            print(PlanText.render(planned.plan))
+            let refusal = try await orExit { try await context.reconciler.refusal(planned, allowEmpty: allowEmpty) }
+            if !autoApprove, refusal == nil, planned.plan.hasChanges {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    printError("refused: there is no terminal to ask on (stdin is not one); pass --auto-approve to apply this plan")
+                    throw ExitStatus.findings
+                }
+                print("Apply these changes to '\(env)'? Only 'yes' is accepted: ", terminator: "")
+                fflush(nil)
+                guard readLine() == "yes" else {
+                    printError("apply cancelled (pass --auto-approve in scripts)")
+                    throw ExitStatus.findings
+                }
             }
         }
         let outcome = try await orExit {
-            try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: resolveActor(actor), allowEmpty: allowEmpty)
+            try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: context.actor(actor), allowEmpty: allowEmpty)
         }
         switch outcome {
         case .noChanges: print("no changes: '\(env)' already matches git")

@@ -22,7 +22,14 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let records = try await orExit {
                 let query = AuditQuery(environment: env, artifact: artifact, since: try since.map(parseTime), until: try until.map(parseTime))
-                return try await options.open().store.auditRecords(query)
+                let context = try options.open()
+                let records = try await context.store.auditRecords(query)
+                // An environment cairn.yaml does not define is a typo unless the trail has records of it.
+                if let env, records.isEmpty, context.reconciler.config.environment(named: env) == nil,
+                   try await context.store.auditRecords(AuditQuery(environment: env)).isEmpty {
+                    _ = try context.reconciler.config.require(environment: env)
+                }
+                return records
             }
             switch format {
             case .json: print(JSONValue.array(records.map(AuditJSON.value)).prettyJSON())
@@ -64,14 +71,14 @@ struct AuditCommand: AsyncParsableCommand {
             abstract: "Set a bad anchor aside (tag cairn-audit-retired/N with actor and reason, and an audit record); anchors are never deleted.")
         @Argument(help: "The anchor's number N (tag cairn-audit/N).") var sequence: Int64
         @Option(name: .long, help: "Why the anchor is set aside (kept in the tag and the audit trail).") var reason: String
-        @Option(name: .long, help: "Who retires it (default: CAIRN_ACTOR, else the login name).") var actor: String?
+        @Option(name: .long, help: "Who retires it (default: as for apply).") var actor: String?
         @OptionGroup var options: ReconcileOptions
 
         func run() async throws {
             let name = try await orExit {
                 let context = try options.open()
                 return try await AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
-                                              commit: context.commit, actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
+                                              commit: context.commit, actor: context.actor(actor), now: Int64(Date().timeIntervalSince1970))
             }
             print("retired cairn-audit/\(sequence) with tag \(name); push it with your other tags")
         }
@@ -80,14 +87,14 @@ struct AuditCommand: AsyncParsableCommand {
     struct Anchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.")
-        @Option(name: .long, help: "Who anchors (default: CAIRN_ACTOR, else the login name).") var actor: String?
+        @Option(name: .long, help: "Who anchors (default: as for apply).") var actor: String?
         @OptionGroup var options: ReconcileOptions
 
         func run() async throws {
             let name = try await orExit {
                 let context = try options.open()
                 return try await AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
-                                             actor: resolveActor(actor), now: Int64(Date().timeIntervalSince1970))
+                                             actor: context.actor(actor), now: Int64(Date().timeIntervalSince1970))
             }
             guard let name else {
                 printError("refused: nothing to anchor (the trail is empty or does not verify; run 'cairn audit verify')")

@@ -25,8 +25,12 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let id = try parseArtifactID(artifact)
         let row = try await orExit {
-            let rows = try await options.open().store.deployed(environment: env)
-            guard let row = rows.first(where: { $0.artifact.id == id }) else { throw CairnError.notDeployed(id, environment: env) }
+            let context = try options.open()
+            let rows = try await context.store.deployed(environment: env)
+            guard let row = rows.first(where: { $0.artifact.id == id }) else {
+                if rows.isEmpty { _ = try context.reconciler.config.require(environment: env) }
+                throw CairnError.notDeployed(id, environment: env, deployed: rows.map(\.artifact.id.description))
+            }
             return row
         }
         let document = try await orExit { try JSONValue.parse(json: Data(row.artifact.content.utf8)) }

@@ -6,7 +6,7 @@ import Foundation
 
 /// Options shared by the commands that write tags.
 struct TagWritingOptions: ParsableArguments {
-    @Option(name: .long, help: "Who is acting (default: CAIRN_ACTOR, else the login name); the tagger name and the audit actor.")
+    @Option(name: .long, help: "Who is acting (default: CAIRN_ACTOR, the CI's identity, git's user.name and user.email, the login name); in the tag's actor line and the audit record.")
     var actor: String?
 
     @Option(name: .long, help: "Push the new tags to this remote (a name or URL); if the push fails they are deleted again.")
@@ -17,7 +17,7 @@ struct TagWritingOptions: ParsableArguments {
     func lifecycle() throws -> (Lifecycle, ReconcileOptions.Context) {
         let context = try options.open()
         return (Lifecycle(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
-                        actor: resolveActor(actor), remote: push), context)
+                        actor: context.actor(actor), remote: push), context)
     }
 
     /// Prints what was done; a refusal exits 1, anything else that stops the command exits 2.

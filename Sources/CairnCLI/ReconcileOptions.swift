@@ -24,7 +24,8 @@ struct ReconcileOptions: ParsableArguments {
         let store: SQLiteStateStore
     }
 
-    func open() throws -> Context {
+    /// Opens the registry and the store; with `environment`, it must be one `cairn.yaml` defines.
+    func open(environment: String? = nil) throws -> Context {
         let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
         let commit = try location.commit(ref)
         let reader = RegistryReader(location: location)
@@ -32,14 +33,15 @@ struct ReconcileOptions: ParsableArguments {
         guard let config, findings.isEmpty else {
             throw CairnError.invalidConfig(ref: ref)
         }
+        if let environment { _ = try config.require(environment: environment) }
         let store = try SQLiteStateStore(path: StateLocation.path(option: state, location: location, reader: reader))
         return Context(location: location, commit: commit, reconciler: Reconciler(reader: reader, store: store, config: config), store: store)
     }
 }
 
-/// Who is acting: `--actor`, else CAIRN_ACTOR, else the login name.
-func resolveActor(_ option: String?) -> String {
-    option ?? ProcessInfo.processInfo.environment["CAIRN_ACTOR"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+extension ReconcileOptions.Context {
+    /// Who is acting (`Identity.actor`): `--actor`, CAIRN_ACTOR, the CI's identity, git's user, the login name.
+    func actor(_ option: String?) -> String { Identity.actor(option: option, repository: location.repository) }
 }
 
 /// Runs `body`, printing any error and exiting with the status the map gives it (`ExitStatus.of`), or with

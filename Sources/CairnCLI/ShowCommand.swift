@@ -34,7 +34,8 @@ struct ShowCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try await orExit { try openLedger(registry).ledger }
         if let artifact {
-            try showVersions(of: try parseArtifactID(artifact), ledger)
+            let id = try parseArtifactID(artifact)
+            try await orExit { try showVersions(of: id, ledger) }
             return
         }
         let rows = ledger.shown(includingDeprecated: deprecated)
@@ -53,8 +54,7 @@ struct ShowCommand: AsyncParsableCommand {
 
     private func showVersions(of id: ArtifactID, _ ledger: TagLedger) throws {
         guard let versions = ledger.versions(of: id) else {
-            printError("error: no tags for \(id)")
-            throw ExitStatus.findings
+            throw CairnError.unknownArtifact(id.description, known: ledger.rows.map(\.id.description))
         }
         switch format {
         case .json:
@@ -85,7 +85,14 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try artifact.map(parseArtifactID)
-        let entries = try await orExit { try openLedger(registry).ledger.history(of: id, environment: env) }
+        let entries = try await orExit {
+            let ledger = try openLedger(registry).ledger
+            if let id, !ledger.rows.contains(where: { $0.id == id }) {
+                throw CairnError.unknownArtifact(id.description, known: ledger.rows.map(\.id.description))
+            }
+            if let env, !ledger.environments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.environments) }
+            return ledger.history(of: id, environment: env)
+        }
         switch format {
         case .json:
             print(TagLedger.historyJSON(entries).prettyJSON())

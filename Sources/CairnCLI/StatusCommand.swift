@@ -18,7 +18,10 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let (rows, serial) = try await orExit {
             let context = try options.open()
-            return (try await context.store.deployed(environment: env, content: false), try await context.store.serial(environment: env))
+            let rows = try await context.store.deployed(environment: env, content: false)
+            // An environment cairn.yaml does not define, with nothing deployed, is a typo.
+            if rows.isEmpty { _ = try context.reconciler.config.require(environment: env) }
+            return (rows, try await context.store.serial(environment: env))
         }
         switch format {
         case .json:

@@ -32,7 +32,9 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
     case targetOnHold(ArtifactVersion, environment: String, hold: String)
 
     // Deployed state and the audit trail.
-    case notDeployed(ArtifactID, environment: String)
+    case notDeployed(ArtifactID, environment: String, deployed: [String])
+    /// An artifact no tag and no deployed row names; `known` are the artifacts that exist.
+    case unknownArtifact(String, known: [String])
     /// A state location (`--state`, `CAIRN_STATE_URL`, `git config cairn.state` or `state.url`) cairn cannot use.
     case stateLocation(origin: String, problem: String, fix: String?)
     /// The file system refused: `operation` on `path`.
@@ -54,7 +56,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .bareRepository(let option): "\(option) needs a repository with a working tree; this one is bare"
         case .invalidConfig(let ref): "no valid cairn.yaml at \(ref)"
         case .unknownEnvironment(let name, let defined):
-            "environment '\(name)' is not defined in cairn.yaml (defined: \(defined.joined(separator: ", ")))"
+            "environment '\(name)' is not defined in cairn.yaml (defined: \(defined.joined(separator: ", ")))" + Suggestion.hint(for: name, in: defined)
         case .unreadableFile(let path, let line, let column, let message): "\(path):\(line):\(column): \(message)"
         case .undecodable(let version): "\(version) does not validate"
         case .fileExists(let path, _): "\(path) exists"
@@ -72,7 +74,10 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .alreadyRunning(let version, let environment): "\(version) is what '\(environment)' runs already"
         case .noEarlierVersion(let id, let environment, let before): "'\(environment)' ran no other live version of \(id) before \(before)"
         case .targetOnHold(let version, let environment, let hold): "\(version) is itself on hold in '\(environment)' (\(hold))"
-        case .notDeployed(let id, let environment): "\(id) is not deployed in '\(environment)'"
+        case .notDeployed(let id, let environment, let deployed):
+            "\(id) is not deployed in '\(environment)'" + (Suggestion.closest(to: id.description, in: deployed).map { "; did you mean \($0)?" } ?? "")
+        case .unknownArtifact(let name, let known):
+            "no tag names \(name)" + (Suggestion.closest(to: name, in: known).map { "; did you mean \($0)?" } ?? "")
         case .stateLocation(let origin, let problem, _): "\(origin): \(problem)"
         case .fileSystem(let operation, let path, let cause): "cannot \(operation) \(path)" + (cause.isEmpty ? "" : ": \(cause)")
         case .noSuchAnchor(let name): "there is no anchor \(name) to retire"

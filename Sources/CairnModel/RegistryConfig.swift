@@ -16,6 +16,12 @@ public struct RegistryConfig: Sendable, Hashable {
         environments.first { $0.name == name }
     }
 
+    /// The environment `name`, or an error naming those defined and the closest one.
+    public func require(environment name: String) throws -> Environment {
+        guard let environment = environment(named: name) else { throw CairnError.unknownEnvironment(name, defined: environments.map(\.name)) }
+        return environment
+    }
+
     /// The environment before `name` in the promotion order, if any.
     public func environment(before name: String) -> String? {
         guard let index = environments.firstIndex(where: { $0.name == name }), index > 0 else { return nil }

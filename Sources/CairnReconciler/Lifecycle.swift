@@ -275,10 +275,11 @@ public struct Lifecycle {
         return written
     }
 
-    /// The tagger: the actor's name, with git's configured email (or none).
+    /// The tagger: the actor's name (without the angle brackets a signature may not hold), with git's configured email
+    /// (or none).
     func signature() throws -> Signature {
         let configured = try? repository.defaultSignature()
-        return Signature(name: actor, email: configured?.email ?? "", time: now)
+        return Signature(name: String(actor.filter { $0 != "<" && $0 != ">" }), email: configured?.email ?? "", time: now)
     }
 
     func draft(_ action: AuditAction, environment: String, version: ArtifactVersion, digest: String, commit: ObjectID, tag: String,
@@ -296,9 +297,7 @@ public struct Lifecycle {
     }
 
     func environmentSettings(_ name: String) throws -> RegistryConfig.Environment {
-        guard let settings = config.environment(named: name) else {
-            throw CairnError.unknownEnvironment(name, defined: config.environments.map(\.name))
-        }
+        let settings = try config.require(environment: name)
         return settings
     }
 

@@ -30,9 +30,7 @@ public struct Reconciler: Sendable {
     /// compares every row. What a plan would write is read from git and checked against its digest; when that fails
     /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
     public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws -> Planned {
-        guard let settings = config.environment(named: environment) else {
-            throw CairnError.unknownEnvironment(environment, defined: config.environments.map(\.name))
-        }
+        let settings = try config.require(environment: environment)
         var attempt = 0
         while true {
             attempt += 1
@@ -144,25 +142,10 @@ public struct Reconciler: Sendable {
             if expected.serial != plan.serial { try await refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
             if let difference = Self.firstDifference(saved: expected, fresh: plan) { try await refuse(.stalePlan(difference)) }
         }
-        if !plan.problems.isEmpty { try await refuse(.problems(plan.problems)) }
-        let engine = try await policyEngine(for: environment, now: now)
-        var candidates = plan.actions.compactMap { action in
-            action.declared.map { PolicyEngine.Candidate(version: $0.version, document: declared.documents[action.id] ?? .null,
-                                                         assignment: DeclaredState.Source.requirer($0.tag) == nil ? $0.tag : nil) }
+        if let refusal = try await refusal(planned, allowEmpty: allowEmpty, now: now) {
+            if case .policy(let policy) = refusal { try await refuse(refusal, artifact: policy.artifact) }
+            try await refuse(refusal)
         }
-        // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
-        if let previous = engine.previous, engine.readsPrevious,
-           candidates.contains(where: { $0.assignment != nil && !previous.live.contains($0.version) }) {
-            var skipReasons: [String: String] = [:]
-            for event in try reader.tagEvents() {
-                if case .assign = event.tag, let reason = PolicyEngine.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
-            }
-            candidates = candidates.map { PolicyEngine.Candidate(version: $0.version, document: $0.document, assignment: $0.assignment,
-                                                                  skipReason: $0.assignment.flatMap { skipReasons[$0] }) }
-        }
-        if let refusal = engine.check(candidates) { try await refuse(.policy(refusal), artifact: refusal.artifact) }
-        let pruned = plan.actions.filter { $0.kind == .prune }.count
-        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { try await refuse(.wouldPruneEverything(pruned)) }
         guard plan.hasChanges else { return .noChanges }
 
         let summary = plan.summary
@@ -186,11 +169,36 @@ public struct Reconciler: Sendable {
         return .applied(serial: serial, actions: plan.actions.count)
     }
 
+    /// Why `planned` may not be applied: the checks apply makes, in its order, before it writes anything (problems in
+    /// the declared state, the environment's policies, a plan that would prune everything); nil when it may. A command
+    /// that asks before applying asks this first, so that it never asks about a plan apply would refuse.
+    public func refusal(_ planned: Planned, allowEmpty: Bool, now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> Refusal? {
+        let (plan, declared, environment) = (planned.plan, planned.declared, planned.plan.environment)
+        if !plan.problems.isEmpty { return .problems(plan.problems) }
+        let engine = try await policyEngine(for: environment, now: now)
+        var candidates = plan.actions.compactMap { action in
+            action.declared.map { PolicyEngine.Candidate(version: $0.version, document: declared.documents[action.id] ?? .null,
+                                                         assignment: DeclaredState.Source.requirer($0.tag) == nil ? $0.tag : nil) }
+        }
+        // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
+        if let previous = engine.previous, engine.readsPrevious,
+           candidates.contains(where: { $0.assignment != nil && !previous.live.contains($0.version) }) {
+            var skipReasons: [String: String] = [:]
+            for event in try reader.tagEvents() {
+                if case .assign = event.tag, let reason = PolicyEngine.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
+            }
+            candidates = candidates.map { PolicyEngine.Candidate(version: $0.version, document: $0.document, assignment: $0.assignment,
+                                                                  skipReason: $0.assignment.flatMap { skipReasons[$0] }) }
+        }
+        if let refusal = engine.check(candidates) { return .policy(refusal) }
+        let pruned = plan.actions.filter { $0.kind == .prune }.count
+        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { return .wouldPruneEverything(pruned) }
+        return nil
+    }
+
     /// The policies of `environment`, with what is deployed in the one before it when a policy reads that.
     public func policyEngine(for environment: String, now: Int64) async throws -> PolicyEngine {
-        guard let settings = config.environment(named: environment) else {
-            throw CairnError.unknownEnvironment(environment, defined: config.environments.map(\.name))
-        }
+        let settings = try config.require(environment: environment)
         var previous: PolicyEngine.Previous?
         if settings.policy.promoteFromPrevious, let name = config.environment(before: environment) {
             previous = PolicyEngine.Previous(name: name, live: Set(try await store.deployed(environment: name, content: false).map(\.artifact.version)))

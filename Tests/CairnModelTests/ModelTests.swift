@@ -91,4 +91,17 @@ struct ModelTests {
         }
         #expect(JSONValue.object(["\u{FF21}": .int(1), "😀": .int(2)]).canonicalJSON == #"{"😀":2,"Ａ":1}"#)
     }
+
+    @Test("did you mean: typos, swapped letters and a name's start are matched; unrelated names are not")
+    func suggestions() {
+        let environments = ["dev", "staging", "production"]
+        #expect(Suggestion.closest(to: "stagign", in: environments) == "staging")
+        #expect(Suggestion.closest(to: "prodution", in: environments) == "production")
+        #expect(Suggestion.closest(to: "prodd", in: environments) == "production")
+        #expect(Suggestion.closest(to: "dve", in: environments) == "dev")
+        #expect(Suggestion.closest(to: "qa", in: environments) == nil)
+        #expect(Suggestion.closest(to: "stable", in: environments) == nil)
+        #expect(Suggestion.closest(to: "", in: environments) == nil)
+        #expect(Suggestion.closest(to: "dev", in: []) == nil)
+    }
 }

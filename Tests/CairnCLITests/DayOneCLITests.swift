@@ -1,0 +1,125 @@
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// What a new user meets first: names that do not exist, apply's question, and who is recorded as acting.
+@Suite("Errors that point to the fix, apply's question, the actor")
+struct DayOneCLITests {
+    /// Runs cairn with `input` on its stdin (a pipe: not a terminal) and `environment` added to this process's.
+    func run(_ arguments: [String], in directory: URL, input: String = "", environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: CLITests.binary.path) else { throw CLITests.MissingBinary() }
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let output = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// registry-example registered, support-triage promoted to dev (not applied).
+    func promoted() throws -> TestRepository {
+        let repo = try CLITests.exampleRepository()
+        #expect(try run(["register", "--all", "--path", "registry", "--actor", "ci"], in: repo.directory).status == 0)
+        #expect(try run(["promote", "prompt/support-triage@1.3.0", "--to", "dev", "--path", "registry", "--actor", "ci"], in: repo.directory).status == 0)
+        return repo
+    }
+
+    @Test("an unknown environment or artifact is an error (exit 2) that names the closest one")
+    func unknownNames() throws {
+        let repo = try promoted()
+        let cases: [([String], String)] = [
+            (["status", "--env", "prodution"], "did you mean 'production'?"),
+            (["audit", "log", "--env", "prodd"], "did you mean 'production'?"),
+            (["plan", "--env", "stagin"], "did you mean 'staging'?"),
+            (["history", "prompt/support-triag"], "did you mean prompt/support-triage?"),
+            (["show", "prompt/suport-triage"], "did you mean prompt/support-triage?"),
+            (["history", "--env", "dve"], "did you mean 'dev'?"),
+            (["get", "prompt/support-triage", "--env", "deev"], "did you mean 'dev'?"),
+        ]
+        for (arguments, hint) in cases {
+            let result = try run(arguments + ["--path", "registry"], in: repo.directory)
+            // plan exits 1 for anything that went wrong (Terraform's -detailed-exitcode); the others 2.
+            #expect(result.status == (arguments[0] == "plan" ? 1 : 2), "\(arguments): \(result.output)")
+            #expect(result.output.contains(hint), "\(arguments): \(result.output)")
+        }
+        // Known but empty is not an error.
+        #expect(try run(["status", "--env", "production", "--path", "registry"], in: repo.directory).status == 0)
+        #expect(try run(["audit", "log", "--env", "staging", "--path", "registry"], in: repo.directory).status == 0)
+    }
+
+    @Test("apply shows the plan, refuses at once with no terminal to ask on, and does not ask about a plan it would refuse")
+    func applyLikeTerraform() throws {
+        let repo = try promoted()
+        let asked = try run(["apply", "--env", "dev", "--path", "registry"], in: repo.directory, input: "yes\n")
+        #expect(asked.status == 1)
+        #expect(asked.output.contains("+ create prompt/support-triage") && asked.output.contains("no terminal to ask on"), "\(asked.output)")
+        #expect(!asked.output.contains("Apply these changes"))
+        #expect(try run(["status", "--env", "dev", "--path", "registry"], in: repo.directory).output.contains("0 artifacts"))
+
+        // --auto-approve shows the plan too.
+        let approved = try run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: repo.directory)
+        #expect(approved.status == 0 && approved.output.contains("+ create prompt/support-triage") && approved.output.contains("applied"), "\(approved.output)")
+
+        // staging takes versions from dev only when they are deployed there; sentiment-classify is not: refused
+        // without a question (and audited), even with no terminal.
+        let registration = try repo.git(["rev-list", "-n", "1", "prompt/sentiment-classify@v0.4.2"])
+        try repo.tag("prompt/sentiment-classify#staging#3", at: registration, message: "by hand")
+        let refused = try run(["apply", "--env", "staging", "--path", "registry", "--actor", "ci"], in: repo.directory)
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("refused by policy 'promoteFromPrevious'") && !refused.output.contains("no terminal"), "\(refused.output)")
+        #expect(try run(["audit", "log", "--env", "staging", "--path", "registry"], in: repo.directory).output.contains("refuse"))
+    }
+
+    @Test("on a terminal, the question is on screen before apply waits, and 'yes' applies")
+    func applyOnATerminal() throws {
+        let repo = try promoted()
+        // script(1) gives cairn a terminal; what is typed reaches it through that terminal.
+        let command = "\(CLITests.binary.path) apply --env dev --path registry --actor alice"
+        let result = try run(["-qec", command, "/dev/null"], in: repo.directory, input: "yes\n", scriptInstead: true)
+        #expect(result.output.contains("Apply these changes to 'dev'? Only 'yes' is accepted:"), "\(result.output)")
+        #expect(result.output.contains("applied 2 changes"), "\(result.output)")
+    }
+
+    @Test("with no --actor, CAIRN_ACTOR or CI identity, the audit record and the tag's tagger are git's user.name")
+    func actor() throws {
+        // Through the command line: the audit record and the tag's tagger say the same.
+        let example = try CLITests.exampleRepository()
+        _ = try example.git(["config", "user.name", "Jane Doe"])
+        #expect(try run(["register", "prompt/support-triage@1.3.0", "--path", "registry"], in: example.directory,
+                        environment: ["CAIRN_ACTOR": "", "GITHUB_ACTIONS": "", "GITLAB_CI": ""]).status == 0)
+        let audit = try run(["audit", "log", "--path", "registry"], in: example.directory)
+        #expect(audit.output.contains("Jane Doe register"), "\(audit.output)")
+        #expect(try example.git(["for-each-ref", "--format=%(taggername)", "refs/tags/prompt/support-triage@v1.3.0"]) == "Jane Doe")
+    }
+}
+
+extension DayOneCLITests {
+    /// `run`, but of script(1) with `arguments`.
+    func run(_ arguments: [String], in directory: URL, input: String, scriptInstead: Bool) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let output = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = stdin
+        try process.run()
+        // Typed once the question can be on screen: a terminal drops nothing, but give cairn time to get there.
+        Thread.sleep(forTimeInterval: 1.5)
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
