@@ -34,6 +34,22 @@ struct HooksCommand: AsyncParsableCommand {
         """
     }
 
+    /// This binary's absolute path, for the hooks to call: the running executable as the system reports it, else
+    /// argv[0] resolved as the shell did (through PATH when it has no slash).
+    static func executablePath() -> String {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), resolved.hasPrefix("/") {
+            return resolved
+        }
+        let invoked = CommandLine.arguments[0]
+        if !invoked.contains("/") {
+            for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+                let candidate = "\(folder)/\(invoked)"
+                if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate).standardizedFileURL.path }
+            }
+        }
+        return URL(fileURLWithPath: invoked).standardizedFileURL.path
+    }
+
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.")
 
@@ -48,7 +64,7 @@ struct HooksCommand: AsyncParsableCommand {
                 // git runs hooks from core.hooksPath when it is set; installing beside it would run nothing.
                 let hooks = URL(fileURLWithPath: try repository.hooksDirectory())
                 try FileManager.default.createDirectory(at: hooks, withIntermediateDirectories: true)
-                let command = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+                let command = HooksCommand.executablePath()
                 for name in HooksCommand.clientHooks {
                     let file = hooks.appendingPathComponent(name)
                     let text = HooksCommand.script(name, command: command)

@@ -200,7 +200,7 @@ struct HooksTests {
         for name in ["pre-commit", "pre-push"] {
             let installed = try String(contentsOf: setup.work.directory.appendingPathComponent(".git/hooks/\(name)"), encoding: .utf8)
             let committed = try String(contentsOf: SourceTree.root.appendingPathComponent("hooks/\(name)"), encoding: .utf8)
-            #expect(installed.replacingOccurrences(of: CLITests.binary.standardizedFileURL.path, with: "cairn") == committed)
+            #expect(installed.replacingOccurrences(of: CLITests.binary.resolvingSymlinksInPath().path, with: "cairn") == committed)
         }
     }
 

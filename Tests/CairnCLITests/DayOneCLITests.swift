@@ -103,6 +103,41 @@ struct DayOneCLITests {
 }
 
 extension DayOneCLITests {
+    @Test("hooks install run as 'cairn' from PATH writes hooks that call this binary by its absolute path")
+    func hooksFromPath() throws {
+        let repo = try CLITests.exampleRepository()
+        let folder = CLITests.binary.deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["cairn", "hooks", "install", "--path", "registry"]
+        process.currentDirectoryURL = repo.directory
+        process.environment = ProcessInfo.processInfo.environment.merging(["PATH": folder + ":/usr/bin:/bin"]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let hook = try String(contentsOf: repo.directory.appendingPathComponent(".git/hooks/pre-commit"), encoding: .utf8)
+        #expect(hook.contains("${CAIRN:-\(CLITests.binary.resolvingSymlinksInPath().path)}"), "\(hook)")
+        // And git runs it with no cairn on PATH and no CAIRN override: the hook refuses a registry that does not validate.
+        try repo.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\n")
+        _ = try repo.git(["add", "-A"])
+        let commit = Process()
+        commit.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        commit.arguments = ["commit", "-qm", "bad"]
+        commit.currentDirectoryURL = repo.directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["CAIRN"] = nil
+        environment["PATH"] = "/usr/bin:/bin"
+        commit.environment = environment
+        let output = Pipe()
+        commit.standardOutput = output
+        commit.standardError = output
+        try commit.run()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        commit.waitUntilExit()
+        #expect(commit.terminationStatus != 0 && said.contains("missing required field 'kind'"), "\(said)")
+    }
+
     /// `run`, but of script(1) with `arguments`.
     func run(_ arguments: [String], in directory: URL, input: String, scriptInstead: Bool) throws -> (status: Int32, output: String) {
         let process = Process()
