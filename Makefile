@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps build release demo test fault fuzz bench bench-compare interop clean
+.PHONY: deps build release demo test fault fuzz bench bench-compare interop clean schemas install dist
 
 deps:
 	@scripts/install-deps.sh
@@ -14,6 +14,21 @@ build: deps
 # The Swift runtime and Foundation linked in: a command starts ~7 ms sooner (no dynamic linking of them).
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product cairn
+
+# The binary carries its schemas (no resource bundle beside it): after editing schemas/, regenerate them.
+schemas:
+	@python3 scripts/embed-schemas.py
+
+# The release binary into PREFIX/bin, its schemas (for editors) into PREFIX/share/cairn/schemas.
+PREFIX ?= /usr/local
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cairn/schemas
+	install -m 755 $(CAIRN_RELEASE) $(DESTDIR)$(PREFIX)/bin/cairn
+	install -m 644 schemas/*.json $(DESTDIR)$(PREFIX)/share/cairn/schemas/
+
+# dist/cairn-VERSION-linux-ARCH.tar.gz: the binary, shell completions and the schemas.
+dist: release
+	@scripts/dist.sh $(CAIRN_RELEASE)
 
 demo: build
 	@scripts/demo.sh $(CAIRN_DEBUG)

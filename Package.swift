@@ -37,8 +37,7 @@ let package = Package(
                 "CairnModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            resources: [.copy("Resources/schemas")]
+            ]
         ),
         /// The one cache layer: a checksummed, log-structured file of keyed records (`CacheLog`) and typed stores on it.
         /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.

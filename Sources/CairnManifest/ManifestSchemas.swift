@@ -11,23 +11,32 @@ public struct ManifestSchemas: Sendable {
     public static let configFile = "cairn.schema.json"
     public static let files = ["common.schema.json", "cairn.schema.json"] + ArtifactKind.allCases.map(\.schemaFile)
 
-    /// The bundled schemas; a broken bundle is a build error, so this traps with the reason.
+    /// The schemas carried in the binary (`EmbeddedSchemas`, generated from `schemas/`); broken ones are a build
+    /// error, so this traps with the reason.
     public static let bundled: ManifestSchemas = {
         do {
-            return try ManifestSchemas(directory: Bundle.module.url(forResource: "schemas", withExtension: nil)!)
+            return try ManifestSchemas(files: EmbeddedSchemas.files.mapValues { Array($0.utf8) })
         } catch {
-            fatalError("cairn's bundled schemas do not compile: \(error)")
+            fatalError("cairn's embedded schemas do not compile: \(error)")
         }
     }()
 
+    /// The schemas in `directory` (a copy of `schemas/`, say).
     public init(directory: URL) throws {
+        var files: [String: [UInt8]] = [:]
+        for file in Self.files { files[file] = [UInt8](try Data(contentsOf: directory.appendingPathComponent(file))) }
+        try self.init(files: files)
+    }
+
+    /// The schemas by file name; every name in `files` must be there.
+    public init(files: [String: [UInt8]]) throws {
         var set = JSONSchemaSet()
         var hasher = SHA256()
         for file in Self.files {
-            let data = try Data(contentsOf: directory.appendingPathComponent(file))
-            hasher.update(data: data)
+            guard let bytes = files[file] else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: file]) }
+            hasher.update(data: bytes)
             // JSON is YAML: libyaml reads these files several times faster than JSONDecoder.
-            let node = try HardenedYAMLLoader().load([UInt8](data))
+            let node = try HardenedYAMLLoader().load(bytes)
             try set.add(JSONSchemaSet().typed(node, schema: nil), name: file, baseURI: "https://cairn.dev/schemas/v1/")
         }
         try set.link()

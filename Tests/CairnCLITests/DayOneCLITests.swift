@@ -103,6 +103,27 @@ struct DayOneCLITests {
 }
 
 extension DayOneCLITests {
+    @Test("the binary is one file: copied alone into an empty folder, it validates a registry")
+    func oneFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-alone-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("cairn")
+        try FileManager.default.copyItem(at: CLITests.binary.resolvingSymlinksInPath(), to: copy)
+        let repo = try CLITests.exampleRepository()
+        let process = Process()
+        process.executableURL = copy
+        process.arguments = ["validate", "--path", "registry"]
+        process.currentDirectoryURL = repo.directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && said.contains("0 errors"), "\(said)")
+    }
+
     @Test("hooks install run as 'cairn' from PATH writes hooks that call this binary by its absolute path")
     func hooksFromPath() throws {
         let repo = try CLITests.exampleRepository()

@@ -184,7 +184,7 @@ struct IncrementalResolutionTests {
                                    isProtected: false, commit: fixture.head)
         // The same schemas with one more space: another fingerprint.
         let schemas = fixture.repo.directory.appendingPathComponent("other-schemas")
-        try FileManager.default.copyItem(at: SourceTree.root.appendingPathComponent("Sources/CairnManifest/Resources/schemas"), to: schemas)
+        try FileManager.default.copyItem(at: SourceTree.root.appendingPathComponent("schemas"), to: schemas)
         let common = schemas.appendingPathComponent("common.schema.json")
         try (String(contentsOf: common, encoding: .utf8) + " ").write(to: common, atomically: true, encoding: .utf8)
         let other = RegistryReader(location: location, analyzer: FileAnalyzer(schemas: try ManifestSchemas(directory: schemas)),
