@@ -6,6 +6,8 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
     // Where the registry is.
     case noRepository(directory: String, cause: String)
     case unresolvableRevision(String, cause: String)
+    /// HEAD names no commit: nothing was committed yet.
+    case noCommitYet
     case notAFolder(path: String, commit: String?)
     case noSuchPath(String)
     case bareRepository(option: String)
@@ -51,6 +53,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .noRepository(let directory, let cause): "no git repository at or above '\(directory)' (\(cause))"
         case .unresolvableRevision(let revision, let cause): "cannot resolve '\(revision)' to a commit (\(cause))"
+        case .noCommitYet: "the repository has no commit yet: cairn reads the registry from commits"
         case .notAFolder(let path, let commit): "'\(path)' is not a folder" + (commit.map { " at commit \($0)" } ?? "")
         case .noSuchPath(let path): "'\(path)' does not exist"
         case .bareRepository(let option): "\(option) needs a repository with a working tree; this one is bare"
@@ -91,6 +94,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
     public var fix: String? {
         switch self {
         case .unresolvableRevision: "pass a branch, tag or commit id with --ref"
+        case .noCommitYet: "commit it (git add -A && git commit -m registry), or validate the working tree with 'cairn validate --worktree'"
         case .invalidConfig(let ref): "run 'cairn validate --ref \(ref)'"
         case .undecodable: "run 'cairn validate' to see why"
         case .fileExists(_, let fix): fix

@@ -103,6 +103,29 @@ struct DayOneCLITests {
 }
 
 extension DayOneCLITests {
+    @Test("right after init, with nothing committed, commands say to commit or to use --worktree")
+    func nothingCommitted() throws {
+        let repo = try TestRepository()
+        #expect(try run(["init", "."], in: repo.directory).status == 0)
+        let validated = try run(["validate"], in: repo.directory)
+        #expect(validated.status == 2 && validated.output.contains("no commit yet") && validated.output.contains("--worktree"), "\(validated.output)")
+        #expect(!validated.output.contains("--ref"))
+        #expect(try run(["validate", "--worktree"], in: repo.directory).status == 0)
+        #expect(try run(["plan", "--env", "dev"], in: repo.directory).output.contains("git add -A && git commit"))
+    }
+
+    @Test("cairn finds its registry from the current folder, as git finds .git: the nearest cairn.yaml upward")
+    func discovery() throws {
+        let repo = try promoted()
+        let inside = repo.directory.appendingPathComponent("registry/prompts")
+        let validated = try run(["validate"], in: repo.directory.appendingPathComponent("registry"))
+        #expect(validated.status == 0 && validated.output.contains("0 errors"), "\(validated.output)")
+        let planned = try run(["plan", "--env", "dev"], in: inside)
+        #expect(planned.status == 2 && planned.output.contains("+ create prompt/support-triage"), "\(planned.output)")
+        // Above the registry there is no cairn.yaml: the root is the registry, which has none.
+        #expect(try run(["validate"], in: repo.directory).output.contains("no cairn.yaml at the registry root"))
+    }
+
     @Test("the binary is one file: copied alone into an empty folder, it validates a registry")
     func oneFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-alone-\(UUID().uuidString)")
