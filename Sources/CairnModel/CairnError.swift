@@ -24,7 +24,8 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
     // Versions and tags.
     case invalidRegistry(commit: String, errors: Int)
     case notInRegistry(ArtifactVersion, commit: String, versionsHere: [String], checkedTags: Bool)
-    case notRegistered(ArtifactVersion)
+    /// `registered` are the artifact's registered versions (there is at least one: an artifact with none is unknown).
+    case notRegistered(ArtifactVersion, registered: [String])
     case deregistered(ArtifactVersion)
     case immutableVersion(ArtifactVersion, tag: String, commit: String)
     case counterExhausted(ArtifactID, highest: Int, largest: Int)
@@ -68,7 +69,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notInRegistry(let version, let commit, let here, let checkedTags):
             "\(version) is not in the registry at \(commit)\(checkedTags ? " nor registered by tag" : "")"
                 + (here.isEmpty ? "" : "; versions here: \(here.joined(separator: ", "))")
-        case .notRegistered(let version): "\(version) is not registered"
+        case .notRegistered(let version, let registered): "\(version) is not registered (registered: \(registered.joined(separator: ", ")))"
         case .deregistered(let version): "\(version) was deregistered"
         case .immutableVersion(let version, let tag, let commit): "\(version) is registered (\(tag) at \(commit)) with other content"
         case .counterExhausted(let id, let highest, let largest):
@@ -99,7 +100,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .undecodable: "run 'cairn validate' to see why"
         case .fileExists(_, let fix): fix
         case .invalidRegistry(let commit, _): "run 'cairn validate --ref \(commit)'"
-        case .notRegistered(let version): "run 'cairn register \(version)' first"
+        case .notRegistered(let version, _): "commit it, then run 'cairn register \(version)'"
         case .immutableVersion: "registered versions are immutable, so bump the version"
         case .counterExhausted: "no further tag can be ordered after it"
         case .nothingToRollBack: "nothing to roll back"

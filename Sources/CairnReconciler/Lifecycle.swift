@@ -133,7 +133,7 @@ public struct Lifecycle {
         let facts = DeclaredState.Facts(events, environment: environment)
         let registrations = facts.registrations
         guard let registration = registrations.live[version] else {
-            throw registrations.all[version] != nil ? CairnError.deregistered(version) : CairnError.notRegistered(version)
+            throw unregistered(version, registrations)
         }
         if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
            current.version == version {
@@ -194,7 +194,7 @@ public struct Lifecycle {
             }
             back = previous
         }
-        guard let registration = registrations.live[back] else { throw registrations.all[back] != nil ? CairnError.deregistered(back) : CairnError.notRegistered(back) }
+        guard let registration = registrations.live[back] else { throw unregistered(back, registrations) }
         if let hold = holds.hold(on: back, in: environment) {
             throw CairnError.targetOnHold(back, environment: environment, hold: hold.name)
         }
@@ -219,7 +219,8 @@ public struct Lifecycle {
     public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) async throws -> Outcome {
         _ = try environmentSettings(environment)
         let events = try reader.tagEvents()
-        guard let registration = Registrations(events).all[version] else { throw CairnError.notRegistered(version) }
+        let registrations = Registrations(events)
+        guard let registration = registrations.all[version] else { throw unregistered(version, registrations) }
         let holds = Holds(events)
         let key = Holds.Key(environment: environment, version: version)
         let held = holds.active[key] != nil
@@ -294,6 +295,16 @@ public struct Lifecycle {
         try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: version.description,
                                           planSummary: "promotion refused", compliance: JSONValue.quoted(refusal.description))])
         throw refusal
+    }
+
+    /// Why `version` cannot be promoted or held: deregistered; not registered (with the versions that are); or an
+    /// artifact no tag names at all (with the closest that one does).
+    func unregistered(_ version: ArtifactVersion, _ registrations: Registrations) -> CairnError {
+        if registrations.all[version] != nil { return .deregistered(version) }
+        guard let versions = registrations.versions[version.id], !versions.isEmpty else {
+            return .unknownArtifact(version.id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
+        }
+        return .notRegistered(version, registered: versions.sorted().map { $0.version.description })
     }
 
     func environmentSettings(_ name: String) throws -> RegistryConfig.Environment {

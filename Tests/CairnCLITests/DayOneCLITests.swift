@@ -44,6 +44,8 @@ struct DayOneCLITests {
             (["show", "prompt/suport-triage"], "did you mean prompt/support-triage?"),
             (["history", "--env", "dve"], "did you mean 'dev'?"),
             (["get", "prompt/support-triage", "--env", "deev"], "did you mean 'dev'?"),
+            (["promote", "prompt/support-triag@1.3.0", "--to", "dev"], "no tag names prompt/support-triag; did you mean prompt/support-triage?"),
+            (["promote", "prompt/support-triage@9.9.9", "--to", "dev"], "is not registered (registered: 1.3.0); commit it, then run 'cairn register"),
         ]
         for (arguments, hint) in cases {
             let result = try run(arguments + ["--path", "registry"], in: repo.directory)
