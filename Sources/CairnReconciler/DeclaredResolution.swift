@@ -110,6 +110,16 @@ public struct DeclaredResolution: Sendable {
         return DeclaredResolution(how: .full, resolved: state, recorded: nil, cache: cache, base: nil, changedSinceBase: [])
     }
 
+    /// Each reference to `id` from a declared artifact: the dependent, and where and how it pins `id`.
+    func pins(of id: ArtifactID) -> [(dependent: DeclaredArtifact, field: String, text: String, reference: ArtifactReference)] {
+        let lookup: any DeclaredLookup = recorded ?? resolved!
+        return lookup.referencers(of: [id]).sorted().flatMap { dependent in
+            (lookup.file(dependent)?.references ?? []).filter { $0.reference.id == id }.compactMap { site in
+                lookup.artifact(dependent).map { (dependent: $0, field: site.field, text: site.text, reference: site.reference) }
+            }
+        }
+    }
+
     /// Records what a plan found, for the next plan to build on.
     func record(_ base: DeclaredCache.PlanBase) { cache?.record(base) }
 }

@@ -107,6 +107,8 @@ public struct Lifecycle {
     public enum Refusal: Error, CustomStringConvertible, Sendable {
         /// The version is on hold in the environment (by the tag `hold`).
         case onHold(ArtifactVersion, environment: String, hold: String, reason: String?)
+        /// An artifact the environment runs pins another version of it: the plan would have two.
+        case pinnedByDependent(ArtifactVersion, environment: String, dependent: ArtifactVersion, field: String, text: String)
         /// Assigning it would leave the environment's declared state with problems, which apply refuses.
         case wouldNotApply(ArtifactVersion, environment: String, problems: [PlanProblem])
         case policy(PolicyEngine.Refusal)
@@ -117,6 +119,10 @@ public struct Lifecycle {
                 "\(version) is on hold in '\(environment)' (\(hold)\(reason.map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'"
             case .wouldNotApply(let version, let environment, let problems):
                 "assigning \(version) to '\(environment)' would not apply: " + problems.map(\.message).joined(separator: "; ")
+            case .pinnedByDependent(let version, let environment, let dependent, let field, let text):
+                "\(dependent) in '\(environment)' pins \(version.id) at \(field) ('\(text)'), which \(version.version) does not satisfy, "
+                    + "so the plan would need both; promote a version of \(dependent.id) that accepts \(version.version) (and of what pins it, "
+                    + "up to its deployment) together with \(version)"
             case .policy(let refusal): refusal.description
             }
         }
@@ -141,6 +147,13 @@ public struct Lifecycle {
         }
         if let hold = facts.holds.hold(on: version, in: environment) {
             try await refuse(.onHold(version, environment: environment, hold: hold.name, reason: Self.reason(of: hold)), environment: environment, version: version)
+        }
+        // What the environment runs already and pins this artifact must accept the new version, or plan will refuse both.
+        let running = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: settings.policy.isProtected,
+                                                     commit: registration.commit)
+        if let pin = running.pins(of: version.id).first(where: { $0.dependent.version.id != version.id && !$0.reference.requirement.accepts(version.version) }) {
+            try await refuse(.pinnedByDependent(version, environment: environment, dependent: pin.dependent.version, field: pin.field, text: pin.text),
+                             environment: environment, version: version)
         }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events))
         var fields = [("actor", actor)]

@@ -218,4 +218,29 @@ struct LifecycleTests {
         #expect(try !fixture.tags().contains("prompt/support-triage#staging#2"))
         #expect(try await fixture.actions().count == audited)
     }
+
+    @Test("promote refuses a version that an artifact the environment runs pins otherwise, naming the dependent")
+    func pinnedByDependent() async throws {
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
+        _ = try await fixture.lifecycle().promote(fixture.version("deployment/support-bot@1.4.0"), to: "dev")
+        try fixture.bumpSentiment(to: "0.5.0")
+        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        let before = try fixture.tags()
+        do {
+            _ = try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev")
+            Issue.record("promoted a version its dependent does not accept")
+        } catch let refusal as Lifecycle.Refusal {
+            guard case .pinnedByDependent(_, _, let dependent, let field, _) = refusal else { Issue.record("\(refusal)"); return }
+            #expect(dependent.description == "chain/support-router@1.4.0" && field.hasPrefix("spec."), "\(refusal)")
+            #expect(refusal.description.contains("promote a version of chain/support-router that accepts 0.5.0"))
+        }
+        #expect(try fixture.tags() == before)
+        // Without the check, the plan would have refused both: the same conflict, found later.
+        let name = "prompt/sentiment-classify#dev#9"
+        try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "prompt/sentiment-classify@v0.5.0"]), message: "by hand")
+        let lifecycle = try fixture.lifecycle()
+        let plan = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config).plan(environment: "dev", commit: try fixture.head).plan
+        #expect(plan.problems.contains { $0.kind == .conflict && $0.message.contains("chain/support-router@1.4.0") })
+    }
 }
