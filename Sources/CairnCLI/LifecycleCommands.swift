@@ -186,3 +186,45 @@ struct ReleaseCommand: AsyncParsableCommand {
         try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason, lift: true) }
     }
 }
+
+/// `cairn unassign`: withdraw an environment's direct assignment of an artifact (GTO's `NAME#ENV!#N`).
+struct UnassignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unassign", abstract: "Withdraw an environment's assignment of an artifact (GTO's unassign tag).",
+        discussion: "What the environment runs of it is then what its other assignments and its dependents say; apply prunes it when nothing needs it.")
+
+    @Argument(help: "KIND/NAME")
+    var artifact: String
+
+    @Option(name: .long, help: "The environment.")
+    var env: String
+
+    @Option(name: .long, help: "Why (kept in the tag and the audit record).")
+    var reason: String?
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() async throws {
+        let id = try parseArtifactID(artifact)
+        try await tagging.run { lifecycle, _ in try await lifecycle.unassign(id, in: env, reason: reason) }
+    }
+}
+
+/// `cairn deprecate`: mark an artifact deprecated (GTO's `NAME@deprecated#N`).
+struct DeprecateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deprecate", abstract: "Mark an artifact deprecated (GTO's deprecation tag); show lists it only with --deprecated.")
+
+    @Argument(help: "KIND/NAME")
+    var artifact: String
+
+    @Option(name: .long, help: "Why (kept in the tag and the audit record).")
+    var reason: String?
+
+    @OptionGroup var tagging: TagWritingOptions
+
+    func run() async throws {
+        let id = try parseArtifactID(artifact)
+        try await tagging.run { lifecycle, _ in try await lifecycle.deprecate(id, reason: reason) }
+    }
+}

@@ -250,6 +250,48 @@ public struct Lifecycle {
                          summary: "\(lift ? "released" : "held") \(version) in \(environment): \(reason)"))]))
     }
 
+    // MARK: - Unassign and deprecate (GTO's own tags)
+
+    /// Withdraws `environment`'s direct assignment of `id`: GTO's `NAME#ENV!#N`, at the commit the assignment points
+    /// to. What the environment runs of `id` is then what its other assignments and its dependents say (an artifact
+    /// that something assigned there requires stays, as required by it).
+    public func unassign(_ id: ArtifactID, in environment: String, reason: String? = nil) async throws -> Outcome {
+        _ = try environmentSettings(environment)
+        let events = try reader.tagEvents()
+        let registrations = Registrations(events)
+        guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else {
+            throw CairnError.unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
+        }
+        guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[id]?[environment] else {
+            return Outcome(notes: ["\(id) is not assigned to '\(environment)'"])
+        }
+        let tag = TagName.unassign(id, environment: environment, counter: try nextCounter(id, events)).text
+        let fields = [("actor", actor)] + (reason.map { [("reason", $0)] } ?? [])
+        return Outcome(tags: try await write([PendingTag(name: tag, target: current.tag.commit,
+            message: TagMessage(subject: "unassign \(id) from \(environment)", fields: fields).text,
+            audit: draft(.unassign, environment: environment, version: current.version, digest: "", commit: current.tag.commit, tag: tag,
+                         summary: "unassigned \(current.version) from \(environment)" + (reason.map { ": \($0)" } ?? "")))]))
+    }
+
+    /// Marks `id` deprecated: GTO's `NAME@deprecated#N`, at its newest registration's commit. `show` lists it no more
+    /// (`--deprecated` does); its tags, assignments and deployed rows are untouched.
+    public func deprecate(_ id: ArtifactID, reason: String? = nil) async throws -> Outcome {
+        let events = try reader.tagEvents()
+        let registrations = Registrations(events)
+        guard let newest = registrations.versions[id]?.max(), let registration = registrations.all[newest] else {
+            throw CairnError.unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
+        }
+        if TagLedger(events).rows.first(where: { $0.id == id })?.active == false {
+            return Outcome(notes: ["\(id) is deprecated already"])
+        }
+        let tag = TagName.deprecate(id, counter: try nextCounter(id, events)).text
+        let fields = [("actor", actor)] + (reason.map { [("reason", $0)] } ?? [])
+        return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,
+            message: TagMessage(subject: "deprecate \(id)", fields: fields).text,
+            audit: draft(.deprecate, environment: "", version: newest, digest: "", commit: registration.commit, tag: tag,
+                         summary: "deprecated \(id)" + (reason.map { ": \($0)" } ?? "")))]))
+    }
+
     /// The reason line of a hold's message, if it has one.
     static func reason(of tag: TagEvent) -> String? {
         TagMessage(parsing: tag.message)["reason"]

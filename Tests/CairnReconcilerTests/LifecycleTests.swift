@@ -243,4 +243,32 @@ struct LifecycleTests {
         let plan = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config).plan(environment: "dev", commit: try fixture.head).plan
         #expect(plan.problems.contains { $0.kind == .conflict && $0.message.contains("chain/support-router@1.4.0") })
     }
+
+    @Test("unassign withdraws a direct assignment (the artifact then follows its dependents); deprecate hides an artifact from show")
+    func unassignAndDeprecate() async throws {
+        let fixture = try LifecycleFixture()
+        let lifecycle = try fixture.lifecycle()
+        _ = try await lifecycle.register([], at: try fixture.head)
+        _ = try await lifecycle.promote(fixture.version("deployment/support-bot@1.4.0"), to: "dev")
+        _ = try await lifecycle.promote(fixture.version("prompt/sentiment-classify@0.4.2"), to: "dev")
+        let reconciler = Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
+        let sentiment = ArtifactID("prompt/sentiment-classify")!
+        #expect(try await reconciler.plan(environment: "dev", commit: try fixture.head).declared.artifacts[sentiment]?.tag.hasPrefix("prompt/sentiment-classify#dev#") == true)
+
+        let withdrawn = try await fixture.lifecycle().unassign(sentiment, in: "dev", reason: "follows the chain")
+        #expect(withdrawn.tags.count == 1 && withdrawn.tags[0].hasPrefix("prompt/sentiment-classify#dev!#"))
+        let after = try await reconciler.plan(environment: "dev", commit: try fixture.head)
+        #expect(after.plan.problems.isEmpty)
+        #expect(after.declared.artifacts[sentiment]?.tag == "required by chain/support-router@1.4.0")
+        #expect(try await fixture.lifecycle().unassign(sentiment, in: "dev").notes.first?.contains("not assigned") == true)
+        #expect(try await fixture.actions().suffix(1) == ["unassign"])
+
+        let refundBot = ArtifactID("deployment/refund-bot")!
+        #expect(try await fixture.lifecycle().deprecate(refundBot, reason: "replaced").tags.first?.hasPrefix("deployment/refund-bot@deprecated#") == true)
+        let ledger = TagLedger(try lifecycle.reader.tagEvents())
+        #expect(ledger.shown(includingDeprecated: false).contains { $0.id == refundBot } == false)
+        #expect(ledger.shown(includingDeprecated: true).contains { $0.id == refundBot })
+        #expect(try await fixture.lifecycle().deprecate(refundBot).notes.first?.contains("deprecated already") == true)
+        await #expect(throws: CairnError.self) { try await fixture.lifecycle().deprecate(ArtifactID("prompt/nope")!) }
+    }
 }

@@ -9,6 +9,10 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     /// An apply, promotion or rollback that a policy or a check refused; nothing else was written.
     case refuse
     case register, promote, rollback, hold, release
+    /// An environment's direct assignment of an artifact withdrawn (GTO's `NAME#ENV!#N`).
+    case unassign
+    /// An artifact marked deprecated (GTO's `NAME@deprecated#N`): listed no more, its tags kept.
+    case deprecate
     /// An apply lease whose holding process had died on this host, taken over.
     case leaseTakeover = "lease-takeover"
     /// A bad audit anchor set aside (`cairn audit retire-anchor`).
