@@ -6,7 +6,6 @@ enum EmbeddedSchemas {
         "adapter.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/adapter.schema.json",
   "title": "cairn Adapter",
   "type": "object",
   "additionalProperties": false,
@@ -85,7 +84,6 @@ enum EmbeddedSchemas {
         "cairn.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/cairn.schema.json",
   "title": "cairn registry configuration (cairn.yaml)",
   "type": "object",
   "additionalProperties": false,
@@ -160,7 +158,6 @@ enum EmbeddedSchemas {
         "chain.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/chain.schema.json",
   "title": "cairn Chain",
   "type": "object",
   "additionalProperties": false,
@@ -227,7 +224,6 @@ enum EmbeddedSchemas {
         "common.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/common.schema.json",
   "title": "cairn shared definitions",
   "$defs": {
     "name": {
@@ -341,7 +337,6 @@ enum EmbeddedSchemas {
         "dataset.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/dataset.schema.json",
   "title": "cairn DatasetManifest",
   "type": "object",
   "additionalProperties": false,
@@ -415,7 +410,6 @@ enum EmbeddedSchemas {
         "deployment.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/deployment.schema.json",
   "title": "cairn Deployment",
   "type": "object",
   "additionalProperties": false,
@@ -505,7 +499,6 @@ enum EmbeddedSchemas {
         "prompt.schema.json": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "$id": "https://cairn.dev/schemas/v1/prompt.schema.json",
   "title": "cairn PromptTemplate",
   "type": "object",
   "additionalProperties": false,

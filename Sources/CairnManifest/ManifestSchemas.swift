@@ -28,6 +28,19 @@ public struct ManifestSchemas: Sendable {
         try self.init(files: files)
     }
 
+    /// The text of each schema the binary carries, by file name (for `cairn schemas export` and `cairn init`).
+    public static var sources: [String: String] { EmbeddedSchemas.files }
+
+    /// Writes the schemas the binary carries into `directory` (created if missing); returns the paths written.
+    public static func export(to directory: URL) throws -> [String] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return try sources.sorted { $0.key < $1.key }.map { name, text in
+            let url = directory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url, options: .atomic)
+            return url.path
+        }
+    }
+
     /// The schemas by file name; every name in `files` must be there.
     public init(files: [String: [UInt8]]) throws {
         var set = JSONSchemaSet()

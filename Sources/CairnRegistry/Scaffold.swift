@@ -1,3 +1,4 @@
+import CairnManifest
 import CairnModel
 import Foundation
 import Git2
@@ -13,7 +14,8 @@ public enum Scaffold {
             throw CairnError.fileExists(path: base.appendingPathComponent("cairn.yaml").path, fix: "\(directory) is a registry already; nothing was written")
         }
         // Check every path before writing any, so a refusal leaves the folder as it was.
-        for (path, _) in files where manager.fileExists(atPath: base.appendingPathComponent(path).path) {
+        let schemaFiles = ManifestSchemas.sources.keys.map { ("schemas/" + $0, "") }
+        for (path, _) in files + schemaFiles where manager.fileExists(atPath: base.appendingPathComponent(path).path) {
             throw CairnError.fileExists(path: base.appendingPathComponent(path).path, fix: "nothing was written")
         }
         try manager.createDirectory(at: base, withIntermediateDirectories: true)
@@ -24,6 +26,8 @@ public enum Scaffold {
             try Data(content.utf8).write(to: url, options: .withoutOverwriting)
             written.append(url.path)
         }
+        // The schemas beside the registry, so that editors resolve each file's `$schema` line offline.
+        written += try ManifestSchemas.export(to: base.appendingPathComponent("schemas"))
         if (try? Repository.discover(from: base.path)) == nil {
             _ = try Repository.create(at: base.path)
             written.append(base.appendingPathComponent(".git").path + " (new git repository)")
@@ -38,7 +42,7 @@ public enum Scaffold {
 
         """),
         ("cairn.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/cairn.schema.json
+        # yaml-language-server: $schema=schemas/cairn.schema.json
         apiVersion: cairn/v1
         kind: Registry
         metadata:
@@ -60,7 +64,7 @@ public enum Scaffold {
 
         """),
         ("datasets/eval-set.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/dataset.schema.json
+        # yaml-language-server: $schema=../schemas/dataset.schema.json
         apiVersion: cairn/v1
         kind: DatasetManifest
         metadata:
@@ -81,7 +85,7 @@ public enum Scaffold {
 
         """),
         ("adapters/example-lora.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/adapter.schema.json
+        # yaml-language-server: $schema=../schemas/adapter.schema.json
         apiVersion: cairn/v1
         kind: Adapter
         metadata:
@@ -102,7 +106,7 @@ public enum Scaffold {
 
         """),
         ("prompts/greeting.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/prompt.schema.json
+        # yaml-language-server: $schema=../schemas/prompt.schema.json
         apiVersion: cairn/v1
         kind: PromptTemplate
         metadata:
@@ -122,7 +126,7 @@ public enum Scaffold {
 
         """),
         ("chains/greeter.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/chain.schema.json
+        # yaml-language-server: $schema=../schemas/chain.schema.json
         apiVersion: cairn/v1
         kind: Chain
         metadata:
@@ -147,7 +151,7 @@ public enum Scaffold {
 
         """),
         ("deployments/greeter.yaml", """
-        # yaml-language-server: $schema=https://cairn.dev/schemas/v1/deployment.schema.json
+        # yaml-language-server: $schema=../schemas/deployment.schema.json
         apiVersion: cairn/v1
         kind: Deployment
         metadata:

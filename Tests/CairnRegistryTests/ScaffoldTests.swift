@@ -1,3 +1,4 @@
+import CairnManifest
 import CairnModel
 import CairnRegistry
 import Foundation
@@ -19,5 +20,30 @@ struct ScaffoldTests {
         }
         let left = try FileManager.default.subpathsOfDirectory(atPath: directory.path).sorted()
         #expect(left == ["prompts", "prompts/greeting.yaml"])
+    }
+
+    @Test("init writes the schemas beside the registry, and every file's $schema line names one of them, relative to it")
+    func schemasOffline() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-scaffold-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let written = try Scaffold.write(to: directory.path)
+        #expect(written.filter { $0.contains("/schemas/") }.count == ManifestSchemas.files.count)
+        var checked = 0
+        for path in written where path.hasSuffix(".yaml") {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("$schema=") }) else { continue }
+            let target = String(line.split(separator: "=", maxSplits: 1)[1])
+            #expect(!target.contains("://"), "\(path): \(target)")
+            let resolved = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(target).standardizedFileURL.path
+            #expect(FileManager.default.fileExists(atPath: resolved), "\(path): \(target)")
+            checked += 1
+        }
+        #expect(checked == 6)
+        // The schemas name no network location: their references resolve against the folder they are in.
+        for name in ManifestSchemas.files {
+            let text = try String(contentsOf: directory.appendingPathComponent("schemas/\(name)"), encoding: .utf8)
+            #expect(!text.contains("\"$id\""), "\(name)")
+            #expect(text == ManifestSchemas.sources[name])
+        }
     }
 }
