@@ -7,9 +7,10 @@ import Foundation
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Apply the plan for an environment in one transaction (rows, serial and audit together).")
+        abstract: "Apply the plan for an environment in one transaction (rows, serial and audit together).",
+        discussion: Help.text(examples: ["cairn apply --env dev", "cairn plan --env production --out plan.json && cairn apply --env production plan.json"], exits: .done))
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Argument(help: "A plan saved with 'cairn plan --out'; refused if its commit or the store serial moved.")

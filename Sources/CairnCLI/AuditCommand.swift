@@ -7,12 +7,14 @@ import Foundation
 /// `cairn audit`: read, verify and export the audit trail.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Read, verify and export the audit trail.",
+        discussion: Help.text(examples: ["cairn audit log --env production --since 2026-03-03", "cairn audit verify"], exits: .done),
                                                     subcommands: [Log.self, Verify.self, Export.self, Anchor.self, RetireAnchor.self])
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List audit records.")
+        static let configuration = CommandConfiguration(abstract: "List audit records.",
+        discussion: Help.text(examples: ["cairn audit log --env production --since 2026-03-03T00:00:00Z --until 2026-03-04T00:00:00Z", "cairn audit log --artifact prompt/support-triage --format json"], exits: .done))
 
-        @Option(name: .long, help: "Only this environment.") var env: String?
+        @Option(name: .long, help: "Only this environment.", completion: Completion.environments) var env: String?
         @Option(name: .long, help: "Only this artifact (KIND/NAME or KIND/NAME@VERSION).") var artifact: String?
         @Option(name: .long, help: "From this time (RFC 3339 or seconds since 1970).") var since: String?
         @Option(name: .long, help: "Until this time (RFC 3339 or seconds since 1970).") var until: String?
@@ -44,7 +46,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the hash chain; name the first record that does not verify.",
-                                                        discussion: "Exit status: 0 intact, 1 broken, 2 could not run.")
+                                                        discussion: Help.text("Exit status: 0 intact, 1 broken, 2 could not run.", examples: ["cairn audit verify"], exits: .findings))
         @OptionGroup var options: ReconcileOptions
 
         func run() async throws {
@@ -68,7 +70,8 @@ struct AuditCommand: AsyncParsableCommand {
     struct RetireAnchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "retire-anchor",
-            abstract: "Set a bad anchor aside (tag cairn-audit-retired/N with actor and reason, and an audit record); anchors are never deleted.")
+            abstract: "Set a bad anchor aside (tag cairn-audit-retired/N with actor and reason, and an audit record); anchors are never deleted.",
+        discussion: Help.text(examples: ["cairn audit retire-anchor 12 --reason \"anchored against a restored backup\""], exits: .done))
         @Argument(help: "The anchor's number N (tag cairn-audit/N).") var sequence: Int64
         @Option(name: .long, help: "Why the anchor is set aside (kept in the tag and the audit trail).") var reason: String
         @Option(name: .long, help: "Who retires it (default: as for apply).") var actor: String?
@@ -86,7 +89,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Anchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.")
+            abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.",
+        discussion: Help.text(examples: ["cairn audit anchor && git push origin --tags"], exits: .done))
         @Option(name: .long, help: "Who anchors (default: as for apply).") var actor: String?
         @OptionGroup var options: ReconcileOptions
 
@@ -105,7 +109,8 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export every audit record as JSON Lines or CSV.")
+        static let configuration = CommandConfiguration(abstract: "Export every audit record as JSON Lines or CSV.",
+        discussion: Help.text(examples: ["cairn audit export --format csv > audit.csv"], exits: .done))
         @Option(name: .long, help: "jsonl or csv.") var format: ExportFormat = .jsonl
         @OptionGroup var options: ReconcileOptions
 

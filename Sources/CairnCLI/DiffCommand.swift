@@ -12,7 +12,7 @@ struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two revisions, artifact by artifact (formatting-only edits are not changes).",
-        discussion: "--path limits the diff to a folder of the registry. --format markdown is ready to paste as a pull-request comment.")
+        discussion: Help.text("--path limits the diff to a folder of the registry. --format markdown is ready to paste as a pull-request comment.", examples: ["cairn diff main HEAD", "cairn diff origin/main HEAD --format markdown"], exits: .done))
 
     @Argument(help: "The base revision.") var base: String
     @Argument(help: "The head revision.") var head: String
@@ -40,7 +40,8 @@ struct DiffCommand: AsyncParsableCommand {
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "The pull-request gate: exit 1 with one line per violation of the versioning rules.")
+        abstract: "The pull-request gate: exit 1 with one line per violation of the versioning rules.",
+        discussion: Help.text(examples: ["cairn check origin/main HEAD", "cairn check main HEAD --format json"], exits: .findings))
 
     @Argument(help: "The base revision.") var base: String
     @Argument(help: "The head revision.") var head: String

@@ -6,12 +6,13 @@ import Foundation
 
 /// `cairn get`: the artifact deployed in an environment, as JSON or rendered; how apps and scripts read what is live.
 struct GetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the deployed artifact (JSON), or render a deployed prompt.")
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print the deployed artifact (JSON), or render a deployed prompt.",
+        discussion: Help.text(examples: ["cairn get prompt/support-triage --env production", "cairn get prompt/support-triage --env production --render --var company=Acme --var subject=Hi --var body=Help"], exits: .done))
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
-    @Argument(help: "KIND/NAME, e.g. prompt/support-triage.")
+    @Argument(help: "KIND/NAME, e.g. prompt/support-triage.", completion: Completion.artifacts)
     var artifact: String
 
     @Flag(name: .long, help: "Render a prompt with --var values instead of printing its JSON.")

@@ -11,6 +11,7 @@ struct HooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
         abstract: "Install cairn's git hooks, or run one (the hooks call 'cairn hooks run NAME').",
+        discussion: Help.text(examples: ["cairn hooks install", "cp hooks/pre-receive /srv/git/registry.git/hooks/"], exits: .done),
         subcommands: [Install.self, Run.self])
 
     /// The client hooks `install` writes; pre-receive belongs on the server (copy hooks/pre-receive there).
@@ -51,7 +52,8 @@ struct HooksCommand: AsyncParsableCommand {
     }
 
     struct Install: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.")
+        static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.",
+        discussion: Help.text(examples: ["cairn hooks install --path registry"], exits: .done))
 
         @OptionGroup var registry: RegistryOptions
 
@@ -88,7 +90,8 @@ struct HooksCommand: AsyncParsableCommand {
     }
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run one hook (git calls this through the installed scripts).")
+        static let configuration = CommandConfiguration(abstract: "Run one hook (git calls this through the installed scripts).",
+        discussion: Help.text(examples: ["cairn hooks run pre-commit"], exits: .findings))
 
         @Argument(help: "pre-commit, pre-push or pre-receive.")
         var name: String

@@ -62,7 +62,8 @@ func parseArtifactID(_ text: String) throws -> ArtifactID {
 struct RegisterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
-        abstract: "Register versions present at a revision (annotated KIND/NAME@vX.Y.Z tags at the commits that introduced them).")
+        abstract: "Register versions present at a revision (annotated KIND/NAME@vX.Y.Z tags at the commits that introduced them).",
+        discussion: Help.text(examples: ["cairn register --all", "cairn register prompt/support-triage@1.3.0 --push origin"], exits: .done))
 
     @Argument(help: "Versions to register, KIND/NAME@VERSION.")
     var versions: [String] = []
@@ -84,12 +85,13 @@ struct RegisterCommand: AsyncParsableCommand {
 
 /// `cairn promote`: assign a registered version to an environment, after the order, hold and policy checks.
 struct PromoteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Assign a registered version to an environment (KIND/NAME#ENV#N).")
+    static let configuration = CommandConfiguration(commandName: "promote", abstract: "Assign a registered version to an environment (KIND/NAME#ENV#N).",
+        discussion: Help.text(examples: ["cairn promote prompt/support-triage@1.3.0 --to staging", "cairn promote prompt/support-triage@1.3.1 --to production --skip-order --reason \"hotfix INC-7\""], exits: .done))
 
-    @Argument(help: "KIND/NAME@VERSION")
+    @Argument(help: "KIND/NAME@VERSION", completion: Completion.versions)
     var version: String
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var to: String
 
     @Option(name: .long, help: "A message recorded in the tag.")
@@ -117,12 +119,13 @@ struct PromoteCommand: AsyncParsableCommand {
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Assign the version an environment ran before (or --to VERSION) and hold the current one there.")
+        abstract: "Assign the version an environment ran before (or --to VERSION) and hold the current one there.",
+        discussion: Help.text(examples: ["cairn rollback prompt/support-triage --env production --reason \"answers in the wrong language\""], exits: .done))
 
-    @Argument(help: "KIND/NAME")
+    @Argument(help: "KIND/NAME", completion: Completion.artifacts)
     var artifact: String
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "The version to go back to (default: the one assigned before the current one).")
@@ -148,12 +151,13 @@ struct RollbackCommand: AsyncParsableCommand {
 
 /// `cairn hold` / `cairn release`: stop a version from being assigned to an environment, or lift that.
 struct HoldCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.")
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.",
+        discussion: Help.text(examples: ["cairn hold prompt/support-triage@1.3.1 --env production --reason \"INC-9\""], exits: .done))
 
-    @Argument(help: "KIND/NAME@VERSION")
+    @Argument(help: "KIND/NAME@VERSION", completion: Completion.versions)
     var version: String
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "Why.")
@@ -168,12 +172,13 @@ struct HoldCommand: AsyncParsableCommand {
 }
 
 struct ReleaseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "release", abstract: "Lift a hold on a version in an environment.")
+    static let configuration = CommandConfiguration(commandName: "release", abstract: "Lift a hold on a version in an environment.",
+        discussion: Help.text(examples: ["cairn release prompt/support-triage@1.3.1 --env production --reason \"fixed in INC-9\""], exits: .done))
 
-    @Argument(help: "KIND/NAME@VERSION")
+    @Argument(help: "KIND/NAME@VERSION", completion: Completion.versions)
     var version: String
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "Why.")
@@ -191,12 +196,12 @@ struct ReleaseCommand: AsyncParsableCommand {
 struct UnassignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unassign", abstract: "Withdraw an environment's assignment of an artifact (GTO's unassign tag).",
-        discussion: "What the environment runs of it is then what its other assignments and its dependents say; apply prunes it when nothing needs it.")
+        discussion: Help.text("What the environment runs of it is then what its other assignments and its dependents say; apply prunes it when nothing needs it.", examples: ["cairn unassign prompt/sentiment-classify --env dev"], exits: .done))
 
-    @Argument(help: "KIND/NAME")
+    @Argument(help: "KIND/NAME", completion: Completion.artifacts)
     var artifact: String
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "Why (kept in the tag and the audit record).")
@@ -213,9 +218,10 @@ struct UnassignCommand: AsyncParsableCommand {
 /// `cairn deprecate`: mark an artifact deprecated (GTO's `NAME@deprecated#N`).
 struct DeprecateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deprecate", abstract: "Mark an artifact deprecated (GTO's deprecation tag); show lists it only with --deprecated.")
+        commandName: "deprecate", abstract: "Mark an artifact deprecated (GTO's deprecation tag); show lists it only with --deprecated.",
+        discussion: Help.text(examples: ["cairn deprecate deployment/refund-bot --reason \"replaced by refund-bot-v2\""], exits: .done))
 
-    @Argument(help: "KIND/NAME")
+    @Argument(help: "KIND/NAME", completion: Completion.artifacts)
     var artifact: String
 
     @Option(name: .long, help: "Why (kept in the tag and the audit record).")

@@ -8,9 +8,9 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what git declares for an environment against what is deployed there.",
-        discussion: "Exit status: 0 no changes, 2 changes, 1 error (Terraform's -detailed-exitcode).")
+        discussion: Help.text("Exit status: 0 no changes, 2 changes, 1 error (Terraform's -detailed-exitcode).", examples: ["cairn plan --env dev", "cairn plan --env production --ref origin/main --out plan.json"], exits: .plan))
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "Save the plan to FILE for 'cairn apply --env ENV FILE'.")

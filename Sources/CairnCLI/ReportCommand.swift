@@ -6,9 +6,10 @@ import Foundation
 
 /// `cairn report`: what ran in an environment at a moment, with its compliance metadata and provenance.
 struct ReportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Compliance report of an environment at a moment.")
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Compliance report of an environment at a moment.",
+        discussion: Help.text(examples: ["cairn report --env production --at 2026-03-03T12:00:00Z"], exits: .done))
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "The moment (RFC 3339, a date, or seconds since 1970; default: now).")

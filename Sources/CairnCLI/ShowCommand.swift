@@ -18,9 +18,9 @@ struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show every artifact's latest version and what each environment runs, from the tags.",
-        discussion: "With KIND/NAME, show that artifact's registered versions. The JSON of the whole registry has the shape of 'gto show --json'.")
+        discussion: Help.text("With KIND/NAME, show that artifact's registered versions. The JSON of the whole registry has the shape of 'gto show --json'.", examples: ["cairn show", "cairn show prompt/support-triage", "cairn show --format json"], exits: .done))
 
-    @Argument(help: "One artifact, KIND/NAME.")
+    @Argument(help: "One artifact, KIND/NAME.", completion: Completion.artifacts)
     var artifact: String?
 
     @Option(name: .long, help: "text or json.")
@@ -70,12 +70,13 @@ struct ShowCommand: AsyncParsableCommand {
 
 /// `cairn history`: registrations, promotions, rollbacks and holds, oldest first, with who, when, commit and message.
 struct HistoryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show what the tags record, oldest first.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show what the tags record, oldest first.",
+        discussion: Help.text(examples: ["cairn history prompt/support-triage", "cairn history --env production --format json"], exits: .done))
 
-    @Argument(help: "One artifact, KIND/NAME.")
+    @Argument(help: "One artifact, KIND/NAME.", completion: Completion.artifacts)
     var artifact: String?
 
-    @Option(name: .long, help: "Only events about this environment.")
+    @Option(name: .long, help: "Only events about this environment.", completion: Completion.environments)
     var env: String?
 
     @Option(name: .long, help: "text or json.")

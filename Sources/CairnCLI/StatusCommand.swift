@@ -5,9 +5,10 @@ import Foundation
 
 /// `cairn status`: what is deployed in an environment, from where, by whom, and whether it drifted.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is deployed in an environment.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show what is deployed in an environment.",
+        discussion: Help.text(examples: ["cairn status --env production"], exits: .done))
 
-    @Option(name: .long, help: "The environment.")
+    @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
     @Option(name: .long, help: "text or json.")

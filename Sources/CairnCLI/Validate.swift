@@ -8,7 +8,7 @@ import Logging
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate every artifact of the registry at a ref, straight from git objects.",
-        discussion: "Exit status: 0 valid, 1 findings, 2 could not run (no repository, bad ref, ...)."
+        discussion: Help.text("Exit status: 0 valid, 1 findings, 2 could not run (no repository, bad ref, ...).", examples: ["cairn validate", "cairn validate --worktree", "cairn validate --ref origin/main --format json"], exits: .findings)
     )
 
     @OptionGroup var registry: RegistryOptions

@@ -105,6 +105,30 @@ struct DayOneCLITests {
 }
 
 extension DayOneCLITests {
+    @Test("every command's --help ends with examples and the exit statuses it uses")
+    func helpHasExamples() throws {
+        let commands = ["validate", "render", "init", "plan", "apply", "status", "get", "audit log", "audit verify", "audit export",
+                        "audit anchor", "audit retire-anchor", "report", "unlock", "show", "history", "register", "promote", "rollback",
+                        "hold", "release", "unassign", "deprecate", "schemas export", "diff", "check", "hooks install", "hooks run"]
+        let folder = FileManager.default.temporaryDirectory
+        for command in commands {
+            let help = try run(command.split(separator: " ").map(String.init) + ["--help"], in: folder)
+            #expect(help.status == 0 && help.output.contains("Examples:\n  cairn ") && help.output.contains("Exit status: 0"), "\(command): \(help.output)")
+        }
+    }
+
+    @Test("completions offer the registry's environments, artifacts and versions")
+    func completions() throws {
+        let repo = try promoted()
+        // What the generated shell scripts run when TAB is pressed.
+        let environments = try run(["---completion", "status", "--", "--env", "5", "1", "cairn", "status", "--path", "registry", "--env", "s"], in: repo.directory)
+        #expect(environments.output.split(separator: "\n") == ["staging"], "\(environments.output)")
+        let artifacts = try run(["---completion", "history", "--", "positional@0", "4", "7", "cairn", "history", "--path", "registry", "prompt/"], in: repo.directory)
+        #expect(artifacts.output.split(separator: "\n").contains("prompt/support-triage"), "\(artifacts.output)")
+        let versions = try run(["---completion", "promote", "--", "positional@0", "4", "9", "cairn", "promote", "--path", "registry", "prompt/su"], in: repo.directory)
+        #expect(versions.output.split(separator: "\n").contains("prompt/support-triage@1.3.0"), "\(versions.output)")
+    }
+
     @Test("right after init, with nothing committed, commands say to commit or to use --worktree")
     func nothingCommitted() throws {
         let repo = try TestRepository()
