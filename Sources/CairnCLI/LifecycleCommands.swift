@@ -149,47 +149,46 @@ struct RollbackCommand: AsyncParsableCommand {
     }
 }
 
-/// `cairn hold` / `cairn release`: stop a version from being assigned to an environment, or lift that.
-struct HoldCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.",
-        discussion: Help.text(examples: ["cairn hold prompt/support-triage@1.3.1 --env production --reason \"INC-9\""], exits: .done))
-
+/// The version and environment a hold is about, with the tag-writing options.
+struct HoldTarget: ParsableArguments {
     @Argument(help: "KIND/NAME@VERSION", completion: Completion.versions)
     var version: String
 
     @Option(name: .long, help: "The environment.", completion: Completion.environments)
     var env: String
 
+    @OptionGroup var tagging: TagWritingOptions
+
+    /// Writes the hold (`lift` false) or its release.
+    func hold(reason: String, lift: Bool) async throws {
+        let parsed = try parseVersion(version)
+        try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason, lift: lift) }
+    }
+}
+
+/// `cairn hold` / `cairn release`: stop a version from being assigned to an environment, or lift that.
+struct HoldCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hold", abstract: "Hold a version in an environment: promote and apply refuse it there.",
+        discussion: Help.text(examples: ["cairn hold prompt/support-triage@1.3.1 --env production --reason \"INC-9\""], exits: .done))
+
+    @OptionGroup var target: HoldTarget
+
     @Option(name: .long, help: "Why.")
     var reason: String
 
-    @OptionGroup var tagging: TagWritingOptions
-
-    func run() async throws {
-        let parsed = try parseVersion(version)
-        try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason) }
-    }
+    func run() async throws { try await target.hold(reason: reason, lift: false) }
 }
 
 struct ReleaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "release", abstract: "Lift a hold on a version in an environment.",
         discussion: Help.text(examples: ["cairn release prompt/support-triage@1.3.1 --env production --reason \"fixed in INC-9\""], exits: .done))
 
-    @Argument(help: "KIND/NAME@VERSION", completion: Completion.versions)
-    var version: String
-
-    @Option(name: .long, help: "The environment.", completion: Completion.environments)
-    var env: String
+    @OptionGroup var target: HoldTarget
 
     @Option(name: .long, help: "Why.")
     var reason: String = "released"
 
-    @OptionGroup var tagging: TagWritingOptions
-
-    func run() async throws {
-        let parsed = try parseVersion(version)
-        try await tagging.run { lifecycle, _ in try await lifecycle.hold(parsed, in: env, reason: reason, lift: true) }
-    }
+    func run() async throws { try await target.hold(reason: reason, lift: true) }
 }
 
 /// `cairn unassign`: withdraw an environment's direct assignment of an artifact (GTO's `NAME#ENV!#N`).

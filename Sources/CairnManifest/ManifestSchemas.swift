@@ -15,7 +15,7 @@ public struct ManifestSchemas: Sendable {
     /// error, so this traps with the reason.
     public static let bundled: ManifestSchemas = {
         do {
-            return try ManifestSchemas(files: EmbeddedSchemas.files.mapValues { Array($0.utf8) })
+            return try ManifestSchemas(files: sources.mapValues { Array($0.utf8) })
         } catch {
             fatalError("cairn's embedded schemas do not compile: \(error)")
         }
@@ -29,7 +29,7 @@ public struct ManifestSchemas: Sendable {
     }
 
     /// The text of each schema the binary carries, by file name (for `cairn schemas export` and `cairn init`).
-    public static var sources: [String: String] { EmbeddedSchemas.files }
+    public static let sources: [String: String] = EmbeddedSchemas.base64.mapValues { String(decoding: Data(base64Encoded: $0) ?? Data(), as: UTF8.self) }
 
     /// Writes the schemas the binary carries into `directory` (created if missing); returns the paths written.
     public static func export(to directory: URL) throws -> [String] {

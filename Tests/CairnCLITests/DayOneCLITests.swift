@@ -5,24 +5,33 @@ import Testing
 /// What a new user meets first: names that do not exist, apply's question, and who is recorded as acting.
 @Suite("Errors that point to the fix, apply's question, the actor")
 struct DayOneCLITests {
-    /// Runs cairn with `input` on its stdin (a pipe: not a terminal) and `environment` added to this process's.
-    func run(_ arguments: [String], in directory: URL, input: String = "", environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: CLITests.binary.path) else { throw CLITests.MissingBinary() }
+    /// Runs `executable` (cairn unless named) with `input` on its stdin (a pipe: not a terminal, written after
+    /// `delay` seconds) and `environment` over this process's (nil values removed).
+    func launch(_ executable: URL = CLITests.binary, _ arguments: [String], in directory: URL, input: String = "", delay: Double = 0,
+                environment: [String: String?] = [:]) throws -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw CLITests.MissingBinary() }
         let process = Process()
-        process.executableURL = CLITests.binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        process.environment = variables
         let output = Pipe(), stdin = Pipe()
         process.standardOutput = output
         process.standardError = output
         process.standardInput = stdin
         try process.run()
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try stdin.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func run(_ arguments: [String], in directory: URL, input: String = "", environment: [String: String?] = [:]) throws -> (status: Int32, output: String) {
+        try launch(CLITests.binary, arguments, in: directory, input: input, environment: environment)
     }
 
     /// registry-example registered, support-triage promoted to dev (not applied).
@@ -86,7 +95,8 @@ struct DayOneCLITests {
         let repo = try promoted()
         // script(1) gives cairn a terminal; what is typed reaches it through that terminal.
         let command = "\(CLITests.binary.path) apply --env dev --path registry --actor alice"
-        let result = try run(["-qec", command, "/dev/null"], in: repo.directory, input: "yes\n", scriptInstead: true)
+        // Typed once the question can be on screen: a terminal drops nothing, but give cairn time to get there.
+        let result = try launch(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"], in: repo.directory, input: "yes\n", delay: 1.5)
         #expect(result.output.contains("Apply these changes to 'dev'? Only 'yes' is accepted:"), "\(result.output)")
         #expect(result.output.contains("applied 2 changes"), "\(result.output)")
     }
@@ -97,7 +107,7 @@ struct DayOneCLITests {
         let example = try CLITests.exampleRepository()
         _ = try example.git(["config", "user.name", "Jane Doe"])
         #expect(try run(["register", "prompt/support-triage@1.3.0", "--path", "registry"], in: example.directory,
-                        environment: ["CAIRN_ACTOR": "", "GITHUB_ACTIONS": "", "GITLAB_CI": ""]).status == 0)
+                        environment: ["CAIRN_ACTOR": nil, "GITHUB_ACTIONS": nil, "GITLAB_CI": nil]).status == 0)
         let audit = try run(["audit", "log", "--path", "registry"], in: example.directory)
         #expect(audit.output.contains("Jane Doe register"), "\(audit.output)")
         #expect(try example.git(["for-each-ref", "--format=%(taggername)", "refs/tags/prompt/support-triage@v1.3.0"]) == "Jane Doe")
@@ -160,71 +170,24 @@ extension DayOneCLITests {
         let copy = folder.appendingPathComponent("cairn")
         try FileManager.default.copyItem(at: CLITests.binary.resolvingSymlinksInPath(), to: copy)
         let repo = try CLITests.exampleRepository()
-        let process = Process()
-        process.executableURL = copy
-        process.arguments = ["validate", "--path", "registry"]
-        process.currentDirectoryURL = repo.directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && said.contains("0 errors"), "\(said)")
+        let result = try launch(copy, ["validate", "--path", "registry"], in: repo.directory)
+        #expect(result.status == 0 && result.output.contains("0 errors"), "\(result.output)")
     }
 
     @Test("hooks install run as 'cairn' from PATH writes hooks that call this binary by its absolute path")
     func hooksFromPath() throws {
         let repo = try CLITests.exampleRepository()
         let folder = CLITests.binary.deletingLastPathComponent().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cairn", "hooks", "install", "--path", "registry"]
-        process.currentDirectoryURL = repo.directory
-        process.environment = ProcessInfo.processInfo.environment.merging(["PATH": folder + ":/usr/bin:/bin"]) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let installed = try launch(URL(fileURLWithPath: "/usr/bin/env"), ["cairn", "hooks", "install", "--path", "registry"], in: repo.directory,
+                                   environment: ["PATH": folder + ":/usr/bin:/bin"])
+        #expect(installed.status == 0, "\(installed.output)")
         let hook = try String(contentsOf: repo.directory.appendingPathComponent(".git/hooks/pre-commit"), encoding: .utf8)
         #expect(hook.contains("${CAIRN:-\(CLITests.binary.resolvingSymlinksInPath().path)}"), "\(hook)")
         // And git runs it with no cairn on PATH and no CAIRN override: the hook refuses a registry that does not validate.
         try repo.write("registry/prompts/bad.yaml", "apiVersion: cairn/v1\n")
         _ = try repo.git(["add", "-A"])
-        let commit = Process()
-        commit.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        commit.arguments = ["commit", "-qm", "bad"]
-        commit.currentDirectoryURL = repo.directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["CAIRN"] = nil
-        environment["PATH"] = "/usr/bin:/bin"
-        commit.environment = environment
-        let output = Pipe()
-        commit.standardOutput = output
-        commit.standardError = output
-        try commit.run()
-        let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        commit.waitUntilExit()
-        #expect(commit.terminationStatus != 0 && said.contains("missing required field 'kind'"), "\(said)")
-    }
-
-    /// `run`, but of script(1) with `arguments`.
-    func run(_ arguments: [String], in directory: URL, input: String, scriptInstead: Bool) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe(), stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = stdin
-        try process.run()
-        // Typed once the question can be on screen: a terminal drops nothing, but give cairn time to get there.
-        Thread.sleep(forTimeInterval: 1.5)
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let commit = try launch(URL(fileURLWithPath: "/usr/bin/git"), ["commit", "-qm", "bad"], in: repo.directory,
+                                environment: ["CAIRN": nil, "PATH": "/usr/bin:/bin"])
+        #expect(commit.status != 0 && commit.output.contains("missing required field 'kind'"), "\(commit.output)")
     }
 }
