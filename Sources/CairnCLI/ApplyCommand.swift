@@ -30,6 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await orExit { try options.open(environment: env) }
         var saved: Plan?
+        var shown: Reconciler.Planned?
         if let planFile { saved = try await orExit { try PlanFile.read(planFile) } }
         if let saved {
             print(PlanText.render(saved))
@@ -38,6 +39,7 @@ struct ApplyCommand: AsyncParsableCommand {
             // refuses it, audited); with no terminal to ask on, apply refuses at once instead of waiting.
             let planned = try await orExit { try await context.reconciler.plan(environment: env, commit: context.commit) }
             print(PlanText.render(planned.plan))
+            shown = planned
             let refusal = try await orExit { try await context.reconciler.refusal(planned, allowEmpty: allowEmpty) }
             if !autoApprove, refusal == nil, planned.plan.hasChanges {
                 guard isatty(STDIN_FILENO) == 1 else {
@@ -53,7 +55,9 @@ struct ApplyCommand: AsyncParsableCommand {
             }
         }
         let outcome = try await orExit {
-            try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved, actor: context.actor(actor), allowEmpty: allowEmpty)
+            // What was shown is what is applied: if the tags or the store moved since, apply refuses it as stale.
+            try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved ?? shown?.plan, actor: context.actor(actor),
+                                               allowEmpty: allowEmpty, loaded: shown?.declared)
         }
         switch outcome {
         case .noChanges: print("no changes: '\(env)' already matches git")

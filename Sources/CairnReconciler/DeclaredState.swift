@@ -389,6 +389,18 @@ public struct DeclaredState: Sendable {
         }
     }
 
+    /// Takes the content of `ids` from `other`, a state loaded before in this process, where the artifact is the same
+    /// version with the same digest from the same registration commit (its content was read from git and its digest
+    /// checked then); `load` then parses only the rest.
+    mutating func reuse(_ other: DeclaredState, for ids: [ArtifactID]) {
+        for id in ids where documents[id] == nil {
+            guard let mine = artifacts[id], let theirs = other.artifacts[id], let document = other.documents[id], !theirs.content.isEmpty,
+                  mine.version == theirs.version, mine.digest == theirs.digest, mine.commit == theirs.commit else { continue }
+            artifacts[id]?.content = theirs.content
+            documents[id] = document
+        }
+    }
+
     /// Parses the declared content of `ids` (the artifacts a plan writes), on every core, from git: each file's blob
     /// must be at its path in its registration commit, and its content must hash to the declared digest, so what an
     /// apply writes never rests on a cache. A file that does not validate is a problem; the artifacts whose file

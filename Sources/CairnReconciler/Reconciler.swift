@@ -29,7 +29,9 @@ public struct Reconciler: Sendable {
     /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
     /// compares every row. What a plan would write is read from git and checked against its digest; when that fails
     /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
-    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false) async throws -> Planned {
+    /// `loaded` is a declared state this process loaded before (the plan a command showed): an artifact with the same
+    /// version, digest and registration commit takes its content from there instead of being parsed again.
+    public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false, loaded: DeclaredState? = nil) async throws -> Planned {
         let settings = try config.require(environment: environment)
         var attempt = 0
         while true {
@@ -52,6 +54,7 @@ public struct Reconciler: Sendable {
             }
             // Digests decide what changes; only what will be written is parsed, and only what it replaces is read.
             let changing = Planner.changing(declared: declared.artifacts, deployed: deployed)
+            if let loaded { declared.reuse(loaded, for: changing) }
             let mismatched = try declared.load(changing, reader: reader)
             if !mismatched.isEmpty || !resolved.isIntact {
                 if attempt == 1 { continue }
@@ -110,12 +113,15 @@ public struct Reconciler: Sendable {
 
     /// Applies `expected` (a saved plan, or one just made) atomically under the environment's lease.
     /// Policies are checked before anything is written; a refusal is audited and nothing else is written.
+    ///
+    /// `loaded`: the declared state of a plan this process made and showed (see `plan`), so that its content is not
+    /// parsed twice.
     public func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool,
-                      now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> Outcome {
+                      now: Int64 = Int64(Date().timeIntervalSince1970), loaded: DeclaredState? = nil) async throws -> Outcome {
         let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: 600)
         do {
             let outcome = try await apply(environment: environment, commit: commit, expected: expected, actor: actor, allowEmpty: allowEmpty, now: now,
-                                          holding: lease)
+                                          loaded: loaded, holding: lease)
             try? await store.releaseLease(lease)
             return outcome
         } catch {
@@ -126,8 +132,8 @@ public struct Reconciler: Sendable {
 
     /// The apply itself, while `lease` is held.
     private func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool, now: Int64,
-                       holding lease: Lease) async throws -> Outcome {
-        let planned = try await self.plan(environment: environment, commit: commit)
+                       loaded: DeclaredState?, holding lease: Lease) async throws -> Outcome {
+        let planned = try await self.plan(environment: environment, commit: commit, loaded: loaded)
         let (plan, declared) = (planned.plan, planned.declared)
         func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
             try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
