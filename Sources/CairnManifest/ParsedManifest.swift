@@ -62,11 +62,21 @@ public struct ParsedManifest: Sendable {
         return ParsedManifest(node: node, value: value, kind: kind, isConfig: isConfig, findings: findings)
     }
 
-    private static func kindRoot(_ node: YAMLNode, schemas: ManifestSchemas, kind: inout ArtifactKind?, findings: inout [Finding]) -> Int? {
-        guard case .mapping(let pairs, let mark) = node else {
-            findings.append(Finding(node.mark, "an artifact is a YAML mapping with apiVersion, kind, metadata, compliance and spec", rule: "schema"))
-            return nil
+    /// A YAML file is cairn's when its `apiVersion` starts with `cairn/` or its `kind` is one of cairn's five: other
+    /// YAML in the tree (docker-compose, CI files, Kubernetes manifests, playbooks) is not validated (no findings, no
+    /// artifact). A file that claims to be cairn's is held to the schema, so a typo in `kind` is still an error.
+    static func claimsCairn(_ node: YAMLNode) -> Bool {
+        guard case .mapping(let pairs, _) = node else { return false }
+        func scalar(_ key: String) -> String? {
+            guard let pair = pairs.first(where: { $0.key.text == key }), case .scalar(let scalar) = pair.value else { return nil }
+            return scalar.text
         }
+        return scalar("apiVersion")?.hasPrefix("cairn/") == true || scalar("kind").flatMap(ArtifactKind.init(rawValue:)) != nil
+    }
+
+    private static func kindRoot(_ node: YAMLNode, schemas: ManifestSchemas, kind: inout ArtifactKind?, findings: inout [Finding]) -> Int? {
+        guard claimsCairn(node) else { return nil }
+        guard case .mapping(let pairs, let mark) = node else { return nil }
         guard let pair = pairs.first(where: { $0.key.text == "kind" }) else {
             findings.append(Finding(mark, "missing required field 'kind' (one of \(ArtifactKind.allCases.map(\.rawValue).joined(separator: ", ")))", rule: "schema"))
             return nil

@@ -115,6 +115,22 @@ struct DayOneCLITests {
 }
 
 extension DayOneCLITests {
+    @Test("a registry at a repository's root ignores YAML that is not cairn's, and still checks what claims to be")
+    func foreignYAML() throws {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "")
+        try repo.write("docker-compose.yml", "services:\n  web: {image: nginx}\n")
+        try repo.write("deploy/service.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+        try repo.write("playbook.yml", "- hosts: all\n  tasks: []\n")
+        _ = try repo.commitAll("registry at the root")
+        let clean = try run(["validate"], in: repo.directory)
+        #expect(clean.status == 0 && clean.output.contains("0 errors"), "\(clean.output)")
+        try repo.write("prompts/typo.yaml", "kind: PromptTemplate\nmetadata: {name: typo, version: 0.1.0}\n")
+        _ = try repo.commitAll("an artifact without apiVersion")
+        let typo = try run(["validate"], in: repo.directory)
+        #expect(typo.status == 1 && typo.output.contains("prompts/typo.yaml:1:1: error"), "\(typo.output)")
+    }
+
     @Test("every command's --help ends with examples and the exit statuses it uses")
     func helpHasExamples() throws {
         let commands = ["validate", "render", "init", "plan", "apply", "status", "get", "audit log", "audit verify", "audit export",
