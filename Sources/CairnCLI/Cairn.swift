@@ -13,7 +13,7 @@ public struct Cairn: AsyncParsableCommand {
         subcommands: [Validate.self, Render.self, Init.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self,
                       GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self,
                       RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self,
-                      UnassignCommand.self, DeprecateCommand.self, BumpCommand.self, SchemasCommand.self,
+                      UnassignCommand.self, DeprecateCommand.self, BumpCommand.self, SchemasCommand.self, VersionCommand.self,
                       DiffCommand.self, CheckCommand.self, HooksCommand.self]
     )
 

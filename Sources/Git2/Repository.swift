@@ -482,3 +482,10 @@ enum Library {
 
     static func ensureInitialized() { _ = initialized }
 }
+
+/// The libgit2 this binary runs with ("1.5.1").
+public var libgit2Version: String {
+    var major: Int32 = 0, minor: Int32 = 0, revision: Int32 = 0
+    git_libgit2_version(&major, &minor, &revision)
+    return "\(major).\(minor).\(revision)"
+}

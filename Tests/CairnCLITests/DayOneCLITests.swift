@@ -135,7 +135,7 @@ extension DayOneCLITests {
     func helpHasExamples() throws {
         let commands = ["validate", "render", "init", "plan", "apply", "status", "get", "audit log", "audit verify", "audit export",
                         "audit anchor", "audit retire-anchor", "report", "unlock", "show", "history", "register", "promote", "rollback",
-                        "hold", "release", "unassign", "deprecate", "bump", "schemas export", "diff", "check", "hooks install", "hooks run"]
+                        "hold", "release", "unassign", "deprecate", "bump", "version", "schemas export", "diff", "check", "hooks install", "hooks run"]
         let folder = FileManager.default.temporaryDirectory
         for command in commands {
             let help = try run(command.split(separator: " ").map(String.init) + ["--help"], in: folder)
@@ -188,6 +188,8 @@ extension DayOneCLITests {
         let repo = try CLITests.exampleRepository()
         let result = try launch(copy, ["validate", "--path", "registry"], in: repo.directory)
         #expect(result.status == 0 && result.output.contains("0 errors"), "\(result.output)")
+        let version = try launch(copy, ["version"], in: repo.directory)
+        #expect(version.status == 0 && version.output.hasPrefix("cairn 0.1.0 (libgit2 1."), "\(version.output)")
     }
 
     @Test("hooks install run as 'cairn' from PATH writes hooks that call this binary by its absolute path")
