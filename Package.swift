@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnRegistry", "CairnState", "CairnManifest", "CairnModel", "Git2",
                                                                  "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         /// Runs the built binary (`.build/debug/cairn` or CAIRN_BINARY) as users and CI do.
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnTestSupport"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnTestSupport", "CairnManifest"]),
         .testTarget(name: "CairnFuzzTests", dependencies: ["CairnFuzzTargets", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
