@@ -26,10 +26,8 @@ struct AuditCommand: AsyncParsableCommand {
                 let query = AuditQuery(environment: env, artifact: artifact, since: try since.map(parseTime), until: try until.map(parseTime))
                 let context = try options.open()
                 let records = try await context.store.auditRecords(query)
-                // An environment cairn.yaml does not define is a typo unless the trail has records of it.
-                if let env, records.isEmpty, context.reconciler.config.environment(named: env) == nil,
-                   try await context.store.auditRecords(AuditQuery(environment: env)).isEmpty {
-                    _ = try context.reconciler.config.require(environment: env)
+                if let env, records.isEmpty {
+                    try await context.requireEnvironment(env) { try await !context.store.auditRecords(AuditQuery(environment: env)).isEmpty }
                 }
                 return records
             }

@@ -22,9 +22,10 @@ enum Completion {
     }
 
     static func names(_ words: [String], _ prefix: String, _ pick: (TagLedger, RegistryConfig?) -> [String]) -> [String] {
-        guard let location = try? RegistryLocation.open(directory: value(of: "--repo", in: words) ?? ".", path: value(of: "--path", in: words)),
-              let events = try? RegistryReader(location: location).tagEvents() else { return [] }
-        let config = (try? location.commit("HEAD")).flatMap { try? RegistryReader(location: location).config(at: $0).config }
+        guard let location = try? RegistryLocation.open(directory: value(of: "--repo", in: words) ?? ".", path: value(of: "--path", in: words)) else { return [] }
+        let reader = RegistryReader(location: location)
+        guard let events = try? reader.tagEvents() else { return [] }
+        let config = (try? location.commit("HEAD")).flatMap { try? reader.config(at: $0).config }
         return pick(TagLedger(events, configured: config?.environments.map(\.name) ?? []), config).filter { $0.hasPrefix(prefix) }.sorted()
     }
 }

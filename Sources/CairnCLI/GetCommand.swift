@@ -29,7 +29,7 @@ struct GetCommand: AsyncParsableCommand {
             let context = try options.open()
             let rows = try await context.store.deployed(environment: env)
             guard let row = rows.first(where: { $0.artifact.id == id }) else {
-                if rows.isEmpty { _ = try context.reconciler.config.require(environment: env) }
+                try await context.requireEnvironment(env) { !rows.isEmpty }
                 throw CairnError.notDeployed(id, environment: env, deployed: rows.map(\.artifact.id.description))
             }
             return row

@@ -40,6 +40,13 @@ struct ReconcileOptions: ParsableArguments {
 }
 
 extension ReconcileOptions.Context {
+    /// An environment `cairn.yaml` does not define is a typo (an error naming the closest) unless the store holds
+    /// something of it (`recorded`, asked only then): one removed from `cairn.yaml` stays readable.
+    func requireEnvironment(_ name: String, recorded: () async throws -> Bool) async throws {
+        guard reconciler.config.environment(named: name) == nil, try await !recorded() else { return }
+        _ = try reconciler.config.require(environment: name)
+    }
+
     /// Who is acting (`Identity.actor`): `--actor`, CAIRN_ACTOR, the CI's identity, git's user, the login name.
     func actor(_ option: String?) -> String { Identity.actor(option: option, repository: location.repository) }
 }

@@ -53,9 +53,7 @@ struct ShowCommand: AsyncParsableCommand {
     }
 
     private func showVersions(of id: ArtifactID, _ ledger: TagLedger) throws {
-        guard let versions = ledger.versions(of: id) else {
-            throw CairnError.unknownArtifact(id.description, known: ledger.rows.map(\.id.description))
-        }
+        guard let versions = ledger.versions(of: id) else { throw ledger.unknown(id) }
         switch format {
         case .json:
             print(TagLedger.versionsJSON(versions, of: id).prettyJSON())
@@ -88,9 +86,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let id = try artifact.map(parseArtifactID)
         let entries = try await orExit {
             let ledger = try openLedger(registry).ledger
-            if let id, !ledger.rows.contains(where: { $0.id == id }) {
-                throw CairnError.unknownArtifact(id.description, known: ledger.rows.map(\.id.description))
-            }
+            if let id, !ledger.rows.contains(where: { $0.id == id }) { throw ledger.unknown(id) }
             if let env, !ledger.environments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.environments) }
             return ledger.history(of: id, environment: env)
         }

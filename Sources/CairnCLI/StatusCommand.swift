@@ -20,8 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
         let (rows, serial) = try await orExit {
             let context = try options.open()
             let rows = try await context.store.deployed(environment: env, content: false)
-            // An environment cairn.yaml does not define, with nothing deployed, is a typo.
-            if rows.isEmpty { _ = try context.reconciler.config.require(environment: env) }
+            try await context.requireEnvironment(env) { !rows.isEmpty }
             return (rows, try await context.store.serial(environment: env))
         }
         switch format {

@@ -6,8 +6,9 @@ import Foundation
 import Git2
 
 /// A version's lifecycle: registers, promotes, rolls back, holds and releases (lifts a hold on) versions. "Release"
-/// means only that last one in cairn: lifting a hold (`cairn release`, a `cairn-release/` tag). Each command checks what it must, writes annotated tags
-/// (GTO's grammar, plus cairn's holds), pushes them when asked, and records what it did in the audit trail.
+/// means only that last one in cairn: lifting a hold (`cairn release`, a `cairn-release/` tag). Each command checks
+/// what it must, writes annotated tags (GTO's grammar, plus cairn's holds), pushes them when asked, and records what
+/// it did in the audit trail.
 ///
 /// Nothing is claimed that did not happen: when a push fails, the tags just written are deleted again and
 /// nothing is audited; a policy or order refusal writes one `refuse` audit record and no tag.
@@ -134,7 +135,7 @@ public struct Lifecycle {
     /// approvals, risk, gates, freeze windows), as apply checks them.
     public func promote(_ version: ArtifactVersion, to environment: String, message: String? = nil,
                         skipOrderReason: String? = nil) async throws -> Outcome {
-        let settings = try environmentSettings(environment)
+        let settings = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let facts = DeclaredState.Facts(events, environment: environment)
         let registrations = facts.registrations
@@ -184,7 +185,7 @@ public struct Lifecycle {
     /// Assigns to `environment` the version it ran before the current one (or `target`), and holds the version
     /// rolled back from there, so that neither a reconciler nor a later promote brings it back until released.
     public func rollback(_ id: ArtifactID, in environment: String, to target: SemVer? = nil, reason: String? = nil) async throws -> Outcome {
-        _ = try environmentSettings(environment)
+        _ = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
         let holds = Holds(events)
@@ -230,7 +231,7 @@ public struct Lifecycle {
 
     /// Puts a hold on `version` in `environment` (`lift` false) or lifts it (`lift` true).
     public func hold(_ version: ArtifactVersion, in environment: String, reason: String, lift: Bool = false) async throws -> Outcome {
-        _ = try environmentSettings(environment)
+        _ = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
         guard let registration = registrations.all[version] else { throw unregistered(version, registrations) }
@@ -256,12 +257,10 @@ public struct Lifecycle {
     /// to. What the environment runs of `id` is then what its other assignments and its dependents say (an artifact
     /// that something assigned there requires stays, as required by it).
     public func unassign(_ id: ArtifactID, in environment: String, reason: String? = nil) async throws -> Outcome {
-        _ = try environmentSettings(environment)
+        _ = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else {
-            throw CairnError.unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
-        }
+        guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else { throw unknown(id, registrations) }
         guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[id]?[environment] else {
             return Outcome(notes: ["\(id) is not assigned to '\(environment)'"])
         }
@@ -278,9 +277,7 @@ public struct Lifecycle {
     public func deprecate(_ id: ArtifactID, reason: String? = nil) async throws -> Outcome {
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard let newest = registrations.versions[id]?.max(), let registration = registrations.all[newest] else {
-            throw CairnError.unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
-        }
+        guard let newest = registrations.versions[id]?.max(), let registration = registrations.all[newest] else { throw unknown(id, registrations) }
         if TagLedger(events).rows.first(where: { $0.id == id })?.active == false {
             return Outcome(notes: ["\(id) is deprecated already"])
         }
@@ -356,18 +353,15 @@ public struct Lifecycle {
     /// artifact no tag names at all (with the closest that one does).
     func unregistered(_ version: ArtifactVersion, _ registrations: Registrations) -> CairnError {
         if registrations.all[version] != nil { return .deregistered(version) }
-        guard let versions = registrations.versions[version.id], !versions.isEmpty else {
-            return .unknownArtifact(version.id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
-        }
+        guard let versions = registrations.versions[version.id], !versions.isEmpty else { return unknown(version.id, registrations) }
         return .notRegistered(version, registered: versions.sorted().map { $0.version.description })
     }
 
-    func environmentSettings(_ name: String) throws -> RegistryConfig.Environment {
-        let settings = try config.require(environment: name)
-        return settings
+    /// An artifact no registration names, with the closest one that does.
+    func unknown(_ id: ArtifactID, _ registrations: Registrations) -> CairnError {
+        .unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
     }
 
-    /// Whether the store's row for the artifact in `environment` holds `version`.
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.
     func nextCounter(_ id: ArtifactID, _ events: [TagEvent]) throws -> Int {
         try Self.counter(after: events.filter { $0.tag.artifact == id }.map(\.tag.counter).max() ?? 0, of: id)

@@ -106,19 +106,22 @@ public struct ReceiveCheck: Sendable {
                     rejections.append("\(update.reference): \(Lifecycle.Refusal.wouldNotApply(version, environment: environment, problems: problems))")
                     continue
                 }
-                var previous: PolicyEngine.Previous?
-                if settings.policy.promoteFromPrevious, let before = config.environment(before: environment) {
-                    if let store {
-                        previous = PolicyEngine.Previous(name: before, live: Set(try await store.deployed(environment: before, content: false).map(\.artifact.version)))
-                    } else {
+                // With the store, the engine apply uses; without, "live" can only be "assigned there by the tags".
+                let engine: PolicyEngine
+                if let store {
+                    engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
+                } else {
+                    var previous: PolicyEngine.Previous?
+                    if settings.policy.promoteFromPrevious, let before = config.environment(before: environment) {
                         let assigned = current.values.compactMap { environments -> ArtifactVersion? in
                             if case .registered(let there)? = environments[before] { return there.version }
                             return nil
                         }
                         previous = PolicyEngine.Previous(name: before, live: Set(assigned), isDeployedState: false)
                     }
+                    engine = PolicyEngine(environment: settings, previous: previous, now: now)
                 }
-                if let refusal = PolicyEngine(environment: settings, previous: previous, now: now).check(candidates) {
+                if let refusal = engine.check(candidates) {
                     rejections.append("\(update.reference): \(refusal)")
                 }
             default:

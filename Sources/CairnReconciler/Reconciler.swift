@@ -187,7 +187,7 @@ public struct Reconciler: Sendable {
                                                          assignment: DeclaredState.Source.requirer($0.tag) == nil ? $0.tag : nil) }
         }
         // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
-        if let previous = engine.previous, engine.readsPrevious,
+        if let previous = engine.previous,
            candidates.contains(where: { $0.assignment != nil && !previous.live.contains($0.version) }) {
             var skipReasons: [String: String] = [:]
             for event in try reader.tagEvents() {

@@ -80,15 +80,13 @@ public struct PolicyEngine: Sendable {
         self.now = now
     }
 
-    /// Whether any policy reads the previous environment (so callers load it only then).
-    public var readsPrevious: Bool { environment.policy.promoteFromPrevious }
-
     /// The first refusal for deploying `candidates` (in their order), or nil.
     public func check(_ candidates: [Candidate]) -> Refusal? {
         if let refusal = freezeWindows() { return refusal }
         let policy = environment.policy
         let readsDocuments = !policy.requiredCompliance.isEmpty || policy.minApprovals > 0 || !policy.forbiddenRiskClasses.isEmpty
             || policy.gatesMustPass
+        let documentChecks = [requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass]
         for candidate in candidates {
             if readsDocuments {
                 let artifact: Artifact
@@ -98,8 +96,7 @@ public struct PolicyEngine: Sendable {
                     return Refusal(policy: .requiredCompliance, artifact: candidate.version.description,
                                    message: "its document does not have the shape of a \(candidate.version.id.kind.rawValue); run 'cairn validate'")
                 }
-                let checks = [requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass]
-                for check in checks {
+                for check in documentChecks {
                     if let refusal = check(candidate.version, artifact) { return refusal }
                 }
             }

@@ -173,22 +173,22 @@ public struct RegistryReader: Sendable {
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered, as `Registrations` counts them,
     /// from the tag names: a tag object is read only when the cache does not know it is annotated.
     public func registeredVersions() throws -> Set<ArtifactVersion> {
-        let repository = location.repository
-        let references = try tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
-            ?? repository.tagReferences()
         var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
         var unknown: [(name: String, object: ObjectID)] = []
-        for reference in references where reference.name.utf8.contains(UInt8(ascii: "@")) {
+        for reference in try tagReferences() where reference.name.utf8.contains(UInt8(ascii: "@")) {
+            let version: ArtifactVersion, registers: Bool
             switch TagName(reference.name) {
-            case .register(let id, let version)?:
-                if tagCache.isAnnotated(reference.object) { registered.insert(ArtifactVersion(id: id, version: version)) } else { unknown.append(reference) }
-            case .deregister(let id, let version)?:
-                if tagCache.isAnnotated(reference.object) { deregistered.insert(ArtifactVersion(id: id, version: version)) } else { unknown.append(reference) }
-            default:
+            case .register(let id, let number)?: (version, registers) = (ArtifactVersion(id: id, version: number), true)
+            case .deregister(let id, let number)?: (version, registers) = (ArtifactVersion(id: id, version: number), false)
+            default: continue
+            }
+            guard tagCache.isAnnotated(reference.object) else {
+                unknown.append(reference)
                 continue
             }
+            if registers { registered.insert(version) } else { deregistered.insert(version) }
         }
-        let read = Registrations(try TagEvent.read(unknown, from: repository, cache: tagCache))
+        let read = Registrations(try TagEvent.read(unknown, from: location.repository, cache: tagCache))
         tagCache.save()
         return registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
     }
@@ -196,12 +196,16 @@ public struct RegistryReader: Sendable {
     /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it
     /// cannot say), tag objects seen by earlier runs from the cache.
     public func tagEvents(_ references: [(name: String, object: ObjectID)]? = nil) throws -> [TagEvent] {
-        let repository = location.repository
-        let listed = try references ?? tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
-            ?? repository.tagReferences()
-        let events = try TagEvent.read(listed, from: repository, cache: tagCache)
+        let events = try TagEvent.read(try references ?? tagReferences(), from: location.repository, cache: tagCache)
         tagCache.save()
         return events
+    }
+
+    /// Every tag reference, listed through the tag cache's snapshot, or by libgit2 when the snapshot cannot say.
+    func tagReferences() throws -> [(name: String, object: ObjectID)] {
+        let repository = location.repository
+        return try tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
+            ?? repository.tagReferences()
     }
 
     private func analyzeAll(_ inputs: [[UInt8]]) -> [FileResult] {

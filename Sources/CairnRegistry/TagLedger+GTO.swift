@@ -12,6 +12,9 @@ extension TagLedger {
         }
     }
 
+    /// An error for an artifact no tag names, with the closest one that a tag does.
+    public func unknown(_ id: ArtifactID) -> CairnError { .unknownArtifact(id.description, known: rows.map(\.id.description)) }
+
     /// The rows `show` lists: active artifacts, and deprecated ones when asked.
     public func shown(includingDeprecated: Bool) -> [Row] { rows.filter { $0.active || includingDeprecated } }
 
