@@ -5,14 +5,17 @@ import Git2
 
 /// The repository's tags as cairn last read them: annotated tag objects by id in `.git/cairn/tags` ('A'; a tag object
 /// never changes), and the last snapshot of the tag reference files in `.git/cairn/refs` (`TagRefSnapshot`: stamps
-/// 'S', each folder's loose references 'F' by path; apart, so that a plan with nothing new loads no tag objects). Reading 20,000 tags then costs a `stat` per reference folder, the folders that
-/// changed, and the tag objects not seen before; every command that reads tags reads them this way. Apart from the
-/// validation cache because tags do not depend on the schemas.
+/// 'S', each folder's loose references 'F' by path; apart, so that a plan with nothing new loads no tag objects).
+/// Reading 20,000 tags then costs a `stat` per reference folder, the folders that changed, and the tag objects not
+/// seen before; every command that reads tags reads them this way. Apart from the validation cache because tags do
+/// not depend on the schemas.
 public final class TagCache: Sendable {
     private let annotations: CacheStore<ObjectID, TagAnnotation>
     private let stamps: CacheStore<String, Stamps>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
     private let counter = Counter()
+    /// What this process's reads have found since the snapshot the file held when it started.
+    private let session = Session()
 
     /// An in-memory cache (tests, one-off runs).
     public convenience init() { self.init(url: nil) }
@@ -65,7 +68,8 @@ public final class TagCache: Sendable {
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
         guard let snapshot else {
             stamps[""] = nil
-            return Reading(snapshot: nil, changed: nil, since: recorded.map(\.identity), identity: nil, kept: kept)
+            let since = session.record(since: recorded.map(\.identity), changed: nil)
+            return Reading(snapshot: nil, changed: nil, since: since, identity: nil, kept: kept)
         }
         for (path, contents) in snapshot.read { folders[path] = contents }
         // Folders gone (`git pack-refs` empties them) are forgotten, so that the file does not keep their references.
@@ -76,7 +80,10 @@ public final class TagCache: Sendable {
         if now != recorded { stamps[""] = now }
         // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
         let complete = snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil }
-        return Reading(snapshot: complete ? snapshot : nil, changed: complete ? changed : nil, since: recorded.map(\.identity),
+        // A second read in one process (promote lists tags, then resolves the declared state) reports the changes since
+        // the file's snapshot, not since the first read, so that a caller can still compare with what it recorded.
+        let since = session.record(since: recorded.map(\.identity), changed: complete ? changed : nil)
+        return Reading(snapshot: complete ? snapshot : nil, changed: complete ? session.changed : nil, since: since,
                        identity: complete ? now.identity : nil, kept: kept)
     }
 
@@ -99,6 +106,28 @@ public final class TagCache: Sendable {
         if annotations.log.wasRead { annotations.keepAll() }
         annotations.log.save()
         stamps.log.save()
+    }
+}
+
+/// The reads of one process: the identity of the snapshot the file held before the first, and the loose references
+/// changed since (nil once one read could not tell).
+final class Session: @unchecked Sendable {
+    private let lock = NSLock()
+    private var started = false
+    private var origin: [UInt8]?
+    private var changedSinceOrigin: Set<String>? = []
+
+    var changed: Set<String>? { lock.withLock { changedSinceOrigin } }
+
+    /// Adds one read's changes (relative to `since`, the snapshot before it); returns the snapshot before the first read.
+    func record(since: [UInt8]?, changed: Set<String>?) -> [UInt8]? {
+        lock.withLock {
+            if !started {
+                (started, origin) = (true, since)
+            }
+            if let changed, let known = changedSinceOrigin { changedSinceOrigin = known.union(changed) } else { changedSinceOrigin = nil }
+            return origin
+        }
     }
 }
 

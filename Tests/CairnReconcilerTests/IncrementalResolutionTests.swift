@@ -238,6 +238,16 @@ struct TagSnapshotCacheTests {
             #expect(reading.identity != last.identity)
             last = reading
         }
+        // Two reads in one process, a tag written before each: the second still counts from the file's snapshot.
+        let process = TagCache(gitDirectory: repository.gitDirectory)
+        try fixture.assign("prompt/summarize-ticket", "dev", 4)
+        let first = process.read(commonDirectory: common)
+        try fixture.assign("prompt/summarize-ticket", "dev", 5)
+        let second = process.read(commonDirectory: common)
+        #expect(first.since == last.identity && second.since == last.identity)
+        #expect(second.changed == ["prompt/summarize-ticket#dev#4", "prompt/summarize-ticket#dev#5"])
+        process.save()
+        last = second
         let reread = read()
         #expect(reread.changed == [] && reread.since == last.identity)
         let onDisk = try #require(TagRefSnapshot.take(commonDirectory: common, previous: nil).snapshot)
@@ -246,11 +256,11 @@ struct TagSnapshotCacheTests {
         #expect(Dictionary(uniqueKeysWithValues: listed.map { ($0.name, $0.object) }) == Dictionary(uniqueKeysWithValues: try repository.tagReferences().map { ($0.name, $0.object) }))
         // Packed, the folders are gone, and so are their recorded references; the listing is still whole.
         _ = try fixture.repo.git(["pack-refs", "--all"])
-        _ = try fixture.repo.git(["tag", "-a", "prompt/summarize-ticket#dev#4", "-m", "after packing"])
+        _ = try fixture.repo.git(["tag", "-a", "prompt/summarize-ticket#dev#6", "-m", "after packing"])
         let packed = read()
         #expect(packed.changed == nil)  // packed-refs was rewritten: what changed is not told by the files
         let afterPacking = read()
-        #expect(afterPacking.contents("prompt")?.references.keys.sorted() == ["prompt/summarize-ticket#dev#4"])
+        #expect(afterPacking.contents("prompt")?.references.keys.sorted() == ["prompt/summarize-ticket#dev#6"])
         #expect(afterPacking.contents("chain") == nil)
         let whole = try #require(afterPacking.references(commonDirectory: common))
         #expect(Set(whole.map(\.name)) == Set(try repository.tagReferences().map(\.name)))
