@@ -7,6 +7,8 @@ dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The fault suite (make test) and the generators run on Python 3's standard library.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The CI-recipe test installs the release tarball the way the recipes do (curl, here from a file:// address).
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""
