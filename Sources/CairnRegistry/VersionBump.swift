@@ -64,8 +64,9 @@ public enum VersionBump {
         for (artifactID, versions) in bumped.sorted(by: { $0.key < $1.key }) {
             let artifact = byID[artifactID]!
             let url = URL(fileURLWithPath: workdir).appendingPathComponent(artifact.path)
-            var lines = try String(contentsOf: url, encoding: .utf8).components(separatedBy: "\n")
-            let node = try HardenedYAMLLoader().load(Array(lines.joined(separator: "\n").utf8))
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let node = try HardenedYAMLLoader().load(Array(text.utf8))
+            var lines = text.components(separatedBy: "\n")
             var edits: [(mark: SourceMark, old: String, new: String)] = [
                 (node.mark(at: [.key("metadata"), .key("version")]), versions.from.description, versions.to.description),
             ]
