@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: - C and git
@@ -51,6 +52,12 @@ let package = Package(
             dependencies: ["CairnModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        /// The same `StateStore` contract on a PostgreSQL server (postgres-nio), for state shared by several machines.
+        .target(
+            name: "CairnPostgres",
+            dependencies: ["CairnState", "CairnModel", .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
+        ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
         .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
@@ -66,6 +73,7 @@ let package = Package(
                 "CairnManifest",
                 "CairnRegistry",
                 "CairnState",
+                "CairnPostgres",
                 "CairnReconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +99,7 @@ let package = Package(
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
         .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel"]),
         .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnManifest", "CairnModel", "Git2", "CairnTestSupport"]),
-        .testTarget(name: "CairnStateTests", dependencies: ["CairnState", "CairnModel", .product(name: "GRDB", package: "GRDB.swift"),
+        .testTarget(name: "CairnStateTests", dependencies: ["CairnState", "CairnPostgres", "CairnModel", .product(name: "GRDB", package: "GRDB.swift"),
                                                             .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnRegistry", "CairnState", "CairnManifest", "CairnModel", "Git2",
                                                                  "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -52,8 +52,8 @@ enum ExitStatus {
         case is Reconciler.Refusal, is Lifecycle.Refusal, is PolicyEngine.Refusal, is PromptRenderer.Failure: findings
         case let state as StateError:
             switch state {
-            case .staleSerial, .leaseHeld, .noSuchLease: findings
-            case .storage: couldNotRun
+            case .staleSerial, .leaseHeld, .noSuchLease, .leaseLost: findings
+            case .storage, .newerSchema: couldNotRun
             }
         default: couldNotRun
         }

@@ -171,7 +171,8 @@ public struct Reconciler: Sendable {
                                         artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: summary))
             }
         }
-        let serial = try await store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit))
+        let serial = try await store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit,
+                                                             lease: lease))
         return .applied(serial: serial, actions: plan.actions.count)
     }
 

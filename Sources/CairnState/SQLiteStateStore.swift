@@ -142,6 +142,11 @@ public final class SQLiteStateStore: StateStore {
                 ALTER TABLE lease ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        // Fencing: a lease row stays when its lease is given back (id ''), and each grant moves its fence, so that a
+        // holder whose lease was taken over cannot commit.
+        migrator.registerMigration("v4 lease fence") { db in
+            try db.execute(sql: "ALTER TABLE lease ADD COLUMN fence INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -221,6 +226,7 @@ public final class SQLiteStateStore: StateStore {
             guard current == change.expectedSerial else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
             }
+            if let lease = change.lease { try Self.checkHeld(lease, in: db) }
             // One prepared statement each: preparing 10,000 times cost more than the writes.
             let delete = try db.makeStatement(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             for id in change.deletions {
@@ -389,33 +395,40 @@ public final class SQLiteStateStore: StateStore {
         try run { db in
             let now = Int64(Date().timeIntervalSince1970)
             let process = LeaseHolder.current
-            if let row = try Row.fetchOne(db, sql: "SELECT id, holder, expires_at, host, pid FROM lease WHERE environment = ?", arguments: [environment]),
-               (row[2] as Int64) > now {
-                let held = Lease(environment: environment, id: row[0], holder: row[1], expiresAt: row[2], host: row[3], pid: row[4])
-                guard held.host == process.host, held.pid > 0, !LeaseHolder.isRunning(pid: held.pid) else {
-                    throw StateError.leaseHeld(held)
+            var fence: Int64 = 0
+            if let row = try Row.fetchOne(db, sql: "SELECT id, holder, expires_at, host, pid, fence FROM lease WHERE environment = ?", arguments: [environment]) {
+                let held = Lease(environment: environment, id: row[0], holder: row[1], expiresAt: row[2], host: row[3], pid: row[4], fence: row[5])
+                fence = held.fence
+                if let takeover = try LeaseRules.takeover(of: held, by: process, now: now) {
+                    try Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment, planSummary: takeover)], in: db)
                 }
-                // Its holder died on this host: no one can still be applying under it.
-                try Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment,
-                                            planSummary: "took over lease \(held.id) of \(held.holder): its process \(held.pid) on \(held.host) is gone")], in: db)
             }
             let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds),
-                              host: process.host, pid: process.pid)
-            try db.execute(sql: "INSERT OR REPLACE INTO lease (environment, id, holder, expires_at, host, pid) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [lease.environment, lease.id, lease.holder, lease.expiresAt, lease.host, lease.pid])
+                              host: process.host, pid: process.pid, fence: fence + 1)
+            try db.execute(sql: "INSERT OR REPLACE INTO lease (environment, id, holder, expires_at, host, pid, fence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [lease.environment, lease.id, lease.holder, lease.expiresAt, lease.host, lease.pid, lease.fence])
             return lease
         }
     }
 
+    /// Refuses unless `lease` is still the environment's lease (same id and fence).
+    private static func checkHeld(_ lease: Lease, in db: Database) throws {
+        let row = try Row.fetchOne(db, sql: "SELECT id, fence FROM lease WHERE environment = ?", arguments: [lease.environment])
+        let (id, fence): (String, Int64) = row.map { ($0[0], $0[1]) } ?? ("", 0)
+        guard id == lease.id, fence == lease.fence else { throw StateError.leaseLost(lease, current: id.isEmpty ? nil : fence) }
+    }
+
     public func releaseLease(_ lease: Lease) async throws {
         try run { db in
-            try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [lease.environment, lease.id])
+            try db.execute(sql: "UPDATE lease SET id = '', holder = '', expires_at = 0 WHERE environment = ? AND id = ? AND id <> ''",
+                           arguments: [lease.environment, lease.id])
         }
     }
 
     public func forceUnlock(environment: String, id: String) async throws {
         try run { db in
-            try db.execute(sql: "DELETE FROM lease WHERE environment = ? AND id = ?", arguments: [environment, id])
+            try db.execute(sql: "UPDATE lease SET id = '', holder = '', expires_at = 0 WHERE environment = ? AND id = ? AND id <> ''",
+                           arguments: [environment, id])
             guard db.changesCount > 0 else { throw StateError.noSuchLease(environment: environment, id: id) }
         }
     }

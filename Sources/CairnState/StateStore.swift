@@ -1,10 +1,13 @@
 import CairnModel
 
-/// Where deployed state and the audit trail live. SQLite now; PostgreSQL can implement the same protocol. Every
-/// operation is `async`: a network store (PostgreSQL) and the HTTP server need it; SQLite answers at once.
+/// Where deployed state and the audit trail live: an SQLite file (`SQLiteStateStore`) or a PostgreSQL database
+/// (`PostgresStateStore`, CairnPostgres), one contract proven by one conformance suite. Every operation is `async`: a
+/// network store and the HTTP server need it; SQLite answers at once.
 ///
 /// Contract: `commit(_:)` writes deployed rows, the environment's serial and the audit records in one
-/// transaction, all or nothing, and refuses when the serial moved since the plan was made.
+/// transaction, all or nothing, and refuses when the serial moved since the plan was made, or when the lease it was
+/// made under is no longer the environment's (it expired and was taken over: its fence moved). Audit appends from
+/// any number of writers are serialized: the chain never forks.
 public protocol StateStore: Sendable {
     /// Where the store is (`sqlite:/absolute/path`): a plan remembered against one store is not reused with another.
     var identity: String { get }
@@ -31,8 +34,10 @@ public protocol StateStore: Sendable {
     func auditHash(sequence: Int64) async throws -> String?
     /// Walks the whole chain; names the first record that does not verify.
     func verifyAudit() async throws -> AuditVerification
-    /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder.
+    /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder. A lease whose time
+    /// ran out (or whose process died on this host) is taken over; each grant moves the environment's fence.
     func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease
+    /// Gives a lease back; a lease that is no longer held (expired and taken over, or unlocked) is left alone.
     func releaseLease(_ lease: Lease) async throws
     /// Breaks a lease; the id must match the one the holder was given.
     func forceUnlock(environment: String, id: String) async throws
@@ -64,13 +69,18 @@ public struct StateChange: Sendable {
     public var upserts: [DeployedArtifact]
     public var deletions: [ArtifactID]
     public var audit: [AuditDraft]
+    /// The lease the change was made under: the commit is refused (`StateError.leaseLost`) unless it is still the
+    /// environment's lease, checked inside the commit's transaction. nil only for callers that hold no lease (tests of
+    /// the serial alone).
+    public var lease: Lease?
 
-    public init(environment: String, expectedSerial: Int, upserts: [DeployedArtifact], deletions: [ArtifactID], audit: [AuditDraft]) {
+    public init(environment: String, expectedSerial: Int, upserts: [DeployedArtifact], deletions: [ArtifactID], audit: [AuditDraft], lease: Lease? = nil) {
         self.environment = environment
         self.expectedSerial = expectedSerial
         self.upserts = upserts
         self.deletions = deletions
         self.audit = audit
+        self.lease = lease
     }
 }
 
@@ -99,6 +109,13 @@ public struct AuditVerification: Sendable, Hashable {
     /// The sequence number of the last record (0 when empty).
     public var lastSequence: Int64 = 0
 
+    public init(records: Int, firstBad: (sequence: Int64, reason: String)?, headHash: String, lastSequence: Int64) {
+        self.records = records
+        self.firstBad = firstBad
+        self.headHash = headHash
+        self.lastSequence = lastSequence
+    }
+
     public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
         lhs.records == rhs.records && lhs.headHash == rhs.headHash && lhs.firstBad?.sequence == rhs.firstBad?.sequence
     }
@@ -110,6 +127,9 @@ public struct AuditVerification: Sendable, Hashable {
 }
 
 /// The right to apply to one environment until `expiresAt`, held by process `pid` on `host`.
+///
+/// `fence` counts the grants of the environment's lease (1, 2, ...): a holder whose lease expired and was taken over
+/// holds a lower fence than the store's and cannot commit.
 public struct Lease: Sendable, Hashable {
     public var environment: String
     public var id: String
@@ -117,14 +137,16 @@ public struct Lease: Sendable, Hashable {
     public var expiresAt: Int64
     public var host: String
     public var pid: Int32
+    public var fence: Int64
 
-    public init(environment: String, id: String, holder: String, expiresAt: Int64, host: String = "", pid: Int32 = 0) {
+    public init(environment: String, id: String, holder: String, expiresAt: Int64, host: String = "", pid: Int32 = 0, fence: Int64 = 0) {
         self.environment = environment
         self.id = id
         self.holder = holder
         self.expiresAt = expiresAt
         self.host = host
         self.pid = pid
+        self.fence = fence
     }
 }
 
@@ -133,6 +155,10 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
     case staleSerial(environment: String, expected: Int, actual: Int)
     case leaseHeld(Lease)
     case noSuchLease(environment: String, id: String)
+    /// The change's lease is no longer the environment's: it expired and was taken over (fence `current`), or was unlocked.
+    case leaseLost(Lease, current: Int64?)
+    /// The store was migrated by a newer cairn (schema `found`; this one knows up to `known`).
+    case newerSchema(store: String, found: Int, known: Int)
     case storage(String)
 
     public var description: String {
@@ -143,6 +169,12 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
             "'\(lease.environment)' is being applied by \(lease.holder) (lease \(lease.id)\(lease.host.isEmpty ? "" : ", process \(lease.pid) on \(lease.host)"), expires \(Timestamp.text(lease.expiresAt))); wait, or 'cairn unlock --env \(lease.environment) \(lease.id)' if that apply died"
         case .noSuchLease(let environment, let id):
             "no lease '\(id)' on '\(environment)'"
+        case .leaseLost(let lease, let current):
+            "the apply lease \(lease.id) (fence \(lease.fence)) on '\(lease.environment)' is no longer held"
+                + (current.map { ": it expired and was taken over (fence \($0))" } ?? ": it was unlocked")
+                + "; nothing was written. Run 'cairn plan' and apply again"
+        case .newerSchema(let store, let found, let known):
+            "\(store) was migrated by a newer cairn (schema version \(found); this cairn knows versions up to \(known)); upgrade cairn to use it"
         case .storage(let message):
             "state store: \(message)"
         }

@@ -57,15 +57,6 @@ struct SQLiteStoreOpeningTests {
         #expect(refusal(path)?.contains("is damaged") == true)
     }
 
-    @Test("a malformed deployed row is an error, not skipped")
-    func malformedRow() async throws {
-        try await makeFolder()
-        let store = try SQLiteStateStore(path: path)
-        let queue = try DatabaseQueue(path: path)
-        try await queue.write { try $0.execute(sql: "INSERT INTO deployed VALUES ('dev', 'prompt', 'x', 'one', '', '', '', '', '', 0)") }
-        await #expect(throws: StateError.self) { try await store.deployed(environment: "dev", content: false) }
-    }
-
     @Test("many first uses of one fresh store at once all open it", arguments: 0..<5)
     func concurrentFirstUse(round: Int) async throws {
         try await makeFolder()
@@ -114,5 +105,36 @@ struct SQLiteStoreOpeningTests {
         // Another host's lease is never judged by this host's processes.
         try await queue.write { try $0.execute(sql: "UPDATE lease SET host = 'elsewhere', pid = ?", arguments: [finished.processIdentifier]) }
         await #expect(throws: StateError.self) { try await store.acquireLease(environment: "dev", holder: "carol", seconds: 600) }
+    }
+}
+
+@Suite("SQLite: the audit chain verified in parallel segments")
+struct SQLiteSegmentTests {
+    @Test("verify in parallel segments reports what one pass reports, including damage at a segment boundary",
+          arguments: [
+              "UPDATE audit SET actor = 'mallory' WHERE sequence = 5",
+              "UPDATE audit SET actor = 'mallory' WHERE sequence = 4",
+              "DELETE FROM audit WHERE sequence = 5",
+              "DELETE FROM audit WHERE sequence = 4",
+              "DELETE FROM audit WHERE sequence IN (4, 5, 6)",
+              "DELETE FROM audit WHERE sequence > 9",
+              "UPDATE audit SET sequence = -1 WHERE sequence = 4; UPDATE audit SET sequence = 4 WHERE sequence = 5; UPDATE audit SET sequence = 5 WHERE sequence = -1",
+              "UPDATE audit SET previous_hash = 'x' WHERE sequence = 9",
+              "SELECT 1",
+          ])
+    func segments(damage: String) async throws {
+        let made = try await StoreBackend.sqlite.make()
+        let store = try #require(made.store as? SQLiteStateStore)
+        try await store.appendAudit((1...12).map { StateStoreConformanceTests.audit(.apply, "prompt/p\($0)@1.0.0") })
+        try made.raw(damage)
+        let whole = try store.verifyAudit(segments: 1)
+        for segments in [2, 3, 4, 12] {
+            let split = try store.verifyAudit(segments: segments)
+            #expect(split.firstBad?.sequence == whole.firstBad?.sequence, "\(segments) segments")
+            #expect(split.firstBad?.reason == whole.firstBad?.reason, "\(segments) segments")
+            #expect(split.records == whole.records && split.headHash == whole.headHash && split.lastSequence == whole.lastSequence)
+        }
+        // Only the untouched chain and a truncated tail (which needs an anchor) verify clean.
+        #expect((whole.firstBad == nil) == (damage == "SELECT 1" || damage.contains("> 9")))
     }
 }

@@ -1,0 +1,406 @@
+import CairnModel
+import CairnState
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Deployed state and the audit chain in a PostgreSQL database, shared by every machine that names it: the
+/// `StateStore` contract of `SQLiteStateStore`, proven by the same conformance suite.
+///
+/// - **One apply at a time**: the apply lease is a row (holder, expiry, fence), taken and checked inside
+///   transactions with row locks; no session state survives a statement, so a transaction-mode pooler in between
+///   changes nothing. Times are the server's clock, the one clock all machines share.
+/// - **The chain never forks**: every append locks the one-row `audit_head` (`SELECT ... FOR UPDATE`), so concurrent
+///   writers append in turn; the head also records the last sequence, so a chain cut short at its end is caught.
+/// - **Locks in one order** (lease, environment, audit head), so that no two operations wait on each other.
+public final class PostgresStateStore: StateStore {
+    public let location: PostgresLocation
+    public var identity: String { location.identity }
+    private let slot: PostgresConnectionSlot
+    private let tables: Tables
+
+    private init(location: PostgresLocation) {
+        self.location = location
+        slot = PostgresConnectionSlot(location: location)
+        tables = Tables(schema: location.schema)
+    }
+
+    /// Connects, and migrates the schema on first use (refusing a store migrated by a newer cairn, or a schema that
+    /// holds someone else's tables). `software` is recorded with each migration it applies (`cairn 0.9.0`).
+    public static func open(_ location: PostgresLocation, software: String = "cairn") async throws -> PostgresStateStore {
+        let store = PostgresStateStore(location: location)
+        do {
+            try await store.slot.withConnection { connection in
+                try await PostgresSchema.prepare(connection, location: location, appliedBy: software)
+            }
+        } catch {
+            await store.close()
+            throw PostgresFailure.describe(error, doing: "cannot open \(location.identity)")
+        }
+        return store
+    }
+
+    /// Closes the connection (a process that exits need not).
+    public func close() async { await slot.close() }
+
+    struct Tables: Sendable {
+        let environment, deployed, audit, auditHead, lease, deployedMark: String
+
+        init(schema: String) {
+            environment = schema + ".environment"
+            deployed = schema + ".deployed"
+            audit = schema + ".audit"
+            auditHead = schema + ".audit_head"
+            lease = schema + ".lease"
+            deployedMark = schema + ".deployed_mark"
+        }
+    }
+
+    private var logger: Logger { PostgresConnectionSlot.logger }
+
+    /// Runs `body` in one transaction; any error rolls it back.
+    private func transaction<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = self.logger
+        return try await slot.withConnection { connection in
+            do {
+                try await connection.query("BEGIN", logger: logger)
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                throw PostgresFailure.describe(error, doing: doing)
+            }
+        }
+    }
+
+    /// Runs one statement outside a transaction.
+    private func read<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await slot.withConnection { connection in
+            do {
+                return try await body(connection)
+            } catch {
+                throw PostgresFailure.describe(error, doing: doing)
+            }
+        }
+    }
+
+    // MARK: - Deployed rows
+
+    public func serial(environment: String) async throws -> Int {
+        let logger = self.logger
+        return try await read("reading the serial of \(environment)") { connection in
+            let rows = try await connection.query("SELECT serial FROM \(unescaped: tables.environment) WHERE name = \(environment)", logger: logger)
+            for try await row in rows { return Int(try row.decode(Int64.self)) }
+            return 0
+        }
+    }
+
+    /// Columns in the order `artifact(_:)` reads them; drift is judged by the server, which hashes the content's
+    /// UTF-8 bytes (the database encoding is checked to be UTF8), so a plan that needs no content does not fetch it.
+    private func selectDeployed(content: Bool) -> String {
+        "SELECT kind, name, version, digest, \(content ? "content" : "''"), source_commit, tag, deployed_by, deployed_at, "
+            + "encode(sha256(convert_to(content, 'UTF8')), 'hex') <> digest FROM \(tables.deployed)"
+    }
+
+    public func deployed(environment: String, content: Bool) async throws -> [StoredArtifact] {
+        let logger = self.logger
+        let sql = selectDeployed(content: content) + #" WHERE environment = $1 ORDER BY kind COLLATE "C", name COLLATE "C""#
+        return try await read("reading the deployed rows of \(environment)") { connection in
+            var bindings = PostgresBindings()
+            bindings.append(environment)
+            return try await Self.artifacts(try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+        }
+    }
+
+    public func deployed(environment: String, ids: Set<ArtifactID>) async throws -> [StoredArtifact] {
+        guard !ids.isEmpty else { return [] }
+        let logger = self.logger
+        let sorted = ids.sorted()
+        let sql = selectDeployed(content: true)
+            + #" WHERE environment = $1 AND (kind, name) IN (SELECT * FROM unnest($2::text[], $3::text[])) ORDER BY kind COLLATE "C", name COLLATE "C""#
+        return try await read("reading deployed rows of \(environment)") { connection in
+            var bindings = PostgresBindings()
+            bindings.append(environment)
+            bindings.append(sorted.map(\.kind.rawValue))
+            bindings.append(sorted.map(\.name))
+            return try await Self.artifacts(try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+        }
+    }
+
+    private static func artifacts(_ rows: PostgresRowSequence) async throws -> [StoredArtifact] {
+        var stored: [StoredArtifact] = []
+        for try await row in rows {
+            let (kindText, name, versionText, digest, content, commit, tag, deployedBy, deployedAt, drifted) =
+                try row.decode((String, String, String, String, String, String, String, String, Int64, Bool).self)
+            guard let kind = ArtifactKind(rawValue: kindText), ArtifactID.isValidName(name), let version = SemVer(versionText) else {
+                throw StateError.storage("a deployed row is malformed (kind '\(kindText)', name '\(name)', version '\(versionText)'); the store was edited outside cairn: restore it from a backup or delete the row")
+            }
+            let artifact = DeployedArtifact(version: ArtifactVersion(id: ArtifactID(kind: kind, name: name), version: version), digest: digest,
+                                            content: content, commit: commit, tag: tag, deployedBy: deployedBy, deployedAt: deployedAt)
+            stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
+        }
+        return stored
+    }
+
+    public func deployedMark(environment: String) async throws -> [UInt8]? {
+        let logger = self.logger
+        return try await read("reading the deployed mark of \(environment)") { connection in
+            let rows = try await connection.query("SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(environment)", logger: logger)
+            for try await row in rows { return Array(try row.decode(ByteBuffer.self).readableBytesView) }
+            return nil
+        }
+    }
+
+    @discardableResult
+    public func commit(_ change: StateChange) async throws -> Int {
+        let logger = self.logger
+        let tables = self.tables
+        return try await transaction("applying to \(change.environment)") { connection in
+            if let lease = change.lease { try await Self.checkHeld(lease, tables: tables, connection: connection) }
+            try await connection.query("INSERT INTO \(unescaped: tables.environment) (name, serial) VALUES (\(change.environment), 0) ON CONFLICT DO NOTHING", logger: logger)
+            var current: Int64 = 0
+            for try await row in try await connection.query("SELECT serial FROM \(unescaped: tables.environment) WHERE name = \(change.environment) FOR UPDATE", logger: logger) {
+                current = try row.decode(Int64.self)
+            }
+            guard current == Int64(change.expectedSerial) else {
+                throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: Int(current))
+            }
+            if !change.deletions.isEmpty {
+                try await connection.query("""
+                    DELETE FROM \(unescaped: tables.deployed) WHERE environment = \(change.environment)
+                    AND (kind, name) IN (SELECT * FROM unnest(\(change.deletions.map(\.kind.rawValue))::text[], \(change.deletions.map(\.name))::text[]))
+                    """, logger: logger)
+            }
+            // One statement for all rows (10,000 statements cost more than the writes), in slices that keep a
+            // statement's arrays to a few megabytes.
+            for slice in Self.slices(change.upserts, bytes: 8 << 20, size: { $0.content.utf8.count + 200 }) {
+                let rows = change.upserts[slice]
+                try await connection.query("""
+                    INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                    SELECT \(change.environment), * FROM unnest(\(rows.map(\.id.kind.rawValue))::text[], \(rows.map(\.id.name))::text[],
+                        \(rows.map(\.version.version.description))::text[], \(rows.map(\.digest))::text[], \(rows.map(\.content))::text[],
+                        \(rows.map(\.commit))::text[], \(rows.map(\.tag))::text[], \(rows.map(\.deployedBy))::text[], \(rows.map(\.deployedAt))::bigint[])
+                    ON CONFLICT (environment, kind, name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
+                        content = EXCLUDED.content, source_commit = EXCLUDED.source_commit, tag = EXCLUDED.tag,
+                        deployed_by = EXCLUDED.deployed_by, deployed_at = EXCLUDED.deployed_at
+                    """, logger: logger)
+            }
+            try await connection.query("UPDATE \(unescaped: tables.environment) SET serial = \(current + 1) WHERE name = \(change.environment)", logger: logger)
+            try await Self.append(change.audit, tables: tables, connection: connection)
+            return Int(current + 1)
+        }
+    }
+
+    /// Index ranges of `items` whose `size`s add up to at most `bytes` each (one item at least).
+    static func slices<T>(_ items: [T], bytes: Int, size: (T) -> Int) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var total = 0
+        for (index, item) in items.enumerated() {
+            let itemSize = size(item)
+            if index > start && total + itemSize > bytes {
+                ranges.append(start..<index)
+                start = index
+                total = 0
+            }
+            total += itemSize
+        }
+        if start < items.count { ranges.append(start..<items.count) }
+        return ranges
+    }
+
+    // MARK: - Audit
+
+    public func appendAudit(_ drafts: [AuditDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        let tables = self.tables
+        try await transaction("appending to the audit trail") { connection in
+            try await Self.append(drafts, tables: tables, connection: connection)
+        }
+    }
+
+    /// Numbers and chains drafts after the head, inside the caller's transaction. Locking the head row makes a
+    /// concurrent appender wait, then read the head this one wrote.
+    private static func append(_ drafts: [AuditDraft], tables: Tables, connection: PostgresConnection) async throws {
+        guard !drafts.isEmpty else { return }
+        let logger = PostgresConnectionSlot.logger
+        var sequence: Int64 = 0
+        var previous = AuditChain.genesis
+        for try await row in try await connection.query("SELECT sequence, hash FROM \(unescaped: tables.auditHead) FOR UPDATE", logger: logger) {
+            (sequence, previous) = try row.decode((Int64, String).self)
+        }
+        var records: [AuditRecord] = []
+        records.reserveCapacity(drafts.count)
+        for draft in drafts {
+            sequence += 1
+            let record = AuditChain.seal(draft, sequence: sequence, previousHash: previous)
+            records.append(record)
+            previous = record.hash
+        }
+        for slice in slices(records, bytes: 8 << 20, size: { $0.compliance.utf8.count + $0.planSummary.utf8.count + 400 }) {
+            let batch = records[slice]
+            try await connection.query("""
+                INSERT INTO \(unescaped: tables.audit) (sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash)
+                SELECT * FROM unnest(\(batch.map(\.sequence))::bigint[], \(batch.map(\.time))::bigint[], \(batch.map(\.actor))::text[],
+                    \(batch.map(\.action))::text[], \(batch.map(\.environment))::text[], \(batch.map(\.artifact))::text[], \(batch.map(\.digest))::text[],
+                    \(batch.map(\.commit))::text[], \(batch.map(\.tag))::text[], \(batch.map(\.planSummary))::text[], \(batch.map(\.compliance))::text[],
+                    \(batch.map(\.previousHash))::text[], \(batch.map(\.hash))::text[])
+                """, logger: logger)
+        }
+        try await connection.query("UPDATE \(unescaped: tables.auditHead) SET sequence = \(sequence), hash = \(previous)", logger: logger)
+    }
+
+    static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
+
+    public func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord] {
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
+        func bind(_ value: some PostgresNonThrowingEncodable) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        if let environment = query.environment { conditions.append("environment = \(bind(environment))") }
+        if let artifact = query.artifact {
+            let exact = bind(artifact)
+            conditions.append("(artifact = \(exact) OR starts_with(artifact, \(bind(artifact + "@"))))")
+        }
+        if let since = query.since { conditions.append("time >= \(bind(since))") }
+        if let until = query.until { conditions.append("time <= \(bind(until))") }
+        let sql = "SELECT \(Self.auditColumns) FROM \(tables.audit)" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY sequence"
+        let logger = self.logger
+        let statement = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return try await read("reading the audit trail") { connection in
+            var records: [AuditRecord] = []
+            for try await row in try await connection.query(statement, logger: logger) { records.append(try Self.record(row)) }
+            return records
+        }
+    }
+
+    static func record(_ row: PostgresRow) throws -> AuditRecord {
+        let (sequence, time, actor, action, environment, artifact, digest, commit, tag, summary, compliance, previous, hash) =
+            try row.decode((Int64, Int64, String, String, String, String, String, String, String, String, String, String, String).self)
+        return AuditRecord(sequence: sequence, entry: AuditDraft(time: time, actor: actor, action: action, environment: environment, artifact: artifact,
+                                                                 digest: digest, commit: commit, tag: tag, planSummary: summary, compliance: compliance),
+                           previousHash: previous, hash: hash)
+    }
+
+    public func auditHash(sequence: Int64) async throws -> String? {
+        let logger = self.logger
+        return try await read("reading the audit trail") { connection in
+            for try await row in try await connection.query("SELECT hash FROM \(unescaped: tables.audit) WHERE sequence = \(sequence)", logger: logger) {
+                return try row.decode(String.self)
+            }
+            return nil
+        }
+    }
+
+    /// Walks the chain in batches of 20,000 records (keyset pages, one snapshot), then compares its end with the
+    /// head the appenders keep: records deleted from the end show as missing.
+    public func verifyAudit() async throws -> AuditVerification {
+        let logger = self.logger
+        let tables = self.tables
+        return try await transaction("verifying the audit trail") { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var verifier = AuditChain.Verifier()
+            var after = Int64.min
+            while true {
+                var batch = AuditChain.Batch()
+                let rows = try await connection.query("""
+                    SELECT \(unescaped: Self.auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(after) ORDER BY sequence LIMIT 20000
+                    """, logger: logger)
+                for try await row in rows {
+                    let record = try Self.record(row)
+                    batch.append(record)
+                    after = record.sequence
+                }
+                if batch.count == 0 { break }
+                verifier.walk(batch, intact: AuditChain.intact(batch))
+            }
+            var head: (sequence: Int64, hash: String) = (0, AuditChain.genesis)
+            for try await row in try await connection.query("SELECT sequence, hash FROM \(unescaped: tables.auditHead)", logger: logger) {
+                head = try row.decode((Int64, String).self)
+            }
+            var firstBad = verifier.firstBad
+            if firstBad == nil, head.sequence > verifier.lastSequence {
+                firstBad = (verifier.lastSequence + 1, "records \(verifier.lastSequence + 1)…\(head.sequence) are missing (deleted from the end)")
+            } else if firstBad == nil, head.sequence != verifier.lastSequence || head.hash != verifier.headHash {
+                firstBad = (head.sequence, "the chain's head does not match its last record (the head or the last record was edited)")
+            }
+            return AuditVerification(records: verifier.count, firstBad: firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
+        }
+    }
+
+    // MARK: - Leases
+
+    public func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease {
+        let tables = self.tables
+        let logger = self.logger
+        return try await transaction("taking the apply lease of \(environment)") { connection in
+            try await connection.query("""
+                INSERT INTO \(unescaped: tables.lease) (environment, id, holder, expires_at, host, pid, fence)
+                VALUES (\(environment), '', '', 0, '', 0, 0) ON CONFLICT DO NOTHING
+                """, logger: logger)
+            var held: Lease?
+            var now: Int64 = 0
+            for try await row in try await connection.query("""
+                SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
+                FROM \(unescaped: tables.lease) WHERE environment = \(environment) FOR UPDATE
+                """, logger: logger) {
+                let (id, holder, expiresAt, host, pid, fence, clock) = try row.decode((String, String, Int64, String, Int32, Int64, Int64).self)
+                held = Lease(environment: environment, id: id, holder: holder, expiresAt: expiresAt, host: host, pid: pid, fence: fence)
+                now = clock
+            }
+            guard let held else { throw StateError.storage("the lease row of \(environment) vanished while it was locked") }
+            if let takeover = try LeaseRules.takeover(of: held, by: LeaseHolder.current, now: now) {
+                try await Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment, planSummary: takeover)],
+                                      tables: tables, connection: connection)
+            }
+            let process = LeaseHolder.current
+            let lease = Lease(environment: environment, id: UUID().uuidString.lowercased(), holder: holder, expiresAt: now + Int64(seconds),
+                              host: process.host, pid: process.pid, fence: held.fence + 1)
+            try await connection.query("""
+                UPDATE \(unescaped: tables.lease) SET id = \(lease.id), holder = \(lease.holder), expires_at = \(lease.expiresAt),
+                    host = \(lease.host), pid = \(lease.pid), fence = \(lease.fence) WHERE environment = \(environment)
+                """, logger: logger)
+            return lease
+        }
+    }
+
+    /// Refuses unless `lease` is still the environment's lease; locks its row until the transaction ends, so that no
+    /// takeover can come between the check and the commit.
+    private static func checkHeld(_ lease: Lease, tables: Tables, connection: PostgresConnection) async throws {
+        var current: (id: String, fence: Int64) = ("", 0)
+        for try await row in try await connection.query("SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE",
+                                                        logger: PostgresConnectionSlot.logger) {
+            current = try row.decode((String, Int64).self)
+        }
+        guard current.id == lease.id, current.fence == lease.fence else {
+            throw StateError.leaseLost(lease, current: current.id.isEmpty ? nil : current.fence)
+        }
+    }
+
+    public func releaseLease(_ lease: Lease) async throws {
+        _ = try await free(environment: lease.environment, id: lease.id)
+    }
+
+    public func forceUnlock(environment: String, id: String) async throws {
+        guard try await free(environment: environment, id: id) else { throw StateError.noSuchLease(environment: environment, id: id) }
+    }
+
+    /// Frees the lease `id` (keeping its row and fence); whether there was such a lease.
+    private func free(environment: String, id: String) async throws -> Bool {
+        let logger = self.logger
+        return try await transaction("giving back the lease of \(environment)") { connection in
+            let rows = try await connection.query("""
+                UPDATE \(unescaped: tables.lease) SET id = '', holder = '', expires_at = 0
+                WHERE environment = \(environment) AND id = \(id) AND id <> '' RETURNING fence
+                """, logger: logger)
+            var freed = false
+            for try await _ in rows { freed = true }
+            return freed
+        }
+    }
+}
