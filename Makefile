@@ -33,9 +33,11 @@ dist: release
 demo: build
 	@scripts/demo.sh $(CAIRN_DEBUG)
 
+# The tests run beside a throw-away PostgreSQL server (scripts/with-postgres.sh), so that every state-store test
+# runs on SQLite and on PostgreSQL.
 test: deps
 	$(SWIFT) build --product cairn
-	$(SWIFT) test
+	scripts/with-postgres.sh $(SWIFT) test
 	@scripts/fault-suite.sh $(CAIRN_DEBUG)
 
 # The fault suite alone, longer: FAULT_ITERATIONS kills of an apply (make test runs 10), 400 rounds of damaged caches (40).

@@ -9,6 +9,9 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # The CI-recipe test installs the release tarball the way the recipes do (curl, here from a file:// address).
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The PostgreSQL tests start a throw-away server (scripts/with-postgres.sh) and edit it with psql.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""

@@ -28,7 +28,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var options: ReconcileOptions
 
     func run() async throws {
-        let context = try await orExit { try options.open(environment: env) }
+        let context = try await orExit { try await options.open(environment: env) }
         var saved: Plan?
         var shown: Reconciler.Planned?
         if let planFile { saved = try await orExit { try PlanFile.read(planFile) } }

@@ -26,7 +26,7 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let id = try parseArtifactID(artifact)
         let row = try await orExit {
-            let context = try options.open()
+            let context = try await options.open()
             let rows = try await context.store.deployed(environment: env)
             guard let row = rows.first(where: { $0.artifact.id == id }) else {
                 try await context.requireEnvironment(env) { !rows.isEmpty }

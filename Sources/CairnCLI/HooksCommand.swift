@@ -121,7 +121,8 @@ struct HooksCommand: AsyncParsableCommand {
                         .compactMap { try? location.repository.resolveCommit($0) }
                         .compactMap { try? reader.config(at: $0).config }.first
                     let updates = lines.compactMap(ReceiveCheck.Update.init(line:))
-                    let store = try StateLocation.serverPath(repository: repository).map { try SQLiteStateStore(path: $0) }
+                    var store: (any StateStore)?
+                    if let address = try StateLocation.serverAddress(repository: repository) { store = try await StoreOpening.open(address) }
                     return try await ReceiveCheck(reader: reader, updates: updates, config: config, store: store).rejections
                 default:
                     throw CairnError.unknownName(kind: "hook", name: name, known: ["pre-commit", "pre-push", "pre-receive"])

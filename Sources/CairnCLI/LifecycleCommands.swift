@@ -14,8 +14,8 @@ struct TagWritingOptions: ParsableArguments {
 
     @OptionGroup var options: ReconcileOptions
 
-    func lifecycle() throws -> (Lifecycle, ReconcileOptions.Context) {
-        let context = try options.open()
+    func lifecycle() async throws -> (Lifecycle, ReconcileOptions.Context) {
+        let context = try await options.open()
         return (Lifecycle(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
                         actor: context.actor(actor), remote: push), context)
     }
@@ -24,7 +24,7 @@ struct TagWritingOptions: ParsableArguments {
     func run(_ body: (Lifecycle, ReconcileOptions.Context) async throws -> Lifecycle.Outcome) async throws {
         let outcome: Lifecycle.Outcome
         do {
-            let (lifecycle, context) = try lifecycle()
+            let (lifecycle, context) = try await lifecycle()
             outcome = try await body(lifecycle, context)
         } catch let refusal as Lifecycle.Refusal {
             printError("refused: \(refusal)")

@@ -27,7 +27,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let started = Date()
         let planned = try await orExit(ExitStatus.planFailed) {
-            let context = try options.open()
+            let context = try await options.open()
             return try await context.reconciler.plan(environment: env, commit: context.commit, sinceLastPlan: true)
         }
         let plan = planned.plan

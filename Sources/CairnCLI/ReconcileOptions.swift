@@ -21,11 +21,11 @@ struct ReconcileOptions: ParsableArguments {
         let location: RegistryLocation
         let commit: ObjectID
         let reconciler: Reconciler
-        let store: SQLiteStateStore
+        let store: any StateStore
     }
 
     /// Opens the registry and the store; with `environment`, it must be one `cairn.yaml` defines.
-    func open(environment: String? = nil) throws -> Context {
+    func open(environment: String? = nil) async throws -> Context {
         let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
         let commit = try location.commit(ref)
         let reader = RegistryReader(location: location)
@@ -34,7 +34,7 @@ struct ReconcileOptions: ParsableArguments {
             throw CairnError.invalidConfig(ref: ref)
         }
         if let environment { _ = try config.require(environment: environment) }
-        let store = try SQLiteStateStore(path: StateLocation.path(option: state, location: location, reader: reader))
+        let store = try await StoreOpening.open(StateLocation.address(option: state, location: location, reader: reader))
         return Context(location: location, commit: commit, reconciler: Reconciler(reader: reader, store: store, config: config), store: store)
     }
 }

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (rows, serial) = try await orExit {
-            let context = try options.open()
+            let context = try await options.open()
             let rows = try await context.store.deployed(environment: env, content: false)
             try await context.requireEnvironment(env) { !rows.isEmpty }
             return (rows, try await context.store.serial(environment: env))

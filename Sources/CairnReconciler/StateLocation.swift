@@ -3,60 +3,73 @@ import CairnRegistry
 import Foundation
 import Git2
 
+/// Which store to open: an SQLite file, or a PostgreSQL database named by a URL (which may carry a password: print
+/// it only through `PostgresLocation.redacted`).
+public enum StateAddress: Sendable, Hashable {
+    case sqlite(path: String)
+    /// `origin` says where the URL came from (`--state`, `CAIRN_STATE_URL`, `cairn.yaml's state.url`, ...).
+    case postgres(url: String, origin: String)
+}
+
 /// Where deployed state lives. The operator decides: `--state`, else `CAIRN_STATE_URL`, else `state.url` of
 /// `cairn.yaml` as committed at HEAD (the branch checked out here, never the `--ref` being planned, which may be a
 /// pull request's), else `.cairn/state.sqlite` at the repository root.
 ///
 /// A path from `cairn.yaml` is repository content, so it must stay inside the repository's `.cairn/` folder: relative,
 /// no `..`, and no symbolic link on the way (a committed `.cairn` link would otherwise point the store anywhere once
-/// cloned). A path from the command line or the environment is taken as given, but its folder must exist.
+/// cloned); a PostgreSQL URL there must carry no password. A path from the command line or the environment is taken
+/// as given, but its folder must exist.
 public enum StateLocation {
     /// The folder under the repository root that holds state chosen by `cairn.yaml` (and the default file).
     public static let folder = ".cairn"
     public static let defaultPath = ".cairn/state.sqlite"
 
-    /// The SQLite file to open for the registry at `location`.
-    public static func path(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            location: RegistryLocation, reader: RegistryReader) throws -> String {
-        if let option { return try operatorPath(option, origin: "--state") }
-        if let url = environment["CAIRN_STATE_URL"] { return try operatorPath(url, origin: "CAIRN_STATE_URL") }
+    /// The store to open for the registry at `location`.
+    public static func address(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                               location: RegistryLocation, reader: RegistryReader) throws -> StateAddress {
+        if let option { return try operatorAddress(option, origin: "--state") }
+        if let url = environment["CAIRN_STATE_URL"] { return try operatorAddress(url, origin: "CAIRN_STATE_URL") }
         let root = location.repository.workingDirectory ?? (location.repository.gitDirectory + "cairn/")
         var relative = defaultPath
         if let head = try? location.repository.resolveCommit("HEAD"), let url = try reader.config(at: head).config?.stateURL {
+            if isPostgres(url) { return .postgres(url: url, origin: configOrigin) }
             relative = try configuredPath(url)
         }
-        return try prepareInside(root: root, relative: relative)
+        return .sqlite(path: try prepareInside(root: root, relative: relative))
     }
+
+    /// The origin `StateAddress.postgres` names for a URL committed in `cairn.yaml` (which must carry no password).
+    public static let configOrigin = "cairn.yaml's state.url"
 
     /// The store a git server's pre-receive hook judges promotions against: `CAIRN_STATE_URL`, else the repository's
     /// `git config cairn.state`, else none (the server has no deployed state; a path is never taken from the pushed
     /// content). The file must exist: a hook does not create an empty store that would refuse every promotion.
-    public static func serverPath(environment: [String: String] = ProcessInfo.processInfo.environment, repository: Repository) throws -> String? {
+    public static func serverAddress(environment: [String: String] = ProcessInfo.processInfo.environment, repository: Repository) throws -> StateAddress? {
         let configured = environment["CAIRN_STATE_URL"].map { ($0, "CAIRN_STATE_URL") }
             ?? (try? repository.configValue("cairn.state")).flatMap { $0.isEmpty ? nil : ($0, "git config cairn.state") }
         guard let (text, origin) = configured else { return nil }
-        let path = try operatorPath(text, origin: origin)
-        guard FileManager.default.fileExists(atPath: path) else { throw CairnError.stateLocation(origin: origin, problem: "\(path) does not exist", fix: nil) }
-        return path
+        let address = try operatorAddress(text, origin: origin)
+        if case .sqlite(let path) = address, !FileManager.default.fileExists(atPath: path) {
+            throw CairnError.stateLocation(origin: origin, problem: "\(path) does not exist", fix: nil)
+        }
+        return address
     }
 
-    /// `sqlite:PATH` or a plain path, as the operator wrote it.
-    static func operatorPath(_ text: String, origin: String) throws -> String {
-        if isPostgres(text) {
-            throw CairnError.stateLocation(origin: origin, problem: "PostgreSQL state stores are not supported by this cairn yet", fix: "use an SQLite file (sqlite:PATH)")
-        }
+    /// `postgres://...`, `sqlite:PATH` or a plain path, as the operator wrote it.
+    static func operatorAddress(_ text: String, origin: String) throws -> StateAddress {
+        if isPostgres(text) { return .postgres(url: text, origin: origin) }
         let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
         if path.isEmpty { throw CairnError.stateLocation(origin: origin, problem: "empty", fix: "name an SQLite file, or leave it out for \(defaultPath)") }
-        if path.contains("://") { throw CairnError.stateLocation(origin: origin, problem: "'\(text)' is not an SQLite file", fix: "name one as sqlite:PATH or a path") }
-        return path
+        if path.contains("://") {
+            throw CairnError.stateLocation(origin: origin, problem: "'\(text.prefix(while: { $0 != ":" }))://...' is neither an SQLite file nor a PostgreSQL URL",
+                                           fix: "name an SQLite file as sqlite:PATH or a path, or a database as postgres://HOST/DATABASE")
+        }
+        return .sqlite(path: path)
     }
 
     /// The relative path a `cairn.yaml` `state.url` names, checked to stay inside `.cairn/`.
     static func configuredPath(_ url: String) throws -> String {
         let fix = "it may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
-        if isPostgres(url) {
-            throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "PostgreSQL state stores are not supported by this cairn yet", fix: "pass --state PATH for an SQLite file")
-        }
         guard url.hasPrefix("sqlite:") else { throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix) }
         let path = String(url.dropFirst("sqlite:".count))
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -67,7 +80,7 @@ public enum StateLocation {
         return path
     }
 
-    /// Whether a state URL names PostgreSQL (not supported by this cairn yet).
+    /// Whether a state URL names PostgreSQL.
     static func isPostgres(_ url: String) -> Bool {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }

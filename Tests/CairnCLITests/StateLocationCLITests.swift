@@ -40,6 +40,14 @@ struct StateLocationCLITests {
         #expect(!FileManager.default.fileExists(atPath: String(url.dropFirst("sqlite:".count))) || !url.hasPrefix("sqlite:/"))
     }
 
+    @Test("a committed state.url naming PostgreSQL with a password is refused before connecting, the password not printed")
+    func committedPassword() async throws {
+        let repo = try repository(stateURL: "postgres://ann:hunter2@127.0.0.1:1/db")
+        let result = try apply(repo)
+        #expect(result.status == 2 && result.output.contains("carries a password") && result.output.contains("PGPASSWORD"), "\(result.output)")
+        #expect(!result.output.contains("hunter2"))
+    }
+
     @Test("a state.url inside .cairn/ is used, its folders created")
     func configPathInside() async throws {
         let repo = try repository(stateURL: "sqlite:.cairn/team/state.sqlite")
@@ -76,15 +84,17 @@ struct StateLocationCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: target.path).isEmpty)
     }
 
-    @Test("--state that is empty, in a missing folder, or a PostgreSQL URL is refused; nothing is created and no password is printed")
+    @Test("--state that is empty, in a missing folder, another scheme, or a PostgreSQL server that is not there is refused; nothing is created and no password is printed")
     func operatorPaths() async throws {
         let repo = try repository(stateURL: nil)
         let empty = try apply(repo, ["--state", ""])
         #expect(empty.status == 2 && empty.output.contains("empty"))
         let missing = try apply(repo, ["--state", "no/such/folder/state.sqlite"])
         #expect(missing.status == 2 && missing.output.contains("does not exist"))
-        let postgres = try apply(repo, ["--state", "postgres://user:hunter2@localhost/db"])
-        #expect(postgres.status == 2 && postgres.output.contains("PostgreSQL") && !postgres.output.contains("hunter2"))
+        let postgres = try apply(repo, ["--state", "postgres://user:hunter2@127.0.0.1:1/db"])
+        #expect(postgres.status == 2 && postgres.output.contains("cannot connect to postgres://user@127.0.0.1:1/db") && !postgres.output.contains("hunter2"), "\(postgres.output)")
+        let other = try apply(repo, ["--state", "mysql://user:hunter2@localhost/db"])
+        #expect(other.status == 2 && other.output.contains("neither an SQLite file nor a PostgreSQL URL") && !other.output.contains("hunter2"), "\(other.output)")
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("postgres:").path))
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn").path))
         let verify = try cli.run(["audit", "verify", "--path", "registry", "--state", "nowhere/state.sqlite"], in: repo.directory)

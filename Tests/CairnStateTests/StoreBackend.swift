@@ -14,7 +14,7 @@ enum StoreBackend: String, Sendable, CaseIterable, CustomTestStringConvertible {
 
     static var available: [StoreBackend] {
         let environment = ProcessInfo.processInfo.environment
-        if environment["CAIRN_TEST_POSTGRES_URL"] != nil || environment["CI"] == "true" { return allCases }
+        if environment["CAIRN_TEST_POSTGRES_URL"] != nil || environment["CI"] == "true" || environment["CAIRN_REQUIRE_POSTGRES"] == "1" { return allCases }
         return [.sqlite]
     }
 

@@ -1,0 +1,151 @@
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// Whether the PostgreSQL tests run: with a server, and always under CI (where a missing one fails them).
+enum TestServer {
+    static var enabled: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["CAIRN_TEST_POSTGRES_URL"] != nil || environment["CI"] == "true" || environment["CAIRN_REQUIRE_POSTGRES"] == "1"
+    }
+}
+
+/// cairn on a PostgreSQL store, as CI runners and agents on several machines use it: `--state postgres://...` or
+/// `CAIRN_STATE_URL`, several processes at once. Runs when `scripts/with-postgres.sh` started a server (make test
+/// and .ci/run do); with CI=true a missing server fails these tests.
+@Suite("cairn on PostgreSQL", .enabled(if: TestServer.enabled))
+struct PostgresCLITests {
+    let cli = CLITests()
+
+    struct NoServer: Error, CustomStringConvertible {
+        var description: String { "CAIRN_TEST_POSTGRES_URL is not set: run the tests through scripts/with-postgres.sh (make test does)" }
+    }
+
+    /// The test database, in a schema of its own.
+    static func freshURL() throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["CAIRN_TEST_POSTGRES_URL"] else {
+            throw NoServer()
+        }
+        return base + "?schema=cli_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+    }
+
+    /// registry-example with `environments` instead of its own (no policies), prompt/summarize-ticket@2.0.1 registered
+    /// and assigned to each.
+    static func repository(environments: [String]) throws -> TestRepository {
+        let repo = try TestRepository()
+        try repo.copy(from: SourceTree.registryExample, to: "registry")
+        let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
+        let text = try String(contentsOf: config, encoding: .utf8)
+        let head = text[..<text.range(of: "environments:\n")!.upperBound]
+        try repo.write("registry/cairn.yaml", String(head) + environments.map { "  - name: \($0)\n" }.joined())
+        try repo.commitAll()
+        try repo.tag("prompt/summarize-ticket@v2.0.1", message: "register")
+        for environment in environments { try repo.tag("prompt/summarize-ticket#\(environment)#1", message: "assign") }
+        return repo
+    }
+
+    @Test("apply, plan, status, audit and unlock on --state postgres://...; CAIRN_STATE_URL names the same store; no password is printed")
+    func lifecycle() async throws {
+        let url = try Self.freshURL()
+        let repo = try Self.repository(environments: ["dev"])
+        let password = url.split(separator: ":")[2].split(separator: "@")[0]
+        let state = ["--path", "registry", "--state", url]
+        let apply = try cli.run(["apply", "--env", "dev", "--auto-approve", "--actor", "ci"] + state, in: repo.directory)
+        #expect(apply.status == 0, "\(apply.output)")
+        #expect(apply.output.contains("prompt/summarize-ticket") && !apply.output.contains(password))
+        let plan = try cli.run(["plan", "--env", "dev"] + state, in: repo.directory)
+        #expect(plan.status == 0 && plan.output.contains("no changes"), "\(plan.output)")
+        let status = try cli.run(["status", "--env", "dev", "--format", "json"] + state, in: repo.directory)
+        #expect(status.status == 0 && status.output.contains("summarize-ticket") && status.output.contains("2.0.1"), "\(status.output)")
+        setenv("CAIRN_STATE_URL", url, 1)
+        defer { unsetenv("CAIRN_STATE_URL") }
+        let verify = try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory)
+        #expect(verify.status == 0 && verify.output.contains("1 record"), "\(verify.output)")
+        let log = try cli.run(["audit", "log", "--env", "dev", "--path", "registry"], in: repo.directory)
+        #expect(log.status == 0 && log.output.contains("apply") && log.output.contains("ci"), "\(log.output)")
+        let unlock = try cli.run(["unlock", "--env", "dev", "no-such-lease", "--path", "registry"], in: repo.directory)
+        #expect(unlock.status == 1 && unlock.output.contains("no lease 'no-such-lease'"), "\(unlock.output)")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
+    }
+
+    @Test("a server that is not there, bad credentials and a bad URL are errors (exit 2) that print no password")
+    func refusals() async throws {
+        let repo = try Self.repository(environments: ["dev"])
+        let closed = try cli.run(["status", "--env", "dev", "--path", "registry", "--state", "postgres://ann:hunter2@127.0.0.1:1/db"], in: repo.directory)
+        #expect(closed.status == 2 && closed.output.contains("cannot connect to postgres://ann@127.0.0.1:1/db") && !closed.output.contains("hunter2"), "\(closed.output)")
+        let wrong = try Self.freshURL().replacingOccurrences(of: #"cairn:[^@]*@"#, with: "cairn:hunter2@", options: .regularExpression)
+        let denied = try cli.run(["status", "--env", "dev", "--path", "registry", "--state", wrong], in: repo.directory)
+        #expect(denied.status == 2 && denied.output.contains("password authentication failed") && !denied.output.contains("hunter2"), "\(denied.output)")
+        let bad = try cli.run(["status", "--env", "dev", "--path", "registry", "--state", "postgres://ann:hunter2@h/db?sslmode=maybe"], in: repo.directory)
+        #expect(bad.status == 2 && bad.output.contains("sslmode 'maybe'") && !bad.output.contains("hunter2"), "\(bad.output)")
+    }
+
+    @Test("eight applies of one environment from eight processes at once: exactly one applies; the others name the holder or find nothing to do")
+    func concurrentApplies() async throws {
+        let url = try Self.freshURL()
+        let repo = try Self.repository(environments: ["dev"])
+        let results = try Self.runAtOnce(8, in: repo.directory) { index in
+            ["apply", "--env", "dev", "--auto-approve", "--actor", "runner-\(index)", "--path", "registry", "--state", url]
+        }
+        let applied = results.filter { $0.status == 0 && $0.output.contains("applied 1 change to 'dev' (state serial 1)") }
+        #expect(applied.count == 1, "\(results)")
+        for other in results where !applied.contains(where: { $0.output == other.output }) {
+            // Refused while another held the lease (named), or planned before the winner committed and found stale, or
+            // planned after it (nothing to do).
+            let named = other.status == 1 && other.output.contains("is being applied by runner-")
+            let stale = other.status == 1 && other.output.contains("the store's serial moved from 0 to 1")
+            let nothing = other.status == 0 && other.output.contains("no changes")
+            #expect(named || stale || nothing, "\(other.output)")
+        }
+        let log = try cli.run(["audit", "log", "--env", "dev", "--format", "json", "--path", "registry", "--state", url], in: repo.directory)
+        #expect(log.output.components(separatedBy: "\"action\" : \"apply\"").count - 1 == 1 || log.output.components(separatedBy: "\"action\": \"apply\"").count - 1 == 1, "\(log.output)")
+        #expect(try cli.run(["audit", "verify", "--path", "registry", "--state", url], in: repo.directory).status == 0)
+    }
+
+    @Test("four processes applying twenty environments at once append one chain: it verifies, with no gap")
+    func concurrentAudit() async throws {
+        let url = try Self.freshURL()
+        let environments = (1...20).map { "e\($0)" }
+        let repo = try Self.repository(environments: environments)
+        let results = try Self.runAtOnce(4, in: repo.directory) { index in
+            // Each process applies its five environments one after another (a shell loop).
+            ["--shell", environments[(index * 5)..<(index * 5 + 5)].map {
+                "\"$CAIRN\" apply --env \($0) --auto-approve --actor w\(index) --path registry --state '\(url)' || exit 1"
+            }.joined(separator: "; ")]
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
+        let verify = try cli.run(["audit", "verify", "--path", "registry", "--state", url], in: repo.directory)
+        #expect(verify.status == 0 && verify.output.contains("20 records"), "\(verify.output)")
+    }
+
+    /// Starts `count` processes at once (cairn with the given arguments, or `sh -c` for `["--shell", SCRIPT]`) and
+    /// waits for all.
+    static func runAtOnce(_ count: Int, in directory: URL, _ arguments: (Int) -> [String]) throws -> [(status: Int32, output: String)] {
+        var running: [(Process, Pipe)] = []
+        for index in 0..<count {
+            let process = Process()
+            let words = arguments(index)
+            if words.first == "--shell" {
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", words[1]]
+                var environment = ProcessInfo.processInfo.environment
+                environment["CAIRN"] = CLITests.binary.path
+                process.environment = environment
+            } else {
+                process.executableURL = CLITests.binary
+                process.arguments = words
+            }
+            process.currentDirectoryURL = directory
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            running.append((process, pipe))
+        }
+        for (process, _) in running { try process.run() }
+        return running.map { process, pipe in
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }
+}
