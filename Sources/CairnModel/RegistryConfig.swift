@@ -66,3 +66,16 @@ public struct RegistryConfig: Sendable, Hashable {
         }
     }
 }
+
+extension RegistryConfig {
+    /// Whether a state URL carries a password (`scheme://USER:PASSWORD@...` or a `password=` parameter): the one in a
+    /// committed `cairn.yaml` must not, since everyone who can read the repository could read it.
+    public static func stateURLCarriesPassword(_ url: String) -> Bool {
+        guard let scheme = url.firstRange(of: "://") else { return false }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") { return true }
+        guard let query = rest.firstIndex(of: "?") else { return false }
+        return rest[rest.index(after: query)...].split(separator: "&").contains { $0.hasPrefix("password=") }
+    }
+}

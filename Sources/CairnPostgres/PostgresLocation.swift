@@ -133,12 +133,6 @@ public struct PostgresLocation: Sendable, Hashable {
         }
     }
 
-    /// Whether the URL carries a password (which a committed `cairn.yaml` must not).
-    public static func hasPassword(_ url: String) -> Bool {
-        guard let location = try? PostgresLocation(url: url, environment: [:], home: "/nonexistent") else { return false }
-        return location.password != nil
-    }
-
     /// `url` with its password, if any, replaced by `***` (for messages).
     public static func redacted(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }

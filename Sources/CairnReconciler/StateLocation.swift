@@ -38,7 +38,7 @@ public enum StateLocation {
         return .sqlite(path: try prepareInside(root: root, relative: relative))
     }
 
-    /// The origin `StateAddress.postgres` names for a URL committed in `cairn.yaml` (which must carry no password).
+    /// The origin `StateAddress.postgres` names for a URL committed in `cairn.yaml`.
     public static let configOrigin = "cairn.yaml's state.url"
 
     /// The store a git server's pre-receive hook judges promotions against: `CAIRN_STATE_URL`, else the repository's

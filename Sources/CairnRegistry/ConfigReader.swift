@@ -34,6 +34,11 @@ public enum ConfigReader {
             }
             environments.append(RegistryConfig.Environment(name: name, policy: policy))
         }
+        if let url = value["state"]?["url"]?.stringValue, RegistryConfig.stateURLCarriesPassword(url) {
+            findings.append(ParsedManifest.Finding(parsed.node.mark(at: [.key("state"), .key("url")]),
+                                                   "state.url carries a password, which everyone who reads the repository can read; give it in PGPASSWORD or ~/.pgpass",
+                                                   rule: "config"))
+        }
         let config = RegistryConfig(name: value["metadata"]?["name"]?.stringValue, environments: environments,
                                     stateURL: value["state"]?["url"]?.stringValue)
         return (config, findings)

@@ -40,12 +40,15 @@ struct StateLocationCLITests {
         #expect(!FileManager.default.fileExists(atPath: String(url.dropFirst("sqlite:".count))) || !url.hasPrefix("sqlite:/"))
     }
 
-    @Test("a committed state.url naming PostgreSQL with a password is refused before connecting, the password not printed")
+    @Test("a committed state.url naming PostgreSQL with a password is an invalid cairn.yaml: refused before connecting, the password not printed")
     func committedPassword() async throws {
         let repo = try repository(stateURL: "postgres://ann:hunter2@127.0.0.1:1/db")
         let result = try apply(repo)
-        #expect(result.status == 2 && result.output.contains("carries a password") && result.output.contains("PGPASSWORD"), "\(result.output)")
+        #expect(result.status == 2 && result.output.contains("no valid cairn.yaml at HEAD"), "\(result.output)")
         #expect(!result.output.contains("hunter2"))
+        let validate = try cli.run(["validate", "--path", "registry"], in: repo.directory)
+        #expect(validate.status == 1 && validate.output.contains("registry/cairn.yaml:9:8: error: state.url carries a password") && validate.output.contains("PGPASSWORD"), "\(validate.output)")
+        #expect(!validate.output.contains("hunter2"))
     }
 
     @Test("a state.url inside .cairn/ is used, its folders created")

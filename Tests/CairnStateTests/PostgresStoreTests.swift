@@ -46,7 +46,8 @@ struct PostgresLocationTests {
         #expect(try PostgresLocation(url: "postgres://ann:inline@db/reg", environment: ["PGPASSWORD": "env"], home: home).password == "inline")
         chmod(file, 0o644)
         #expect(try PostgresLocation(url: url, environment: [:], home: home).password == nil)
-        #expect(PostgresLocation.hasPassword("postgres://ann:x@db/reg") && !PostgresLocation.hasPassword(url))
+        #expect(RegistryConfig.stateURLCarriesPassword("postgres://ann:x@db/reg") && RegistryConfig.stateURLCarriesPassword("postgres://db/reg?sslmode=require&password=x"))
+        #expect(!RegistryConfig.stateURLCarriesPassword(url) && !RegistryConfig.stateURLCarriesPassword("postgres://db/reg?x=a:b@c"))
         #expect(PostgresLocation.redacted("postgres://ann:secret@db/reg?password=also") == "postgres://ann:***@db/reg?password=***")
     }
 }
