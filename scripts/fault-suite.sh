@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The standing fault suite (make test runs it; make fault runs more): the built binary, a real git repository and
-# a real SQLite store, and
-#   1. kill -9 of an apply at a random moment, FAULT_ITERATIONS times (default 10); after each: the store passes
-#      SQLite's integrity check, 'cairn audit verify' passes, the apply landed whole or not at all, and the next
-#      apply succeeds (taking over the dead apply's lease at once);
+# a real SQLite store (and a real PostgreSQL server when CAIRN_TEST_POSTGRES_URL names one), and
+#   1. kill -9 of an apply at a random moment, FAULT_ITERATIONS times (default 10) on SQLite and PG_FAULT_ITERATIONS
+#      times (default 25) on PostgreSQL; after each: the store passes its integrity check, 'cairn audit verify'
+#      passes, the apply landed whole or not at all, and the next apply succeeds (taking over the dead apply's lease
+#      at once: its process is gone);
 #   2. concurrent first use of a fresh store by 8 processes, FAULT_ROUNDS times (default 5);
 #   3. hostile input files, each refused with file:line:column and exit 1 (a timeout guards against a hang);
 #   4. damaged cache files (scripts/cache-damage.sh): validate, plan and apply answer as without any cache.
@@ -20,11 +21,16 @@ fail() { echo "FAULT SUITE FAILED: $*" >&2; exit 1; }
 
 python3 "$top/scripts/gen-registry.py" "$work/repo" "$count" 20 dev >/dev/null
 cd "$work/repo"
-db=.cairn/state.sqlite
-"$cairn" apply --env dev --path registry --auto-approve --actor setup >/dev/null
-
 # What the store holds: serial, audit records, deployed rows, rows whose content no longer hashes to their digest.
 facts() {
+    if [ "$backend" = postgres ]; then
+        psql "$pg_base" -v ON_ERROR_STOP=1 -At -F ' ' -c "SELECT 'ok',
+            (SELECT coalesce(max(serial), 0) FROM $pg_schema.environment WHERE name = 'dev'),
+            (SELECT count(*) FROM $pg_schema.audit),
+            (SELECT count(*) FROM $pg_schema.deployed WHERE environment = 'dev'),
+            (SELECT count(*) FROM $pg_schema.deployed WHERE environment = 'dev' AND encode(sha256(convert_to(content, 'UTF8')), 'hex') <> digest)"
+        return
+    fi
     python3 - "$db" <<'PY'
 import hashlib, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -37,6 +43,10 @@ print(ok, serial, records, len(rows), drifted)
 PY
 }
 drift_everything() {  # every row edited behind cairn's back, so that the next apply rewrites them all
+    if [ "$backend" = postgres ]; then
+        psql "$pg_base" -v ON_ERROR_STOP=1 -q -c "UPDATE $pg_schema.deployed SET content = content || ' '"
+        return
+    fi
     python3 - "$db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -45,41 +55,60 @@ db.commit()
 PY
 }
 
-# How long a whole apply takes here, so that kills land before, during and after its transaction.
-drift_everything
-start=$(date +%s%N)
-"$cairn" apply --env dev --path registry --auto-approve --actor timing >/dev/null
-span=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "fault suite: $count artifacts, a full apply takes ${span} ms; $iterations kills"
-landed=0; not_landed=0
-for i in $(seq "$iterations"); do
+# kill -9 of applies on the store CAIRN_STATE_URL names ($backend: sqlite or postgres), $1 times.
+kill_applies() {
+    local iterations=$1
+    "$cairn" apply --env dev --path registry --auto-approve --actor setup >/dev/null
+    # How long a whole apply takes here, so that kills land before, during and after its transaction.
     drift_everything
-    read -r ok serial records rows drifted <<<"$(facts)"
-    [ "$drifted" = "$rows" ] || fail "iteration $i: setup left $drifted of $rows rows drifted"
-    # Anywhere from the start to well past the commit, which comes at the end of an apply.
-    delay=$(( span / 4 + RANDOM % (span + 1) ))
-    "$cairn" apply --env dev --path registry --auto-approve --actor "killed-$i" >/dev/null 2>&1 &
-    pid=$!
-    sleep "$(awk "BEGIN {print $delay / 1000}")"
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
-    [ "$ok2" = "ok" ] || fail "iteration $i (kill after ${delay} ms): integrity_check says $ok2"
-    "$cairn" audit verify --path registry >/dev/null || fail "iteration $i: audit verify failed after the kill"
-    if [ "$serial2" = "$serial" ]; then
-        [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "iteration $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
-        not_landed=$((not_landed + 1))
-    else
-        [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
-            || fail "iteration $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2 ($rows rows)"
-        landed=$((landed + 1))
-    fi
-    out=$("$cairn" apply --env dev --path registry --auto-approve --actor "next-$i" 2>&1) || fail "iteration $i: the next apply failed: $out"
-    read -r ok3 _ _ _ drifted3 <<<"$(facts)"
-    [ "$drifted3" = "0" ] || fail "iteration $i: the next apply left $drifted3 rows drifted"
-    "$cairn" audit verify --path registry >/dev/null || fail "iteration $i: audit verify failed after the next apply"
-done
-echo "  kill -9 during apply: $landed landed whole, $not_landed not at all, 0 partial; every next apply succeeded"
+    local start span landed=0 not_landed=0
+    start=$(date +%s%N)
+    "$cairn" apply --env dev --path registry --auto-approve --actor timing >/dev/null
+    span=$(( ($(date +%s%N) - start) / 1000000 ))
+    echo "fault suite ($backend): $count artifacts, a full apply takes ${span} ms; $iterations kills"
+    for i in $(seq "$iterations"); do
+        drift_everything
+        read -r ok serial records rows drifted <<<"$(facts)"
+        [ "$drifted" = "$rows" ] || fail "$backend iteration $i: setup left $drifted of $rows rows drifted"
+        # Anywhere from the start to well past the commit, which comes at the end of an apply.
+        delay=$(( span / 4 + RANDOM % (span + 1) ))
+        "$cairn" apply --env dev --path registry --auto-approve --actor "killed-$i" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$(awk "BEGIN {print $delay / 1000}")"
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
+        [ "$ok2" = "ok" ] || fail "$backend iteration $i (kill after ${delay} ms): integrity check says $ok2"
+        "$cairn" audit verify --path registry >/dev/null || fail "$backend iteration $i: audit verify failed after the kill"
+        if [ "$serial2" = "$serial" ]; then
+            [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "$backend iteration $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
+            not_landed=$((not_landed + 1))
+        else
+            [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
+                || fail "$backend iteration $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2 ($rows rows)"
+            landed=$((landed + 1))
+        fi
+        out=$("$cairn" apply --env dev --path registry --auto-approve --actor "next-$i" 2>&1) || fail "$backend iteration $i: the next apply failed: $out"
+        read -r ok3 _ _ _ drifted3 <<<"$(facts)"
+        [ "$drifted3" = "0" ] || fail "$backend iteration $i: the next apply left $drifted3 rows drifted"
+        "$cairn" audit verify --path registry >/dev/null || fail "$backend iteration $i: audit verify failed after the next apply"
+    done
+    echo "  kill -9 during apply ($backend): $landed landed whole, $not_landed not at all, 0 partial; every next apply succeeded"
+}
+
+backend=sqlite
+db=.cairn/state.sqlite
+mkdir -p .cairn
+export CAIRN_STATE_URL="sqlite:$work/repo/$db"
+kill_applies "$iterations"
+if [ -n "${CAIRN_TEST_POSTGRES_URL:-}" ]; then
+    backend=postgres
+    pg_base="$CAIRN_TEST_POSTGRES_URL"
+    pg_schema="fault_$$"
+    export CAIRN_STATE_URL="$pg_base?schema=$pg_schema"
+    kill_applies "${PG_FAULT_ITERATIONS:-25}"
+fi
+unset CAIRN_STATE_URL
 
 for round in $(seq "$rounds"); do
     fresh="$work/fresh-$round"
