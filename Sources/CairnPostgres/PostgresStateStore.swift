@@ -14,7 +14,7 @@ import PostgresNIO
 /// - **The chain never forks**: every append locks the one-row `audit_head` (`SELECT ... FOR UPDATE`), so concurrent
 ///   writers append in turn; the head also records the last sequence, so a chain cut short at its end is caught.
 /// - **Locks in one order** (lease, environment, audit head), so that no two operations wait on each other.
-public final class PostgresStateStore: StateStore {
+public final class PostgresStateStore: StateTransfer {
     public let location: PostgresLocation
     public var identity: String { location.identity }
     private let slot: PostgresConnectionSlot
@@ -239,6 +239,13 @@ public final class PostgresStateStore: StateStore {
             records.append(record)
             previous = record.hash
         }
+        try await insert(records, tables: tables, connection: connection)
+        try await connection.query("UPDATE \(unescaped: tables.auditHead) SET sequence = \(sequence), hash = \(previous)", logger: logger)
+    }
+
+    /// Inserts sealed records as they are.
+    private static func insert(_ records: [AuditRecord], tables: Tables, connection: PostgresConnection) async throws {
+        let logger = PostgresConnectionSlot.logger
         for slice in slices(records, bytes: 8 << 20, size: { $0.compliance.utf8.count + $0.planSummary.utf8.count + 400 }) {
             let batch = records[slice]
             try await connection.query("""
@@ -249,7 +256,6 @@ public final class PostgresStateStore: StateStore {
                     \(batch.map(\.previousHash))::text[], \(batch.map(\.hash))::text[])
                 """, logger: logger)
         }
-        try await connection.query("UPDATE \(unescaped: tables.auditHead) SET sequence = \(sequence), hash = \(previous)", logger: logger)
     }
 
     static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
@@ -401,6 +407,83 @@ public final class PostgresStateStore: StateStore {
             var freed = false
             for try await _ in rows { freed = true }
             return freed
+        }
+    }
+
+    // MARK: - Copying
+
+    public func environments() async throws -> [(name: String, serial: Int)] {
+        let logger = self.logger
+        return try await read("listing environments") { connection in
+            var environments: [(name: String, serial: Int)] = []
+            for try await row in try await connection.query(#"SELECT name, serial FROM \#(unescaped: tables.environment) ORDER BY name COLLATE "C""#, logger: logger) {
+                let (name, serial) = try row.decode((String, Int64).self)
+                environments.append((name, Int(serial)))
+            }
+            return environments
+        }
+    }
+
+    public func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
+        let logger = self.logger
+        return try await read("reading the audit trail") { connection in
+            var records: [AuditRecord] = []
+            for try await row in try await connection.query("""
+                SELECT \(unescaped: Self.auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(Int64(limit))
+                """, logger: logger) {
+                records.append(try Self.record(row))
+            }
+            return records
+        }
+    }
+
+    public func isEmpty() async throws -> Bool {
+        let logger = self.logger
+        return try await read("inspecting \(identity)") { connection in
+            for try await row in try await connection.query("""
+                SELECT (SELECT count(*) FROM \(unescaped: tables.environment)) + (SELECT count(*) FROM \(unescaped: tables.deployed))
+                    + (SELECT count(*) FROM \(unescaped: tables.audit))
+                """, logger: logger) {
+                return try row.decode(Int64.self) == 0
+            }
+            return true
+        }
+    }
+
+    public func importEnvironment(_ name: String, serial: Int, rows: [DeployedArtifact]) async throws {
+        let logger = self.logger
+        let tables = self.tables
+        try await transaction("copying environment \(name)") { connection in
+            let inserted = try await connection.query("""
+                INSERT INTO \(unescaped: tables.environment) (name, serial) VALUES (\(name), \(Int64(serial))) ON CONFLICT DO NOTHING RETURNING name
+                """, logger: logger)
+            var fresh = false
+            for try await _ in inserted { fresh = true }
+            guard fresh else { throw StateError.storage("environment '\(name)' exists in \(self.identity) already; nothing was copied into it") }
+            for slice in Self.slices(rows, bytes: 8 << 20, size: { $0.content.utf8.count + 200 }) {
+                let batch = rows[slice]
+                try await connection.query("""
+                    INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                    SELECT \(name), * FROM unnest(\(batch.map(\.id.kind.rawValue))::text[], \(batch.map(\.id.name))::text[],
+                        \(batch.map(\.version.version.description))::text[], \(batch.map(\.digest))::text[], \(batch.map(\.content))::text[],
+                        \(batch.map(\.commit))::text[], \(batch.map(\.tag))::text[], \(batch.map(\.deployedBy))::text[], \(batch.map(\.deployedAt))::bigint[])
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func importAudit(_ records: [AuditRecord]) async throws {
+        guard let last = records.last else { return }
+        let tables = self.tables
+        let logger = self.logger
+        try await transaction("copying audit records") { connection in
+            var head: (Int64, String) = (0, AuditChain.genesis)
+            for try await row in try await connection.query("SELECT sequence, hash FROM \(unescaped: tables.auditHead) FOR UPDATE", logger: logger) {
+                head = try row.decode((Int64, String).self)
+            }
+            try Self.checkContinues(records, sequence: head.0, hash: head.1)
+            try await Self.insert(records, tables: tables, connection: connection)
+            try await connection.query("UPDATE \(unescaped: tables.auditHead) SET sequence = \(last.sequence), hash = \(last.hash)", logger: logger)
         }
     }
 }

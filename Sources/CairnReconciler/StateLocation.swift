@@ -55,8 +55,8 @@ public enum StateLocation {
         return address
     }
 
-    /// `postgres://...`, `sqlite:PATH` or a plain path, as the operator wrote it.
-    static func operatorAddress(_ text: String, origin: String) throws -> StateAddress {
+    /// `postgres://...`, `sqlite:PATH` or a plain path, as the operator wrote it (`origin` names where, for errors).
+    public static func operatorAddress(_ text: String, origin: String) throws -> StateAddress {
         if isPostgres(text) { return .postgres(url: text, origin: origin) }
         let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
         if path.isEmpty { throw CairnError.stateLocation(origin: origin, problem: "empty", fix: "name an SQLite file, or leave it out for \(defaultPath)") }

@@ -5,7 +5,7 @@ import GRDB
 import GRDBSQLite
 
 /// The default store: one SQLite file (WAL, `synchronous=FULL`), schema managed by GRDB's migrator.
-public final class SQLiteStateStore: StateStore {
+public final class SQLiteStateStore: StateTransfer {
     private let queue: DatabaseQueue
     public let path: String
     public var identity: String { "sqlite:" + URL(fileURLWithPath: path).standardizedFileURL.path }
@@ -430,6 +430,66 @@ public final class SQLiteStateStore: StateStore {
             try db.execute(sql: "UPDATE lease SET id = '', holder = '', expires_at = 0 WHERE environment = ? AND id = ? AND id <> ''",
                            arguments: [environment, id])
             guard db.changesCount > 0 else { throw StateError.noSuchLease(environment: environment, id: id) }
+        }
+    }
+
+    // MARK: - Copying and backups
+
+    public func environments() async throws -> [(name: String, serial: Int)] {
+        try run { db in try Row.fetchAll(db, sql: "SELECT name, serial FROM environment ORDER BY name").map { ($0[0], $0[1]) } }
+    }
+
+    public func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
+        try run { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit]).map(Self.record)
+        }
+    }
+
+    public func isEmpty() async throws -> Bool {
+        try run { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM environment) + (SELECT count(*) FROM deployed) + (SELECT count(*) FROM audit)") == 0
+        }
+    }
+
+    public func importEnvironment(_ name: String, serial: Int, rows: [DeployedArtifact]) async throws {
+        try run { db in
+            guard try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [name]) == nil else {
+                throw StateError.storage("environment '\(name)' exists in \(path) already; nothing was copied into it")
+            }
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for row in rows {
+                try insert.execute(arguments: [name, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
+                                               row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
+            }
+            try db.execute(sql: "INSERT INTO environment (name, serial) VALUES (?, ?)", arguments: [name, serial])
+        }
+    }
+
+    public func importAudit(_ records: [AuditRecord]) async throws {
+        try run { db in
+            let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
+            try Self.checkContinues(records, sequence: head?["sequence"] ?? 0, hash: head?["hash"] ?? AuditChain.genesis)
+            let statement = try db.makeStatement(sql: "INSERT INTO audit (\(Self.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            for record in records {
+                try statement.execute(arguments: [record.sequence, record.time, record.actor, record.action, record.environment,
+                                                  record.artifact, record.digest, record.commit, record.tag, record.planSummary,
+                                                  record.compliance, record.previousHash, record.hash])
+            }
+        }
+    }
+
+    /// A consistent copy of the whole store in one new file (`VACUUM INTO`), taken while others read and write.
+    public func backup(to destination: String) throws {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StateError.storage("\(destination) exists; name a new file for the backup")
+        }
+        do {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+        } catch {
+            throw StateError.storage("cannot back up \(path) to \(destination): \(error)")
         }
     }
 

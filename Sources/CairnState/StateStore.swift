@@ -180,3 +180,32 @@ public enum StateError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// What `cairn state migrate` needs of a store besides the contract: to list what it holds in order, and to take a
+/// copy into an empty store as it is (sealed audit records keep their numbers and hashes).
+public protocol StateTransfer: StateStore {
+    /// Every environment with a serial, by name.
+    func environments() async throws -> [(name: String, serial: Int)]
+    /// Up to `limit` audit records numbered after `sequence`, in order.
+    func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord]
+    /// Whether the store holds no environment, deployed row or audit record.
+    func isEmpty() async throws -> Bool
+    /// Writes an environment's rows and serial in one transaction; refused when the environment has a serial already.
+    func importEnvironment(_ name: String, serial: Int, rows: [DeployedArtifact]) async throws
+    /// Appends sealed records as they are, in one transaction; refused unless they continue the chain (the first
+    /// numbered one past the last record, linked to its hash, each to the one before).
+    func importAudit(_ records: [AuditRecord]) async throws
+}
+
+extension StateTransfer {
+    /// Refuses `records` unless they continue a chain whose last record is (`sequence`, `hash`).
+    public static func checkContinues(_ records: [AuditRecord], sequence: Int64, hash: String) throws {
+        var (expected, previous) = (sequence + 1, hash)
+        for record in records {
+            guard record.sequence == expected, record.previousHash == previous else {
+                throw StateError.storage("audit record \(record.sequence) does not continue the chain at \(expected - 1); nothing of this batch was written")
+            }
+            (expected, previous) = (record.sequence + 1, record.hash)
+        }
+    }
+}

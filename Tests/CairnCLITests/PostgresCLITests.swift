@@ -118,6 +118,34 @@ struct PostgresCLITests {
         #expect(verify.status == 0 && verify.output.contains("20 records"), "\(verify.output)")
     }
 
+    @Test("state migrate copies an SQLite store into PostgreSQL (counts printed, chain verified) and refuses a non-empty target; state backup copies SQLite only")
+    func migrateAndBackup() async throws {
+        let url = try Self.freshURL()
+        let repo = try Self.repository(environments: ["dev", "staging"])
+        let sqlite = repo.directory.appendingPathComponent(".cairn/state.sqlite").path
+        for environment in ["dev", "staging"] {
+            #expect(try cli.run(["apply", "--env", environment, "--auto-approve", "--actor", "ci", "--path", "registry"], in: repo.directory).status == 0)
+        }
+        let migrate = try cli.run(["state", "migrate", "--from", "sqlite:" + sqlite, "--to", url], in: repo.directory)
+        #expect(migrate.status == 0 && migrate.output.contains("copied 2 environments, 2 deployed rows and 2 audit records; the copy's chain verifies"), "\(migrate.output)")
+        let local = try cli.run(["status", "--env", "staging", "--format", "json", "--path", "registry"], in: repo.directory)
+        let shared = try cli.run(["status", "--env", "staging", "--format", "json", "--path", "registry", "--state", url], in: repo.directory)
+        #expect(shared.status == 0 && shared.output == local.output, "\(shared.output)")
+        let again = try cli.run(["state", "migrate", "--from", sqlite, "--to", url], in: repo.directory)
+        #expect(again.status == 2 && again.output.contains("is not empty"), "\(again.output)")
+        let missing = try cli.run(["state", "migrate", "--from", sqlite + ".nope", "--to", url], in: repo.directory)
+        #expect(missing.status == 2 && missing.output.contains("does not exist"), "\(missing.output)")
+
+        let backupPath = repo.directory.appendingPathComponent("backup.sqlite").path
+        let backup = try cli.run(["state", "backup", "--to", backupPath, "--path", "registry"], in: repo.directory)
+        #expect(backup.status == 0 && backup.output.contains("its audit chain verifies"), "\(backup.output)")
+        let fromBackup = try cli.run(["status", "--env", "staging", "--format", "json", "--path", "registry", "--state", backupPath], in: repo.directory)
+        #expect(fromBackup.output == local.output)
+        #expect(try cli.run(["state", "backup", "--to", backupPath, "--path", "registry"], in: repo.directory).status == 2)
+        let server = try cli.run(["state", "backup", "--to", backupPath + "2", "--path", "registry", "--state", url], in: repo.directory)
+        #expect(server.status == 2 && server.output.contains("pg_dump"), "\(server.output)")
+    }
+
     /// Starts `count` processes at once (cairn with the given arguments, or `sh -c` for `["--shell", SCRIPT]`) and
     /// waits for all.
     static func runAtOnce(_ count: Int, in directory: URL, _ arguments: (Int) -> [String]) throws -> [(status: Int32, output: String)] {
