@@ -25,7 +25,21 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Who is applying (default: CAIRN_ACTOR, the CI's identity, git's user.name and user.email, the login name).")
     var actor: String?
 
+    @Option(name: .long, help: "How long the apply lease holds: seconds, or with s/m/h (default 60s). Another machine may take over an apply that outlives it; that apply is then refused at its commit.",
+            transform: ApplyCommand.seconds)
+    var lease: Int = Reconciler.defaultLeaseSeconds
+
     @OptionGroup var options: ReconcileOptions
+
+    /// `90`, `90s`, `5m` or `1h` as seconds (at least 1).
+    static func seconds(_ text: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
+        let unit = text.last.flatMap { units[$0] }
+        guard let value = Int(unit == nil ? text : String(text.dropLast())), value > 0, value <= 86_400 * 7 / (unit ?? 1) else {
+            throw ValidationError("--lease '\(text)' is not a duration such as 60, 60s, 5m or 1h")
+        }
+        return value * (unit ?? 1)
+    }
 
     func run() async throws {
         let context = try await orExit { try await options.open(environment: env) }
@@ -57,7 +71,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let outcome = try await orExit {
             // What was shown is what is applied: if the tags or the store moved since, apply refuses it as stale.
             try await context.reconciler.apply(environment: env, commit: context.commit, expected: saved ?? shown?.plan, actor: context.actor(actor),
-                                               allowEmpty: allowEmpty, loaded: shown?.declared)
+                                               allowEmpty: allowEmpty, loaded: shown?.declared, leaseSeconds: lease)
         }
         switch outcome {
         case .noChanges: print("no changes: '\(env)' already matches git")

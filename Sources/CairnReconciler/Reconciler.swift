@@ -111,14 +111,20 @@ public struct Reconciler: Sendable {
         }
     }
 
+    /// How long an apply's lease holds unless told otherwise: long enough for a 10,000-artifact apply on a slow
+    /// machine, short enough that another machine takes over soon after a holder dies there.
+    public static let defaultLeaseSeconds = 60
+
     /// Applies `expected` (a saved plan, or one just made) atomically under the environment's lease.
     /// Policies are checked before anything is written; a refusal is audited and nothing else is written.
     ///
     /// `loaded`: the declared state of a plan this process made and showed (see `plan`), so that its content is not
-    /// parsed twice.
+    /// parsed twice. `leaseSeconds`: how long the lease holds; an apply that outlives it may be taken over, and is
+    /// then refused at its commit (the store checks the lease's fence), so a short lease costs only a wasted apply.
     public func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool,
-                      now: Int64 = Int64(Date().timeIntervalSince1970), loaded: DeclaredState? = nil) async throws -> Outcome {
-        let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: 600)
+                      now: Int64 = Int64(Date().timeIntervalSince1970), loaded: DeclaredState? = nil,
+                      leaseSeconds: Int = Reconciler.defaultLeaseSeconds) async throws -> Outcome {
+        let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: leaseSeconds)
         do {
             let outcome = try await apply(environment: environment, commit: commit, expected: expected, actor: actor, allowEmpty: allowEmpty, now: now,
                                           loaded: loaded, holding: lease)

@@ -146,6 +146,86 @@ struct PostgresCLITests {
         #expect(server.status == 2 && server.output.contains("pg_dump"), "\(server.output)")
     }
 
+    @Test("agents on two machines, one database: kill -9 the one applying, and the other applies once its lease runs out")
+    func twoMachines() async throws {
+        let url = try Self.freshURL()
+        let (base, schema) = (String(url[..<url.range(of: "?schema=")!.lowerBound]), String(url[url.range(of: "?schema=")!.upperBound...]))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-machines-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let repo = work.appendingPathComponent("repo")
+        // 2,000 artifacts: an apply takes long enough to be killed while it holds the lease.
+        try Self.execute("/usr/bin/env", ["python3", SourceTree.root.appendingPathComponent("scripts/gen-registry.py").path, repo.path, "2000", "20", "dev"])
+        /// cairn as run on another machine: its own host name (a UTS namespace), so that its process id means nothing here.
+        func onMachine(_ machine: String, _ arguments: [String]) -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+            process.arguments = ["--uts", "sh", "-c", "hostname \(machine) && exec \"$0\" \"$@\"", CLITests.binary.path] + arguments
+            process.currentDirectoryURL = repo
+            process.standardOutput = Pipe()
+            process.standardError = process.standardOutput
+            return process
+        }
+        let apply = ["apply", "--env", "dev", "--auto-approve", "--lease", "4s", "--path", "registry", "--state", url]
+        let agentA = onMachine("machine-a", apply + ["--actor", "agent-a"])
+        agentA.standardOutput = FileHandle.nullDevice  // its plan is longer than a pipe holds, and no one reads it
+        agentA.standardError = FileHandle.nullDevice
+        try agentA.run()
+        let started = Date()
+        while try Self.query(base, schema, "SELECT holder FROM \(schema).lease WHERE id <> ''") != "agent-a" {
+            #expect(Date().timeIntervalSince(started) < 120 && agentA.isRunning, "agent-a never held the lease")
+            guard Date().timeIntervalSince(started) < 120, agentA.isRunning else { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(agentA.processIdentifier, SIGKILL)
+        agentA.waitUntilExit()
+        let killed = Date()
+        #expect(try Self.query(base, schema, "SELECT count(*) FROM \(schema).deployed") == "0", "agent-a committed before it was killed")
+        var refusals: [String] = []
+        var appliedAfter: TimeInterval?
+        while appliedAfter == nil && Date().timeIntervalSince(killed) < 60 {
+            let agentB = onMachine("machine-b", apply + ["--actor", "agent-b"])
+            try agentB.run()
+            let output = String(decoding: (agentB.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            agentB.waitUntilExit()
+            if agentB.terminationStatus == 0 && output.contains("applied 2000 changes") {
+                appliedAfter = Date().timeIntervalSince(killed)
+            } else {
+                #expect(output.contains("'dev' is being applied by agent-a") && output.contains("on machine-a"), "\(output)")
+                refusals.append(output)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+        }
+        let after = try #require(appliedAfter, "agent-b never applied: \(refusals.last ?? "")")
+        #expect(after < 4 + 30, "agent-b applied \(after) s after the kill")
+        let log = try cli.run(["audit", "log", "--env", "dev", "--format", "json", "--path", "registry", "--state", url], in: repo)
+        #expect(log.output.contains("lease-takeover") && log.output.contains("it expired at"), "\(log.output.prefix(2000))")
+        #expect(try cli.run(["audit", "verify", "--path", "registry", "--state", url], in: repo).status == 0)
+    }
+
+    static func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw NoServer() }
+    }
+
+    /// The one value `sql` selects, through psql.
+    static func query(_ base: String, _ schema: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", base, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Starts `count` processes at once (cairn with the given arguments, or `sh -c` for `["--shell", SCRIPT]`) and
     /// waits for all.
     static func runAtOnce(_ count: Int, in directory: URL, _ arguments: (Int) -> [String]) throws -> [(status: Int32, output: String)] {
