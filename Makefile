@@ -3,10 +3,14 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps build release demo test fault fuzz bench bench-compare interop clean schemas install dist
+.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-compare interop clean schemas install dist
 
 deps:
 	@scripts/install-deps.sh
+
+# deps, and a PostgreSQL server for the tests, demo-postgres and the state benchmark.
+deps-postgres:
+	@scripts/install-deps.sh postgres
 
 build: deps
 	$(SWIFT) build --product cairn
@@ -33,16 +37,20 @@ dist: release
 demo: build
 	@scripts/demo.sh $(CAIRN_DEBUG)
 
+# The same lifecycle with the state on a throw-away PostgreSQL server (installed from Debian when missing).
+demo-postgres: deps-postgres build
+	@CAIRN_REQUIRE_POSTGRES=1 DEMO_POSTGRES=1 scripts/with-postgres.sh scripts/demo.sh $(CAIRN_DEBUG)
+
 # The tests and the fault suite run beside a throw-away PostgreSQL server (scripts/with-postgres.sh), so that every
 # state-store test and the kill -9 loop run on SQLite and on PostgreSQL.
-test: deps
+test: deps-postgres
 	$(SWIFT) build --product cairn
 	scripts/with-postgres.sh sh -c '$(SWIFT) test && scripts/fault-suite.sh $(CAIRN_DEBUG)'
 
 # The fault suite alone, longer: FAULT_ITERATIONS kills of an apply on each store (make test runs 10 on SQLite, 25
 # on PostgreSQL), 400 rounds of damaged caches (40).
 FAULT_ITERATIONS ?= 100
-fault: build
+fault: deps-postgres build
 	FAULT_ITERATIONS=$(FAULT_ITERATIONS) PG_FAULT_ITERATIONS=$(FAULT_ITERATIONS) FAULT_ROUNDS=20 CACHE_DAMAGE_ROUNDS=400 \
 		scripts/with-postgres.sh scripts/fault-suite.sh $(CAIRN_DEBUG)
 
@@ -50,11 +58,16 @@ fault: build
 fuzz: deps
 	@scripts/fuzz.sh
 
-bench: release
+bench: deps-postgres release
 	@scripts/bench.sh $(CAIRN_RELEASE)
 	@scripts/bench-yaml.sh $(CAIRN_RELEASE)
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
 	@scripts/bench-tags.sh $(CAIRN_RELEASE)
+	@POSTGRES_OPTIONS= scripts/with-postgres.sh scripts/bench-state.sh $(CAIRN_RELEASE)
+
+# SQLite and PostgreSQL side by side (PostgreSQL's default settings): make bench-state [BENCH_AUDIT_RECORDS=N]
+bench-state: deps-postgres release
+	@POSTGRES_OPTIONS= scripts/with-postgres.sh scripts/bench-state.sh $(CAIRN_RELEASE)
 
 # Two binaries interleaved on one generated registry: make bench-compare OLD=path/to/old/cairn
 bench-compare: release

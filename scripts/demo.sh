@@ -2,6 +2,8 @@
 # The demo: the whole lifecycle in a throw-away git repository built from registry-example/: validate, render,
 # a broken edit caught, register, a pull request caught by the gate and fixed, promote through dev, staging and
 # production, apply, roll back (with a hold), history, drift repair, the audit trail and the compliance report.
+# With DEMO_POSTGRES=1 beside a server from scripts/with-postgres.sh (make demo-postgres), the state lives on
+# PostgreSQL, and the demo ends by copying it into an SQLite file with `cairn state migrate`.
 set -euo pipefail
 cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,6 +13,19 @@ export GIT_AUTHOR_NAME="Demo Bot" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo Bot" GIT_COMMITTER_EMAIL="demo@example.com"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+
+if [ -n "${DEMO_POSTGRES:-}" ]; then
+    : "${CAIRN_TEST_POSTGRES_URL:?DEMO_POSTGRES needs a server: run make demo-postgres}"
+    export CAIRN_STATE_URL="$CAIRN_TEST_POSTGRES_URL?schema=demo"
+fi
+# Edits the deployed state behind cairn's back (SQL on the store's own tables).
+edit_state() {
+    if [ -n "${DEMO_POSTGRES:-}" ]; then
+        PGOPTIONS="-c search_path=demo" psql "$CAIRN_TEST_POSTGRES_URL" -q -c "$1"
+    else
+        python3 -c "import sqlite3, sys; c=sqlite3.connect('.cairn/state.sqlite'); c.execute(sys.argv[1]); c.commit()" "$1"
+    fi
+}
 
 cd "$work"
 git init -q -b main .
@@ -107,7 +122,7 @@ step "History of the prompt, from the tags: who, when, commit, message"
 run "$cairn" history prompt/refund-policy-answer --path registry-example
 
 step "Someone edits the deployed state behind cairn's back: drift is shown and repaired"
-python3 -c "import sqlite3; c=sqlite3.connect('.cairn/state.sqlite'); c.execute(\"UPDATE deployed SET content=replace(content,'Acme','Evil Corp') WHERE name='support-triage' AND environment='dev'\"); c.commit()"
+edit_state "UPDATE deployed SET content=replace(content,'Acme','Evil Corp') WHERE name='support-triage' AND environment='dev'"
 run "$cairn" status --env dev --path registry-example | grep DRIFTED || true
 CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-approve
 
@@ -129,5 +144,10 @@ git add -A && git commit -qm "Hostile file"
 set +e
 run "$cairn" validate --path registry-example
 set -e
+if [ -n "${DEMO_POSTGRES:-}" ]; then
+    step "The whole state, copied from PostgreSQL into an SQLite file record by record, and verified"
+    run "$cairn" state migrate --from "$CAIRN_STATE_URL" --to "sqlite:$work/copy.sqlite" | tail -1
+    run "$cairn" audit verify --path registry-example --state "$work/copy.sqlite"
+fi
 echo
 echo "demo finished."

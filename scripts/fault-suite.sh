@@ -61,7 +61,7 @@ kill_applies() {
     "$cairn" apply --env dev --path registry --auto-approve --actor setup >/dev/null
     # How long a whole apply takes here, so that kills land before, during and after its transaction.
     drift_everything
-    local start span landed=0 not_landed=0
+    local start landed=0 not_landed=0
     start=$(date +%s%N)
     "$cairn" apply --env dev --path registry --auto-approve --actor timing >/dev/null
     span=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -107,6 +107,40 @@ if [ -n "${CAIRN_TEST_POSTGRES_URL:-}" ]; then
     pg_schema="fault_$$"
     export CAIRN_STATE_URL="$pg_base?schema=$pg_schema"
     kill_applies "${PG_FAULT_ITERATIONS:-25}"
+    # The server restarted (crash-like: -m immediate) in the middle of an apply: the connection drops mid-transaction.
+    if [ -n "${CAIRN_TEST_POSTGRES_CTL:-}" ]; then
+        restarts="${PG_RESTARTS:-3}"
+        landed=0; not_landed=0
+        for i in $(seq "$restarts"); do
+            drift_everything
+            read -r ok serial records rows drifted <<<"$(facts)"
+            delay=$(( span / 3 + RANDOM % (span / 2 + 1) ))
+            CAIRN_POSTGRES_LOG=debug "$cairn" apply --env dev --path registry --auto-approve --actor "restarted-$i" >"$work/restart.out" 2>&1 &
+            pid=$!
+            sleep "$(awk "BEGIN {print $delay / 1000}")"
+            (cd / && eval "$CAIRN_TEST_POSTGRES_CTL restart -m immediate" >/dev/null)
+            for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            if kill -0 "$pid" 2>/dev/null; then
+                kill -9 "$pid"
+                fail "restart $i: the apply still runs 60 s after the restart: $(grep -v '^  [~+-]' "$work/restart.out" | tail -20)"
+            fi
+            set +e; wait "$pid"; status=$?; set -e
+            read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
+            if [ "$serial2" = "$serial" ]; then
+                [ "$status" != 0 ] || fail "restart $i: apply said it succeeded but nothing landed"
+                [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "restart $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
+                grep -q "state store" "$work/restart.out" || fail "restart $i: the failed apply did not name the store: $(head -3 "$work/restart.out")"
+                not_landed=$((not_landed + 1))
+            else
+                [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
+                    || fail "restart $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2"
+                landed=$((landed + 1))
+            fi
+            out=$("$cairn" apply --env dev --path registry --auto-approve --actor "after-restart-$i" 2>&1) || fail "restart $i: the next apply failed: $out"
+            "$cairn" audit verify --path registry >/dev/null || fail "restart $i: audit verify failed"
+        done
+        echo "  server restarted during apply: $landed landed whole, $not_landed not at all, 0 partial; every next apply succeeded"
+    fi
 fi
 unset CAIRN_STATE_URL
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the C libraries cairn builds against (Debian/Ubuntu), only when they are missing.
+# Installs the C libraries cairn builds against (Debian/Ubuntu), only when they are missing; with `postgres`, also
+# the PostgreSQL server the tests run beside.
 set -euo pipefail
 missing=()
 pkg-config --exists libgit2 2>/dev/null || missing+=(libgit2-dev)
@@ -9,9 +10,11 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # The CI-recipe test installs the release tarball the way the recipes do (curl, here from a file:// address).
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-# The PostgreSQL tests start a throw-away server (scripts/with-postgres.sh) and edit it with psql.
-compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
-command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# With `postgres` (make test, demo-postgres, bench): a PostgreSQL server for scripts/with-postgres.sh, and psql.
+if [ "${1:-}" = postgres ]; then
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""

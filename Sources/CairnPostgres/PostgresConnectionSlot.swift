@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
@@ -20,10 +21,23 @@ final class PostgresConnectionSlot: Sendable {
         self.location = location
     }
 
-    static let logger = Logger(label: "cairn.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    /// Silent, unless CAIRN_POSTGRES_LOG names a level (trace, debug, ...): then postgres-nio's events go to stderr.
+    static let logger: Logger = {
+        guard let level = ProcessInfo.processInfo.environment["CAIRN_POSTGRES_LOG"].flatMap(Logger.Level.init(rawValue:)) else {
+            return Logger(label: "cairn.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+        }
+        var logger = Logger(label: "cairn.postgres", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
+    }()
 
     /// Runs `body` with the connection, opening one when there is none (or the last one was closed).
-    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    ///
+    /// postgres-nio 1.33 never answers a statement written to a connection that has just closed (the write is
+    /// dropped with its promise): a server restart between two statements of a transaction would hang the second, or
+    /// the ROLLBACK after the first failed. So `body` races the connection's close: when the connection closes first,
+    /// the operation fails at once ("the server closed the connection") and the statement left waiting is abandoned.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         await take()
         defer { giveBack() }
         let existing = state.withLock { $0.connection }
@@ -34,7 +48,37 @@ final class PostgresConnectionSlot: Sendable {
             connection = try await PostgresConnector.connect(location, id: counter.wrappingAdd(1, ordering: .relaxed).newValue)
             state.withLock { $0.connection = connection }
         }
-        return try await body(connection)
+        return try await Self.racingClose(of: connection, body)
+    }
+
+    struct ConnectionClosed: Error, CustomStringConvertible {
+        var description: String { "the server closed the connection" }
+    }
+
+    /// The first of `body`'s result and the connection's close.
+    private static func racingClose<T: Sendable>(of connection: PostgresConnection,
+                                                 _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let once = Once(continuation)
+            Task {
+                do { once.finish(.success(try await body(connection))) } catch { once.finish(.failure(error)) }
+            }
+            connection.closeFuture.whenComplete { _ in once.finish(.failure(ConnectionClosed())) }
+        }
+    }
+
+    /// A continuation resumed by the first of several finishers.
+    private final class Once<T: Sendable>: Sendable {
+        private let waiting: Mutex<CheckedContinuation<T, any Error>?>
+
+        init(_ continuation: CheckedContinuation<T, any Error>) { waiting = Mutex(continuation) }
+
+        func finish(_ result: Result<T, any Error>) {
+            waiting.withLock { continuation in
+                continuation?.resume(with: result)
+                continuation = nil
+            }
+        }
     }
 
     /// A store dropped without `close()` closes its connection; the connection lives until the close completes

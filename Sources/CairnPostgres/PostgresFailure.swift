@@ -1,4 +1,5 @@
 import CairnState
+import Foundation
 import PostgresNIO
 
 /// postgres-nio's errors as `StateError`s that say what the server said (its `PSQLError` prints only a generic text).
@@ -8,9 +9,22 @@ enum PostgresFailure {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
+    /// A connection failure as a short phrase ("connection refused at 127.0.0.1:5432"), other errors as they print.
+    static func plain(_ error: any Error) -> String {
+        guard let connection = error as? NIOConnectionError else { return "\(error)" }
+        let failures = connection.connectionErrors.map { failure -> String in
+            let reason = (failure.error as? IOError).map { String(cString: strerror($0.errnoCode)).lowercased() } ?? "\(failure.error)"
+            return "\(reason) at \(failure.target.ipAddress ?? "\(failure.target)"):\(failure.target.port.map(String.init) ?? "?")"
+        }
+        return failures.isEmpty ? "cannot reach \(connection.host):\(connection.port)" : failures.joined(separator: "; ")
+    }
+
     static func describe(_ error: any Error, doing: String) -> any Error {
         if error is StateError { return error }
-        guard let psql = error as? PSQLError else { return StateError.storage("\(doing): \(error)") }
+        if error is PostgresConnectionSlot.ConnectionClosed {
+            return StateError.storage("\(doing): the server closed the connection; nothing of this operation was committed")
+        }
+        guard let psql = error as? PSQLError else { return StateError.storage("\(doing): \(plain(error))") }
         if let server = psql.serverInfo {
             var text = server[.message] ?? "server error"
             if let detail = server[.detail] { text += " (\(detail))" }
@@ -18,7 +32,7 @@ enum PostgresFailure {
             if let state = server[.sqlState] { text += " [SQLSTATE \(state)]" }
             return StateError.storage("\(doing): \(text)")
         }
-        let cause = psql.underlying.map { "\($0)" }
+        let cause = psql.underlying.map(plain)
         switch psql.code {
         case .serverClosedConnection, .uncleanShutdown:
             return StateError.storage("\(doing): the server closed the connection\(cause.map { " (\($0))" } ?? ""); nothing of this operation was committed")

@@ -60,29 +60,31 @@ public final class PostgresStateStore: StateTransfer {
     private var logger: Logger { PostgresConnectionSlot.logger }
 
     /// Runs `body` in one transaction; any error rolls it back.
-    private func transaction<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = self.logger
-        return try await slot.withConnection { connection in
-            do {
-                try await connection.query("BEGIN", logger: logger)
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return value
-            } catch {
-                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                throw PostgresFailure.describe(error, doing: doing)
+        do {
+            return try await slot.withConnection { connection in
+                do {
+                    try await connection.query("BEGIN", logger: logger)
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                    throw error
+                }
             }
+        } catch {
+            throw PostgresFailure.describe(error, doing: doing)
         }
     }
 
     /// Runs one statement outside a transaction.
-    private func read<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await slot.withConnection { connection in
-            do {
-                return try await body(connection)
-            } catch {
-                throw PostgresFailure.describe(error, doing: doing)
-            }
+    private func read<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await slot.withConnection(body)
+        } catch {
+            throw PostgresFailure.describe(error, doing: doing)
         }
     }
 
@@ -91,7 +93,7 @@ public final class PostgresStateStore: StateTransfer {
     public func serial(environment: String) async throws -> Int {
         let logger = self.logger
         return try await read("reading the serial of \(environment)") { connection in
-            let rows = try await connection.query("SELECT serial FROM \(unescaped: tables.environment) WHERE name = \(environment)", logger: logger)
+            let rows = try await connection.query("SELECT serial FROM \(unescaped: self.tables.environment) WHERE name = \(environment)", logger: logger)
             for try await row in rows { return Int(try row.decode(Int64.self)) }
             return 0
         }
@@ -147,7 +149,7 @@ public final class PostgresStateStore: StateTransfer {
     public func deployedMark(environment: String) async throws -> [UInt8]? {
         let logger = self.logger
         return try await read("reading the deployed mark of \(environment)") { connection in
-            let rows = try await connection.query("SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(environment)", logger: logger)
+            let rows = try await connection.query("SELECT mark FROM \(unescaped: self.tables.deployedMark) WHERE environment = \(environment)", logger: logger)
             for try await row in rows { return Array(try row.decode(ByteBuffer.self).readableBytesView) }
             return nil
         }
@@ -258,7 +260,7 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
-    static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
+    static let auditColumns = AuditChain.columns
 
     public func auditRecords(_ query: AuditQuery) async throws -> [AuditRecord] {
         var conditions: [String] = []
@@ -296,47 +298,87 @@ public final class PostgresStateStore: StateTransfer {
     public func auditHash(sequence: Int64) async throws -> String? {
         let logger = self.logger
         return try await read("reading the audit trail") { connection in
-            for try await row in try await connection.query("SELECT hash FROM \(unescaped: tables.audit) WHERE sequence = \(sequence)", logger: logger) {
+            for try await row in try await connection.query("SELECT hash FROM \(unescaped: self.tables.audit) WHERE sequence = \(sequence)", logger: logger) {
                 return try row.decode(String.self)
             }
             return nil
         }
     }
 
-    /// Walks the chain in batches of 20,000 records (keyset pages, one snapshot), then compares its end with the
-    /// head the appenders keep: records deleted from the end show as missing.
+    /// Walks the chain in keyset pages of 20,000 records in one snapshot, each row's columns taken as bytes straight
+    /// into the canonical body (no `String` per field); then compares its end with the head the appenders keep:
+    /// records deleted from the end show as missing. (Two halves read at once on two connections sharing an exported
+    /// snapshot were slower here, 12.5 s against 5 s for a million records on two cores: not kept.)
     public func verifyAudit() async throws -> AuditVerification {
         let logger = self.logger
         let tables = self.tables
         return try await transaction("verifying the audit trail") { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var verifier = AuditChain.Verifier()
-            var after = Int64.min
-            while true {
-                var batch = AuditChain.Batch()
-                let rows = try await connection.query("""
-                    SELECT \(unescaped: Self.auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(after) ORDER BY sequence LIMIT 20000
-                    """, logger: logger)
-                for try await row in rows {
-                    let record = try Self.record(row)
-                    batch.append(record)
-                    after = record.sequence
-                }
-                if batch.count == 0 { break }
-                verifier.walk(batch, intact: AuditChain.intact(batch))
-            }
+            var last: Int64 = 0
             var head: (sequence: Int64, hash: String) = (0, AuditChain.genesis)
-            for try await row in try await connection.query("SELECT sequence, hash FROM \(unescaped: tables.auditHead)", logger: logger) {
-                head = try row.decode((Int64, String).self)
+            for try await row in try await connection.query("""
+                SELECT coalesce((SELECT max(sequence) FROM \(unescaped: tables.audit)), 0), h.sequence, h.hash FROM \(unescaped: tables.auditHead) h
+                """, logger: logger) {
+                (last, head.sequence, head.hash) = try row.decode((Int64, Int64, String).self)
             }
-            var firstBad = verifier.firstBad
-            if firstBad == nil, head.sequence > verifier.lastSequence {
-                firstBad = (verifier.lastSequence + 1, "records \(verifier.lastSequence + 1)…\(head.sequence) are missing (deleted from the end)")
-            } else if firstBad == nil, head.sequence != verifier.lastSequence || head.hash != verifier.headHash {
+            let whole = try await Self.verify(connection, tables: tables, after: Int64.min, upTo: last, into: AuditChain.Verifier())
+            var firstBad = whole.firstBad
+            if firstBad == nil, head.sequence > whole.lastSequence {
+                firstBad = (whole.lastSequence + 1, "records \(whole.lastSequence + 1)…\(head.sequence) are missing (deleted from the end)")
+            } else if firstBad == nil, head.sequence != whole.lastSequence || head.hash != whole.headHash {
                 firstBad = (head.sequence, "the chain's head does not match its last record (the head or the last record was edited)")
             }
-            return AuditVerification(records: verifier.count, firstBad: firstBad, headHash: verifier.headHash, lastSequence: verifier.lastSequence)
+            return AuditVerification(records: whole.count, firstBad: firstBad, headHash: whole.headHash, lastSequence: whole.lastSequence)
         }
+    }
+
+    /// Feeds the records numbered in (`after`, `upTo`] to `verifier`, in keyset pages of 20,000.
+    private static func verify(_ connection: PostgresConnection, tables: Tables, after lower: Int64, upTo upper: Int64,
+                               into verifier: AuditChain.Verifier) async throws -> AuditChain.Verifier {
+        var verifier = verifier
+        var after = lower
+        var batch = AuditChain.Batch()
+        var cells: [ByteBuffer?] = []
+        while true {
+            batch.removeAll()
+            let rows = try await connection.query("""
+                SELECT \(unescaped: auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(after) AND sequence <= \(upper)
+                ORDER BY sequence LIMIT 20000
+                """, logger: PostgresConnectionSlot.logger)
+            for try await row in rows {
+                cells.removeAll(keepingCapacity: true)
+                for cell in row { cells.append(cell.bytes) }
+                after = try append(cells, to: &batch)
+            }
+            if batch.count == 0 { return verifier }
+            verifier.walk(batch, intact: AuditChain.intact(batch))
+        }
+    }
+
+    /// Appends one audit row (its cells in `AuditChain.columns` order, binary format) to `batch`; returns its sequence.
+    private static func append(_ cells: [ByteBuffer?], to batch: inout AuditChain.Batch) throws -> Int64 {
+        guard cells.count == 13, let sequence = cells[0].flatMap(bigint), let time = cells[1].flatMap(bigint) else {
+            throw StateError.storage("an audit row is malformed; the store was edited outside cairn")
+        }
+        func bytes(_ index: Int, _ out: inout [UInt8]) {
+            cells[index]?.withUnsafeReadableBytes { out.append(contentsOf: $0) }
+        }
+        batch.append(sequence: sequence, body: { out in
+            AuditRecord.appendCanonicalBody(to: &out, sequence: sequence, time: time) { field, out in
+                let buffer = cells[AuditChain.column(of: field)]
+                if let buffer {
+                    buffer.withUnsafeReadableBytes { JSONValue.appendQuoted(utf8: $0.bindMemory(to: UInt8.self), to: &out) }
+                } else {
+                    JSONValue.appendQuoted(utf8: UnsafeBufferPointer(start: nil, count: 0), to: &out)
+                }
+            }
+        }, hash: { bytes(12, &$0) }, previousHash: { bytes(11, &$0) })
+        return sequence
+    }
+
+    /// A binary-format bigint.
+    private static func bigint(_ buffer: ByteBuffer) -> Int64? {
+        buffer.readableBytes == 8 ? buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int64.self) : nil
     }
 
     // MARK: - Leases
@@ -401,7 +443,7 @@ public final class PostgresStateStore: StateTransfer {
         let logger = self.logger
         return try await transaction("giving back the lease of \(environment)") { connection in
             let rows = try await connection.query("""
-                UPDATE \(unescaped: tables.lease) SET id = '', holder = '', expires_at = 0
+                UPDATE \(unescaped: self.tables.lease) SET id = '', holder = '', expires_at = 0
                 WHERE environment = \(environment) AND id = \(id) AND id <> '' RETURNING fence
                 """, logger: logger)
             var freed = false
@@ -416,7 +458,7 @@ public final class PostgresStateStore: StateTransfer {
         let logger = self.logger
         return try await read("listing environments") { connection in
             var environments: [(name: String, serial: Int)] = []
-            for try await row in try await connection.query(#"SELECT name, serial FROM \#(unescaped: tables.environment) ORDER BY name COLLATE "C""#, logger: logger) {
+            for try await row in try await connection.query(#"SELECT name, serial FROM \#(unescaped: self.tables.environment) ORDER BY name COLLATE "C""#, logger: logger) {
                 let (name, serial) = try row.decode((String, Int64).self)
                 environments.append((name, Int(serial)))
             }
@@ -429,7 +471,7 @@ public final class PostgresStateStore: StateTransfer {
         return try await read("reading the audit trail") { connection in
             var records: [AuditRecord] = []
             for try await row in try await connection.query("""
-                SELECT \(unescaped: Self.auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(Int64(limit))
+                SELECT \(unescaped: Self.auditColumns) FROM \(unescaped: self.tables.audit) WHERE sequence > \(sequence) ORDER BY sequence LIMIT \(Int64(limit))
                 """, logger: logger) {
                 records.append(try Self.record(row))
             }
@@ -441,8 +483,8 @@ public final class PostgresStateStore: StateTransfer {
         let logger = self.logger
         return try await read("inspecting \(identity)") { connection in
             for try await row in try await connection.query("""
-                SELECT (SELECT count(*) FROM \(unescaped: tables.environment)) + (SELECT count(*) FROM \(unescaped: tables.deployed))
-                    + (SELECT count(*) FROM \(unescaped: tables.audit))
+                SELECT (SELECT count(*) FROM \(unescaped: self.tables.environment)) + (SELECT count(*) FROM \(unescaped: self.tables.deployed))
+                    + (SELECT count(*) FROM \(unescaped: self.tables.audit))
                 """, logger: logger) {
                 return try row.decode(Int64.self) == 0
             }

@@ -7,6 +7,25 @@ public enum AuditChain {
     /// The `previousHash` of the first record.
     public static let genesis = String(repeating: "0", count: 64)
 
+    /// The audit table's columns, in the order every store reads them by position.
+    public static let columns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
+
+    /// Where each hashed text field is in `columns` (sequence and time are 0 and 1, the record's own hash 12).
+    public static func column(of field: AuditRecord.TextField) -> Int {
+        switch field {
+        case .actor: 2
+        case .action: 3
+        case .environment: 4
+        case .artifact: 5
+        case .digest: 6
+        case .commit: 7
+        case .tag: 8
+        case .planSummary: 9
+        case .compliance: 10
+        case .previousHash: 11
+        }
+    }
+
     public static func hash(_ record: AuditRecord) -> String {
         var body: [UInt8] = []
         record.appendCanonicalBody(to: &body)

@@ -352,7 +352,7 @@ public final class SQLiteStateStore: StateTransfer {
             let sequence = sqlite3_column_int64(raw, 0)
             batch.append(sequence: sequence, body: { out in
                 AuditRecord.appendCanonicalBody(to: &out, sequence: sequence, time: sqlite3_column_int64(raw, 1)) { field, out in
-                    quoted(auditColumn(field), into: &out)
+                    quoted(Int32(AuditChain.column(of: field)), into: &out)
                 }
             }, hash: { text(12, into: &$0) }, previousHash: { text(11, into: &$0) })
             if batch.count == 20_000 {
@@ -363,24 +363,8 @@ public final class SQLiteStateStore: StateTransfer {
         verifier.walk(batch, intact: AuditChain.intact(batch, workers: 1))
     }
 
-    /// Where each hashed text field is in `auditColumns`.
-    static func auditColumn(_ field: AuditRecord.TextField) -> Int32 {
-        switch field {
-        case .actor: 2
-        case .action: 3
-        case .environment: 4
-        case .artifact: 5
-        case .digest: 6
-        case .commit: 7
-        case .tag: 8
-        case .planSummary: 9
-        case .compliance: 10
-        case .previousHash: 11
-        }
-    }
-
     /// Columns in the order `record(_:)` reads them by position (faster than by name over a million rows).
-    static let auditColumns = "sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash"
+    static let auditColumns = AuditChain.columns
 
     static func record(_ row: Row) -> AuditRecord {
         AuditRecord(sequence: row[0], entry: AuditDraft(time: row[1], actor: row[2], action: row[3] as String, environment: row[4],

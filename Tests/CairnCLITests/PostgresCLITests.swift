@@ -57,13 +57,13 @@ struct PostgresCLITests {
         #expect(plan.status == 0 && plan.output.contains("no changes"), "\(plan.output)")
         let status = try cli.run(["status", "--env", "dev", "--format", "json"] + state, in: repo.directory)
         #expect(status.status == 0 && status.output.contains("summarize-ticket") && status.output.contains("2.0.1"), "\(status.output)")
-        setenv("CAIRN_STATE_URL", url, 1)
-        defer { unsetenv("CAIRN_STATE_URL") }
-        let verify = try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory)
+        // CAIRN_STATE_URL in the child's environment only (tests run in parallel in this process).
+        let environment = ["CAIRN_STATE_URL": url]
+        let verify = try DayOneCLITests().launch(CLITests.binary, ["audit", "verify", "--path", "registry"], in: repo.directory, environment: environment)
         #expect(verify.status == 0 && verify.output.contains("1 record"), "\(verify.output)")
-        let log = try cli.run(["audit", "log", "--env", "dev", "--path", "registry"], in: repo.directory)
+        let log = try DayOneCLITests().launch(CLITests.binary, ["audit", "log", "--env", "dev", "--path", "registry"], in: repo.directory, environment: environment)
         #expect(log.status == 0 && log.output.contains("apply") && log.output.contains("ci"), "\(log.output)")
-        let unlock = try cli.run(["unlock", "--env", "dev", "no-such-lease", "--path", "registry"], in: repo.directory)
+        let unlock = try DayOneCLITests().launch(CLITests.binary, ["unlock", "--env", "dev", "no-such-lease", "--path", "registry"], in: repo.directory, environment: environment)
         #expect(unlock.status == 1 && unlock.output.contains("no lease 'no-such-lease'"), "\(unlock.output)")
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
     }
@@ -167,14 +167,20 @@ struct PostgresCLITests {
         }
         let apply = ["apply", "--env", "dev", "--auto-approve", "--lease", "4s", "--path", "registry", "--state", url]
         let agentA = onMachine("machine-a", apply + ["--actor", "agent-a"])
-        agentA.standardOutput = FileHandle.nullDevice  // its plan is longer than a pipe holds, and no one reads it
-        agentA.standardError = FileHandle.nullDevice
+        // Its plan is longer than a pipe holds: its output goes to a file.
+        let outputA = work.appendingPathComponent("agent-a.out")
+        FileManager.default.createFile(atPath: outputA.path, contents: nil)
+        agentA.standardOutput = try FileHandle(forWritingTo: outputA)
+        agentA.standardError = agentA.standardOutput
         try agentA.run()
         let started = Date()
         while try Self.query(base, schema, "SELECT holder FROM \(schema).lease WHERE id <> ''") != "agent-a" {
-            #expect(Date().timeIntervalSince(started) < 120 && agentA.isRunning, "agent-a never held the lease")
-            guard Date().timeIntervalSince(started) < 120, agentA.isRunning else { return }
-            try await Task.sleep(for: .milliseconds(20))
+            guard Date().timeIntervalSince(started) < 120, agentA.isRunning else {
+                let output = String(decoding: (try? Data(contentsOf: outputA)) ?? Data(), as: UTF8.self)
+                Issue.record("agent-a was not seen holding the lease (running: \(agentA.isRunning)): \(output.split(separator: "\n").filter { !$0.hasPrefix("  ") }.joined(separator: "\n").suffix(3000))")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(5))
         }
         kill(agentA.processIdentifier, SIGKILL)
         agentA.waitUntilExit()
@@ -220,6 +226,7 @@ struct PostgresCLITests {
         process.arguments = ["psql", base, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql]
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice  // before the store is first opened, its tables do not exist
         try process.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
