@@ -5,6 +5,8 @@
 #   CAIRN_TEST_POSTGRES_URL     postgres://cairn:PASSWORD@127.0.0.1:PORT/cairn_test (scram-sha-256 over TCP)
 #   CAIRN_TEST_POSTGRES_SOCKET  the socket folder (trust, no password)
 #   CAIRN_TEST_POSTGRES_DATA    the data folder, CAIRN_TEST_POSTGRES_CTL a pg_ctl command line (for restart tests)
+#   CAIRN_TEST_POSTGRES_CA      the certificate authority of the server's TLS certificate (for 127.0.0.1 and
+#                               localhost), when openssl is there to make one: the server then offers TLS
 # With no server installed the command runs without them (PostgreSQL tests then skip), unless CI=true or
 # CAIRN_REQUIRE_POSTGRES=1: then a missing server is a failure. POSTGRES_OPTIONS adds server settings (tests turn
 # fsync off; benchmarks pass POSTGRES_OPTIONS= to keep the defaults).
@@ -37,6 +39,19 @@ trap stop EXIT
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U cairn --pwfile="$dir/password" --auth-host=scram-sha-256 --auth-local=trust \
   -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 options="-k $dir -p $port -c listen_addresses=127.0.0.1 -c max_connections=200 ${POSTGRES_OPTIONS--c fsync=off -c full_page_writes=off}"
+# TLS, as a production server would offer it: a throw-away CA and a server certificate signed by it.
+if command -v openssl >/dev/null 2>&1; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=cairn test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 -extfile "$dir/san.ext" \
+    -out "$dir/server.crt" >/dev/null 2>&1
+  chmod 600 "$dir/server.key"
+  [ ${#as[@]} -gt 0 ] && chown nobody "$dir/server.key" "$dir/server.crt"
+  chmod 644 "$dir/ca.crt"
+  options="$options -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+  export CAIRN_TEST_POSTGRES_CA="$dir/ca.crt"
+fi
 "${ctl[@]}" -w -o "$options" start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 "$bin/createdb" -h "$dir" -p "$port" -U cairn cairn_test
 export CAIRN_TEST_POSTGRES_URL="postgres://cairn:$password@127.0.0.1:$port/cairn_test"

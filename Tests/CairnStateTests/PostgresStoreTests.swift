@@ -107,3 +107,46 @@ struct PostgresStoreTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }
+
+@Suite("PostgreSQL over TLS: sslmode as libpq reads it", .enabled(if: ProcessInfo.processInfo.environment["CAIRN_TEST_POSTGRES_CA"] != nil))
+struct PostgresTLSTests {
+    /// Whether the server sees a TLS connection from `application_name`.
+    static func usesTLS(_ application: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", try TestPostgres.baseURL(), "-At", "-c",
+                             "SELECT bool_or(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.application_name = '\(application)'"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines) == "t"
+    }
+
+    func open(_ parameters: String, host: String = "127.0.0.1") async throws -> (PostgresStateStore, String) {
+        let application = "tls-" + UUID().uuidString.prefix(8).lowercased()
+        let url = try TestPostgres.baseURL().replacingOccurrences(of: "@127.0.0.1:", with: "@\(host):")
+            + "?schema=tls_test&application_name=\(application)&" + parameters
+        let store = try await PostgresStateStore.open(PostgresLocation(url: url, environment: [:]))
+        _ = try await store.serial(environment: "dev")
+        return (store, application)
+    }
+
+    @Test("require and prefer use TLS; disable does not; verify-full checks the chain and the host name")
+    func modes() async throws {
+        let ca = try #require(ProcessInfo.processInfo.environment["CAIRN_TEST_POSTGRES_CA"])
+        for mode in ["require", "prefer", "verify-ca&sslrootcert=\(ca)", "verify-full&sslrootcert=\(ca)"] {
+            let (store, application) = try await open("sslmode=" + mode)
+            #expect(try Self.usesTLS(application), "sslmode=\(mode)")
+            await store.close()
+        }
+        let (plain, application) = try await open("sslmode=disable")
+        #expect(try !Self.usesTLS(application))
+        await plain.close()
+        let (named, _) = try await open("sslmode=verify-full&sslrootcert=\(ca)", host: "localhost")
+        await named.close()
+        // The system's roots do not know the test CA: the certificate is refused, nothing is sent in the clear.
+        await #expect { _ = try await open("sslmode=verify-full") } throws: { "\($0)".contains("cannot connect") || "\($0)".contains("certificate") }
+    }
+}
