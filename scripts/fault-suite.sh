@@ -106,6 +106,11 @@ if [ -n "${CAIRN_TEST_POSTGRES_URL:-}" ]; then
     pg_base="$CAIRN_TEST_POSTGRES_URL"
     pg_schema="fault_$$"
     export CAIRN_STATE_URL="$pg_base?schema=$pg_schema"
+    # A registry of its own, smaller (PG_FAULT_ARTIFACTS, default 400): 25 kills stay within a few minutes; the
+    # kill times scale with how long its apply takes.
+    count="${PG_FAULT_ARTIFACTS:-400}"
+    python3 "$top/scripts/gen-registry.py" "$work/pg-repo" "$count" 20 dev >/dev/null
+    cd "$work/pg-repo"
     kill_applies "${PG_FAULT_ITERATIONS:-25}"
     # The server restarted (crash-like: -m immediate) in the middle of an apply: the connection drops mid-transaction.
     if [ -n "${CAIRN_TEST_POSTGRES_CTL:-}" ]; then
@@ -143,6 +148,7 @@ if [ -n "${CAIRN_TEST_POSTGRES_URL:-}" ]; then
     fi
 fi
 unset CAIRN_STATE_URL
+cd "$work/repo"
 
 for round in $(seq "$rounds"); do
     fresh="$work/fresh-$round"
