@@ -166,6 +166,20 @@ struct PostgresCLITests {
             return process
         }
         let apply = ["apply", "--env", "dev", "--auto-approve", "--lease", "4s", "--path", "registry", "--state", url]
+        // Deployed once, then every row edited behind cairn's back: the next apply rewrites all 2,000.
+        #expect(try cli.run(apply + ["--actor", "setup"], in: repo).status == 0)
+        try Self.execute("/usr/bin/env", ["psql", base, "-q", "-v", "ON_ERROR_STOP=1", "-c", "UPDATE \(schema).deployed SET content = content || ' '"])
+        // Another session holds the chain's head, so agent-a's commit waits (holding the lease) until it is killed.
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["psql", base, "-q", "-c", "BEGIN; SELECT 1 FROM \(schema).audit_head FOR UPDATE; SELECT pg_sleep(300);"]
+        locker.standardOutput = FileHandle.nullDevice
+        locker.standardError = FileHandle.nullDevice
+        try locker.run()
+        defer { if locker.isRunning { locker.terminate() } }
+        while try Self.query(base, schema, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND state = 'active' AND pid <> pg_backend_pid()") != "1" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let agentA = onMachine("machine-a", apply + ["--actor", "agent-a"])
         // Its plan is longer than a pipe holds: its output goes to a file.
         let outputA = work.appendingPathComponent("agent-a.out")
@@ -174,18 +188,26 @@ struct PostgresCLITests {
         agentA.standardError = agentA.standardOutput
         try agentA.run()
         let started = Date()
-        while try Self.query(base, schema, "SELECT holder FROM \(schema).lease WHERE id <> ''") != "agent-a" {
+        // agent-a holds the lease and waits on the head: killed there, as if its machine died mid-commit.
+        while try Self.query(base, schema, """
+            SELECT count(*) FROM \(schema).lease l, pg_stat_activity a WHERE l.holder = 'agent-a' AND l.id <> ''
+            AND a.wait_event_type = 'Lock' AND a.application_name = 'cairn'
+            """) != "1" {
             guard Date().timeIntervalSince(started) < 120, agentA.isRunning else {
                 let output = String(decoding: (try? Data(contentsOf: outputA)) ?? Data(), as: UTF8.self)
                 Issue.record("agent-a was not seen holding the lease (running: \(agentA.isRunning)): \(output.split(separator: "\n").filter { !$0.hasPrefix("  ") }.joined(separator: "\n").suffix(3000))")
                 return
             }
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(20))
         }
         kill(agentA.processIdentifier, SIGKILL)
         agentA.waitUntilExit()
+        // The server notices neither a dead client nor a terminated psql while pg_sleep runs: end that session there.
+        _ = try Self.query(base, schema, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()")
+        locker.waitUntilExit()
         let killed = Date()
-        #expect(try Self.query(base, schema, "SELECT count(*) FROM \(schema).deployed") == "0", "agent-a committed before it was killed")
+        #expect(try Self.query(base, schema, "SELECT count(*) FROM \(schema).deployed WHERE encode(sha256(convert_to(content, 'UTF8')), 'hex') <> digest") == "2000",
+                "agent-a committed before it was killed")
         var refusals: [String] = []
         var appliedAfter: TimeInterval?
         while appliedAfter == nil && Date().timeIntervalSince(killed) < 60 {
