@@ -68,6 +68,11 @@ public struct RegistryConfig: Sendable, Hashable {
 }
 
 extension RegistryConfig {
+    /// Whether a state URL names a PostgreSQL database (`postgres://` or `postgresql://`).
+    public static func stateURLNamesPostgres(_ url: String) -> Bool {
+        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+
     /// Whether a state URL carries a password (`scheme://USER:PASSWORD@...` or a `password=` parameter): the one in a
     /// committed `cairn.yaml` must not, since everyone who can read the repository could read it.
     public static func stateURLCarriesPassword(_ url: String) -> Bool {

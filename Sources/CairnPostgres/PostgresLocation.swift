@@ -1,3 +1,4 @@
+import CairnModel
 import Foundation
 
 /// A PostgreSQL state store's address, read from a libpq-style URL:
@@ -42,11 +43,6 @@ public struct PostgresLocation: Sendable, Hashable {
         return "postgres://\(Self.encode(user))@\(place)/\(Self.encode(database))?schema=\(schema)"
     }
 
-    /// Whether `text` names a PostgreSQL store (`postgres://` or `postgresql://`).
-    public static func isPostgres(_ text: String) -> Bool {
-        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
-    }
-
     public struct Invalid: Error, CustomStringConvertible, Equatable {
         public let message: String
         public var description: String { message }
@@ -55,7 +51,7 @@ public struct PostgresLocation: Sendable, Hashable {
     /// Reads `url`; `environment` supplies libpq's variables, `home` the folder of `.pgpass`.
     public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                 home: String = NSHomeDirectory()) throws {
-        guard let schemeEnd = url.range(of: "://"), Self.isPostgres(url) else {
+        guard let schemeEnd = url.range(of: "://"), RegistryConfig.stateURLNamesPostgres(url) else {
             throw Invalid(message: "'\(Self.redacted(url))' is not a postgres:// URL")
         }
         var rest = Substring(url[schemeEnd.upperBound...])

@@ -175,23 +175,27 @@ public final class PostgresStateStore: StateTransfer {
                     AND (kind, name) IN (SELECT * FROM unnest(\(change.deletions.map(\.kind.rawValue))::text[], \(change.deletions.map(\.name))::text[]))
                     """, logger: logger)
             }
-            // One statement for all rows (10,000 statements cost more than the writes), in slices that keep a
-            // statement's arrays to a few megabytes.
-            for slice in Self.slices(change.upserts, bytes: 8 << 20, size: { $0.content.utf8.count + 200 }) {
-                let rows = change.upserts[slice]
-                try await connection.query("""
-                    INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                    SELECT \(change.environment), * FROM unnest(\(rows.map(\.id.kind.rawValue))::text[], \(rows.map(\.id.name))::text[],
-                        \(rows.map(\.version.version.description))::text[], \(rows.map(\.digest))::text[], \(rows.map(\.content))::text[],
-                        \(rows.map(\.commit))::text[], \(rows.map(\.tag))::text[], \(rows.map(\.deployedBy))::text[], \(rows.map(\.deployedAt))::bigint[])
-                    ON CONFLICT (environment, kind, name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
-                        content = EXCLUDED.content, source_commit = EXCLUDED.source_commit, tag = EXCLUDED.tag,
-                        deployed_by = EXCLUDED.deployed_by, deployed_at = EXCLUDED.deployed_at
-                    """, logger: logger)
-            }
+            try await Self.write(change.upserts, environment: change.environment, tables: tables, connection: connection)
             try await connection.query("UPDATE \(unescaped: tables.environment) SET serial = \(current + 1) WHERE name = \(change.environment)", logger: logger)
             try await Self.append(change.audit, tables: tables, connection: connection)
             return Int(current + 1)
+        }
+    }
+
+    /// Inserts or replaces deployed rows of `environment`, inside the caller's transaction: one statement for all rows
+    /// (10,000 statements cost more than the writes), in slices that keep a statement's arrays to a few megabytes.
+    private static func write(_ rows: [DeployedArtifact], environment: String, tables: Tables, connection: PostgresConnection) async throws {
+        for slice in slices(rows, bytes: 8 << 20, size: { $0.content.utf8.count + 200 }) {
+            let batch = rows[slice]
+            try await connection.query("""
+                INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+                SELECT \(environment), * FROM unnest(\(batch.map(\.id.kind.rawValue))::text[], \(batch.map(\.id.name))::text[],
+                    \(batch.map(\.version.version.description))::text[], \(batch.map(\.digest))::text[], \(batch.map(\.content))::text[],
+                    \(batch.map(\.commit))::text[], \(batch.map(\.tag))::text[], \(batch.map(\.deployedBy))::text[], \(batch.map(\.deployedAt))::bigint[])
+                ON CONFLICT (environment, kind, name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,
+                    content = EXCLUDED.content, source_commit = EXCLUDED.source_commit, tag = EXCLUDED.tag,
+                    deployed_by = EXCLUDED.deployed_by, deployed_at = EXCLUDED.deployed_at
+                """, logger: PostgresConnectionSlot.logger)
         }
     }
 
@@ -502,15 +506,7 @@ public final class PostgresStateStore: StateTransfer {
             var fresh = false
             for try await _ in inserted { fresh = true }
             guard fresh else { throw StateError.storage("environment '\(name)' exists in \(self.identity) already; nothing was copied into it") }
-            for slice in Self.slices(rows, bytes: 8 << 20, size: { $0.content.utf8.count + 200 }) {
-                let batch = rows[slice]
-                try await connection.query("""
-                    INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                    SELECT \(name), * FROM unnest(\(batch.map(\.id.kind.rawValue))::text[], \(batch.map(\.id.name))::text[],
-                        \(batch.map(\.version.version.description))::text[], \(batch.map(\.digest))::text[], \(batch.map(\.content))::text[],
-                        \(batch.map(\.commit))::text[], \(batch.map(\.tag))::text[], \(batch.map(\.deployedBy))::text[], \(batch.map(\.deployedAt))::bigint[])
-                    """, logger: logger)
-            }
+            try await Self.write(rows, environment: name, tables: tables, connection: connection)
         }
     }
 

@@ -32,7 +32,7 @@ public enum StateLocation {
         let root = location.repository.workingDirectory ?? (location.repository.gitDirectory + "cairn/")
         var relative = defaultPath
         if let head = try? location.repository.resolveCommit("HEAD"), let url = try reader.config(at: head).config?.stateURL {
-            if isPostgres(url) { return .postgres(url: url, origin: configOrigin) }
+            if RegistryConfig.stateURLNamesPostgres(url) { return .postgres(url: url, origin: configOrigin) }
             relative = try configuredPath(url)
         }
         return .sqlite(path: try prepareInside(root: root, relative: relative))
@@ -57,7 +57,7 @@ public enum StateLocation {
 
     /// `postgres://...`, `sqlite:PATH` or a plain path, as the operator wrote it (`origin` names where, for errors).
     public static func operatorAddress(_ text: String, origin: String) throws -> StateAddress {
-        if isPostgres(text) { return .postgres(url: text, origin: origin) }
+        if RegistryConfig.stateURLNamesPostgres(text) { return .postgres(url: text, origin: origin) }
         let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
         if path.isEmpty { throw CairnError.stateLocation(origin: origin, problem: "empty", fix: "name an SQLite file, or leave it out for \(defaultPath)") }
         if path.contains("://") {
@@ -78,11 +78,6 @@ public enum StateLocation {
             throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix)
         }
         return path
-    }
-
-    /// Whether a state URL names PostgreSQL.
-    static func isPostgres(_ url: String) -> Bool {
-        url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
     }
 
     /// `root/relative`, creating missing folders below `root` and refusing a symbolic link at any step.

@@ -232,17 +232,22 @@ public final class SQLiteStateStore: StateTransfer {
             for id in change.deletions {
                 try delete.execute(arguments: [change.environment, id.kind.rawValue, id.name])
             }
-            let upsert = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for row in change.upserts {
-                try upsert.execute(arguments: [change.environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
-                                               row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
-            }
+            try Self.write(change.upserts, environment: change.environment, in: db)
             try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
             try Self.append(change.audit, in: db)
             return current + 1
+        }
+    }
+
+    /// Inserts or replaces deployed rows of `environment`, inside the caller's transaction, with one prepared statement.
+    private static func write(_ rows: [DeployedArtifact], environment: String, in db: Database) throws {
+        let upsert = try db.makeStatement(sql: """
+            INSERT OR REPLACE INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in rows {
+            try upsert.execute(arguments: [environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
+                                           row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
         }
     }
 
@@ -256,17 +261,22 @@ public final class SQLiteStateStore: StateTransfer {
         let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
         var sequence: Int64 = head?["sequence"] ?? 0
         var previous: String = head?["hash"] ?? AuditChain.genesis
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO audit (sequence, time, actor, action, environment, artifact, digest, source_commit, tag, plan_summary, compliance, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for draft in drafts {
+        let records = drafts.map { draft in
             sequence += 1
             let record = AuditChain.seal(draft, sequence: sequence, previousHash: previous)
+            previous = record.hash
+            return record
+        }
+        try insert(records, in: db)
+    }
+
+    /// Inserts sealed records as they are, inside the caller's transaction.
+    private static func insert(_ records: [AuditRecord], in db: Database) throws {
+        let statement = try db.makeStatement(sql: "INSERT INTO audit (\(auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        for record in records {
             try statement.execute(arguments: [record.sequence, record.time, record.actor, record.action, record.environment,
                                               record.artifact, record.digest, record.commit, record.tag, record.planSummary,
                                               record.compliance, record.previousHash, record.hash])
-            previous = record.hash
         }
     }
 
@@ -440,14 +450,7 @@ public final class SQLiteStateStore: StateTransfer {
             guard try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [name]) == nil else {
                 throw StateError.storage("environment '\(name)' exists in \(path) already; nothing was copied into it")
             }
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO deployed (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for row in rows {
-                try insert.execute(arguments: [name, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
-                                               row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
-            }
+            try Self.write(rows, environment: name, in: db)
             try db.execute(sql: "INSERT INTO environment (name, serial) VALUES (?, ?)", arguments: [name, serial])
         }
     }
@@ -456,12 +459,7 @@ public final class SQLiteStateStore: StateTransfer {
         try run { db in
             let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")
             try Self.checkContinues(records, sequence: head?["sequence"] ?? 0, hash: head?["hash"] ?? AuditChain.genesis)
-            let statement = try db.makeStatement(sql: "INSERT INTO audit (\(Self.auditColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            for record in records {
-                try statement.execute(arguments: [record.sequence, record.time, record.actor, record.action, record.environment,
-                                                  record.artifact, record.digest, record.commit, record.tag, record.planSummary,
-                                                  record.compliance, record.previousHash, record.hash])
-            }
+            try Self.insert(records, in: db)
         }
     }
 
