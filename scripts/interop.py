@@ -83,6 +83,63 @@ def gto_writes(work):
     compare("GTO wrote, history", {"events": ours}, {"events": theirs})
 
 
+def gto_names(work):
+    """GTO's own names (no cairn kind: `churn`, `models/churn`, `nn:model`) and its artifacts.yaml, as a GTO team has
+    them: GTO writes the repository, cairn reads a clone of it; then cairn writes tags there and GTO reads them."""
+    repo = os.path.join(work, "gto-names")
+    git_repo(repo)
+    os.makedirs(os.path.join(repo, "models"))
+    with open(os.path.join(repo, "models", "churn.pkl"), "w") as f:
+        f.write("weights 1\n")
+    with open(os.path.join(repo, "artifacts.yaml"), "w") as f:
+        f.write("churn:\n  type: model\n  path: models/churn.pkl\n  description: predicts churn\n"
+                "segment:\n  type: model\n  path: models/segment.pkl\n  labels: [tabular]\n")
+    first = commit(repo, "models")
+    with open(os.path.join(repo, "models", "churn.pkl"), "w") as f:
+        f.write("weights 2\n")
+    second = commit(repo, "churn retrained")
+    for name, ref, version in [("churn", first, "v3.0.0"), ("churn", second, "v3.1.0"), ("models/churn", first, "v0.1.0"),
+                               ("nn:model", second, "v1.0.0"), ("old-model", first, "v0.0.1")]:
+        step([gto, "register", name, ref, "--version", version], repo)
+    for name, version, stage in [("churn", "v3.0.0", "prod"), ("churn", "v3.1.0", "staging"), ("models/churn", "v0.1.0", "dev"),
+                                 ("nn:model", "v1.0.0", "dev"), ("nn:model", "v1.0.0", "prod")]:
+        step([gto, "assign", name, "--version", version, "--stage", stage], repo)
+    step([gto, "deprecate", "nn:model", "v1.0.0", "prod"], repo)     # unassign
+    step([gto, "deprecate", "old-model"], repo)                       # deprecate the artifact
+    clone = os.path.join(work, "gto-names-clone")
+    run(["git", "clone", "-q", repo, clone], work)
+
+    def both(label, path):
+        compare(f"{label}, show", json.loads(run([cairn, "show", "--format", "json"], path)), json.loads(run([gto, "show", "--json"], path)))
+        compare(f"{label}, show --deprecated", json.loads(run([cairn, "show", "--deprecated", "--format", "json"], path)),
+                json.loads(run([gto, "show", "--deprecated", "--json"], path)))
+        for name in ["churn", "models/churn", "nn:model"]:
+            compare(f"{label}, show {name}", [v["version"] for v in json.loads(run([cairn, "show", name, "--format", "json"], path))],
+                    [v["version"] for v in json.loads(run([gto, "show", name, "--json"], path))])
+        ours = sorted((e["artifact"], e["event"], e.get("version"), e.get("stage"), e["ref"]) for e in json.loads(run([cairn, "history", "--format", "json"], path)))
+        theirs = sorted((e["artifact"], e["event"], e.get("version"), e.get("stage"), e["ref"])
+                        for e in json.loads(run([gto, "history", "--json"], path)) if e["event"] != "creation")
+        compare(f"{label}, history", {"events": ours}, {"events": theirs})
+
+    both("GTO names, clone of what GTO wrote", clone)
+    text = run([cairn, "show", "churn"], clone)
+    if "description: predicts churn" not in text:
+        failures.append("cairn show churn does not print artifacts.yaml's description")
+    if "*segment" not in run([cairn, "show"], clone):
+        failures.append("cairn show does not list segment, annotated in artifacts.yaml, as not registered")
+    # cairn writes GTO's tags for names without a kind (there is no cairn.yaml: stages are GTO's).
+    reg = ["--actor", "interop"]
+    with open(os.path.join(clone, "models", "churn.pkl"), "w") as f:
+        f.write("weights 3\n")
+    commit(clone, "churn retrained again")
+    step([cairn, "register", "churn@3.2.0"] + reg, clone)
+    step([cairn, "promote", "churn@3.2.0", "--to", "staging"] + reg, clone)
+    step([cairn, "promote", "churn@3.1.0", "--to", "prod"] + reg, clone)
+    step([cairn, "unassign", "models/churn", "--env", "dev"] + reg, clone)
+    step([cairn, "register", "nn:model@1.1.0"] + reg, clone)
+    both("GTO names, cairn wrote", clone)
+
+
 def cairn_writes(work):
     repo = os.path.join(work, "cairn-wrote")
     git_repo(repo)
@@ -97,11 +154,14 @@ def cairn_writes(work):
         f.write(text.replace("version: 0.4.2", "version: 0.5.0").replace("escalated sooner", "escalated sooner (0.5.0)"))
     commit(repo, "sentiment-classify 0.5.0")
     step([cairn, "register", "prompt/sentiment-classify@0.5.0"] + reg, repo)
-    for version, env in [("prompt/support-triage@1.3.0", "dev"), ("prompt/support-triage@1.3.0", "staging"),
-                         ("prompt/sentiment-classify@0.4.2", "dev"), ("prompt/sentiment-classify@0.5.0", "dev"),
-                         ("chain/support-router@1.4.0", "dev")]:
-        step([cairn, "promote", version, "--to", env] + reg, repo)
+    for version in ["prompt/support-triage@1.3.0", "prompt/sentiment-classify@0.4.2", "prompt/sentiment-classify@0.5.0"]:
+        step([cairn, "promote", version, "--to", "dev"] + reg, repo)
     step([cairn, "rollback", "prompt/sentiment-classify", "--env", "dev", "--reason", "interop"] + reg, repo)
+    # The chain pins sentiment-classify 0.4.2, which dev runs again after the rollback.
+    step([cairn, "promote", "chain/support-router@1.4.0", "--to", "dev"] + reg, repo)
+    # staging takes only what dev has deployed (promoteFromPrevious).
+    run([cairn, "apply", "--env", "dev", "--auto-approve"] + reg, repo)
+    step([cairn, "promote", "prompt/support-triage@1.3.0", "--to", "staging"] + reg, repo)
     holds = run(["git", "tag", "-l", "cairn-hold/*"], repo).split()
     if not holds:
         failures.append("cairn wrote no hold")
@@ -110,6 +170,7 @@ def cairn_writes(work):
 
 with tempfile.TemporaryDirectory(prefix="cairn-interop-") as work:
     gto_writes(work)
+    gto_names(work)
     cairn_writes(work)
 if failures:
     sys.exit(f"interop: {len(failures)} check(s) failed: {', '.join(failures)}")

@@ -24,7 +24,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let records = try await orExit {
                 let query = AuditQuery(environment: env, artifact: artifact, since: try since.map(parseTime), until: try until.map(parseTime))
-                let context = try await options.open()
+                let context = try await options.open(withoutConfig: true)
                 let records = try await context.store.auditRecords(query)
                 if let env, records.isEmpty {
                     try await context.requireEnvironment(env) { try await !context.store.auditRecords(AuditQuery(environment: env)).isEmpty }
@@ -49,7 +49,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (result, anchors) = try await orExit {
-                let context = try await options.open()
+                let context = try await options.open(withoutConfig: true)
                 return (try await context.store.verifyAudit(), try await AuditAnchor.check(store: context.store, repository: context.location.repository))
             }
             for line in anchors.retired { print("note: \(line)") }
@@ -77,7 +77,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let name = try await orExit {
-                let context = try await options.open()
+                let context = try await options.open(withoutConfig: true)
                 return try await AuditAnchor.retire(sequence: sequence, reason: reason, store: context.store, repository: context.location.repository,
                                               commit: context.commit, actor: context.actor(actor), now: Int64(Date().timeIntervalSince1970))
             }
@@ -94,7 +94,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let name = try await orExit {
-                let context = try await options.open()
+                let context = try await options.open(withoutConfig: true)
                 return try await AuditAnchor.write(store: context.store, repository: context.location.repository, commit: context.commit,
                                              actor: context.actor(actor), now: Int64(Date().timeIntervalSince1970))
             }
@@ -115,7 +115,7 @@ struct AuditCommand: AsyncParsableCommand {
         enum ExportFormat: String, ExpressibleByArgument { case jsonl, csv }
 
         func run() async throws {
-            let records = try await orExit { try await options.open().store.auditRecords(AuditQuery()) }
+            let records = try await orExit { try await options.open(withoutConfig: true).store.auditRecords(AuditQuery()) }
             switch format {
             case .jsonl:
                 for record in records { print(AuditJSON.value(record).canonicalJSON) }

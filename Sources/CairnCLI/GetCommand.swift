@@ -39,7 +39,8 @@ struct GetCommand: AsyncParsableCommand {
             print(document.prettyJSON())
             return
         }
-        let spec: Artifact.Spec = try await orExit(ExitStatus.couldNotRun) { try ArtifactDecoder.decode(document, kind: id.kind).spec }
+        // `parseArtifactID` reads cairn's KIND/NAME only, so the id has a kind.
+        let spec: Artifact.Spec = try await orExit(ExitStatus.couldNotRun) { try ArtifactDecoder.decode(document, kind: id.kind!).spec }
         guard case .promptTemplate(let prompt) = spec else {
             printError("error: --render works on prompts only")
             throw ExitStatus.couldNotRun

@@ -15,7 +15,8 @@ struct TagWritingOptions: ParsableArguments {
     @OptionGroup var options: ReconcileOptions
 
     func lifecycle() async throws -> (Lifecycle, ReconcileOptions.Context) {
-        let context = try await options.open()
+        // Tag-only artifacts can be promoted in a GTO repository that has no cairn.yaml.
+        let context = try await options.open(withoutConfig: true)
         return (Lifecycle(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
                         actor: context.actor(actor), remote: push), context)
     }
@@ -40,22 +41,32 @@ struct TagWritingOptions: ParsableArguments {
     }
 }
 
-/// Parses `KIND/NAME@VERSION` arguments.
-func parseVersion(_ text: String) throws -> ArtifactVersion {
-    guard let version = ArtifactVersion(text.replacingOccurrences(of: "@v", with: "@")) else {
-        printError("error: '\(text)' is not KIND/NAME@VERSION (e.g. prompt/support-triage@1.3.0)")
+/// Parses `KIND/NAME@VERSION` arguments; with `anyName`, also a tag-only artifact's `NAME@VERSION` (GTO's names).
+func parseVersion(_ text: String, anyName: Bool = false) throws -> ArtifactVersion {
+    let unprefixed = text.replacingOccurrences(of: "@v", with: "@")
+    guard let version = ArtifactVersion(unprefixed, anyName: anyName) else {
+        if !anyName, let tagOnly = ArtifactVersion(unprefixed, anyName: true) { throw tagOnlyRefusal(tagOnly.id) }
+        printError("error: '\(text)' is not KIND/NAME@VERSION (e.g. prompt/support-triage@1.3.0\(anyName ? ", or a GTO name: churn@1.0.0" : ""))")
         throw ExitStatus.couldNotRun
     }
     return version
 }
 
-/// Parses `KIND/NAME` arguments.
-func parseArtifactID(_ text: String) throws -> ArtifactID {
-    guard let id = ArtifactID(text) else {
-        printError("error: '\(text)' is not KIND/NAME (e.g. prompt/support-triage)")
+/// Parses `KIND/NAME` arguments; with `anyName`, also a tag-only artifact's GTO name (`churn`, `models/churn`, `nn:model`).
+func parseArtifactID(_ text: String, anyName: Bool = false) throws -> ArtifactID {
+    guard let id = anyName ? ArtifactID(gtoName: text) : ArtifactID(text) else {
+        if !anyName, let tagOnly = ArtifactID(gtoName: text) { throw tagOnlyRefusal(tagOnly) }
+        printError("error: '\(text)' is not KIND/NAME (e.g. prompt/support-triage\(anyName ? ", or a GTO name such as churn" : ""))")
         throw ExitStatus.couldNotRun
     }
     return id
+}
+
+/// A command that needs cairn's artifact was given a GTO name with no cairn kind.
+private func tagOnlyRefusal(_ id: ArtifactID) -> ExitCode {
+    printError("error: '\(id)' has no cairn kind (KIND/NAME, e.g. prompt/\(id.name.split(separator: "/").last ?? "name")): it is a tag-only artifact, "
+               + "which show, history, register, promote, unassign and deprecate read and write; this command works on cairn's artifacts only")
+    return ExitStatus.couldNotRun
 }
 
 /// `cairn register`: annotated `@vX.Y.Z` tags for versions present at a revision and not yet registered.
@@ -78,7 +89,7 @@ struct RegisterCommand: AsyncParsableCommand {
             printError("error: name the versions to register, or pass --all")
             throw ExitStatus.couldNotRun
         }
-        let parsed = try versions.map(parseVersion)
+        let parsed = try versions.map { try parseVersion($0, anyName: true) }
         try await tagging.run { lifecycle, context in try await lifecycle.register(parsed, at: context.commit) }
     }
 }
@@ -106,7 +117,7 @@ struct PromoteCommand: AsyncParsableCommand {
     @OptionGroup var tagging: TagWritingOptions
 
     func run() async throws {
-        let parsed = try parseVersion(version)
+        let parsed = try parseVersion(version, anyName: true)
         if skipOrder, (reason ?? "").isEmpty {
             printError("error: --skip-order needs --reason")
             throw ExitStatus.couldNotRun
@@ -209,7 +220,7 @@ struct UnassignCommand: AsyncParsableCommand {
     @OptionGroup var tagging: TagWritingOptions
 
     func run() async throws {
-        let id = try parseArtifactID(artifact)
+        let id = try parseArtifactID(artifact, anyName: true)
         try await tagging.run { lifecycle, _ in try await lifecycle.unassign(id, in: env, reason: reason) }
     }
 }
@@ -229,7 +240,7 @@ struct DeprecateCommand: AsyncParsableCommand {
     @OptionGroup var tagging: TagWritingOptions
 
     func run() async throws {
-        let id = try parseArtifactID(artifact)
+        let id = try parseArtifactID(artifact, anyName: true)
         try await tagging.run { lifecycle, _ in try await lifecycle.deprecate(id, reason: reason) }
     }
 }

@@ -24,12 +24,16 @@ struct ReconcileOptions: ParsableArguments {
         let store: any StateStore
     }
 
-    /// Opens the registry and the store; with `environment`, it must be one `cairn.yaml` defines.
-    func open(environment: String? = nil) async throws -> Context {
+    /// Opens the registry and the store; with `environment`, it must be one `cairn.yaml` defines. With
+    /// `withoutConfig`, a registry with no `cairn.yaml` at all (a GTO repository) opens with no environments.
+    func open(environment: String? = nil, withoutConfig: Bool = false) async throws -> Context {
         let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
         let commit = try location.commit(ref)
         let reader = RegistryReader(location: location)
-        let (config, findings) = try reader.config(at: commit)
+        var (config, findings) = try reader.config(at: commit)
+        if config == nil, withoutConfig, try !reader.hasConfig(at: commit) {
+            (config, findings) = (RegistryConfig(environments: []), [])
+        }
         guard let config, findings.isEmpty else {
             throw CairnError.invalidConfig(ref: ref)
         }

@@ -25,7 +25,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await orExit {
             let moment = try at.map(parseTime) ?? Int64(Date().timeIntervalSince1970)
-            let records = try await options.open().store.auditRecords(AuditQuery(environment: env, until: moment))
+            let records = try await options.open(withoutConfig: true).store.auditRecords(AuditQuery(environment: env, until: moment))
             return ComplianceReport.build(environment: env, at: moment, records: records)
         }
         print(format == .json ? report.json.prettyJSON() : report.markdown)

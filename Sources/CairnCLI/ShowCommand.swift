@@ -5,12 +5,15 @@ import CairnRegistry
 import Foundation
 import Git2
 
-/// Opens the registry's tags: the ledger, with the environments of `cairn.yaml` at HEAD listed first when it reads.
+/// Opens the registry's tags: the ledger, with the environments of `cairn.yaml` at HEAD listed first when it reads,
+/// and the artifacts GTO's `artifacts.yaml` at HEAD annotates.
 func openLedger(_ options: RegistryOptions) throws -> (ledger: TagLedger, reader: RegistryReader) {
     let location = try RegistryLocation.open(directory: options.repo, path: options.path)
     let reader = RegistryReader(location: location)
-    let configured = (try? location.commit("HEAD")).flatMap { try? reader.config(at: $0).config }?.environments.map(\.name) ?? []
-    return (TagLedger(try reader.tagEvents(), configured: configured), reader)
+    let head = try? location.commit("HEAD")
+    let configured = head.flatMap { try? reader.config(at: $0).config }?.environments.map(\.name) ?? []
+    let annotations = try head.map { try reader.gtoAnnotations(at: $0) } ?? .none
+    return (TagLedger(try reader.tagEvents(), configured: configured, annotations: annotations), reader)
 }
 
 /// `cairn show`: every artifact's latest version and the version each environment runs, read from tags (`gto show`).
@@ -20,7 +23,7 @@ struct ShowCommand: AsyncParsableCommand {
         abstract: "Show every artifact's latest version and what each environment runs, from the tags.",
         discussion: Help.text("With KIND/NAME, show that artifact's registered versions. The JSON of the whole registry has the shape of 'gto show --json'.", examples: ["cairn show", "cairn show prompt/support-triage", "cairn show --format json"], exits: .done))
 
-    @Argument(help: "One artifact, KIND/NAME.", completion: Completion.artifacts)
+    @Argument(help: "One artifact, KIND/NAME (or any name GTO's tags use).", completion: Completion.artifacts)
     var artifact: String?
 
     @Option(name: .long, help: "text or json.")
@@ -34,7 +37,7 @@ struct ShowCommand: AsyncParsableCommand {
     func run() async throws {
         let ledger = try await orExit { try openLedger(registry).ledger }
         if let artifact {
-            let id = try parseArtifactID(artifact)
+            let id = try parseArtifactID(artifact, anyName: true)
             try await orExit { try showVersions(of: id, ledger) }
             return
         }
@@ -45,7 +48,8 @@ struct ShowCommand: AsyncParsableCommand {
         case .text:
             let header = ["name", "latest"] + ledger.environments.map { "#" + $0 }
             let lines = rows.map { row in
-                [row.id.description, row.latest.map { "v\($0.version)" } ?? "-"]
+                // GTO marks an artifact no tag names yet with a star.
+                [(row.registered ? "" : "*") + row.id.description, row.latest.map { "v\($0.version)" } ?? "-"]
                     + ledger.environments.map { TagLedger.stage(row.environments[$0]).stringValue ?? "-" }
             }
             printTable([header] + lines)
@@ -58,6 +62,12 @@ struct ShowCommand: AsyncParsableCommand {
         case .json:
             print(TagLedger.versionsJSON(versions, of: id).prettyJSON())
         case .text:
+            if let annotation = ledger.rows.first(where: { $0.id == id })?.annotation {
+                let lines = [("type", annotation.type), ("path", annotation.path), ("description", annotation.description),
+                             ("labels", annotation.labels.isEmpty ? nil : annotation.labels.joined(separator: ", "))]
+                for case let (name, value?) in lines { print("\(name): \(value)") }
+                print("")
+            }
             printTable([["version", "environments", "commit", "registered by", "at"]] + versions.map { entry in
                 [entry.version + (entry.isRegistered ? "" : " (deregistered)"), entry.environments.joined(separator: ", "),
                  entry.event.commit.short, entry.event.tagger?.name ?? "", Timestamp.text(entry.event.time)]
@@ -71,7 +81,7 @@ struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "history", abstract: "Show what the tags record, oldest first.",
         discussion: Help.text(examples: ["cairn history prompt/support-triage", "cairn history --env production --format json"], exits: .done))
 
-    @Argument(help: "One artifact, KIND/NAME.", completion: Completion.artifacts)
+    @Argument(help: "One artifact, KIND/NAME (or any name GTO's tags use).", completion: Completion.artifacts)
     var artifact: String?
 
     @Option(name: .long, help: "Only events about this environment.", completion: Completion.environments)
@@ -83,7 +93,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     func run() async throws {
-        let id = try artifact.map(parseArtifactID)
+        let id = try artifact.map { try parseArtifactID($0, anyName: true) }
         let entries = try await orExit {
             let ledger = try openLedger(registry).ledger
             if let id, !ledger.rows.contains(where: { $0.id == id }) { throw ledger.unknown(id) }

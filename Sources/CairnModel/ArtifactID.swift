@@ -1,6 +1,10 @@
-/// An artifact's identity, `KIND/NAME` with the kind's short name, e.g. `prompt/support-triage`.
+/// An artifact's identity: cairn's `KIND/NAME` with the kind's short name (`prompt/support-triage`), or a tag-only
+/// artifact: any other name GTO's tags carry (`churn`, `models/churn`, `nn:model`), which has versions and stages in
+/// tags and nothing in the tree to validate or deploy.
 public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let kind: ArtifactKind
+    /// The kind; nil for a tag-only artifact.
+    public let kind: ArtifactKind?
+    /// The name after `KIND/`, or a tag-only artifact's whole GTO name (with `:` between a folder and the name).
     public let name: String
 
     public init(kind: ArtifactKind, name: String) {
@@ -8,7 +12,12 @@ public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.name = name
     }
 
-    /// Parses `prompt/support-triage`.
+    private init(tagOnly name: String) {
+        self.kind = nil
+        self.name = name
+    }
+
+    /// Parses cairn's `prompt/support-triage` (what a file's references and `KIND/NAME` arguments name).
     public init?(_ text: String) {
         let bytes = text.utf8
         guard let slash = bytes.firstIndex(of: UInt8(ascii: "/")),
@@ -16,6 +25,45 @@ public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertibl
         let name = String(Substring(bytes[bytes.index(after: slash)...]))
         guard Self.isValidName(name) else { return nil }
         self.init(kind: kind, name: name)
+    }
+
+    /// Parses any artifact name GTO accepts: cairn's `KIND/NAME` first, otherwise GTO's `[FOLDER:]NAME` as a tag-only
+    /// artifact (`churn`, `models/churn`, `nn:model`). In tag names GTO writes the `:` as `=`; pass `inTag: true` to
+    /// read that form.
+    public init?(gtoName text: String, inTag: Bool = false) {
+        if let id = ArtifactID(text) {
+            self = id
+            return
+        }
+        let separator = UInt8(ascii: inTag ? "=" : ":")
+        let bytes = Array(text.utf8)
+        guard bytes.count <= Self.maxTagOnlyLength else { return nil }
+        let colon = bytes.firstIndex(of: separator)
+        let nameStart = colon.map { $0 + 1 } ?? 0
+        if let colon {
+            // GTO's folder: letters, digits, `-_./`, at least one.
+            guard colon > 0, bytes[..<colon].allSatisfy({ Self.isAlphanumeric($0) || "-_./".utf8.contains($0) }) else { return nil }
+        }
+        guard Self.isGTOName(bytes[nameStart...]) else { return nil }
+        var canonical = bytes
+        if let colon { canonical[colon] = UInt8(ascii: ":") }
+        self.init(tagOnly: String(decoding: canonical, as: UTF8.self))
+    }
+
+    /// Longer tag-only names are not read (git allows longer refs; no artifact needs one, and names are compared often).
+    public static let maxTagOnlyLength = 255
+
+    /// GTO's name (of an artifact, after its folder, or of a stage): `[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?`.
+    public static func isGTOName(_ text: String) -> Bool { isGTOName(Array(text.utf8)[...]) }
+
+    private static func isGTOName(_ name: ArraySlice<UInt8>) -> Bool {
+        guard let first = name.first, let last = name.last, isAlphanumeric(first), isAlphanumeric(last) else { return false }
+        return name.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "_") }
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
     /// `[a-z0-9]([a-z0-9-]*[a-z0-9])?`, at most 63 characters.
@@ -29,10 +77,21 @@ public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertibl
         return allowed(bytes.first!, dash: false) && allowed(bytes.last!, dash: false) && bytes.allSatisfy { allowed($0, dash: true) }
     }
 
-    public var description: String { "\(kind.shortName)/\(name)" }
+    /// Whether this is a tag-only artifact (no cairn kind).
+    public var isTagOnly: Bool { kind == nil }
 
+    /// `prompt/support-triage`, or a tag-only artifact's GTO name (`nn:model`).
+    public var description: String { kind.map { "\($0.shortName)/\(name)" } ?? name }
+
+    /// The name as tags spell it: GTO writes a folder's `:` as `=` (`nn=model@v1.0.0`).
+    public var tagText: String { kind == nil ? name.replacingEvery(":", with: "=") : description }
+
+    /// The kind's place in deployment order (`ArtifactKind.rank`); tag-only artifacts after every kind.
+    public var kindRank: Int { kind?.rank ?? 5 }
+
+    /// Kinds in deployment order, tag-only artifacts after them; then by name.
     public static func < (lhs: ArtifactID, rhs: ArtifactID) -> Bool {
-        (lhs.kind, lhs.name) < (rhs.kind, rhs.name)
+        (lhs.kindRank, lhs.name) < (rhs.kindRank, rhs.name)
     }
 }
 
@@ -46,9 +105,10 @@ public struct ArtifactVersion: Sendable, Hashable, Comparable, CustomStringConve
         self.version = version
     }
 
-    /// Parses `prompt/support-triage@1.3.0`.
-    public init?(_ text: String) {
-        guard let (head, tail) = splitAtLastAt(text), let id = ArtifactID(head), let version = SemVer(tail) else { return nil }
+    /// Parses `prompt/support-triage@1.3.0`; with `anyName`, also a tag-only artifact's `churn@1.0.0`.
+    public init?(_ text: String, anyName: Bool = false) {
+        guard let (head, tail) = splitAtLastAt(text), let id = anyName ? ArtifactID(gtoName: head) : ArtifactID(head),
+              let version = SemVer(tail) else { return nil }
         self.init(id: id, version: version)
     }
 

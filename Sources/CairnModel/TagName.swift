@@ -1,10 +1,12 @@
-/// A git tag name in GTO's grammar, with cairn's artifact names (`KIND/NAME`).
+/// A git tag name in GTO's grammar, with cairn's artifact names (`KIND/NAME`) and any other name GTO writes
+/// (`churn`, `models/churn`, `nn=model` for `nn:model`), read as a tag-only artifact.
 ///
 /// - `NAME@vX.Y.Z` registers a version, `NAME@vX.Y.Z!` deregisters it
 /// - `NAME#STAGE#N` assigns to an environment, `NAME#STAGE!#N` unassigns
 /// - `NAME@deprecated#N` deprecates the artifact
 ///
-/// and cairn's holds, which GTO ignores (they contain neither `@` nor `#`):
+/// and cairn's holds, which GTO ignores (they contain neither `@` nor `#`), for cairn's artifacts only (a tag-only
+/// artifact is never deployed, so there is nothing to hold):
 /// - `cairn-hold/ENV/KIND/NAME/vX.Y.Z/N` stops a version from being assigned to ENV again
 /// - `cairn-release/ENV/KIND/NAME/vX.Y.Z/N` lifts it (N counts holds and releases of that version in ENV)
 public enum TagName: Sendable, Hashable {
@@ -54,7 +56,7 @@ public enum TagName: Sendable, Hashable {
             self.init(holdTag: text)
             return
         }
-        guard let split = text.firstIndex(where: { $0 == "@" || $0 == "#" }), let id = ArtifactID(String(text[..<split])) else { return nil }
+        guard let split = text.firstIndex(where: { $0 == "@" || $0 == "#" }), let id = ArtifactID(gtoName: String(text[..<split]), inTag: true) else { return nil }
         var rest = text[text.index(after: split)...]
         var counter = 0
         if let hash = rest.lastIndex(of: "#") {
@@ -65,7 +67,8 @@ public enum TagName: Sendable, Hashable {
         let isCancel = rest.hasSuffix("!")
         if isCancel { rest = rest.dropLast() }
         if text[split] == "#" {
-            guard ArtifactID.isValidName(String(rest)) else { return nil }
+            // GTO's stage names (cairn.yaml's environments are a stricter subset of them).
+            guard ArtifactID.isGTOName(String(rest)) else { return nil }
             self = isCancel ? .unassign(id, environment: String(rest), counter: counter) : .assign(id, environment: String(rest), counter: counter)
             return
         }
@@ -116,11 +119,11 @@ public enum TagName: Sendable, Hashable {
 
     public var text: String {
         switch self {
-        case .register(let id, let version): "\(id)@v\(version)"
-        case .deregister(let id, let version): "\(id)@v\(version)!"
-        case .assign(let id, let environment, let counter): "\(id)#\(environment)#\(counter)"
-        case .unassign(let id, let environment, let counter): "\(id)#\(environment)!#\(counter)"
-        case .deprecate(let id, let counter): "\(id)@deprecated#\(counter)"
+        case .register(let id, let version): "\(id.tagText)@v\(version)"
+        case .deregister(let id, let version): "\(id.tagText)@v\(version)!"
+        case .assign(let id, let environment, let counter): "\(id.tagText)#\(environment)#\(counter)"
+        case .unassign(let id, let environment, let counter): "\(id.tagText)#\(environment)!#\(counter)"
+        case .deprecate(let id, let counter): "\(id.tagText)@deprecated#\(counter)"
         case .hold(let id, let version, let environment, let counter): "\(Self.holdPrefix)\(environment)/\(id)/v\(version)/\(counter)"
         case .release(let id, let version, let environment, let counter): "\(Self.releasePrefix)\(environment)/\(id)/v\(version)/\(counter)"
         }

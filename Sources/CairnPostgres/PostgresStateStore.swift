@@ -125,7 +125,7 @@ public final class PostgresStateStore: StateTransfer {
         return try await read("reading deployed rows of \(environment)") { connection in
             var bindings = PostgresBindings()
             bindings.append(environment)
-            bindings.append(sorted.map(\.kind.rawValue))
+            bindings.append(sorted.map(\.kindColumn))
             bindings.append(sorted.map(\.name))
             return try await Self.artifacts(try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         }
@@ -157,6 +157,7 @@ public final class PostgresStateStore: StateTransfer {
 
     @discardableResult
     public func commit(_ change: StateChange) async throws -> Int {
+        try change.checkDeployable()
         let logger = self.logger
         let tables = self.tables
         return try await transaction("applying to \(change.environment)") { connection in
@@ -172,7 +173,7 @@ public final class PostgresStateStore: StateTransfer {
             if !change.deletions.isEmpty {
                 try await connection.query("""
                     DELETE FROM \(unescaped: tables.deployed) WHERE environment = \(change.environment)
-                    AND (kind, name) IN (SELECT * FROM unnest(\(change.deletions.map(\.kind.rawValue))::text[], \(change.deletions.map(\.name))::text[]))
+                    AND (kind, name) IN (SELECT * FROM unnest(\(change.deletions.map(\.kindColumn))::text[], \(change.deletions.map(\.name))::text[]))
                     """, logger: logger)
             }
             try await Self.write(change.upserts, environment: change.environment, tables: tables, connection: connection)
@@ -189,7 +190,7 @@ public final class PostgresStateStore: StateTransfer {
             let batch = rows[slice]
             try await connection.query("""
                 INSERT INTO \(unescaped: tables.deployed) (environment, kind, name, version, digest, content, source_commit, tag, deployed_by, deployed_at)
-                SELECT \(environment), * FROM unnest(\(batch.map(\.id.kind.rawValue))::text[], \(batch.map(\.id.name))::text[],
+                SELECT \(environment), * FROM unnest(\(batch.map(\.id.kindColumn))::text[], \(batch.map(\.id.name))::text[],
                     \(batch.map(\.version.version.description))::text[], \(batch.map(\.digest))::text[], \(batch.map(\.content))::text[],
                     \(batch.map(\.commit))::text[], \(batch.map(\.tag))::text[], \(batch.map(\.deployedBy))::text[], \(batch.map(\.deployedAt))::bigint[])
                 ON CONFLICT (environment, kind, name) DO UPDATE SET version = EXCLUDED.version, digest = EXCLUDED.digest,

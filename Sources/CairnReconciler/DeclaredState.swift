@@ -325,8 +325,17 @@ public struct DeclaredState: Sendable {
         var walker = Walker(environment: facts.environment, reader: reader, isProtected: isProtected, commit: assignment.registration.commit, known: nil)
         var closure = try walker.closure(of: assignment, facts: facts)
         let ids = closure.artifacts.keys.sorted { ($0 == assignment.version.id ? 0 : 1, $0) < ($1 == assignment.version.id ? 0 : 1, $1) }
+        // What the closure needs of an artifact the environment assigns directly must be that version: the whole walk
+        // starts from direct assignments, so it would report the closure's pick as a conflict.
+        let conflicts = ids.compactMap { id -> PlanProblem? in
+            guard id != assignment.version.id, let assigned = facts.assignments[id], let needed = closure.artifacts[id],
+                  needed.version != assigned.version else { return nil }
+            return PlanProblem(.conflict, subject: needed.version.description,
+                               message: "\(needed.tag) needs \(needed.version), but \(assigned.version) is declared (\(assigned.tag.name)); "
+                                   + "withdraw that assignment with 'cairn unassign \(id) --env \(facts.environment)' so that \(id) follows what pins it")
+        }
         let mismatched = try closure.load(ids, reader: reader)
-        let problems = closure.problems + mismatched.sorted().map { id in
+        let problems = closure.problems + conflicts + mismatched.sorted().map { id in
             let artifact = closure.artifacts[id]!
             return PlanProblem(.contentMismatch, subject: artifact.version.description,
                                message: "\(artifact.version) is not at its registration commit \(artifact.commit.prefix(7)) as resolved; run 'cairn validate --ref \(artifact.commit.prefix(7))'")

@@ -47,14 +47,34 @@ public struct Lifecycle {
     /// Each tag points at the commit that introduced that content. Versions already registered with the same
     /// content are skipped; one registered with other content refuses the whole command (registered versions are
     /// immutable) before any tag is written.
+    /// A tag-only artifact's version (GTO's name, no cairn kind) is registered at `commit` itself, without reading the tree.
     public func register(_ versions: [ArtifactVersion], at commit: ObjectID) async throws -> Outcome {
+        let registrations = Registrations(try reader.tagEvents())
+        var outcome = Outcome()
+        var tags: [PendingTag] = []
+        // A tag-only artifact's version is the commit itself: nothing in the tree to find, check or digest.
+        for version in versions where version.id.isTagOnly {
+            if let existing = registrations.all[version] {
+                guard existing.commit == commit else { throw CairnError.immutableVersion(version, tag: existing.name, commit: existing.commit.short) }
+                outcome.notes.append("\(version) is already registered (\(existing.name))")
+                continue
+            }
+            let tag = TagName.register(version.id, version.version).text
+            tags.append(PendingTag(name: tag, target: commit, message: TagMessage(subject: "register \(version)", fields: [("actor", actor)]).text,
+                                   audit: draft(.register, environment: "", version: version, digest: "", commit: commit, tag: tag,
+                                                summary: "registered \(version) (tag-only)")))
+        }
+        let cairnVersions = versions.filter { !$0.id.isTagOnly }
+        guard versions.isEmpty || !cairnVersions.isEmpty else {
+            outcome.tags = try await write(tags)
+            return outcome
+        }
         let snapshot = try reader.read(.commit(commit))
         guard snapshot.errorCount == 0 else {
             throw CairnError.invalidRegistry(commit: commit.short, errors: snapshot.errorCount)
         }
-        let registrations = Registrations(try reader.tagEvents())
         var wanted: [RegistrySnapshot.Artifact] = []
-        for version in versions {
+        for version in cairnVersions {
             guard let found = snapshot.artifacts.first(where: { $0.summary.versioned == version }) else {
                 let here = snapshot.artifacts.filter { $0.summary.id == version.id }.map { $0.summary.version.description }
                 throw CairnError.notInRegistry(version, commit: commit.short, versionsHere: here, checkedTags: false)
@@ -63,8 +83,6 @@ public struct Lifecycle {
         }
         if versions.isEmpty { wanted = snapshot.artifacts }
 
-        var outcome = Outcome()
-        var tags: [PendingTag] = []
         for artifact in wanted {
             let version = artifact.summary.versioned
             if let existing = registrations.all[version] {
@@ -135,6 +153,7 @@ public struct Lifecycle {
     /// approvals, risk, gates, freeze windows), as apply checks them.
     public func promote(_ version: ArtifactVersion, to environment: String, message: String? = nil,
                         skipOrderReason: String? = nil) async throws -> Outcome {
+        if version.id.isTagOnly { return try await promoteTagOnly(version, to: environment, message: message) }
         let settings = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let facts = DeclaredState.Facts(events, environment: environment)
@@ -149,12 +168,9 @@ public struct Lifecycle {
         if let hold = facts.holds.hold(on: version, in: environment) {
             try await refuse(.onHold(version, environment: environment, hold: hold.name, reason: Self.reason(of: hold)), environment: environment, version: version)
         }
-        // What the environment runs already and pins this artifact must accept the new version, or plan will refuse both.
-        let running = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: settings.policy.isProtected,
-                                                     commit: registration.commit)
-        if let pin = running.pins(of: version.id).first(where: { $0.dependent.version.id != version.id && !$0.reference.requirement.accepts(version.version) }) {
-            try await refuse(.pinnedByDependent(version, environment: environment, dependent: pin.dependent.version, field: pin.field, text: pin.text),
-                             environment: environment, version: version)
+        if let pinned = try Self.pinnedByDependent(version, environment: environment, reader: reader, isProtected: settings.policy.isProtected,
+                                                    commit: registration.commit) {
+            try await refuse(pinned, environment: environment, version: version)
         }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events))
         var fields = [("actor", actor)]
@@ -178,6 +194,46 @@ public struct Lifecycle {
             audit: draft(.promote, environment: environment, version: version, digest: digest, commit: registration.commit, tag: tag.text,
                          summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""),
                          document: documents[version.id]!))]))
+    }
+
+    /// What the environment runs already and pins `version`'s artifact must accept `version`, or plan would refuse both:
+    /// the refusal naming the first dependent that does not, or nil. Promote and the pre-receive hook both ask.
+    static func pinnedByDependent(_ version: ArtifactVersion, environment: String, reader: RegistryReader, isProtected: Bool,
+                                  commit: ObjectID) throws -> Refusal? {
+        let running = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit)
+        guard let pin = running.pins(of: version.id).first(where: { $0.dependent.version.id != version.id && !$0.reference.requirement.accepts(version.version) })
+        else { return nil }
+        return .pinnedByDependent(version, environment: environment, dependent: pin.dependent.version, field: pin.field, text: pin.text)
+    }
+
+    /// A tag-only artifact's promotion, as GTO's `assign`: registered and live, to a stage cairn.yaml defines (any GTO
+    /// stage name when it defines none). No holds, pins or policies: those are about what an environment runs, and a
+    /// tag-only artifact is never deployed.
+    func promoteTagOnly(_ version: ArtifactVersion, to environment: String, message: String?) async throws -> Outcome {
+        try requireStage(environment, for: version.id)
+        let events = try reader.tagEvents()
+        let registrations = Registrations(events)
+        guard let registration = registrations.live[version] else { throw unregistered(version, registrations) }
+        if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
+           current.version == version {
+            return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
+        }
+        let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
+        let fields = [("actor", actor)] + (message.map { [("message", $0)] } ?? [])
+        return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,
+            message: TagMessage(subject: "promote \(version) to \(environment)", fields: fields).text,
+            audit: draft(.promote, environment: environment, version: version, digest: "", commit: registration.commit, tag: tag,
+                         summary: "promoted \(version) to \(environment) (tag-only)"))]))
+    }
+
+    /// The environment a tag of `id` may name: one of cairn.yaml's; for a tag-only artifact in a registry whose
+    /// cairn.yaml defines none (a GTO repository), any stage name GTO accepts.
+    func requireStage(_ environment: String, for id: ArtifactID) throws {
+        guard id.isTagOnly, config.environments.isEmpty else {
+            _ = try config.require(environment: environment)
+            return
+        }
+        guard ArtifactID.isGTOName(environment) else { throw CairnError.unknownEnvironment(environment, defined: []) }
     }
 
     // MARK: - Rollback and holds
@@ -257,7 +313,7 @@ public struct Lifecycle {
     /// to. What the environment runs of `id` is then what its other assignments and its dependents say (an artifact
     /// that something assigned there requires stays, as required by it).
     public func unassign(_ id: ArtifactID, in environment: String, reason: String? = nil) async throws -> Outcome {
-        _ = try config.require(environment: environment)
+        try requireStage(environment, for: id)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
         guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else { throw unknown(id, registrations) }

@@ -46,7 +46,7 @@ public enum Planner {
     static func order(_ lhs: PlanAction, _ rhs: PlanAction) -> Bool {
         let lhsPrune = lhs.kind == .prune, rhsPrune = rhs.kind == .prune
         if lhsPrune != rhsPrune { return rhsPrune }
-        if lhs.id.kind != rhs.id.kind { return lhsPrune ? rhs.id.kind < lhs.id.kind : lhs.id.kind < rhs.id.kind }
+        if lhs.id.kindRank != rhs.id.kindRank { return lhsPrune ? rhs.id.kindRank < lhs.id.kindRank : lhs.id.kindRank < rhs.id.kindRank }
         return lhs.id.name < rhs.id.name
     }
 

@@ -79,6 +79,8 @@ public struct ReceiveCheck: Sendable {
         for (update, event) in pushed {
             switch event.tag {
             case .register(let id, let version):
+                // A tag-only artifact's version is whatever the commit holds: nothing of cairn's to find there.
+                if id.isTagOnly { continue }
                 let versioned = ArtifactVersion(id: id, version: version)
                 if try !reader.artifacts(at: event.commit).contains(where: { $0.summary.versioned == versioned }) {
                     rejections.append("\(update.reference): registers \(versioned), which is not in the registry at \(event.commit.short)")
@@ -97,7 +99,14 @@ public struct ReceiveCheck: Sendable {
                     rejections.append("\(update.reference): \(version) is on hold in '\(environment)' (\(hold.name))")
                     continue
                 }
+                // Policies are about what an environment runs; a tag-only artifact is never deployed.
+                if id.isTagOnly { continue }
                 guard let config, let settings, let registration = registrations.live[version] else { continue }
+                if let pinned = try Lifecycle.pinnedByDependent(version, environment: environment, reader: reader,
+                                                                isProtected: settings.policy.isProtected, commit: registration.commit) {
+                    rejections.append("\(update.reference): \(pinned)")
+                    continue
+                }
                 let facts = DeclaredState.Facts(events, environment: environment)
                 let assignment = EnvironmentAssignments.Assignment(version: version, tag: event, registration: registration)
                 let (candidates, _, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader,

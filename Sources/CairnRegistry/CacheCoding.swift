@@ -5,8 +5,9 @@ import Git2
 /// How cairn's values are written into cache values: ids as kind byte and name, versions pre-parsed, object ids as
 /// their 20 bytes. Shared by the stores in this module and the reconciler's.
 extension CacheWriter {
+    /// The kind's rank, or 255 for a tag-only artifact; then the name.
     public mutating func artifactID(_ id: ArtifactID) {
-        byte(UInt8(id.kind.rank))
+        byte(id.kind.map { UInt8($0.rank) } ?? 255)
         string(id.name)
     }
 
@@ -40,9 +41,13 @@ extension CacheWriter {
 
 extension CacheReader {
     public mutating func artifactID() throws -> ArtifactID {
-        guard let kind = ArtifactKind(rank: Int(try byte())) else { throw Corrupt() }
+        let rank = try byte()
         let name = try string()
-        guard ArtifactID.isValidName(name) else { throw Corrupt() }
+        if rank == 255 {
+            guard let id = ArtifactID(gtoName: name), id.isTagOnly else { throw Corrupt() }
+            return id
+        }
+        guard let kind = ArtifactKind(rank: Int(rank)), ArtifactID.isValidName(name) else { throw Corrupt() }
         return ArtifactID(kind: kind, name: name)
     }
 

@@ -91,14 +91,15 @@ public enum EnvironmentAssignments {
     }
 
     /// The assignments of `environment` that can be deployed, and the tags that cannot: assignments at a commit with
-    /// no registration, and versions on hold in that environment.
+    /// no registration, and versions on hold in that environment. Tag-only artifacts are left out: they have nothing
+    /// to deploy.
     public static func resolve(_ events: [TagEvent], environment: String,
                                registrations: Registrations? = nil) -> (assignments: [ArtifactID: Assignment], problems: [Problem]) {
         let registrations = registrations ?? Registrations(events)
         let holds = Holds(events)
         var assignments: [ArtifactID: Assignment] = [:]
         var problems: [Problem] = []
-        for (id, byEnvironment) in current(events, registrations: registrations, environment: environment) {
+        for (id, byEnvironment) in current(events, registrations: registrations, environment: environment) where !id.isTagOnly {
             switch byEnvironment[environment] {
             case .registered(let assignment)?:
                 if let hold = holds.hold(on: assignment.version, in: environment) {

@@ -162,8 +162,9 @@ struct FileRules {
                 report(path, "'\(text)' is not a reference; write KIND/NAME@VERSION, e.g. \(kinds[0].shortName)/name@1.0.0", rule: "reference")
                 return
             }
-            guard kinds.contains(reference.id.kind) else {
-                report(path, "'\(text)' must reference a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(reference.id.kind.rawValue)", rule: "reference")
+            // A reference parses as cairn's KIND/NAME only, so it has a kind.
+            guard let kind = reference.id.kind, kinds.contains(kind) else {
+                report(path, "'\(text)' must reference a \(kinds.map(\.rawValue).joined(separator: " or ")), not a \(reference.id.kind?.rawValue ?? "tag-only artifact")", rule: "reference")
                 return
             }
             sites.append(ReferenceSite(field: path.dotted, text: text, reference: reference, mark: document.mark(path), allowedKinds: kinds))

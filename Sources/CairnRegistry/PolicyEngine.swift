@@ -89,12 +89,14 @@ public struct PolicyEngine: Sendable {
         let documentChecks = [requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass]
         for candidate in candidates {
             if readsDocuments {
+                // Candidates come from the declared state, which holds cairn's artifacts only (a tag-only one has no document).
+                guard let kind = candidate.version.id.kind else { continue }
                 let artifact: Artifact
                 do {
-                    artifact = try ArtifactDecoder.decode(candidate.document, kind: candidate.version.id.kind)
+                    artifact = try ArtifactDecoder.decode(candidate.document, kind: kind)
                 } catch {
                     return Refusal(policy: .requiredCompliance, artifact: candidate.version.description,
-                                   message: "its document does not have the shape of a \(candidate.version.id.kind.rawValue); run 'cairn validate'")
+                                   message: "its document does not have the shape of a \(kind.rawValue); run 'cairn validate'")
                 }
                 for check in documentChecks {
                     if let refusal = check(candidate.version, artifact) { return refusal }

@@ -7,7 +7,8 @@ extension RegistryReader {
     public func artifact(_ version: ArtifactVersion, at commit: ObjectID) throws -> Artifact {
         let value = try document(of: version, at: commit)
         do {
-            return try ArtifactDecoder.decode(value, kind: version.id.kind)
+            guard let kind = version.id.kind else { throw CairnError.undecodable(version) }
+            return try ArtifactDecoder.decode(value, kind: kind)
         } catch {
             throw CairnError.undecodable(version)
         }

@@ -94,6 +94,11 @@ public struct RegistryReader: Sendable {
     }
 
     /// `cairn.yaml` at `commit`, read on its own (no artifact is parsed); nil with findings when it is missing or invalid.
+    /// Whether the tree at `commit` has a `cairn.yaml` at the registry root (a GTO repository has none).
+    public func hasConfig(at commit: ObjectID) throws -> Bool {
+        try location.repository.blobID(commit: commit, path: location.repositoryPath(Self.configFileName)) != nil
+    }
+
     public func config(at commit: ObjectID) throws -> (config: RegistryConfig?, findings: [ParsedManifest.Finding]) {
         guard let blob = try location.repository.blobID(commit: commit, path: location.repositoryPath(Self.configFileName)) else {
             return (nil, [ParsedManifest.Finding(line: 1, column: 1, message: "no \(Self.configFileName) at the registry root", rule: "config")])

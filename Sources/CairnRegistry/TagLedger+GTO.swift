@@ -24,7 +24,7 @@ extension TagLedger {
             (row.id.description, JSONValue.object([
                 "version": row.latest.map { .string("v\($0.version)") } ?? .null,
                 "stage": .object(Dictionary(uniqueKeysWithValues: environments.map { ($0, Self.stage(row.environments[$0])) })),
-                "registered": .bool(true),
+                "registered": .bool(row.registered),
                 "active": .bool(row.active),
             ]))
         }))
@@ -41,7 +41,7 @@ extension TagLedger {
         public let event: TagEvent
     }
 
-    /// The registered versions of `id`, newest first; nil when it has no tags.
+    /// The registered versions of `id`, newest first; nil when no tag names it and `artifacts.yaml` does not annotate it.
     public func versions(of id: ArtifactID) -> [Version]? {
         guard let row = rows.first(where: { $0.id == id }) else { return nil }
         let history = history(of: id)

@@ -11,6 +11,10 @@ public struct TagLedger: Sendable {
         public let environments: [String: EnvironmentAssignments.Current]
         /// False once the artifact was deprecated (`@deprecated`) and nothing happened after.
         public let active: Bool
+        /// Whether any tag names it (GTO's "registered"); false for one only `artifacts.yaml` annotates.
+        public let registered: Bool
+        /// What `artifacts.yaml` says of it, if anything.
+        public let annotation: GTOAnnotations.Annotation?
     }
 
     /// One tag, as history tells it.
@@ -28,13 +32,15 @@ public struct TagLedger: Sendable {
     }
 
     public let rows: [Row]
-    /// The environments used by any assignment, in first-use order, after those named in `configured`.
+    /// The environments named in `configured`, then those some artifact is assigned to now, in first-use order.
     public let environments: [String]
     private let events: [TagEvent]
     private let registrations: Registrations
 
-    /// - Parameter configured: the environments of `cairn.yaml`, listed first and always present.
-    public init(_ events: [TagEvent], configured: [String] = []) {
+    /// - Parameters:
+    ///   - configured: the environments of `cairn.yaml`, listed first and always present.
+    ///   - annotations: GTO's `artifacts.yaml`; an artifact annotated there and named by no tag is a row too.
+    public init(_ events: [TagEvent], configured: [String] = [], annotations: GTOAnnotations = .none) {
         self.events = events
         let registrations = Registrations(events)
         self.registrations = registrations
@@ -45,14 +51,21 @@ public struct TagLedger: Sendable {
             if let known = latestEvent[id], Self.precedes(event, known) { continue }
             latestEvent[id] = event
         }
-        rows = latestEvent.keys.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1).map { id in
+        let ids = Set(latestEvent.keys).union(annotations.byArtifact.keys)
+        rows = ids.map { ($0.description, $0) }.sorted { $0.0 < $1.0 }.map(\.1).map { id in
+            guard let latest = latestEvent[id] else {
+                return Row(id: id, latest: nil, environments: [:], active: true, registered: false, annotation: annotations.byArtifact[id])
+            }
             let isDeprecation: Bool
-            if case .deprecate = latestEvent[id]!.tag { isDeprecation = true } else { isDeprecation = false }
-            return Row(id: id, latest: registrations.liveVersions[id]?.max(), environments: current[id] ?? [:], active: !isDeprecation)
+            if case .deprecate = latest.tag { isDeprecation = true } else { isDeprecation = false }
+            return Row(id: id, latest: registrations.liveVersions[id]?.max(), environments: current[id] ?? [:], active: !isDeprecation,
+                       registered: true, annotation: annotations.byArtifact[id])
         }
+        // As GTO lists stages when no configuration names them: those some artifact is assigned to now.
+        let inUse = Set(current.values.flatMap(\.keys))
         var firstUse: [String: TagEvent] = [:]
         for event in events {
-            if case .assign(_, let environment, _) = event.tag, !configured.contains(environment),
+            if case .assign(_, let environment, _) = event.tag, inUse.contains(environment), !configured.contains(environment),
                firstUse[environment].map({ Self.precedes(event, $0) }) ?? true {
                 firstUse[environment] = event
             }

@@ -181,7 +181,7 @@ public final class SQLiteStateStore: StateTransfer {
             let statement = try db.makeStatement(sql: "SELECT \(Self.columns) FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             var stored: [StoredArtifact] = []
             for id in ids.sorted() {
-                try statement.setArguments([environment, id.kind.rawValue, id.name])
+                try statement.setArguments([environment, id.kindColumn, id.name])
                 try Self.read(statement, content: true, into: &stored)
             }
             return stored
@@ -221,7 +221,8 @@ public final class SQLiteStateStore: StateTransfer {
 
     @discardableResult
     public func commit(_ change: StateChange) async throws -> Int {
-        try run { db in
+        try change.checkDeployable()
+        return try run { db in
             let current = try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [change.environment]) ?? 0
             guard current == change.expectedSerial else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
@@ -230,7 +231,7 @@ public final class SQLiteStateStore: StateTransfer {
             // One prepared statement each: preparing 10,000 times cost more than the writes.
             let delete = try db.makeStatement(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             for id in change.deletions {
-                try delete.execute(arguments: [change.environment, id.kind.rawValue, id.name])
+                try delete.execute(arguments: [change.environment, id.kindColumn, id.name])
             }
             try Self.write(change.upserts, environment: change.environment, in: db)
             try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
@@ -246,7 +247,7 @@ public final class SQLiteStateStore: StateTransfer {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for row in rows {
-            try upsert.execute(arguments: [environment, row.id.kind.rawValue, row.id.name, row.version.version.description, row.digest,
+            try upsert.execute(arguments: [environment, row.id.kindColumn, row.id.name, row.version.version.description, row.digest,
                                            row.content, row.commit, row.tag, row.deployedBy, row.deployedAt])
         }
     }

@@ -84,6 +84,20 @@ public struct StateChange: Sendable {
     }
 }
 
+extension StateChange {
+    /// Refuses a change that would deploy a tag-only artifact (the planner never plans one; a store must not hold one).
+    public func checkDeployable() throws {
+        if let id = upserts.first(where: { $0.id.isTagOnly })?.id {
+            throw StateError.storage("\(id) is a tag-only artifact (no cairn kind); it cannot be deployed")
+        }
+    }
+}
+
+extension ArtifactID {
+    /// The `kind` column: the kind's name; "" for a tag-only artifact, which no row has (`StateChange.checkDeployable`).
+    public var kindColumn: String { kind?.rawValue ?? "" }
+}
+
 /// Which audit records to list.
 public struct AuditQuery: Sendable {
     public var environment: String?

@@ -15,9 +15,9 @@ public final class TestRepository: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 
-    /// Runs git in the repository with a fixed identity and dates; returns trimmed standard output.
+    /// Runs git in the repository with a fixed identity (and `environment` on top); returns trimmed standard output.
     @discardableResult
-    public func git(_ arguments: [String], input: String? = nil) throws -> String {
+    public func git(_ arguments: [String], input: String? = nil, environment extra: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
@@ -28,6 +28,7 @@ public final class TestRepository: @unchecked Sendable {
         environment["GIT_COMMITTER_NAME"] = "Test Author"
         environment["GIT_COMMITTER_EMAIL"] = "author@example.com"
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let output = Pipe(), errors = Pipe(), stdin = Pipe()
         process.standardOutput = output

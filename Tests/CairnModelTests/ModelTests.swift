@@ -41,6 +41,29 @@ struct ModelTests {
         #expect(VersionRequirement("1.3.0")!.isExact)
     }
 
+    @Test("GTO's names without a cairn kind read as tag-only artifacts, in tags and as arguments")
+    func tagOnlyNames() throws {
+        let churn = try #require(ArtifactID(gtoName: "churn"))
+        #expect(churn.isTagOnly && churn.description == "churn" && churn.tagText == "churn")
+        #expect(ArtifactID("churn") == nil)  // cairn's own parse (references, KIND/NAME arguments) stays strict
+        #expect(ArtifactID(gtoName: "prompt/support-triage") == ArtifactID("prompt/support-triage"))
+        #expect(ArtifactID(gtoName: "models/churn")?.isTagOnly == true)
+        #expect(ArtifactID(gtoName: "prompt/Support_Triage")?.isTagOnly == true)  // not a cairn name: GTO's
+        let folder = try #require(ArtifactID(gtoName: "nn:model"))
+        #expect(folder.description == "nn:model" && folder.tagText == "nn=model")
+        #expect(ArtifactID(gtoName: "nn=model", inTag: true) == folder)
+        for bad in ["", "-churn", "churn-", "a:b:c", ":x", "x:", "chu rn", "churn@v1", "churn#dev", String(repeating: "a", count: 256)] {
+            #expect(ArtifactID(gtoName: bad) == nil, "\(bad)")
+        }
+        #expect(TagName("nn=model@v1.0.0") == .register(folder, SemVer("1.0.0")!))
+        #expect(TagName("models/churn#Prod_EU#3") == .assign(ArtifactID(gtoName: "models/churn")!, environment: "Prod_EU", counter: 3))
+        #expect(TagName.assign(folder, environment: "dev", counter: 2).text == "nn=model#dev#2")
+        #expect(TagName("churn@deprecated#4")?.text == "churn@deprecated#4")
+        #expect(TagName("cairn-hold/dev/churn/x/v1.0.0/1") == nil)  // holds are for cairn's artifacts
+        #expect(ArtifactVersion("churn@1.0.0") == nil && ArtifactVersion("churn@1.0.0", anyName: true)?.id == churn)
+        #expect(ArtifactID("prompt/a")! < churn && !(churn < ArtifactID("deployment/z")!))
+    }
+
     @Test("GTO tag grammar with cairn names")
     func tags() {
         #expect(TagName("prompt/support-triage@v1.3.0") == .register(ArtifactID("prompt/support-triage")!, SemVer("1.3.0")!))

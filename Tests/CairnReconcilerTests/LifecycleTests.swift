@@ -244,6 +244,26 @@ struct LifecycleTests {
         #expect(plan.problems.contains { $0.kind == .conflict && $0.message.contains("chain/support-router@1.4.0") })
     }
 
+    @Test("promote refuses a dependent whose closure needs another version of an artifact the environment assigns directly")
+    func closureConflictsWithDirectAssignment() async throws {
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
+        try fixture.bumpSentiment(to: "0.5.0")
+        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        // Nothing pins sentiment-classify in dev yet: its 0.5.0 goes in directly.
+        #expect(try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev").tags.count == 1)
+        let before = try fixture.tags()
+        do {
+            _ = try await fixture.lifecycle().promote(fixture.version("chain/support-router@1.4.0"), to: "dev")
+            Issue.record("promoted a chain whose pin conflicts with what dev assigns directly")
+        } catch let refusal as Lifecycle.Refusal {
+            guard case .wouldNotApply(_, _, let problems) = refusal else { Issue.record("\(refusal)"); return }
+            #expect(problems.contains { $0.kind == .conflict && $0.message.contains("needs prompt/sentiment-classify@0.4.2, but prompt/sentiment-classify@0.5.0 is declared") },
+                    "\(refusal)")
+        }
+        #expect(try fixture.tags() == before)
+    }
+
     @Test("unassign withdraws a direct assignment (the artifact then follows its dependents); deprecate hides an artifact from show")
     func unassignAndDeprecate() async throws {
         let fixture = try LifecycleFixture()

@@ -117,6 +117,42 @@ struct PolicyAgreementTests {
         #expect(deployed.hookWithoutStore == nil)
     }
 
+    /// What the pre-receive hook says of a pushed assignment of `text` to dev (the tag written by hand, then removed).
+    static func hookRejection(_ fixture: LifecycleFixture, _ text: String) async throws -> String? {
+        let version = fixture.version(text)
+        let name = "\(version.id)#dev#9"
+        try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
+        defer { _ = try? fixture.repo.git(["tag", "-d", name]) }
+        let object = try fixture.repo.git(["rev-parse", name])
+        let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(object) refs/tags/\(name)")))
+        let lifecycle = try fixture.lifecycle()
+        return try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store).rejections.first
+    }
+
+    @Test("a version a running dependent pins otherwise, and a dependent that conflicts with a direct assignment: promote and the hook both refuse")
+    func pinsAgree() async throws {
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
+        try fixture.bumpSentiment(to: "0.5.0")
+        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        // dev runs the chain, which pins sentiment-classify 0.4.2: 0.5.0 on its own is refused by both.
+        _ = try await fixture.lifecycle().promote(fixture.version("chain/support-router@1.4.0"), to: "dev")
+        await #expect(throws: Lifecycle.Refusal.self) { try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev") }
+        let pinned = try await Self.hookRejection(fixture, "prompt/sentiment-classify@0.5.0")
+        #expect(pinned?.contains("chain/support-router@1.4.0 in 'dev' pins prompt/sentiment-classify") == true, "\(pinned ?? "accepted")")
+        #expect(try await Self.hookRejection(fixture, "prompt/sentiment-classify@0.4.2") == nil)
+
+        // With sentiment-classify 0.5.0 assigned directly (no chain), the chain that pins 0.4.2 is refused by both.
+        let direct = try LifecycleFixture()
+        _ = try await direct.lifecycle().register([], at: try direct.head)
+        try direct.bumpSentiment(to: "0.5.0")
+        _ = try await direct.lifecycle().register([direct.version("prompt/sentiment-classify@0.5.0")], at: try direct.head)
+        _ = try await direct.lifecycle().promote(direct.version("prompt/sentiment-classify@0.5.0"), to: "dev")
+        await #expect(throws: Lifecycle.Refusal.self) { try await direct.lifecycle().promote(direct.version("chain/support-router@1.4.0"), to: "dev") }
+        let conflict = try await Self.hookRejection(direct, "chain/support-router@1.4.0")
+        #expect(conflict?.contains("but prompt/sentiment-classify@0.5.0 is declared") == true, "\(conflict ?? "accepted")")
+    }
+
     @Test("a promotion whose closure would not apply (a reference nothing registered fits) is refused by promote, apply and the hook")
     func closureProblems() async throws {
         // refund-bot's chain references prompt/refund-policy-answer@^1.0, whose registration is removed; support-bot

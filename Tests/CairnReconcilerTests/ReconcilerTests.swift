@@ -49,7 +49,7 @@ struct ReconcilerTests {
         let plan = try await fixture.plan("dev")
         #expect(plan.problems == [])
         #expect(plan.actions.allSatisfy { $0.kind == .create })
-        #expect(plan.actions.map(\.id.kind) == plan.actions.map(\.id.kind).sorted())
+        #expect(plan.actions.map(\.id.kindRank) == plan.actions.map(\.id.kindRank).sorted())
         #expect(plan.actions.first?.id.kind == .datasetManifest && plan.actions.last?.id.kind == .deployment)
         #expect(plan.actions.count == 8)  // deployment, chain, 3 prompts, adapter, 2 datasets
         #expect(try await fixture.apply("dev") == .applied(serial: 1, actions: 8))
