@@ -5,9 +5,20 @@ import Git2
 
 /// Writes a new registry: `cairn.yaml` with dev → staging → production and one artifact of each kind.
 public enum Scaffold {
-    /// Creates the files under `directory` (and a git repository there if it is not inside one).
-    /// Refuses to touch a folder that already has a `cairn.yaml`. Returns the paths written.
-    public static func write(to directory: String) throws -> [String] {
+    /// What `write` did.
+    public struct Outcome: Sendable {
+        /// The paths written.
+        public var written: [String] = []
+        /// The first commit, when the folder was in no repository: one was made (branch `main`) and the registry
+        /// committed in it.
+        public var firstCommit: ObjectID?
+    }
+
+    /// Creates the files under `directory`. Refuses to touch a folder that already has a `cairn.yaml`. When the folder
+    /// is in no git repository, makes one there on branch `main` and commits the registry as its first commit, by
+    /// `author` (git's identity when configured; the caller passes who is acting). Inside an existing repository
+    /// nothing is staged or committed: what else is in that repository is the user's.
+    public static func write(to directory: String, author: (Repository) -> Signature) throws -> Outcome {
         let base = URL(fileURLWithPath: directory)
         let manager = FileManager.default
         if manager.fileExists(atPath: base.appendingPathComponent("cairn.yaml").path) {
@@ -28,11 +39,12 @@ public enum Scaffold {
         }
         // The schemas beside the registry, so that editors resolve each file's `$schema` line offline.
         written += try ManifestSchemas.export(to: base.appendingPathComponent("schemas"))
+        var outcome = Outcome(written: written)
         if (try? Repository.discover(from: base.path)) == nil {
-            _ = try Repository.create(at: base.path)
-            written.append(base.appendingPathComponent(".git").path + " (new git repository)")
+            let repository = try Repository.create(at: base.path, initialBranch: "main")
+            outcome.firstCommit = try repository.commitWorkingTree(message: "cairn registry", author: author(repository))
         }
-        return written
+        return outcome
     }
 
     static let files: [(String, String)] = [

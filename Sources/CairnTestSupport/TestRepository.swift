@@ -13,6 +13,11 @@ public final class TestRepository: @unchecked Sendable {
         try git(bare ? ["init", "-q", "--bare", "-b", "main"] : ["init", "-q", "-b", "main"])
     }
 
+    /// Adopts a repository something else made at `directory` (removed with this value, as one made here is).
+    public init(adopting directory: URL) {
+        self.directory = directory
+    }
+
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// Runs git in the repository with a fixed identity (and `environment` on top); returns trimmed standard output.

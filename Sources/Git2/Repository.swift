@@ -42,11 +42,18 @@ public final class Repository: @unchecked Sendable {
         return Repository(handle: handle!)
     }
 
-    /// Creates a new repository (bare or with a working tree) at `path`.
-    public static func create(at path: String, bare: Bool = false) throws -> Repository {
+    /// Creates a new repository (bare or with a working tree) at `path`; with `initialBranch`, HEAD names that branch
+    /// (as `git init -b`) instead of git's configured or built-in default.
+    public static func create(at path: String, bare: Bool = false, initialBranch: String? = nil) throws -> Repository {
         Library.ensureInitialized()
         var handle: OpaquePointer?
-        try check("git_repository_init", git_repository_init(&handle, path, bare ? 1 : 0))
+        var options = git_repository_init_options()
+        try check("git_repository_init_options_init", git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)))
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | (bare ? GIT_REPOSITORY_INIT_BARE.rawValue : 0)
+        try (initialBranch ?? "").withCString { branch in
+            if initialBranch != nil { options.initial_head = branch }
+            try check("git_repository_init_ext", git_repository_init_ext(&handle, path, &options))
+        }
         return Repository(handle: handle!)
     }
 
@@ -360,6 +367,41 @@ public final class Repository: @unchecked Sendable {
             var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
             try parents.withUnsafeMutableBufferPointer { buffer in
                 try check("git_commit_create", git_commit_create(&commitID, repo, nil, signature, signature, nil, message, tree,
+                                                                  buffer.count, buffer.baseAddress))
+            }
+            return ObjectID(commitID)
+        }
+    }
+
+    /// Stages every file of the working tree that is not ignored (`git add -A`) and commits the result on HEAD's
+    /// branch, by `author` (also the committer). Returns the new commit.
+    public func commitWorkingTree(message: String, author: Signature) throws -> ObjectID {
+        try withHandle { repo in
+            var index: OpaquePointer?
+            try check("git_repository_index", git_repository_index(&index, repo))
+            defer { git_index_free(index) }
+            try check("git_index_add_all", git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil))
+            try check("git_index_write", git_index_write(index))
+            var treeID = git_oid()
+            try check("git_index_write_tree", git_index_write_tree(&treeID, index))
+            var tree: OpaquePointer?
+            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &treeID))
+            defer { git_tree_free(tree) }
+            var parent: OpaquePointer?
+            var headID = git_oid()
+            if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
+                try check("git_commit_lookup", git_commit_lookup(&parent, repo, &headID))
+            } else {
+                git_error_clear()
+            }
+            defer { if let parent { git_commit_free(parent) } }
+            var signature: UnsafeMutablePointer<git_signature>?
+            try check("git_signature_new", git_signature_new(&signature, author.name, author.email, git_time_t(author.time), Int32(author.offsetMinutes)))
+            defer { git_signature_free(signature) }
+            var commitID = git_oid()
+            var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+            try parents.withUnsafeMutableBufferPointer { buffer in
+                try check("git_commit_create", git_commit_create(&commitID, repo, "HEAD", signature, signature, nil, message, tree,
                                                                   buffer.count, buffer.baseAddress))
             }
             return ObjectID(commitID)

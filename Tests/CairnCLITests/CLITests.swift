@@ -67,13 +67,29 @@ struct CLITests {
         #expect(missing.output.contains("missing required variable 'thread'"))
     }
 
-    @Test("init scaffolds a registry that validates clean")
+    @Test("init in a new folder makes the repository on main, commits the registry, and its printed next steps run as written")
     func initValidates() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-init-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 0)
-        let result = try run(["validate", "--worktree"], in: directory)
-        #expect(result.status == 0, "\(result.output)")
+        let initialized = try run(["init", directory.path], in: FileManager.default.temporaryDirectory)
+        #expect(initialized.status == 0, "\(initialized.output)")
+        #expect(initialized.output.contains("committed the registry") && initialized.output.contains("Next steps:"), "\(initialized.output)")
+        let repo = TestRepository(adopting: directory)
+        #expect(try repo.git(["rev-parse", "--abbrev-ref", "HEAD"]) == "main")
+        #expect(try repo.git(["rev-list", "--count", "HEAD"]) == "1")
+        #expect(try repo.git(["status", "--porcelain"]) == "")
+        // The steps after `cd`, with their comments dropped, run in the new registry as printed.
+        let steps = initialized.output.split(separator: "\n").drop { !$0.hasPrefix("Next steps:") }.dropFirst()
+            .prefix { $0.hasPrefix("  ") }.map { $0.split(separator: "#")[0].trimmingCharacters(in: .whitespaces) }
+        #expect(steps.first == "cd \(directory.path)" && steps.contains("cairn register --all"), "\(steps)")
+        for step in steps.dropFirst() {
+            let words = step.split(separator: " ").map(String.init)
+            #expect(words.first == "cairn", "\(step)")
+            let extra = words.contains("apply") ? ["--auto-approve", "--actor", "ci"] : words.contains("register") || words.contains("promote") ? ["--actor", "ci"] : []
+            let result = try run(Array(words.dropFirst()) + extra, in: directory)
+            #expect(result.status == 0, "\(step): \(result.output)")
+        }
+        #expect(try run(["status", "--env", "dev"], in: directory).output.contains("5 artifacts"))
         #expect(try run(["init", directory.path], in: FileManager.default.temporaryDirectory).status == 2)
     }
 }

@@ -2,10 +2,13 @@ import CairnManifest
 import CairnModel
 import CairnRegistry
 import Foundation
+import Git2
 import Testing
 
 @Suite("cairn init scaffold")
 struct ScaffoldTests {
+    static func author(_ repository: Repository) -> Signature { Signature(name: "Test", email: "test@example.com", time: 1_767_000_000) }
+
     @Test("a folder with one of the scaffold's files already present is left exactly as it was")
     func refusesWithoutWriting() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-scaffold-\(UUID().uuidString)")
@@ -13,7 +16,7 @@ struct ScaffoldTests {
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("prompts"), withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: directory.appendingPathComponent("prompts/greeting.yaml"))
         #expect {
-            try Scaffold.write(to: directory.path)
+            try Scaffold.write(to: directory.path, author: Self.author)
         } throws: { error in
             guard case .fileExists(let path, _)? = error as? CairnError else { return false }
             return path.hasSuffix("prompts/greeting.yaml")
@@ -26,7 +29,7 @@ struct ScaffoldTests {
     func schemasOffline() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-scaffold-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let written = try Scaffold.write(to: directory.path)
+        let written = try Scaffold.write(to: directory.path, author: Self.author).written
         #expect(written.filter { $0.contains("/schemas/") }.count == ManifestSchemas.files.count)
         var checked = 0
         for path in written where path.hasSuffix(".yaml") {
