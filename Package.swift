@@ -75,11 +75,14 @@ let package = Package(
                 "CairnState",
                 "CairnPostgres",
                 "CairnReconciler",
+                "CBuildStamp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "cairn", dependencies: ["CairnCLI"]),
+        /// The commit the binary was built from, written into the linked binary by scripts/stamp-commit.py.
+        .target(name: "CBuildStamp"),
 
         // MARK: - Fuzzing
 
