@@ -17,7 +17,7 @@ build: deps
 
 # The Swift runtime and Foundation linked in: a command starts ~7 ms sooner (no dynamic linking of them).
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product cairn
+	CAIRN_STATIC_LIBGIT2=1 $(SWIFT) build -c release --static-swift-stdlib --product cairn
 	@python3 scripts/stamp-commit.py $(CAIRN_RELEASE)
 
 # The binary carries its schemas (no resource bundle beside it): after editing schemas/, regenerate them.

@@ -1,5 +1,16 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
+
+/// `make release` sets CAIRN_STATIC_LIBGIT2=1: libgit2 and what it uses (TLS, SSH, regex, zlib) are linked in from
+/// Debian's static archives, so that the binary does not need libgit2 where it runs. Kerberos (GSSAPI, for HTTP
+/// "Negotiate" authentication) stays a shared library: Debian ships no static one.
+let staticLibgit2 = ProcessInfo.processInfo.environment["CAIRN_STATIC_LIBGIT2"] == "1"
+let libgit2Linking: [LinkerSetting] = staticLibgit2
+    ? [.unsafeFlags(["libgit2.a", "libmbedtls.a", "libmbedx509.a", "libmbedcrypto.a", "libhttp_parser.a", "libssh2.a", "libcrypto.a",
+                     "libpcre2-8.a", "libz.a"].flatMap { ["-Xlinker", "-l:" + $0] }
+                    + ["-Xlinker", "-l:libgssapi_krb5.so.2", "-Xlinker", "-ldl", "-Xlinker", "-lrt"])]
+    : [.linkedLibrary("git2")]
 
 let package = Package(
     name: "cairn",
@@ -18,14 +29,13 @@ let package = Package(
     targets: [
         // MARK: - C and git
 
-        /// libgit2 from the system (Debian: libgit2-dev), found with pkg-config.
+        /// libgit2's headers from the system (Debian: libgit2-dev); how it is linked is `libgit2Linking`'s choice.
         .systemLibrary(
             name: "CLibGit2",
-            pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
         /// A thin, domain-free Swift layer over libgit2: repositories, objects, trees, blobs, tags, diffs.
-        .target(name: "Git2", dependencies: ["CLibGit2"]),
+        .target(name: "Git2", dependencies: ["CLibGit2"], linkerSettings: libgit2Linking),
 
         // MARK: - Domain
 

@@ -25,30 +25,49 @@ struct CIRecipeTests {
         }
     }
 
+    /// What a recipe runs against: the tarball a release would attach (made from the binary under test), and a
+    /// registry repository with a bare `origin` whose `feature` branch (checked out) bumps a prompt on top of `main`.
+    final class Setup {
+        let cli = DayOneCLITests()
+        let dist: URL
+        let tarballURL: String
+        let origin: TestRepository
+        let repo: TestRepository
+
+        init() throws {
+            let root = SourceTree.root
+            dist = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-ci-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
+            let packed = try cli.launch(URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/dist.sh").path, CLITests.binary.resolvingSymlinksInPath().path],
+                                        in: dist, environment: ["TMPDIR": dist.path])
+            #expect(packed.status == 0, "\(packed.output)")
+            let tarball = try #require(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("dist").path).first { $0.hasSuffix(".tar.gz") })
+            tarballURL = "file://" + root.appendingPathComponent("dist/" + tarball).path
+            origin = try TestRepository(bare: true)
+            repo = try CLITests.exampleRepository()
+            _ = try repo.git(["branch", "-M", "main"])
+            _ = try repo.git(["remote", "add", "origin", origin.path])
+            _ = try repo.git(["push", "-q", "origin", "main"])
+            _ = try repo.git(["fetch", "-q", "origin"])
+            _ = try repo.git(["checkout", "-q", "-b", "feature"])
+            #expect(try cli.run(["bump", "prompt/sentiment-classify", "minor", "--path", "registry"], in: repo.directory).status == 0)
+            _ = try repo.commitAll("sentiment-classify 0.5.0")
+        }
+
+        deinit { try? FileManager.default.removeItem(at: dist) }
+
+        /// The merge (as the server makes it): main fast-forwarded to the feature branch, pushed, and checked out.
+        func merge() throws {
+            _ = try repo.git(["checkout", "-q", "main"])
+            _ = try repo.git(["merge", "-q", "--ff-only", "feature"])
+            _ = try repo.git(["push", "-q", "origin", "main"])
+        }
+    }
+
     @Test("pull-request.yml and main.yml run as written on a pull request and after the merge")
     func recipesRun() throws {
-        let cli = DayOneCLITests()
-        let root = SourceTree.root
-        // The tarball a release would attach, made from the binary under test.
-        let dist = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-ci-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dist) }
-        let packed = try cli.launch(URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/dist.sh").path, CLITests.binary.resolvingSymlinksInPath().path],
-                                    in: dist, environment: ["TMPDIR": dist.path])
-        #expect(packed.status == 0, "\(packed.output)")
-        let tarball = try #require(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("dist").path).first { $0.hasSuffix(".tar.gz") })
-        let tarballURL = "file://" + root.appendingPathComponent("dist/" + tarball).path
-
-        // A registry repository with a pull request: main has registry-example, the branch bumps a prompt.
-        let origin = try TestRepository(bare: true)
-        let repo = try CLITests.exampleRepository()
-        _ = try repo.git(["branch", "-M", "main"])
-        _ = try repo.git(["remote", "add", "origin", origin.path])
-        _ = try repo.git(["push", "-q", "origin", "main"])
-        _ = try repo.git(["fetch", "-q", "origin"])
-        _ = try repo.git(["checkout", "-q", "-b", "feature"])
-        #expect(try cli.run(["bump", "prompt/sentiment-classify", "minor", "--path", "registry"], in: repo.directory).status == 0)
-        _ = try repo.commitAll("sentiment-classify 0.5.0")
+        let setup = try Setup()
+        let (cli, dist, repo, origin, tarballURL, root) = (setup.cli, setup.dist, setup.repo, setup.origin, setup.tarballURL, SourceTree.root)
 
         func runWorkflow(_ name: String, expressions: [String: String]) throws {
             let githubPath = dist.appendingPathComponent("github-path-\(name)")
@@ -70,11 +89,57 @@ struct CIRecipeTests {
         try runWorkflow("pull-request.yml", expressions: ["github.base_ref": "main"])
         #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("diff.md").path))
         // The merge: register and push the tags to origin.
-        _ = try repo.git(["checkout", "-q", "main"])
-        _ = try repo.git(["merge", "-q", "--ff-only", "feature"])
+        try setup.merge()
         try runWorkflow("main.yml", expressions: [:])
         #expect(try origin.git(["tag", "-l", "prompt/sentiment-classify@v0.5.0"]) == "prompt/sentiment-classify@v0.5.0")
         let audit = try cli.run(["audit", "log", "--path", "registry"], in: repo.directory)
         #expect(audit.output.contains("octocat register"), "\(audit.output)")
+    }
+
+    @Test("gitlab-ci.yml's jobs run as written: the merge-request gate, then registration after the merge")
+    func gitlabRuns() throws {
+        let setup = try Setup()
+        let node = try HardenedYAMLLoader().load(Array(try Data(contentsOf: SourceTree.root.appendingPathComponent("docs/ci/gitlab-ci.yml"))))
+        func value(_ node: YAMLNode?, _ key: String) -> YAMLNode? {
+            guard case .mapping(let pairs, _)? = node else { return nil }
+            return pairs.first { $0.key.text == key }?.value
+        }
+        func lines(_ node: YAMLNode?) -> [String] {
+            guard case .sequence(let items, _)? = node else { return [] }
+            return items.compactMap { if case .scalar(let scalar) = $0 { scalar.text } else { nil } }
+        }
+        let install = lines(value(value(node, "default"), "before_script"))
+        #expect(install.count == 3)
+        /// A job as GitLab's runner runs it: the default before_script and the job's script in one shell.
+        func runJob(_ name: String, _ variables: [String: String?]) throws {
+            let script = install + lines(value(value(node, name), "script"))
+            #expect(script.count > install.count, "\(name) has no script")
+            let result = try setup.cli.launch(URL(fileURLWithPath: "/bin/bash"), ["-eo", "pipefail", "-c", script.joined(separator: "\n")], in: setup.repo.directory,
+                                              environment: variables.merging([
+                "PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "TMPDIR": setup.dist.appendingPathComponent("runner-\(name)").path,
+                "REGISTRY": "registry", "CAIRN_TARBALL_URL": setup.tarballURL, "GITLAB_CI": "true", "GITLAB_USER_LOGIN": "gitlab-user",
+                "CI_SERVER_HOST": "gitlab.example.com", "CI_PROJECT_PATH": "team/registry", "CAIRN": nil, "CAIRN_ACTOR": nil, "CAIRN_GITLAB_TOKEN": nil,
+            ]) { job, _ in job })
+            #expect(result.status == 0, "\(name):\n\(result.output)")
+        }
+        try runJob("cairn-check", ["CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"])
+        #expect(FileManager.default.fileExists(atPath: setup.repo.directory.appendingPathComponent("diff.md").path))
+        try setup.merge()
+        try runJob("cairn-register", ["CI_COMMIT_BRANCH": "main", "CI_DEFAULT_BRANCH": "main", "CAIRN_PUSH_URL": setup.origin.path])
+        #expect(try setup.origin.git(["tag", "-l", "prompt/sentiment-classify@v0.5.0"]) == "prompt/sentiment-classify@v0.5.0")
+        let audit = try setup.cli.run(["audit", "log", "--path", "registry"], in: setup.repo.directory)
+        #expect(audit.output.contains("gitlab-user register"), "\(audit.output)")
+        // A gate that fails fails the job: a registered version edited without a bump.
+        _ = try setup.repo.git(["checkout", "-q", "-b", "edit"])
+        let path = "registry/prompts/sentiment-classify.yaml"
+        let text = try String(contentsOf: setup.repo.directory.appendingPathComponent(path), encoding: .utf8)
+        try setup.repo.write(path, text.replacingOccurrences(of: "escalated sooner", with: "escalated much sooner"))
+        _ = try setup.repo.commitAll("edit without a bump")
+        let script = install + lines(value(value(node, "cairn-check"), "script"))
+        let refused = try setup.cli.launch(URL(fileURLWithPath: "/bin/bash"), ["-eo", "pipefail", "-c", script.joined(separator: "\n")], in: setup.repo.directory,
+                                           environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "TMPDIR": setup.dist.appendingPathComponent("runner-refused").path,
+                                                         "REGISTRY": "registry", "CAIRN_TARBALL_URL": setup.tarballURL, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+                                                         "CAIRN": nil, "CAIRN_GITLAB_TOKEN": nil])
+        #expect(refused.status == 1, "\(refused.output)")
     }
 }
