@@ -40,7 +40,7 @@ git_packed=$(for _ in $(seq "$runs"); do ms git for-each-ref refs/tags; done | m
 nochange_packed=$(for _ in $(seq "$runs"); do ms "$cairn" plan --env dev --path registry; done | median)
 one_packed=$(one_promotion "$runs")
 "$cairn" plan --env dev --path registry | tail -1 > "$work/one-summary" || true
-python3 "$top/scripts/gen-audit.py" .cairn/state.sqlite "$records" >/dev/null
+python3 "$top/scripts/gen-audit.py" registry/.cairn/state.sqlite "$records" >/dev/null
 verify=$(for _ in $(seq 3); do ms "$cairn" audit verify --path registry; done | median)
 "$cairn" audit verify --path registry > "$work/verify-summary" || true
 

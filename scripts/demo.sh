@@ -23,7 +23,7 @@ edit_state() {
     if [ -n "${DEMO_POSTGRES:-}" ]; then
         PGOPTIONS="-c search_path=demo" psql "$CAIRN_TEST_POSTGRES_URL" -q -c "$1"
     else
-        python3 -c "import sqlite3, sys; c=sqlite3.connect('.cairn/state.sqlite'); c.execute(sys.argv[1]); c.commit()" "$1"
+        python3 -c "import sqlite3, sys; c=sqlite3.connect('registry-example/.cairn/state.sqlite'); c.execute(sys.argv[1]); c.commit()" "$1"
     fi
 }
 

@@ -13,14 +13,18 @@ public enum StateAddress: Sendable, Hashable {
 
 /// Where deployed state lives. The operator decides: `--state`, else `CAIRN_STATE_URL`, else `state.url` of
 /// `cairn.yaml` as committed at HEAD (the branch checked out here, never the `--ref` being planned, which may be a
-/// pull request's), else `.cairn/state.sqlite` at the repository root.
+/// pull request's), else `.cairn/state.sqlite` beside the registry's `cairn.yaml`.
 ///
-/// A path from `cairn.yaml` is repository content, so it must stay inside the repository's `.cairn/` folder: relative,
+/// A path from `cairn.yaml` is repository content, so it must stay inside the registry's `.cairn/` folder: relative,
 /// no `..`, and no symbolic link on the way (a committed `.cairn` link would otherwise point the store anywhere once
 /// cloned); a PostgreSQL URL there must carry no password. A path from the command line or the environment is taken
-/// as given, but its folder must exist.
+/// as given, but its folder must exist. cairn writes `.cairn/.gitignore` (`*`) when it makes the folder, so that the
+/// state is never committed, whatever the repository's own `.gitignore` says.
+///
+/// cairn once kept the state at the repository root's `.cairn/` for a registry in a subfolder too: a store found
+/// there (and none beside `cairn.yaml`) is still used, with a warning saying how to move it.
 public enum StateLocation {
-    /// The folder under the repository root that holds state chosen by `cairn.yaml` (and the default file).
+    /// The folder beside the registry's `cairn.yaml` that holds state chosen by `cairn.yaml` (and the default file).
     public static let folder = ".cairn"
     public static let defaultPath = ".cairn/state.sqlite"
 
@@ -35,7 +39,24 @@ public enum StateLocation {
             if RegistryConfig.stateURLNamesPostgres(url) { return .postgres(url: url, origin: configOrigin) }
             relative = try configuredPath(url)
         }
-        return .sqlite(path: try prepareInside(root: root, relative: relative))
+        let beside = location.repositoryPath(relative)
+        if beside != relative, isFile(root + "/" + relative) && !exists(root + "/" + beside) {
+            Warnings.emit("the deployed state is in \(relative) at the repository root, where cairn kept it before; it now lives beside "
+                          + "cairn.yaml, in \(beside). Move it: mkdir -p \((beside as NSString).deletingLastPathComponent) && cairn state backup --state \(relative) --to \(beside), then remove \(relative) "
+                          + "(until then it is used where it is)")
+            return .sqlite(path: try prepareInside(root: root, relative: relative))
+        }
+        return .sqlite(path: try prepareInside(root: root, relative: beside))
+    }
+
+    private static func isFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
     }
 
     /// The origin `StateAddress.postgres` names for a URL committed in `cairn.yaml`.
@@ -69,7 +90,7 @@ public enum StateLocation {
 
     /// The relative path a `cairn.yaml` `state.url` names, checked to stay inside `.cairn/`.
     static func configuredPath(_ url: String) throws -> String {
-        let fix = "it may only name a file inside the repository's \(folder)/ folder (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
+        let fix = "it may only name a file inside the registry's \(folder)/ folder, beside cairn.yaml (sqlite:\(folder)/NAME.sqlite); to keep state elsewhere, pass --state or set CAIRN_STATE_URL"
         guard url.hasPrefix("sqlite:") else { throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix) }
         let path = String(url.dropFirst("sqlite:".count))
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -78,6 +99,15 @@ public enum StateLocation {
             throw CairnError.stateLocation(origin: "cairn.yaml's state.url", problem: "'\(url)' is outside \(folder)/", fix: fix)
         }
         return path
+    }
+
+    /// Writes `folder/.gitignore` saying `*` (the folder ignores itself, as a virtual environment does), unless one is there.
+    static func ignoreEverything(in folder: String) {
+        let descriptor = open(folder + "/.gitignore", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        let text = "# cairn's deployed state: kept out of git.\n*\n"
+        _ = text.withCString { write(descriptor, $0, strlen($0)) }
+        close(descriptor)
     }
 
     /// `root/relative`, creating missing folders below `root` and refusing a symbolic link at any step.
@@ -95,6 +125,7 @@ public enum StateLocation {
                 guard mkdir(current, 0o755) == 0 || errno == EEXIST else {
                     throw CairnError.fileSystem(operation: "create", path: current, cause: String(cString: strerror(errno)))
                 }
+                if part == folder { ignoreEverything(in: current) }
                 guard lstat(current, &info) == 0 else { throw CairnError.fileSystem(operation: "inspect", path: current, cause: String(cString: strerror(errno))) }
             }
             let type = info.st_mode & S_IFMT

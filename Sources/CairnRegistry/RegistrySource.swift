@@ -49,7 +49,7 @@ public struct RegistryLocation: Sendable {
     }
 
     /// Joins the registry root and a path inside it.
-    func repositoryPath(_ relative: String) -> String {
+    public func repositoryPath(_ relative: String) -> String {
         root.isEmpty ? relative : root + "/" + relative
     }
 

@@ -39,10 +39,10 @@ struct CIRecipeTests {
             dist = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-ci-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dist, withIntermediateDirectories: true)
             let packed = try cli.launch(URL(fileURLWithPath: "/bin/bash"), [root.appendingPathComponent("scripts/dist.sh").path, CLITests.binary.resolvingSymlinksInPath().path],
-                                        in: dist, environment: ["TMPDIR": dist.path])
+                                        in: dist, environment: ["TMPDIR": dist.path, "CAIRN_DIST_DIR": dist.appendingPathComponent("out").path])
             #expect(packed.status == 0, "\(packed.output)")
-            let tarball = try #require(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("dist").path).first { $0.hasSuffix(".tar.gz") })
-            tarballURL = "file://" + root.appendingPathComponent("dist/" + tarball).path
+            let tarball = try #require(try FileManager.default.contentsOfDirectory(atPath: dist.appendingPathComponent("out").path).first { $0.hasSuffix(".tar.gz") })
+            tarballURL = "file://" + dist.appendingPathComponent("out/" + tarball).path
             origin = try TestRepository(bare: true)
             repo = try CLITests.exampleRepository()
             _ = try repo.git(["branch", "-M", "main"])

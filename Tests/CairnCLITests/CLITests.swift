@@ -319,7 +319,7 @@ struct HooksTests {
         try setup.work.git(["tag", "-a", "prompt/sentiment-classify#staging#5", "-m", "by hand", registration])
         // dev is applied here, so this store has 0.4.2 deployed in dev.
         #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: work).status == 0)
-        let store = setup.work.path + "/.cairn/state.sqlite"
+        let store = setup.work.path + "/registry/.cairn/state.sqlite"
         // A store that does not exist is an error, not an empty state that would refuse every promotion.
         let other = try TestRepository()
         try setup.server.git(["config", "cairn.state", other.path + "/nothing.sqlite"])
@@ -329,7 +329,7 @@ struct HooksTests {
         try empty.copy(from: SourceTree.registryExample, to: "registry")
         _ = try empty.commitAll("registry")
         #expect(try cli.run(["apply", "--env", "dev", "--path", "registry", "--auto-approve", "--actor", "ci"], in: empty.directory).status == 0)
-        try setup.server.git(["config", "cairn.state", empty.path + "/.cairn/state.sqlite"])
+        try setup.server.git(["config", "cairn.state", empty.path + "/registry/.cairn/state.sqlite"])
         #expect(setup.refused(["push", "-q", "origin", "refs/tags/prompt/sentiment-classify#staging#5"])?.contains("not deployed there") == true)
         // The store where dev was applied: deployed there, accepted.
         try setup.server.git(["config", "cairn.state", store])

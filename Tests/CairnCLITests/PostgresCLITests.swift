@@ -65,6 +65,7 @@ struct PostgresCLITests {
         #expect(log.status == 0 && log.output.contains("apply") && log.output.contains("ci"), "\(log.output)")
         let unlock = try DayOneCLITests().launch(CLITests.binary, ["unlock", "--env", "dev", "no-such-lease", "--path", "registry"], in: repo.directory, environment: environment)
         #expect(unlock.status == 1 && unlock.output.contains("no lease 'no-such-lease'"), "\(unlock.output)")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path))
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
     }
 
@@ -122,7 +123,7 @@ struct PostgresCLITests {
     func migrateAndBackup() async throws {
         let url = try Self.freshURL()
         let repo = try Self.repository(environments: ["dev", "staging"])
-        let sqlite = repo.directory.appendingPathComponent(".cairn/state.sqlite").path
+        let sqlite = repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path
         for environment in ["dev", "staging"] {
             #expect(try cli.run(["apply", "--env", environment, "--auto-approve", "--actor", "ci", "--path", "registry"], in: repo.directory).status == 0)
         }

@@ -35,7 +35,7 @@ struct StateLocationCLITests {
         let repo = try repository(stateURL: url)
         let result = try apply(repo)
         #expect(result.status == 2, "\(result.output)")
-        #expect(result.output.contains("inside the repository's .cairn/"))
+        #expect(result.output.contains("inside the registry's .cairn/ folder, beside cairn.yaml"))
         #expect(!FileManager.default.fileExists(atPath: repo.directory.deletingLastPathComponent().appendingPathComponent("outside").path))
         #expect(!FileManager.default.fileExists(atPath: String(url.dropFirst("sqlite:".count))) || !url.hasPrefix("sqlite:/"))
     }
@@ -55,7 +55,7 @@ struct StateLocationCLITests {
     func configPathInside() async throws {
         let repo = try repository(stateURL: "sqlite:.cairn/team/state.sqlite")
         #expect(try apply(repo).status == 0)
-        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/team/state.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/team/state.sqlite").path))
     }
 
     @Test("the cairn.yaml at HEAD decides, not the one at --ref (a pull request's branch)")
@@ -67,19 +67,20 @@ struct StateLocationCLITests {
         try repo.git(["checkout", "-q", "-"])
         let result = try apply(repo, ["--ref", "pr"])
         #expect(result.status == 0, "\(result.output)")
-        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/from-the-pr.sqlite").path))
-        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn/state.sqlite").path))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/from-the-pr.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path))
     }
 
-    @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed", arguments: [".cairn", ".cairn/state.sqlite"])
+    @Test("a committed .cairn or .cairn/state.sqlite symbolic link is not followed", arguments: ["registry/.cairn", "registry/.cairn/state.sqlite"])
     func symlinksRefused(link: String) async throws {
         let repo = try repository(stateURL: nil)
         let target = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-link-target-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: target) }
-        if link.contains("/") { try FileManager.default.createDirectory(at: repo.directory.appendingPathComponent(".cairn"), withIntermediateDirectories: true) }
+        let isFile = link.hasSuffix(".sqlite")
+        if isFile { try FileManager.default.createDirectory(at: repo.directory.appendingPathComponent("registry/.cairn"), withIntermediateDirectories: true) }
         try FileManager.default.createSymbolicLink(atPath: repo.directory.appendingPathComponent(link).path,
-                                                   withDestinationPath: target.appendingPathComponent(link.contains("/") ? "state.sqlite" : "").path)
+                                                   withDestinationPath: target.appendingPathComponent(isFile ? "state.sqlite" : "").path)
         try repo.commitAll("a link")
         let result = try apply(repo)
         #expect(result.status == 2)
@@ -100,7 +101,42 @@ struct StateLocationCLITests {
         #expect(other.status == 2 && other.output.contains("neither an SQLite file nor a PostgreSQL URL") && !other.output.contains("hunter2"), "\(other.output)")
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("postgres:").path))
         #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn").path))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn").path))
         let verify = try cli.run(["audit", "verify", "--path", "registry", "--state", "nowhere/state.sqlite"], in: repo.directory)
         #expect(verify.status == 2)
+    }
+
+    @Test("the state lives beside cairn.yaml, in a .cairn/ that ignores itself: nothing to commit after an apply")
+    func besideTheRegistry() async throws {
+        let repo = try repository(stateURL: nil)
+        #expect(try apply(repo).status == 0)
+        #expect(FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path))
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent(".cairn").path))
+        #expect(try repo.git(["status", "--porcelain"]) == "")
+        // From inside the registry folder, the same store.
+        let status = try cli.run(["status", "--env", "dev"], in: repo.directory.appendingPathComponent("registry/prompts"))
+        #expect(status.output.contains("state serial 1"), "\(status.output)")
+    }
+
+    @Test("a store where cairn kept it before (the repository root's .cairn/) is still used, with a warning that says how to move it")
+    func legacyRootStore() async throws {
+        let repo = try repository(stateURL: nil)
+        try FileManager.default.createDirectory(at: repo.directory.appendingPathComponent(".cairn"), withIntermediateDirectories: true)
+        #expect(try apply(repo, ["--state", ".cairn/state.sqlite"]).status == 0)
+        let status = try cli.run(["status", "--env", "dev", "--path", "registry"], in: repo.directory)
+        #expect(status.status == 0 && status.output.contains("state serial 1"), "\(status.output)")
+        #expect(status.output.contains("warning: the deployed state is in .cairn/state.sqlite at the repository root"), "\(status.output)")
+        #expect(!FileManager.default.fileExists(atPath: repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path))
+        // Moved as the warning says: the copy is used, and the warning is gone.
+        let move = try #require(status.output.split(separator: "\n").first { $0.hasPrefix("warning:") }.flatMap { line in
+            line.range(of: "Move it: ").map { String(line[$0.upperBound...].prefix { $0 != "," }) } })
+        #expect(move.hasPrefix("mkdir -p registry/.cairn && cairn state backup"), "\(move)")
+        let words = move.split(separator: " ").map(String.init)
+        _ = try FileManager.default.createDirectory(at: repo.directory.appendingPathComponent("registry/.cairn"), withIntermediateDirectories: true)
+        let backup = try cli.run(Array(words.drop { $0 != "cairn" }.dropFirst()) + ["--path", "registry"], in: repo.directory)
+        #expect(backup.status == 0, "\(backup.output)")
+        try FileManager.default.removeItem(at: repo.directory.appendingPathComponent(".cairn/state.sqlite"))
+        let after = try cli.run(["status", "--env", "dev", "--path", "registry"], in: repo.directory)
+        #expect(after.output.contains("state serial 1") && !after.output.contains("warning"), "\(after.output)")
     }
 }
