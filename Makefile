@@ -47,6 +47,7 @@ demo-postgres: deps-postgres build
 test: deps-postgres
 	$(SWIFT) build --product cairn
 	scripts/with-postgres.sh sh -c '$(SWIFT) test && scripts/fault-suite.sh $(CAIRN_DEBUG)'
+	scripts/schema-check.sh $(CAIRN_DEBUG)
 
 # The fault suite alone, longer: FAULT_ITERATIONS kills of an apply on each store (make test runs 10 on SQLite, 25
 # on PostgreSQL), 400 rounds of damaged caches (40).
