@@ -8,6 +8,8 @@ dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The fault suite (make test) and the generators run on Python 3's standard library.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# make test's schema check installs check-jsonschema into a virtual environment (Debian splits venv out of python3).
+command -v python3 >/dev/null 2>&1 && ! python3 -c "import venv, ensurepip" >/dev/null 2>&1 && missing+=(python3-venv)
 # The CI-recipe test installs the release tarball the way the recipes do (curl, here from a file:// address).
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # With `postgres` (make test, demo-postgres, bench): a PostgreSQL server for scripts/with-postgres.sh, and psql.
