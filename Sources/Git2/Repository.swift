@@ -344,33 +344,40 @@ public final class Repository: @unchecked Sendable {
             var index: OpaquePointer?
             try check("git_repository_index", git_repository_index(&index, repo))
             defer { git_index_free(index) }
-            var treeID = git_oid()
-            try check("git_index_write_tree", git_index_write_tree(&treeID, index))
-            var tree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &treeID))
-            defer { git_tree_free(tree) }
-            var parent: OpaquePointer?
-            var headID = git_oid()
-            if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
-                try check("git_commit_lookup", git_commit_lookup(&parent, repo, &headID))
-            } else {
-                git_error_clear()
-            }
-            defer { if let parent { git_commit_free(parent) } }
             var signature: UnsafeMutablePointer<git_signature>?
             if git_signature_default(&signature, repo) != 0 {
                 git_error_clear()
                 try check("git_signature_now", git_signature_now(&signature, "cairn", "cairn@localhost"))
             }
             defer { git_signature_free(signature) }
-            var commitID = git_oid()
-            var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-            try parents.withUnsafeMutableBufferPointer { buffer in
-                try check("git_commit_create", git_commit_create(&commitID, repo, nil, signature, signature, nil, message, tree,
-                                                                  buffer.count, buffer.baseAddress))
-            }
-            return ObjectID(commitID)
+            return try Self.commit(index: index, in: repo, message: message, signature: signature, updating: nil)
         }
+    }
+
+    /// Writes `index` as a tree and commits it on top of HEAD (when HEAD has a commit), by `signature`; moves
+    /// `reference` to the commit when one is named.
+    private static func commit(index: OpaquePointer?, in repo: OpaquePointer, message: String, signature: UnsafeMutablePointer<git_signature>?,
+                               updating reference: String?) throws -> ObjectID {
+        var treeID = git_oid()
+        try check("git_index_write_tree", git_index_write_tree(&treeID, index))
+        var tree: OpaquePointer?
+        try check("git_tree_lookup", git_tree_lookup(&tree, repo, &treeID))
+        defer { git_tree_free(tree) }
+        var parent: OpaquePointer?
+        var headID = git_oid()
+        if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
+            try check("git_commit_lookup", git_commit_lookup(&parent, repo, &headID))
+        } else {
+            git_error_clear()
+        }
+        defer { if let parent { git_commit_free(parent) } }
+        var commitID = git_oid()
+        var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
+        try parents.withUnsafeMutableBufferPointer { buffer in
+            try check("git_commit_create", git_commit_create(&commitID, repo, reference, signature, signature, nil, message, tree,
+                                                              buffer.count, buffer.baseAddress))
+        }
+        return ObjectID(commitID)
     }
 
     /// Stages every file of the working tree that is not ignored (`git add -A`) and commits the result on HEAD's
@@ -382,29 +389,10 @@ public final class Repository: @unchecked Sendable {
             defer { git_index_free(index) }
             try check("git_index_add_all", git_index_add_all(index, nil, GIT_INDEX_ADD_DEFAULT.rawValue, nil, nil))
             try check("git_index_write", git_index_write(index))
-            var treeID = git_oid()
-            try check("git_index_write_tree", git_index_write_tree(&treeID, index))
-            var tree: OpaquePointer?
-            try check("git_tree_lookup", git_tree_lookup(&tree, repo, &treeID))
-            defer { git_tree_free(tree) }
-            var parent: OpaquePointer?
-            var headID = git_oid()
-            if git_reference_name_to_id(&headID, repo, "HEAD") == 0 {
-                try check("git_commit_lookup", git_commit_lookup(&parent, repo, &headID))
-            } else {
-                git_error_clear()
-            }
-            defer { if let parent { git_commit_free(parent) } }
             var signature: UnsafeMutablePointer<git_signature>?
             try check("git_signature_new", git_signature_new(&signature, author.name, author.email, git_time_t(author.time), Int32(author.offsetMinutes)))
             defer { git_signature_free(signature) }
-            var commitID = git_oid()
-            var parents: [OpaquePointer?] = parent.map { [$0] } ?? []
-            try parents.withUnsafeMutableBufferPointer { buffer in
-                try check("git_commit_create", git_commit_create(&commitID, repo, "HEAD", signature, signature, nil, message, tree,
-                                                                  buffer.count, buffer.baseAddress))
-            }
-            return ObjectID(commitID)
+            return try Self.commit(index: index, in: repo, message: message, signature: signature, updating: "HEAD")
         }
     }
 

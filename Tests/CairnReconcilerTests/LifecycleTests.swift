@@ -42,6 +42,15 @@ struct LifecycleFixture {
         _ = try repo.commitAll("sentiment-classify \(version)")
     }
 
+    /// Everything registered, then sentiment-classify 0.5.0 committed and registered too (nothing assigned).
+    static func withSentiment050() async throws -> LifecycleFixture {
+        let fixture = try LifecycleFixture()
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
+        try fixture.bumpSentiment(to: "0.5.0")
+        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        return fixture
+    }
+
     /// Applies what git declares for `environment` (so that it is live there for the next one).
     func apply(_ environment: String) async throws {
         let lifecycle = try self.lifecycle()
@@ -246,10 +255,7 @@ struct LifecycleTests {
 
     @Test("promote refuses a dependent whose closure needs another version of an artifact the environment assigns directly")
     func closureConflictsWithDirectAssignment() async throws {
-        let fixture = try LifecycleFixture()
-        _ = try await fixture.lifecycle().register([], at: try fixture.head)
-        try fixture.bumpSentiment(to: "0.5.0")
-        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        let fixture = try await LifecycleFixture.withSentiment050()
         // Nothing pins sentiment-classify in dev yet: its 0.5.0 goes in directly.
         #expect(try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev").tags.count == 1)
         let before = try fixture.tags()

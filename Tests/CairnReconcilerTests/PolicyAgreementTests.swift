@@ -131,10 +131,7 @@ struct PolicyAgreementTests {
 
     @Test("a version a running dependent pins otherwise, and a dependent that conflicts with a direct assignment: promote and the hook both refuse")
     func pinsAgree() async throws {
-        let fixture = try LifecycleFixture()
-        _ = try await fixture.lifecycle().register([], at: try fixture.head)
-        try fixture.bumpSentiment(to: "0.5.0")
-        _ = try await fixture.lifecycle().register([fixture.version("prompt/sentiment-classify@0.5.0")], at: try fixture.head)
+        let fixture = try await LifecycleFixture.withSentiment050()
         // dev runs the chain, which pins sentiment-classify 0.4.2: 0.5.0 on its own is refused by both.
         _ = try await fixture.lifecycle().promote(fixture.version("chain/support-router@1.4.0"), to: "dev")
         await #expect(throws: Lifecycle.Refusal.self) { try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev") }
@@ -143,10 +140,7 @@ struct PolicyAgreementTests {
         #expect(try await Self.hookRejection(fixture, "prompt/sentiment-classify@0.4.2") == nil)
 
         // With sentiment-classify 0.5.0 assigned directly (no chain), the chain that pins 0.4.2 is refused by both.
-        let direct = try LifecycleFixture()
-        _ = try await direct.lifecycle().register([], at: try direct.head)
-        try direct.bumpSentiment(to: "0.5.0")
-        _ = try await direct.lifecycle().register([direct.version("prompt/sentiment-classify@0.5.0")], at: try direct.head)
+        let direct = try await LifecycleFixture.withSentiment050()
         _ = try await direct.lifecycle().promote(direct.version("prompt/sentiment-classify@0.5.0"), to: "dev")
         await #expect(throws: Lifecycle.Refusal.self) { try await direct.lifecycle().promote(direct.version("chain/support-router@1.4.0"), to: "dev") }
         let conflict = try await Self.hookRejection(direct, "chain/support-router@1.4.0")
