@@ -126,8 +126,11 @@ public struct Lifecycle {
     public enum Refusal: Error, CustomStringConvertible, Sendable {
         /// The version is on hold in the environment (by the tag `hold`).
         case onHold(ArtifactVersion, environment: String, hold: String, reason: String?)
-        /// An artifact the environment runs pins another version of it: the plan would have two.
-        case pinnedByDependent(ArtifactVersion, environment: String, dependent: ArtifactVersion, field: String, text: String)
+        /// An artifact the environment runs pins another version of it: the plan would have two. `instead`, when
+        /// found: a registered version of what the environment assigns directly (the dependent, or what requires it)
+        /// whose closure takes this version, so promoting it alone does the job.
+        case pinnedByDependent(ArtifactVersion, environment: String, dependent: ArtifactVersion, field: String, text: String,
+                               instead: ArtifactVersion? = nil)
         /// Assigning it would leave the environment's declared state with problems, which apply refuses.
         case wouldNotApply(ArtifactVersion, environment: String, problems: [PlanProblem])
         case policy(PolicyEngine.Refusal)
@@ -138,10 +141,11 @@ public struct Lifecycle {
                 "\(version) is on hold in '\(environment)' (\(hold)\(reason.map { ": \($0)" } ?? "")); lift it with 'cairn release \(version) --env \(environment)'"
             case .wouldNotApply(let version, let environment, let problems):
                 "assigning \(version) to '\(environment)' would not apply: " + problems.map(\.message).joined(separator: "; ")
-            case .pinnedByDependent(let version, let environment, let dependent, let field, let text):
+            case .pinnedByDependent(let version, let environment, let dependent, let field, let text, let instead):
                 "\(dependent) in '\(environment)' pins \(version.id) at \(field) ('\(text)'), which \(version.version) does not satisfy, "
-                    + "so the plan would need both; promote a version of \(dependent.id) that accepts \(version.version) (and of what pins it, "
-                    + "up to its deployment) together with \(version)"
+                    + "so the plan would need both; "
+                    + (instead.map { "promote \($0) instead ('cairn promote \($0) --to \(environment)'): it brings \(version) with it" }
+                        ?? "promote a version of \(dependent.id) that accepts \(version.version) (and of what pins it, up to what '\(environment)' assigns directly) instead")
             case .policy(let refusal): refusal.description
             }
         }
@@ -203,7 +207,32 @@ public struct Lifecycle {
         let running = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit)
         guard let pin = running.pins(of: version.id).first(where: { $0.dependent.version.id != version.id && !$0.reference.requirement.accepts(version.version) })
         else { return nil }
-        return .pinnedByDependent(version, environment: environment, dependent: pin.dependent.version, field: pin.field, text: pin.text)
+        // Up from the dependent to what the environment assigns directly: a newer registered version of that one whose
+        // closure takes `version` is the promotion to suggest (after `cairn bump`, the deployment's new version).
+        var root = pin.dependent
+        var seen: Set<ArtifactID> = [root.version.id]
+        while let requirer = DeclaredState.Source.requirer(root.tag), let above = running.pins(of: root.version.id).first(where: { $0.dependent.version == requirer })?.dependent,
+              seen.insert(above.version.id).inserted {
+            root = above
+        }
+        var instead: ArtifactVersion?
+        if DeclaredState.Source.requirer(root.tag) == nil {
+            let events = try reader.tagEvents()
+            let facts = DeclaredState.Facts(events, environment: environment)
+            let newer = (facts.registrations.liveVersions[root.version.id] ?? []).filter { $0 > root.version }.sorted(by: >)
+            for candidate in newer.prefix(8) where facts.holds.hold(on: candidate, in: environment) == nil {
+                guard let registration = facts.registrations.live[candidate] else { continue }
+                let tag = TagName.assign(candidate.id, environment: environment, counter: 0)
+                let assignment = EnvironmentAssignments.Assignment(
+                    version: candidate, tag: TagEvent(tag: tag, name: tag.text, commit: registration.commit, tagger: nil, message: ""), registration: registration)
+                let (candidates, _, problems) = try DeclaredState.candidates(assigning: assignment, facts: facts, reader: reader, isProtected: isProtected)
+                if problems.isEmpty, candidates.contains(where: { $0.version == version }) {
+                    instead = candidate
+                    break
+                }
+            }
+        }
+        return .pinnedByDependent(version, environment: environment, dependent: pin.dependent.version, field: pin.field, text: pin.text, instead: instead)
     }
 
     /// A tag-only artifact's promotion, as GTO's `assign`: registered and live, to a stage cairn.yaml defines (any GTO

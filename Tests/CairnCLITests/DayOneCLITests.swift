@@ -42,6 +42,24 @@ struct DayOneCLITests {
         return repo
     }
 
+    @Test("after a bump, promoting the prompt alone is refused with the promotion that works, and that one does")
+    func promoteSuggestsTheDeployment() throws {
+        let repo = try CLITests.exampleRepository()
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        #expect(try run(["promote", "deployment/support-bot@1.4.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        #expect(try run(["bump", "prompt/sentiment-classify", "minor", "--path", "registry"], in: repo.directory).status == 0)
+        _ = try repo.commitAll("sentiment-classify 0.5.0")
+        #expect(try run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        let refused = try run(["promote", "prompt/sentiment-classify@0.5.0", "--to", "dev"] + registry, in: repo.directory)
+        #expect(refused.status == 1, "\(refused.output)")
+        let suggestion = "'cairn promote deployment/support-bot@1.4.1 --to dev'"
+        #expect(refused.output.contains("promote deployment/support-bot@1.4.1 instead (\(suggestion))"), "\(refused.output)")
+        #expect(try run(["promote", "deployment/support-bot@1.4.1", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        let plan = try run(["plan", "--env", "dev", "--path", "registry"], in: repo.directory)
+        #expect(plan.status == 2 && plan.output.contains("prompt/sentiment-classify@0.5.0") && !plan.output.contains("problem"), "\(plan.output)")
+    }
+
     @Test("an unknown environment or artifact is an error (exit 2) that names the closest one")
     func unknownNames() throws {
         let repo = try promoted()

@@ -240,7 +240,7 @@ struct LifecycleTests {
             _ = try await fixture.lifecycle().promote(fixture.version("prompt/sentiment-classify@0.5.0"), to: "dev")
             Issue.record("promoted a version its dependent does not accept")
         } catch let refusal as Lifecycle.Refusal {
-            guard case .pinnedByDependent(_, _, let dependent, let field, _) = refusal else { Issue.record("\(refusal)"); return }
+            guard case .pinnedByDependent(_, _, let dependent, let field, _, _) = refusal else { Issue.record("\(refusal)"); return }
             #expect(dependent.description == "chain/support-router@1.4.0" && field.hasPrefix("spec."), "\(refusal)")
             #expect(refusal.description.contains("promote a version of chain/support-router that accepts 0.5.0"))
         }
