@@ -2,18 +2,12 @@
 /// audit chain record by record as it is (numbers and hashes kept), then verifies the copy's chain. Leases are not
 /// copied. The source's chain must verify before anything is copied; the target must be empty.
 public enum StateMigration {
+    /// What was copied: environments, deployed rows, audit records, and the hash the copied chain ends with.
     public struct Counts: Sendable, Equatable {
-        public var environments: Int
-        public var rows: Int
-        public var records: Int
-        public var headHash: String
-
-        public init(environments: Int, rows: Int, records: Int, headHash: String) {
-            self.environments = environments
-            self.rows = rows
-            self.records = records
-            self.headHash = headHash
-        }
+        public let environments: Int
+        public let rows: Int
+        public let records: Int
+        public let headHash: String
     }
 
     /// `progress` hears a line after each environment and every page of audit records.

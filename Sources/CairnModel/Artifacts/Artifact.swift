@@ -77,14 +77,19 @@ public struct Compliance: Sendable, Hashable, Codable {
         }
     }
 
+    /// An evaluation as the author wrote it (a claim: nothing checks that it ran).
     public struct Evaluation: Sendable, Hashable, Codable {
         public var name: String
+        /// The dataset it ran on (`dataset/NAME@VERSION`).
         public var dataset: String?
         public var metric: String
         public var value: Double
+        /// The value the metric had to reach.
         public var threshold: Double?
+        /// When (RFC 3339) and by whom it ran.
         public var at: String?
         public var by: String?
+        /// Where its full report is.
         public var report: String?
     }
 
@@ -104,7 +109,9 @@ public struct Compliance: Sendable, Hashable, Codable {
 /// Whether data holds personal information, which kinds, and how it is handled.
 public struct PersonalData: Sendable, Hashable, Codable {
     public var contains: Bool
+    /// Which kinds (e.g. "email", "name").
     public var categories: [String]?
+    /// How it is handled (masked, pseudonymised, ...).
     public var handling: String?
 }
 

@@ -121,21 +121,30 @@ public struct DatasetManifestSpec: Sendable, Hashable, Codable {
     public var pii: PersonalData?
     public var retention: Retention?
 
+    /// Where the data is kept.
     public struct Source: Sendable, Hashable, Codable {
+        /// `s3`, `gcs`, `azure`, `http`, `huggingface`, `git` or `local`.
         public var type: String
         public var uri: String
+        /// A version of the data at that place (an object version, a dataset revision, a commit).
         public var revision: String?
     }
 
+    /// One file of the dataset, with the digest that pins its content.
     public struct File: Sendable, Hashable, Codable {
+        /// Relative to the source.
         public var path: String
+        /// Hex SHA-256 of the file's bytes.
         public var sha256: String
+        /// In bytes.
         public var size: Int?
         public var records: Int?
     }
 
+    /// A named part of the dataset (train, eval, ...): which of the files, how many records.
     public struct Split: Sendable, Hashable, Codable {
         public var name: String
+        /// Paths among `files`.
         public var files: [String]?
         public var records: Int?
     }
