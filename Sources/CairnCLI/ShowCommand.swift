@@ -97,7 +97,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let entries = try await orExit {
             let ledger = try openLedger(registry).ledger
             if let id, !ledger.rows.contains(where: { $0.id == id }) { throw ledger.unknown(id) }
-            if let env, !ledger.environments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.environments) }
+            if let env, !ledger.namedEnvironments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.namedEnvironments.sorted()) }
             return ledger.history(of: id, environment: env)
         }
         switch format {

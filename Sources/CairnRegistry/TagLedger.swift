@@ -34,6 +34,8 @@ public struct TagLedger: Sendable {
     public let rows: [Row]
     /// The environments named in `configured`, then those some artifact is assigned to now, in first-use order.
     public let environments: [String]
+    /// Every environment a tag or `configured` names, assigned now or not (what `history --env` accepts).
+    public let namedEnvironments: Set<String>
     private let events: [TagEvent]
     private let registrations: Registrations
 
@@ -71,6 +73,15 @@ public struct TagLedger: Sendable {
             }
         }
         environments = configured + firstUse.sorted { Self.precedes($0.value, $1.value) }.map(\.key)
+        var named = Set(configured)
+        for event in events {
+            switch event.tag {
+            case .assign(_, let environment, _), .unassign(_, let environment, _), .hold(_, _, let environment, _), .release(_, _, let environment, _):
+                named.insert(environment)
+            default: continue
+            }
+        }
+        namedEnvironments = named
     }
 
     /// Tagger time first (as GTO orders history), then GTO's tags before cairn's holds (a rollback's hold is written

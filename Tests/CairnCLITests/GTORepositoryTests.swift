@@ -54,6 +54,12 @@ struct GTORepositoryTests {
         #expect(churn.status == 0 && churn.output.contains("description: predicts churn") && churn.output.contains("v3.0.0"), "\(churn.output)")
         let history = try #require(try json(["history", "models/churn", "--format", "json"], in: repo) as? [[String: Any]])
         #expect(history.map { $0["ref"] as? String } == ["models/churn@v0.1.0", "models/churn#dev#1"])
+        // A stage nothing is assigned to any more is not listed by show (as GTO), but history still knows it.
+        _ = try repo.git(["tag", "-a", "churn#prod!#2", "-m", "unassign", "churn#prod#1^{}"])
+        let unassigned = try #require(try json(["show", "--format", "json"], in: repo) as? [String: [String: Any]])
+        #expect((unassigned["churn"]?["stage"] as? [String: Any])?.keys.contains("prod") == false)
+        let prod = try #require(try json(["history", "--env", "prod", "--format", "json"], in: repo) as? [[String: Any]])
+        #expect(prod.map { $0["ref"] as? String } == ["churn#prod#1", "churn#prod!#2"])
     }
 
     @Test("register, promote, unassign and deprecate write GTO's tags for names without a kind, with no cairn.yaml")
