@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // MARK: - C and git
@@ -72,6 +73,13 @@ let package = Package(
         .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
 
+        // MARK: - Server
+
+        /// `cairn serve`: the read API over HTTP (Hummingbird), what applications fetch the deployed prompt from.
+        .target(name: "CairnServer", dependencies: ["CairnModel", "CairnManifest", "CairnRegistry", "CairnState", "CairnReconciler",
+                                                    .product(name: "Hummingbird", package: "hummingbird"),
+                                                    .product(name: "Logging", package: "swift-log")]),
+
         // MARK: - Command line
 
         /// One file per subcommand; parses options, calls one library function, maps the result to an exit code.
@@ -85,6 +93,7 @@ let package = Package(
                 "CairnState",
                 "CairnPostgres",
                 "CairnReconciler",
+                "CairnServer",
                 "CBuildStamp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

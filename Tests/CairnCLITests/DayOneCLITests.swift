@@ -153,7 +153,7 @@ extension DayOneCLITests {
     func helpHasExamples() throws {
         let commands = ["validate", "render", "init", "plan", "apply", "status", "get", "audit log", "audit verify", "audit export",
                         "audit anchor", "audit retire-anchor", "report", "unlock", "show", "history", "register", "promote", "rollback",
-                        "hold", "release", "unassign", "deprecate", "bump", "version", "schemas export", "diff", "check", "hooks install", "hooks run"]
+                        "hold", "release", "unassign", "deprecate", "bump", "version", "schemas export", "diff", "check", "hooks install", "hooks run", "serve", "state migrate", "state backup"]
         let folder = FileManager.default.temporaryDirectory
         for command in commands {
             let help = try run(command.split(separator: " ").map(String.init) + ["--help"], in: folder)

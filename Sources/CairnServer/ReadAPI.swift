@@ -1,0 +1,177 @@
+import CairnManifest
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnState
+import Foundation
+import Hummingbird
+
+/// The read API (`/v1`): what each environment runs, as JSON, for the applications that fetch their prompt at run
+/// time. Every answer is read from the state store when it is asked for (no copy to go stale); one artifact carries
+/// its content digest as its `ETag`, so a client that has it revalidates with `If-None-Match` and gets 304.
+public struct ReadAPI: Sendable {
+    public let reader: RegistryReader
+    public let store: any StateStore
+    /// When set, every `/v1` request must carry `Authorization: Bearer TOKEN`.
+    public let token: String?
+
+    public init(reader: RegistryReader, store: any StateStore, token: String?) {
+        self.reader = reader
+        self.store = store
+        self.token = token
+    }
+
+    /// The routes: `/healthz` (open) and the `/v1` read API.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }
+        let v1 = router.group("v1")
+        v1.add(middleware: BearerToken(token: token))
+        v1.get("environments") { _, _ in try await self.environments() }
+        v1.get("environments/:env/artifacts") { _, context in
+            try await self.artifacts(environment: try context.parameters.require("env"))
+        }
+        v1.get("environments/:env/artifacts/:kind/:name") { request, context in
+            try await self.artifact(environment: try context.parameters.require("env"), kind: try context.parameters.require("kind"),
+                                    name: try context.parameters.require("name"), ifNoneMatch: request.headers[.ifNoneMatch])
+        }
+        return router
+    }
+
+    // MARK: - Handlers
+
+    /// `GET /v1/environments`: each environment cairn.yaml defines (and any other the store holds), with its serial,
+    /// how many artifacts it runs, and whether it matches what git declares at HEAD (a plan, made for the answer).
+    func environments() async throws -> Response {
+        let head = try reader.location.commit("HEAD")
+        let config = try reader.config(at: head).config
+        var names = config?.environments.map(\.name) ?? []
+        if let transfer = store as? any StateTransfer {
+            for (name, _) in try await transfer.environments() where !names.contains(name) { names.append(name) }
+        }
+        var items: [JSONValue] = []
+        for name in names {
+            let rows = try await store.deployed(environment: name, content: false)
+            var item: [String: JSONValue] = [
+                "name": .string(name), "serial": .int(try await store.serial(environment: name)), "artifacts": .int(rows.count),
+                "drifted": .int(rows.filter(\.drifted).count), "revision": .string(head.hex),
+            ]
+            if let config, config.environment(named: name) != nil {
+                do {
+                    let plan = try await Reconciler(reader: reader, store: store, config: config).plan(environment: name, commit: head).plan
+                    item["sync"] = .string(plan.actions.isEmpty && plan.problems.isEmpty ? "in-sync" : "out-of-sync")
+                    item["changes"] = .int(plan.actions.count)
+                    item["problems"] = .array(plan.problems.map { .string($0.message) })
+                } catch {
+                    item["sync"] = .string("unknown")
+                    item["error"] = .string("\(error)")
+                }
+            } else {
+                item["sync"] = .string("unknown")
+                item["error"] = .string("'\(name)' is not defined in cairn.yaml at HEAD")
+            }
+            items.append(.object(item))
+        }
+        return Self.json(.ok, .object(["environments": .array(items)]))
+    }
+
+    /// `GET /v1/environments/{env}/artifacts`: the deployed artifacts, without their content.
+    func artifacts(environment: String) async throws -> Response {
+        let rows = try await store.deployed(environment: environment, content: false)
+        if rows.isEmpty, let missing = try await unknownEnvironment(environment) { return missing }
+        return Self.json(.ok, .object([
+            "environment": .string(environment), "serial": .int(try await store.serial(environment: environment)),
+            "artifacts": .array(rows.map { Self.describe($0, content: nil) }),
+        ]))
+    }
+
+    /// `GET /v1/environments/{env}/artifacts/{kind}/{name}`: one deployed artifact with its content, `ETag:
+    /// "<digest>"`; 304 when `If-None-Match` names that digest.
+    func artifact(environment: String, kind: String, name: String, ifNoneMatch: String?) async throws -> Response {
+        guard let id = ArtifactID("\(kind)/\(name)") else {
+            return Self.problem(.badRequest, "'\(kind)/\(name)' is not KIND/NAME (kinds: \(ArtifactKind.allCases.map(\.shortName).joined(separator: ", ")))")
+        }
+        guard let row = try await store.deployed(environment: environment, ids: [id]).first else {
+            if let missing = try await unknownEnvironment(environment) { return missing }
+            let deployed = try await store.deployed(environment: environment, content: false).map(\.artifact.id.description)
+            return Self.problem(.notFound, CairnError.notDeployed(id, environment: environment, deployed: deployed).description)
+        }
+        let etag = "\"sha256:\(row.artifact.digest)\""
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+        if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let content: JSONValue
+        do {
+            content = try JSONValue.parse(json: Data(row.artifact.content.utf8))
+        } catch {
+            return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not JSON; the store was edited outside cairn")
+        }
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.describe(row, content: content).canonicalJSON)))
+    }
+
+    /// 404 naming the environments there are, when `environment` is neither in cairn.yaml at HEAD nor in the store.
+    func unknownEnvironment(_ environment: String) async throws -> Response? {
+        let configured = (try? reader.config(at: try reader.location.commit("HEAD")).config)??.environments.map(\.name) ?? []
+        if configured.contains(environment) { return nil }
+        if try await store.serial(environment: environment) > 0 { return nil }
+        return Self.problem(.notFound, CairnError.unknownEnvironment(environment, defined: configured).description)
+    }
+
+    // MARK: - JSON
+
+    static func describe(_ row: StoredArtifact, content: JSONValue?) -> JSONValue {
+        let artifact = row.artifact
+        var object: [String: JSONValue] = [
+            "kind": .string(artifact.id.kind?.shortName ?? ""), "name": .string(artifact.id.name), "id": .string(artifact.id.description),
+            "version": .string(artifact.version.version.description), "digest": .string("sha256:" + artifact.digest),
+            "tag": .string(artifact.tag), "commit": .string(artifact.commit), "deployedBy": .string(artifact.deployedBy),
+            "deployedAt": .string(Timestamp.text(artifact.deployedAt)), "drifted": .bool(row.drifted),
+        ]
+        if let content { object["content"] = content }
+        return .object(object)
+    }
+
+    /// Whether an `If-None-Match` value names `etag` (a list of tags, weak or strong, or `*`).
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || tag == etag || tag == "W/" + etag
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.canonicalJSON)))
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        json(status, .object(["error": .string(status.reasonPhrase), "message": .string(message)]))
+    }
+}
+
+/// Refuses a `/v1` request without `Authorization: Bearer TOKEN` (401), when a token is set. The comparison takes
+/// the same time wherever the two differ.
+struct BearerToken: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        guard let token else { return try await next(request, context) }
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        guard Self.equal(Array(given.utf8), Array(token.utf8)) else {
+            var response = ReadAPI.problem(.unauthorized, "this server needs 'Authorization: Bearer TOKEN' (the token of --token-file)")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+
+    /// Constant-time equality (in the length of the longer input).
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -1,0 +1,153 @@
+import CairnTestSupport
+import Foundation
+import Testing
+
+/// `cairn serve` as an application meets it: a real server process on a loopback port, asked with curl.
+@Suite("cairn serve: the read API")
+struct ServeTests {
+    let cli = DayOneCLITests()
+
+    /// A running `cairn serve` (stopped with SIGTERM when the test is done with it).
+    final class Server {
+        let process = Process()
+        let output: URL
+        private(set) var address = ""
+
+        init(in directory: URL, arguments: [String]) throws {
+            output = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-serve-\(UUID().uuidString).out")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            process.executableURL = CLITests.binary
+            process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
+            process.currentDirectoryURL = directory
+            let handle = try FileHandle(forWritingTo: output)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                    address = String(line.dropFirst("listening on ".count))
+                    return
+                }
+                guard process.isRunning else { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw CLITests.MissingBinary()
+        }
+
+        /// Sends SIGTERM and returns the exit status.
+        func stop() -> Int32 {
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(at: output)
+        }
+    }
+
+    /// One request with curl: the status, the headers (lower-cased names) and the body.
+    func get(_ server: Server, _ path: String, headers: [String] = []) throws -> (status: Int, headers: [String: String], body: String) {
+        let result = try cli.launch(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-s", "-i", "--max-time", "20"] + headers.flatMap { ["-H", $0] }
+                                    + ["http://\(server.address)\(path)"], in: FileManager.default.temporaryDirectory)
+        let parts = result.output.components(separatedBy: "\r\n\r\n")
+        let head = parts[0].components(separatedBy: "\r\n")
+        let status = Int(head[0].split(separator: " ").dropFirst().first ?? "") ?? 0
+        var fields: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return (status, fields, parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+
+    func object(_ body: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    /// registry-example with support-triage 1.3.0 applied to dev.
+    func deployed() throws -> TestRepository {
+        let repo = try CLITests.exampleRepository()
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try cli.run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["apply", "--env", "dev", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        return repo
+    }
+
+    @Test("what is deployed, one artifact with its digest as ETag (304 when unchanged, the new one after an apply), did-you-mean 404s, SIGTERM exits 0")
+    func readAPI() throws {
+        let repo = try deployed()
+        let server = try Server(in: repo.directory, arguments: ["--path", "registry"])
+        #expect(try get(server, "/healthz").status == 200)
+
+        let environments = try get(server, "/v1/environments")
+        #expect(environments.status == 200 && environments.headers["content-type"] == "application/json", "\(environments)")
+        let list = try #require(try object(environments.body)["environments"] as? [[String: Any]])
+        #expect(list.map { $0["name"] as? String } == ["dev", "staging", "production"])
+        #expect(list[0]["serial"] as? Int == 1 && list[0]["artifacts"] as? Int == 2 && list[0]["sync"] as? String == "in-sync", "\(list[0])")
+
+        let artifacts = try object(try get(server, "/v1/environments/dev/artifacts").body)["artifacts"] as? [[String: Any]]
+        #expect(Set(artifacts?.compactMap { $0["id"] as? String } ?? []) == ["prompt/support-triage", "dataset/triage-eval-set"])
+        #expect(artifacts?.allSatisfy { $0["content"] == nil } == true)
+
+        let path = "/v1/environments/dev/artifacts/prompt/support-triage"
+        let one = try get(server, path)
+        let body = try object(one.body)
+        #expect(one.status == 200 && body["version"] as? String == "1.3.0" && body["tag"] as? String == "prompt/support-triage#dev#1", "\(one)")
+        #expect(((body["content"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String == "support-triage")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(cli.run(["status", "--env", "dev", "--format", "json", "--path", "registry"], in: repo.directory).output.utf8)) as? [String: Any])
+        let digest = (status["deployed"] as? [[String: Any]])?.first { ($0["artifact"] as? String)?.hasPrefix("prompt/support-triage@") == true }?["digest"] as? String
+        #expect(one.headers["etag"] == "\"\(digest ?? "?")\"" && one.headers["cache-control"] == "no-cache", "\(one.headers)")
+        let etag = try #require(one.headers["etag"])
+        let unchanged = try get(server, path, headers: ["If-None-Match: \(etag)"])
+        #expect(unchanged.status == 304 && unchanged.body.isEmpty, "\(unchanged)")
+        #expect(try get(server, path, headers: ["If-None-Match: \"sha256:other\""]).status == 200)
+
+        let typo = try get(server, "/v1/environments/dve/artifacts")
+        #expect(typo.status == 404 && typo.body.contains("did you mean 'dev'?"), "\(typo)")
+        let missing = try get(server, "/v1/environments/dev/artifacts/prompt/support-triag")
+        #expect(missing.status == 404 && missing.body.contains("did you mean prompt/support-triage?"), "\(missing)")
+        #expect(try get(server, "/v1/environments/dev/artifacts/widget/x").status == 400)
+        #expect(try get(server, "/v1/environments/staging/artifacts").status == 200)
+
+        // The answer follows the store, with no cache to go stale: roll back in git, apply, ask again.
+        let registry = ["--path", "registry", "--actor", "ci"]
+        try repo.write("registry/prompts/support-triage.yaml",
+                       try String(contentsOf: repo.directory.appendingPathComponent("registry/prompts/support-triage.yaml"), encoding: .utf8)
+                        .replacingOccurrences(of: "version: 1.3.0", with: "version: 1.3.1"))
+        _ = try repo.commitAll("support-triage 1.3.1")
+        #expect(try cli.run(["register", "prompt/support-triage@1.3.1"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.1", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        #expect(try object(try get(server, "/v1/environments").body)["environments"].flatMap { ($0 as? [[String: Any]])?.first?["sync"] as? String } == "out-of-sync")
+        #expect(try cli.run(["apply", "--env", "dev", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        let after = try get(server, path, headers: ["If-None-Match: \(etag)"])
+        let afterBody = try object(after.body)
+        #expect(after.status == 200 && afterBody["version"] as? String == "1.3.1" && after.headers["etag"] != etag, "\(after)")
+
+        #expect(server.stop() == 0)
+    }
+
+    @Test("with --token-file, /v1 needs the bearer token (401 without it or with another); /healthz stays open")
+    func token() throws {
+        let repo = try deployed()
+        let file = repo.directory.appendingPathComponent("token")
+        try Data("s3cret-token\n".utf8).write(to: file)
+        let server = try Server(in: repo.directory, arguments: ["--path", "registry", "--token-file", file.path])
+        #expect(try get(server, "/healthz").status == 200)
+        let none = try get(server, "/v1/environments")
+        #expect(none.status == 401 && none.headers["www-authenticate"] == "Bearer", "\(none)")
+        #expect(try get(server, "/v1/environments", headers: ["Authorization: Bearer s3cret-tokeX"]).status == 401)
+        #expect(try get(server, "/v1/environments", headers: ["Authorization: Bearer s3cret"]).status == 401)
+        #expect(try get(server, "/v1/environments", headers: ["Authorization: Bearer s3cret-token"]).status == 200)
+        #expect(server.stop() == 0)
+        let empty = repo.directory.appendingPathComponent("empty-token")
+        try Data("\n".utf8).write(to: empty)
+        let refused = try cli.run(["serve", "--path", "registry", "--token-file", empty.path], in: repo.directory)
+        #expect(refused.status == 2 && refused.output.contains("holds no token"), "\(refused.output)")
+        #expect(try cli.run(["serve", "--listen", "localhost", "--path", "registry"], in: repo.directory).status == 2)
+    }
+}
