@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-compare interop clean schemas install dist
+.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-serve bench-compare interop clean schemas install dist
 
 deps:
 	@scripts/install-deps.sh
@@ -72,6 +72,11 @@ bench: deps-postgres release
 # SQLite and PostgreSQL side by side (PostgreSQL's default settings): make bench-state [BENCH_AUDIT_RECORDS=N]
 bench-state: deps-postgres release
 	@POSTGRES_OPTIONS= scripts/with-postgres.sh scripts/bench-state.sh $(CAIRN_RELEASE)
+
+# cairn serve under wrk (Debian's, installed when missing): make bench-serve [BENCH_SECONDS=S BENCH_CONNECTIONS=N]
+bench-serve: release
+	@scripts/install-deps.sh wrk
+	@scripts/bench-serve.sh $(CAIRN_RELEASE)
 
 # Two binaries interleaved on one generated registry: make bench-compare OLD=path/to/old/cairn
 bench-compare: release

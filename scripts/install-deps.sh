@@ -17,6 +17,10 @@ if [ "${1:-}" = postgres ]; then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 fi
+# With `wrk` (make bench-serve): the HTTP load generator.
+if [ "${1:-}" = wrk ]; then
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""

@@ -101,14 +101,19 @@ public struct ReadAPI: Sendable {
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
             return Response(status: .notModified, headers: headers)
         }
-        let content: JSONValue
-        do {
-            content = try JSONValue.parse(json: Data(row.artifact.content.utf8))
-        } catch {
+        // Content that still hashes to its digest is the canonical JSON cairn wrote: it goes out as stored. Drifted
+        // content (edited behind cairn's back) is parsed first, so that a broken edit is an error, not broken JSON.
+        if row.drifted, (try? JSONValue.parse(json: Data(row.artifact.content.utf8))) == nil {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not JSON; the store was edited outside cairn")
         }
+        let rest = Self.describe(row, content: nil).canonicalJSON
+        var body = ByteBuffer()
+        body.writeString("{\"content\":")
+        body.writeString(row.artifact.content)
+        body.writeString(",")
+        body.writeSubstring(rest.dropFirst())
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.describe(row, content: content).canonicalJSON)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// 404 naming the environments there are, when `environment` is neither in cairn.yaml at HEAD nor in the store.

@@ -128,6 +128,15 @@ struct ServeTests {
         let afterBody = try object(after.body)
         #expect(after.status == 200 && afterBody["version"] as? String == "1.3.1" && after.headers["etag"] != etag, "\(after)")
 
+        // Content edited behind cairn's back: served, marked drifted, while it is JSON; a 500 once it is not.
+        let store = repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path
+        try TestSQL.execute(store, "UPDATE deployed SET content = replace(content, '\"support-triage\"', '\"edited\"') WHERE name = 'support-triage'")
+        let drifted = try object(try get(server, path).body)
+        #expect(drifted["drifted"] as? Bool == true && ((drifted["content"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String == "edited")
+        try TestSQL.execute(store, "UPDATE deployed SET content = 'not json' WHERE name = 'support-triage'")
+        let broken = try get(server, path)
+        #expect(broken.status == 500 && broken.body.contains("edited outside cairn"), "\(broken)")
+
         #expect(server.stop() == 0)
     }
 
