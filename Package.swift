@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: - C and git
@@ -75,9 +76,11 @@ let package = Package(
 
         // MARK: - Server
 
-        /// `cairn serve`: the read API over HTTP (Hummingbird), what applications fetch the deployed prompt from.
-        .target(name: "CairnServer", dependencies: ["CairnModel", "CairnManifest", "CairnRegistry", "CairnState", "CairnReconciler",
+        /// `cairn serve`: the read API over HTTP (Hummingbird), what applications fetch the deployed prompt from, and
+        /// the agent that applies `sync: auto` environments (a swift-service-lifecycle service beside the server).
+        .target(name: "CairnServer", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnRegistry", "CairnState", "CairnReconciler",
                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                     .product(name: "Logging", package: "swift-log")]),
 
         // MARK: - Command line

@@ -26,17 +26,17 @@ struct ApplyCommand: AsyncParsableCommand {
     var actor: String?
 
     @Option(name: .long, help: "How long the apply lease holds: seconds, or with s/m/h (default 60s). Another machine may take over an apply that outlives it; that apply is then refused at its commit.",
-            transform: ApplyCommand.seconds)
+            transform: { try ApplyCommand.seconds($0, option: "--lease") })
     var lease: Int = Reconciler.defaultLeaseSeconds
 
     @OptionGroup var options: ReconcileOptions
 
     /// `90`, `90s`, `5m` or `1h` as seconds (at least 1).
-    static func seconds(_ text: String) throws -> Int {
+    static func seconds(_ text: String, option: String) throws -> Int {
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
         let unit = text.last.flatMap { units[$0] }
         guard let value = Int(unit == nil ? text : String(text.dropLast())), value > 0, value <= 86_400 * 7 / (unit ?? 1) else {
-            throw ValidationError("--lease '\(text)' is not a duration such as 60, 60s, 5m or 1h")
+            throw ValidationError("\(option) '\(text)' is not a duration such as 60, 60s, 5m or 1h")
         }
         return value * (unit ?? 1)
     }

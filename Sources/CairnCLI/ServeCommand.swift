@@ -12,8 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
             GET /v1/environments (serial, artifacts, drift, and whether it matches git at HEAD), /v1/environments/ENV/artifacts, \
             and /v1/environments/ENV/artifacts/KIND/NAME (content, version, digest, tag, commit; ETag "sha256:DIGEST", 304 on \
             If-None-Match). GET /healthz is open; with --token-file every /v1 request needs 'Authorization: Bearer TOKEN'. \
-            It prints 'listening on HOST:PORT' once the socket is bound (port 0 picks a free one). This serves reads only: \
-            the agent that pulls and applies is not built yet.
+            It prints 'listening on HOST:PORT' once the socket is bound (port 0 picks a free one). Every --interval, the \
+            agent applies each environment whose cairn.yaml policy says 'sync: auto' when its plan at HEAD has changes \
+            (the checks and lease of cairn apply; failures retried with backoff); /v1/environments shows its last \
+            reconciliations. It reconciles the local checkout: nothing fetches from a remote yet.
             """,
             examples: ["cairn serve --listen 127.0.0.1:8080", "curl -s localhost:8080/v1/environments/production/artifacts/prompt/support-triage"],
             exits: .done))
@@ -23,6 +25,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A file holding the bearer token /v1 requests must carry (its first line).")
     var tokenFile: String?
+
+    @Option(name: .long, help: "How often the agent reconciles the environments whose policy says sync: auto: seconds, or with s/m/h.",
+            transform: { try ApplyCommand.seconds($0, option: "--interval") })
+    var interval: Int = 60
+
+    @Option(name: .long, help: "Who the agent's applies are recorded as.")
+    var actor: String = "cairn-agent"
 
     @OptionGroup var options: ReconcileOptions
 
@@ -43,9 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try await orExit { try await options.open(withoutConfig: true) }
         var logger = Logger(label: "cairn.serve")
         logger.logLevel = .warning
-        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token)
+        let history = ReconcileHistory()
+        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history)
+        let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
+                          logger: Logger(label: "cairn.agent"))
         try await orExit {
-            try await CairnServe.run(api, host: host, port: port, logger: logger) { address in
+            try await CairnServe.run(api, agent: agent, host: host, port: port, logger: logger) { address in
                 // Unbuffered: whoever started the server waits for this line.
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
             }

@@ -49,6 +49,8 @@ public struct RegistryConfig: Sendable, Hashable {
         public var gatesMustPass = false
         public var forbiddenRiskClasses: [String] = []
         public var freezeWindows: [FreezeWindow] = []
+        /// `sync: auto`: the agent (`cairn serve --interval`) applies this environment when its plan has changes.
+        public var autoSync = false
 
         public init() {}
     }

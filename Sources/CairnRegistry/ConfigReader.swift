@@ -27,6 +27,7 @@ public enum ConfigReader {
             policy.minApprovals = raw?["minApprovals"].flatMap { if case .int(let count) = $0 { count } else { nil } } ?? 0
             policy.promoteFromPrevious = raw?["promoteFromPrevious"]?.boolValue ?? false
             policy.gatesMustPass = raw?["gatesMustPass"]?.boolValue ?? false
+            policy.autoSync = raw?["sync"]?.stringValue == "auto"
             policy.forbiddenRiskClasses = raw?["forbiddenRiskClasses"]?.arrayValue?.compactMap(\.stringValue) ?? []
             policy.freezeWindows = (raw?["freezeWindows"]?.arrayValue ?? []).compactMap { window in
                 guard let from = window["from"]?.stringValue, let until = window["until"]?.stringValue else { return nil }

@@ -14,11 +14,14 @@ public struct ReadAPI: Sendable {
     public let store: any StateStore
     /// When set, every `/v1` request must carry `Authorization: Bearer TOKEN`.
     public let token: String?
+    /// The agent's reconciliations, shown per environment.
+    public let history: ReconcileHistory
 
-    public init(reader: RegistryReader, store: any StateStore, token: String?) {
+    public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory()) {
         self.reader = reader
         self.store = store
         self.token = token
+        self.history = history
     }
 
     /// The routes: `/healthz` (open) and the `/v1` read API.
@@ -56,6 +59,8 @@ public struct ReadAPI: Sendable {
                 "name": .string(name), "serial": .int(try await store.serial(environment: name)), "artifacts": .int(rows.count),
                 "drifted": .int(rows.filter(\.drifted).count), "revision": .string(head.hex),
             ]
+            item["reconciliations"] = .array(await history.history(of: name).reversed().map(Self.describe))
+            if let settings = config?.environment(named: name) { item["syncPolicy"] = .string(settings.policy.autoSync ? "auto" : "manual") }
             if let config, config.environment(named: name) != nil {
                 do {
                     let plan = try await Reconciler(reader: reader, store: store, config: config).plan(environment: name, commit: head).plan
@@ -125,6 +130,15 @@ public struct ReadAPI: Sendable {
     }
 
     // MARK: - JSON
+
+    static func describe(_ reconciliation: Reconciliation) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "revision": .string(reconciliation.revision), "result": .string(reconciliation.result.rawValue), "changes": .int(reconciliation.changes),
+            "durationMs": .int(reconciliation.milliseconds), "at": .string(Timestamp.text(reconciliation.at)),
+        ]
+        if let message = reconciliation.message { object["message"] = .string(message) }
+        return .object(object)
+    }
 
     static func describe(_ row: StoredArtifact, content: JSONValue?) -> JSONValue {
         let artifact = row.artifact

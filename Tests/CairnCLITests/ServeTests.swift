@@ -159,4 +159,35 @@ struct ServeTests {
         #expect(refused.status == 2 && refused.output.contains("holds no token"), "\(refused.output)")
         #expect(try cli.run(["serve", "--listen", "localhost", "--path", "registry"], in: repo.directory).status == 2)
     }
+
+    @Test("the agent applies an environment whose policy says sync: auto once its plan has changes, as cairn-agent, and shows its reconciliations")
+    func agentApplies() throws {
+        let repo = try CLITests.exampleRepository()
+        let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
+        try repo.write("registry/cairn.yaml", try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "    description: Every merged change lands here first.\n", with: "    description: Every merged change lands here first.\n    policy: {sync: auto}\n"))
+        _ = try repo.commitAll("dev syncs itself")
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try cli.run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        let server = try Server(in: repo.directory, arguments: ["--path", "registry", "--interval", "1"])
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        // staging is manual: assigned, never applied by the agent.
+        _ = try repo.git(["tag", "-a", "prompt/support-triage#staging#9", "-m", "by hand", "prompt/support-triage@v1.3.0^{}"])
+        var dev: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let list = try object(try get(server, "/v1/environments").body)["environments"] as? [[String: Any]] ?? []
+            dev = list.first { $0["name"] as? String == "dev" } ?? [:]
+            if (dev["reconciliations"] as? [[String: Any]])?.contains(where: { $0["result"] as? String == "applied" }) == true { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let reconciliations = dev["reconciliations"] as? [[String: Any]] ?? []
+        #expect(dev["syncPolicy"] as? String == "auto" && reconciliations.contains { $0["result"] as? String == "applied" && $0["changes"] as? Int == 2 }, "\(dev)")
+        let status = try cli.run(["status", "--env", "dev", "--path", "registry"], in: repo.directory).output
+        #expect(status.contains("2 artifacts") && status.contains("by cairn-agent"), "\(status)")
+        let staging = try cli.run(["status", "--env", "staging", "--path", "registry"], in: repo.directory).output
+        #expect(staging.contains("0 artifacts"), "\(staging)")
+        #expect(try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory).status == 0)
+        #expect(server.stop() == 0)
+    }
 }

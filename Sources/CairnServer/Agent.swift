@@ -1,0 +1,140 @@
+import CairnModel
+import CairnReconciler
+import CairnRegistry
+import CairnState
+import Foundation
+import Git2
+import Logging
+import ServiceLifecycle
+
+/// One reconciliation of one environment, as the agent's history keeps it (Flux-style).
+public struct Reconciliation: Sendable {
+    public enum Result: String, Sendable {
+        /// The plan had changes and they were applied.
+        case applied
+        /// Nothing to apply: what is deployed matches git.
+        case inSync = "in-sync"
+        /// Apply refused (a policy, problems in the declared state): nothing was written.
+        case refused
+        /// Another apply holds the environment's lease; tried again next time.
+        case busy
+        /// Something failed (git, the store); retried with backoff.
+        case failed
+    }
+
+    public let environment: String
+    /// The commit (HEAD) whose cairn.yaml and tags were reconciled.
+    public let revision: String
+    public let result: Result
+    public let changes: Int
+    public let message: String?
+    public let milliseconds: Int
+    /// Seconds since 1970.
+    public let at: Int64
+}
+
+/// The last reconciliations of each environment, newest last, at most `limit` each.
+public actor ReconcileHistory {
+    private var entries: [String: [Reconciliation]] = [:]
+    private let limit: Int
+
+    public init(limit: Int = 20) {
+        self.limit = limit
+    }
+
+    func record(_ reconciliation: Reconciliation) {
+        var list = entries[reconciliation.environment, default: []]
+        list.append(reconciliation)
+        if list.count > limit { list.removeFirst(list.count - limit) }
+        entries[reconciliation.environment] = list
+    }
+
+    public func history(of environment: String) -> [Reconciliation] { entries[environment] ?? [] }
+}
+
+/// The GitOps agent: every `interval`, each environment whose policy says `sync: auto` (in cairn.yaml at HEAD) is
+/// applied when its plan has changes, through the same checks and atomic apply as `cairn apply`, under the
+/// environment's lease (one reconcile per environment at a time, across every agent and CI job on the store).
+/// A failure is recorded and retried with exponential backoff (the interval doubled per failure, at most 16 times it);
+/// a refusal waits for git to change. On graceful shutdown (SIGTERM) an apply in progress finishes (it is atomic and
+/// short), and the loop stops.
+public struct Agent: Service {
+    let reader: RegistryReader
+    let store: any StateStore
+    let interval: Duration
+    let actor: String
+    let history: ReconcileHistory
+    let logger: Logger
+
+    public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger) {
+        self.reader = reader
+        self.store = store
+        self.interval = interval
+        self.actor = actor
+        self.history = history
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var failures: [String: Int] = [:]
+        var waitUntil: [String: ContinuousClock.Instant] = [:]
+        var refusedAt: [String: String] = [:]
+        while !Task.isShuttingDownGracefully {
+            let now = ContinuousClock.now
+            do {
+                let head = try reader.location.commit("HEAD")
+                guard let config = try reader.config(at: head).config else { throw CairnError.invalidConfig(ref: "HEAD") }
+                for environment in config.environments where environment.policy.autoSync {
+                    let name = environment.name
+                    if let until = waitUntil[name], until > now { continue }
+                    // A refusal stands until git moves: the same revision would be refused again.
+                    if refusedAt[name] == head.hex { continue }
+                    let result = await reconcile(name, head: head, config: config)
+                    switch result.result {
+                    case .failed:
+                        failures[name, default: 0] += 1
+                        waitUntil[name] = now + interval * (1 << min(failures[name]! , 4))
+                    case .refused:
+                        refusedAt[name] = head.hex
+                        failures[name] = 0
+                    default:
+                        failures[name] = 0
+                        waitUntil[name] = nil
+                        refusedAt[name] = nil
+                    }
+                }
+            } catch {
+                logger.warning("the agent could not read the registry at HEAD: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Plans and, when there are changes, applies one environment; records what happened.
+    func reconcile(_ environment: String, head: ObjectID, config: RegistryConfig) async -> Reconciliation {
+        let start = ContinuousClock.now
+        let result: Reconciliation.Result, changes: Int, message: String?
+        do {
+            switch try await Reconciler(reader: reader, store: store, config: config)
+                .apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false) {
+            case .noChanges: (result, changes, message) = (.inSync, 0, nil)
+            case .applied(_, let actions): (result, changes, message) = (.applied, actions, nil)
+            }
+        } catch let refusal as Reconciler.Refusal {
+            (result, changes, message) = (.refused, 0, refusal.description)
+        } catch let state as StateError {
+            if case .leaseHeld = state { (result, changes, message) = (.busy, 0, state.description) } else { (result, changes, message) = (.failed, 0, state.description) }
+        } catch {
+            (result, changes, message) = (.failed, 0, "\(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        let reconciliation = Reconciliation(environment: environment, revision: head.hex, result: result, changes: changes, message: message,
+                                            milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                                            at: Int64(Date().timeIntervalSince1970))
+        if result == .applied || result == .failed || result == .refused {
+            logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)")
+        }
+        await history.record(reconciliation)
+        return reconciliation
+    }
+}
