@@ -83,6 +83,11 @@ public struct Agent: Service {
             let now = ContinuousClock.now
             do {
                 let head = try reader.location.commit("HEAD")
+                // A GTO repository (no cairn.yaml) has no environment to sync: only the read API is served.
+                guard try reader.hasConfig(at: head) else {
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                    continue
+                }
                 guard let config = try reader.config(at: head).config else { throw CairnError.invalidConfig(ref: "HEAD") }
                 for environment in config.environments where environment.policy.autoSync {
                     let name = environment.name
