@@ -105,9 +105,11 @@ public struct ArtifactVersion: Sendable, Hashable, Comparable, CustomStringConve
         self.version = version
     }
 
-    /// Parses `prompt/support-triage@1.3.0`; with `anyName`, also a tag-only artifact's `churn@1.0.0`.
+    /// Parses `prompt/support-triage@1.3.0`; with `anyName`, also a tag-only artifact's `churn@1.0.0` (a folder's
+    /// separator as GTO's CLI writes it, `nn:model`, or as its tags do, `nn=model`).
     public init?(_ text: String, anyName: Bool = false) {
-        guard let (head, tail) = splitAtLastAt(text), let id = anyName ? ArtifactID(gtoName: head) : ArtifactID(head),
+        guard let (head, tail) = splitAtLastAt(text),
+              let id = anyName ? ArtifactID(gtoName: head) ?? ArtifactID(gtoName: head, inTag: true) : ArtifactID(head),
               let version = SemVer(tail) else { return nil }
         self.init(id: id, version: version)
     }

@@ -61,6 +61,7 @@ struct ModelTests {
         #expect(TagName("churn@deprecated#4")?.text == "churn@deprecated#4")
         #expect(TagName("cairn-hold/dev/churn/x/v1.0.0/1") == nil)  // holds are for cairn's artifacts
         #expect(ArtifactVersion("churn@1.0.0") == nil && ArtifactVersion("churn@1.0.0", anyName: true)?.id == churn)
+        #expect(ArtifactVersion("nn=model@1.0.0", anyName: true)?.id == folder && ArtifactVersion("nn:model@1.0.0", anyName: true)?.id == folder)
         #expect(ArtifactID("prompt/a")! < churn && !(churn < ArtifactID("deployment/z")!))
     }
 
