@@ -71,7 +71,7 @@ extension RegistryReader {
     public func gtoAnnotations(at commit: ObjectID) throws -> GTOAnnotations {
         let repository = location.repository
         guard let blob = try repository.blobID(commit: commit, path: GTOAnnotations.fileName) else { return .none }
-        let (annotations, problem) = GTOAnnotations.parse(try repository.blob(blob))
+        let (annotations, problem) = try oversized(blob).map { (.none, $0) } ?? GTOAnnotations.parse(try repository.blob(blob))
         if let problem {
             Warnings.emit("\(GTOAnnotations.fileName):\(problem.line):\(problem.column): \(problem.message); its annotations are ignored")
         }

@@ -103,6 +103,7 @@ public struct RegistryReader: Sendable {
         guard let blob = try location.repository.blobID(commit: commit, path: location.repositoryPath(Self.configFileName)) else {
             return (nil, [ParsedManifest.Finding(line: 1, column: 1, message: "no \(Self.configFileName) at the registry root", rule: "config")])
         }
+        if let refusal = try oversized(blob) { return (nil, [refusal]) }
         return ConfigReader.read(try location.repository.blob(blob), schemas: analyzer.schemas)
     }
 
@@ -138,14 +139,21 @@ public struct RegistryReader: Sendable {
 
     /// A blob's bytes to analyse; an oversized blob gets its refusal (cached) from the object header without being read.
     private func readOrRefuse(_ blob: ObjectID, caching: Bool = true) throws -> ResultOrBytes {
-        let size = try location.repository.blobSize(blob)
-        guard size <= HardenedYAMLLoader.maxBytesDefault else {
-            let result = FileResult(findings: [ParsedManifest.Finding(line: 1, column: 1,
-                message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")], artifact: nil)
+        if let refusal = try oversized(blob) {
+            let result = FileResult(findings: [refusal], artifact: nil)
             if caching { cache.store(result, for: blob) }
             return .result(result)
         }
         return .bytes(try location.repository.blob(blob))
+    }
+
+    /// Why a YAML blob is not read, when it is larger than the loader takes: known from its object header, so a
+    /// huge file is refused without being read into memory.
+    func oversized(_ blob: ObjectID) throws -> ParsedManifest.Finding? {
+        let size = try location.repository.blobSize(blob)
+        guard size > HardenedYAMLLoader.maxBytesDefault else { return nil }
+        return ParsedManifest.Finding(line: 1, column: 1,
+            message: "file is \(size) bytes; the limit is \(HardenedYAMLLoader.maxBytesDefault) bytes (1 MiB), not parsed", rule: "yaml-size")
     }
 
     /// Per-file results: from the cache by blob id, else analysed (in parallel); oversized blobs are refused

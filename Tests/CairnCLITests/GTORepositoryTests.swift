@@ -62,6 +62,19 @@ struct GTORepositoryTests {
         #expect(prod.map { $0["ref"] as? String } == ["churn#prod#1", "churn#prod!#2"])
     }
 
+    @Test("an artifacts.yaml that does not read (too big, not a mapping, a bad name) is warned about at file:line:column and ignored; the tags still read")
+    func badAnnotations() throws {
+        let cases = [String(repeating: "# padding\n", count: 110_000), "- churn\n", "churn:\n  type: model\n\"bad name!\":\n  type: model\n"]
+        for text in cases {
+            let repo = try gtoRepository()
+            try repo.write("artifacts.yaml", text)
+            _ = try repo.commitAll("artifacts.yaml")
+            let shown = try cli.run(["show"], in: repo.directory)
+            #expect(shown.status == 0 && shown.output.contains("churn") && !shown.output.contains("*segment"), "\(shown.output.prefix(500))")
+            #expect(shown.output.contains("warning: artifacts.yaml:") && shown.output.contains("its annotations are ignored"), "\(shown.output.prefix(500))")
+        }
+    }
+
     @Test("register, promote, unassign and deprecate write GTO's tags for names without a kind, with no cairn.yaml")
     func writes() throws {
         let repo = try gtoRepository()
