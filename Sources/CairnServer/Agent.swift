@@ -115,15 +115,22 @@ public struct Agent: Service {
         }
     }
 
-    /// Plans and, when there are changes, applies one environment; records what happened.
+    /// Plans and, when there are changes (or problems, for apply to refuse and audit), applies one environment;
+    /// records what happened. An environment in sync is only planned: no lease is taken, nothing is written.
     func reconcile(_ environment: String, head: ObjectID, config: RegistryConfig) async -> Reconciliation {
         let start = ContinuousClock.now
         let result: Reconciliation.Result, changes: Int, message: String?
+        let reconciler = Reconciler(reader: reader, store: store, config: config)
         do {
-            switch try await Reconciler(reader: reader, store: store, config: config)
-                .apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false) {
-            case .noChanges: (result, changes, message) = (.inSync, 0, nil)
-            case .applied(_, let actions): (result, changes, message) = (.applied, actions, nil)
+            let plan = try await reconciler.plan(environment: environment, commit: head).plan
+            if plan.actions.isEmpty && plan.problems.isEmpty {
+                (result, changes, message) = (.inSync, 0, nil)
+            } else {
+                // Applied as cairn apply does: planned again under the lease, so what is written is what the store holds then.
+                switch try await reconciler.apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false) {
+                case .noChanges: (result, changes, message) = (.inSync, 0, nil)
+                case .applied(_, let actions): (result, changes, message) = (.applied, actions, nil)
+                }
             }
         } catch let refusal as Reconciler.Refusal {
             (result, changes, message) = (.refused, 0, refusal.description)
@@ -134,7 +141,7 @@ public struct Agent: Service {
         }
         let elapsed = ContinuousClock.now - start
         let reconciliation = Reconciliation(environment: environment, revision: head.hex, result: result, changes: changes, message: message,
-                                            milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+                                            milliseconds: Int((elapsed / .milliseconds(1)).rounded()),
                                             at: Int64(Date().timeIntervalSince1970))
         if result == .applied || result == .failed || result == .refused {
             logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)")

@@ -188,6 +188,18 @@ struct ServeTests {
         let staging = try cli.run(["status", "--env", "staging", "--path", "registry"], in: repo.directory).output
         #expect(staging.contains("0 artifacts"), "\(staging)")
         #expect(try cli.run(["audit", "verify", "--path", "registry"], in: repo.directory).status == 0)
+        // In sync, the agent only plans: no lease is granted (the fence would move) and nothing is audited.
+        let store = repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path
+        func fenceAndRecords() throws -> String {
+            try cli.launch(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+                import sqlite3, sys; c = sqlite3.connect(sys.argv[1])
+                print(c.execute("SELECT coalesce(max(fence), 0) FROM lease").fetchone()[0], c.execute("SELECT count(*) FROM audit").fetchone()[0])
+                """, store], in: repo.directory).output
+        }
+        let before = try fenceAndRecords()
+        #expect(before.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }.count == 2, "\(before)")
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(try fenceAndRecords() == before, "\(before)")
         #expect(server.stop() == 0)
     }
 }
