@@ -165,14 +165,11 @@ public struct Lifecycle {
         guard let registration = registrations.live[version] else {
             throw unregistered(version, registrations)
         }
-        if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
-           current.version == version {
-            return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
-        }
+        if let already = Self.alreadyAssigned(version, to: environment, events: events, registrations: registrations) { return already }
         if let hold = facts.holds.hold(on: version, in: environment) {
             try await refuse(.onHold(version, environment: environment, hold: hold.name, reason: Self.reason(of: hold)), environment: environment, version: version)
         }
-        if let pinned = try Self.pinnedByDependent(version, environment: environment, reader: reader, isProtected: settings.policy.isProtected,
+        if let pinned = try Self.pinnedByDependent(version, environment: environment, events: events, reader: reader, isProtected: settings.policy.isProtected,
                                                     commit: registration.commit) {
             try await refuse(pinned, environment: environment, version: version)
         }
@@ -200,9 +197,17 @@ public struct Lifecycle {
                          document: documents[version.id]!))]))
     }
 
+    /// "Nothing to do" when `version` is what the tags assign `environment` now.
+    static func alreadyAssigned(_ version: ArtifactVersion, to environment: String, events: [TagEvent], registrations: Registrations) -> Outcome? {
+        guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
+              current.version == version else { return nil }
+        return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
+    }
+
     /// What the environment runs already and pins `version`'s artifact must accept `version`, or plan would refuse both:
     /// the refusal naming the first dependent that does not, or nil. Promote and the pre-receive hook both ask.
-    static func pinnedByDependent(_ version: ArtifactVersion, environment: String, reader: RegistryReader, isProtected: Bool,
+    /// `events` are the tags to judge by (the pre-receive hook's include what is being pushed).
+    static func pinnedByDependent(_ version: ArtifactVersion, environment: String, events: [TagEvent], reader: RegistryReader, isProtected: Bool,
                                   commit: ObjectID) throws -> Refusal? {
         let running = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: isProtected, commit: commit)
         guard let pin = running.pins(of: version.id).first(where: { $0.dependent.version.id != version.id && !$0.reference.requirement.accepts(version.version) })
@@ -217,7 +222,6 @@ public struct Lifecycle {
         }
         var instead: ArtifactVersion?
         if DeclaredState.Source.requirer(root.tag) == nil {
-            let events = try reader.tagEvents()
             let facts = DeclaredState.Facts(events, environment: environment)
             let newer = (facts.registrations.liveVersions[root.version.id] ?? []).filter { $0 > root.version }.sorted(by: >)
             for candidate in newer.prefix(8) where facts.holds.hold(on: candidate, in: environment) == nil {
@@ -243,10 +247,7 @@ public struct Lifecycle {
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
         guard let registration = registrations.live[version] else { throw unregistered(version, registrations) }
-        if case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[version.id]?[environment],
-           current.version == version {
-            return Outcome(notes: ["\(version) is already assigned to '\(environment)' (\(current.tag.name))"])
-        }
+        if let already = Self.alreadyAssigned(version, to: environment, events: events, registrations: registrations) { return already }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
         let fields = [("actor", actor)] + (message.map { [("message", $0)] } ?? [])
         return Outcome(tags: try await write([PendingTag(name: tag, target: registration.commit,

@@ -102,7 +102,7 @@ public struct ReceiveCheck: Sendable {
                 // Policies are about what an environment runs; a tag-only artifact is never deployed.
                 if id.isTagOnly { continue }
                 guard let config, let settings, let registration = registrations.live[version] else { continue }
-                if let pinned = try Lifecycle.pinnedByDependent(version, environment: environment, reader: reader,
+                if let pinned = try Lifecycle.pinnedByDependent(version, environment: environment, events: events, reader: reader,
                                                                 isProtected: settings.policy.isProtected, commit: registration.commit) {
                     rejections.append("\(update.reference): \(pinned)")
                     continue
