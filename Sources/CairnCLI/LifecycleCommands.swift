@@ -54,7 +54,7 @@ func parseVersion(_ text: String, anyName: Bool = false) throws -> ArtifactVersi
 
 /// Parses `KIND/NAME` arguments; with `anyName`, also a tag-only artifact's GTO name (`churn`, `models/churn`, `nn:model`).
 func parseArtifactID(_ text: String, anyName: Bool = false) throws -> ArtifactID {
-    guard let id = anyName ? ArtifactID(gtoName: text) ?? ArtifactID(gtoName: text, inTag: true) : ArtifactID(text) else {
+    guard let id = anyName ? ArtifactID.argument(text) : ArtifactID(text) else {
         if !anyName, let tagOnly = ArtifactID(gtoName: text) { throw tagOnlyRefusal(tagOnly) }
         printError("error: '\(text)' is not KIND/NAME (e.g. prompt/support-triage\(anyName ? ", or a GTO name such as churn" : ""))")
         throw ExitStatus.couldNotRun

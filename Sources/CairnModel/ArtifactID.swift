@@ -50,6 +50,12 @@ public struct ArtifactID: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.init(tagOnly: String(decoding: canonical, as: UTF8.self))
     }
 
+    /// A name as a person types it on the command line: cairn's or GTO's, a folder written as GTO's CLI writes it
+    /// (`nn:model`) or as its tags do (`nn=model`).
+    public static func argument(_ text: String) -> ArtifactID? {
+        ArtifactID(gtoName: text) ?? ArtifactID(gtoName: text, inTag: true)
+    }
+
     /// Longer tag-only names are not read (git allows longer refs; no artifact needs one, and names are compared often).
     public static let maxTagOnlyLength = 255
 
@@ -109,7 +115,7 @@ public struct ArtifactVersion: Sendable, Hashable, Comparable, CustomStringConve
     /// separator as GTO's CLI writes it, `nn:model`, or as its tags do, `nn=model`).
     public init?(_ text: String, anyName: Bool = false) {
         guard let (head, tail) = splitAtLastAt(text),
-              let id = anyName ? ArtifactID(gtoName: head) ?? ArtifactID(gtoName: head, inTag: true) : ArtifactID(head),
+              let id = anyName ? ArtifactID.argument(head) : ArtifactID(head),
               let version = SemVer(tail) else { return nil }
         self.init(id: id, version: version)
     }

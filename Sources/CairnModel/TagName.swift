@@ -99,6 +99,15 @@ public enum TagName: Sendable, Hashable {
         }
     }
 
+    /// The environment the tag is about: assignments, unassignments, holds and releases; nil for the others.
+    public var environment: String? {
+        switch self {
+        case .assign(_, let environment, _), .unassign(_, let environment, _), .hold(_, _, let environment, _), .release(_, _, let environment, _):
+            environment
+        case .register, .deregister, .deprecate: nil
+        }
+    }
+
     /// Whether this is one of cairn's holds or releases (which GTO does not read).
     public var isHold: Bool {
         switch self {

@@ -66,21 +66,16 @@ public struct TagLedger: Sendable {
         // As GTO lists stages when no configuration names them: those some artifact is assigned to now.
         let inUse = Set(current.values.flatMap(\.keys))
         var firstUse: [String: TagEvent] = [:]
+        var named = Set(configured)
         for event in events {
-            if case .assign(_, let environment, _) = event.tag, inUse.contains(environment), !configured.contains(environment),
+            guard let environment = event.tag.environment else { continue }
+            named.insert(environment)
+            if case .assign = event.tag, inUse.contains(environment), !configured.contains(environment),
                firstUse[environment].map({ Self.precedes(event, $0) }) ?? true {
                 firstUse[environment] = event
             }
         }
         environments = configured + firstUse.sorted { Self.precedes($0.value, $1.value) }.map(\.key)
-        var named = Set(configured)
-        for event in events {
-            switch event.tag {
-            case .assign(_, let environment, _), .unassign(_, let environment, _), .hold(_, _, let environment, _), .release(_, _, let environment, _):
-                named.insert(environment)
-            default: continue
-            }
-        }
         namedEnvironments = named
     }
 
