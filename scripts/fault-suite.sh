@@ -56,6 +56,18 @@ PY
 }
 
 # kill -9 of applies on the store CAIRN_STATE_URL names ($backend: sqlite or postgres), $1 times.
+# After an apply was cut off: it landed whole (true: the serial moved by one, no row drifted, one record per row) or
+# not at all (false: serial, drift and records as before); anything between fails the suite. $1 names the round.
+# Reads serial, records, rows (before) and serial2, drifted2, records2 (after).
+landed_whole() {
+    if [ "$serial2" = "$serial" ]; then
+        [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "$1: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
+        return 1
+    fi
+    [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
+        || fail "$1: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2 ($rows rows)"
+}
+
 kill_applies() {
     local iterations=$1
     "$cairn" apply --env dev --path registry --auto-approve --actor setup >/dev/null
@@ -80,14 +92,7 @@ kill_applies() {
         read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
         [ "$ok2" = "ok" ] || fail "$backend iteration $i (kill after ${delay} ms): integrity check says $ok2"
         "$cairn" audit verify --path registry >/dev/null || fail "$backend iteration $i: audit verify failed after the kill"
-        if [ "$serial2" = "$serial" ]; then
-            [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "$backend iteration $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
-            not_landed=$((not_landed + 1))
-        else
-            [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
-                || fail "$backend iteration $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2 ($rows rows)"
-            landed=$((landed + 1))
-        fi
+        if landed_whole "$backend iteration $i"; then landed=$((landed + 1)); else not_landed=$((not_landed + 1)); fi
         out=$("$cairn" apply --env dev --path registry --auto-approve --actor "next-$i" 2>&1) || fail "$backend iteration $i: the next apply failed: $out"
         read -r ok3 _ _ _ drifted3 <<<"$(facts)"
         [ "$drifted3" = "0" ] || fail "$backend iteration $i: the next apply left $drifted3 rows drifted"
@@ -131,15 +136,12 @@ if [ -n "${CAIRN_TEST_POSTGRES_URL:-}" ]; then
             fi
             set +e; wait "$pid"; status=$?; set -e
             read -r ok2 serial2 records2 rows2 drifted2 <<<"$(facts)"
-            if [ "$serial2" = "$serial" ]; then
+            if landed_whole "restart $i"; then
+                landed=$((landed + 1))
+            else
                 [ "$status" != 0 ] || fail "restart $i: apply said it succeeded but nothing landed"
-                [ "$drifted2" = "$rows" ] && [ "$records2" = "$records" ] || fail "restart $i: serial unchanged but $drifted2 of $rows rows drifted, audit $records -> $records2"
                 grep -q "state store" "$work/restart.out" || fail "restart $i: the failed apply did not name the store: $(head -3 "$work/restart.out")"
                 not_landed=$((not_landed + 1))
-            else
-                [ "$serial2" = "$((serial + 1))" ] && [ "$drifted2" = "0" ] && [ "$records2" = "$((records + rows))" ] \
-                    || fail "restart $i: serial $serial -> $serial2, $drifted2 rows drifted, audit $records -> $records2"
-                landed=$((landed + 1))
             fi
             out=$("$cairn" apply --env dev --path registry --auto-approve --actor "after-restart-$i" 2>&1) || fail "restart $i: the next apply failed: $out"
             "$cairn" audit verify --path registry >/dev/null || fail "restart $i: audit verify failed"
