@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: - C and git
@@ -81,6 +84,10 @@ let package = Package(
         .target(name: "CairnServer", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnRegistry", "CairnState", "CairnReconciler",
                                                     .product(name: "Hummingbird", package: "hummingbird"),
                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                    .product(name: "Metrics", package: "swift-metrics"),
+                                                    .product(name: "HTTPTypes", package: "swift-http-types"),
+                                                    .product(name: "Prometheus", package: "swift-prometheus"),
+                                                    .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "Logging", package: "swift-log")]),
 
         // MARK: - Command line
@@ -129,7 +136,7 @@ let package = Package(
         .testTarget(name: "CairnReconcilerTests", dependencies: ["CairnReconciler", "CairnRegistry", "CairnState", "CairnManifest", "CairnModel", "Git2",
                                                                  "CairnTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         /// Runs the built binary (`.build/debug/cairn` or CAIRN_BINARY) as users and CI do.
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnTestSupport", "CairnManifest"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnTestSupport", "CairnManifest", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "CairnFuzzTests", dependencies: ["CairnFuzzTargets", "CairnTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

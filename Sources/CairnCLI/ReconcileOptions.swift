@@ -25,9 +25,11 @@ struct ReconcileOptions: ParsableArguments {
     }
 
     /// Opens the registry and the store; with `environment`, it must be one `cairn.yaml` defines. With
-    /// `withoutConfig`, a registry with no `cairn.yaml` at all (a GTO repository) opens with no environments.
-    func open(environment: String? = nil, withoutConfig: Bool = false) async throws -> Context {
-        let location = try RegistryLocation.open(directory: registry.repo, path: registry.path)
+    /// `withoutConfig`, a registry with no `cairn.yaml` at all (a GTO repository) opens with no environments. With
+    /// `repository`, that one is read instead of the one `--repo` finds (serve's mirror of `--remote`).
+    func open(environment: String? = nil, withoutConfig: Bool = false, repository: Repository? = nil) async throws -> Context {
+        let location = try repository.map { RegistryLocation(repository: $0, root: registry.path ?? "") }
+            ?? RegistryLocation.open(directory: registry.repo, path: registry.path)
         let commit = try location.commit(ref)
         let reader = RegistryReader(location: location)
         var (config, findings) = try reader.config(at: commit)

@@ -11,11 +11,15 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: Help.text("""
             GET /v1/environments (serial, artifacts, drift, and whether it matches git at HEAD), /v1/environments/ENV/artifacts, \
             and /v1/environments/ENV/artifacts/KIND/NAME (content, version, digest, tag, commit; ETag "sha256:DIGEST", 304 on \
-            If-None-Match). GET /healthz is open; with --token-file every /v1 request needs 'Authorization: Bearer TOKEN'. \
+            If-None-Match). With --token-file every /v1 request needs 'Authorization: Bearer TOKEN'. \
             It prints 'listening on HOST:PORT' once the socket is bound (port 0 picks a free one). Every --interval, the \
             agent applies each environment whose cairn.yaml policy says 'sync: auto' when its plan at HEAD has changes \
             (the checks and lease of cairn apply; failures retried with backoff); /v1/environments shows its last \
-            reconciliations. It reconciles the local checkout: nothing fetches from a remote yet.
+            reconciliations. With --remote URL it reads a mirror of that repository instead of --repo, fetched every \
+            --interval (with jitter) and at once when POST /v1/webhooks/github (X-Hub-Signature-256), /gitlab \
+            (X-Gitlab-Token) or /generic (X-Cairn-Signature-256: sha256=HMAC) arrives with --webhook-secret-file's secret. \
+            GET /livez, /readyz (the store answers; with --remote, a fetch worked within three intervals) and /metrics \
+            (Prometheus) are open.
             """,
             examples: ["cairn serve --listen 127.0.0.1:8080", "curl -s localhost:8080/v1/environments/production/artifacts/prompt/support-triage"],
             exits: .done))
@@ -23,15 +27,34 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "HOST:PORT to listen on.")
     var listen: String = "127.0.0.1:8080"
 
+    @Option(name: .long, help: "A git URL or path to pull from: cairn keeps a mirror of its branches and tags and fetches it every --interval and at each webhook (instead of reading --repo).")
+    var remote: String?
+
+    @Option(name: .customLong("mirror"), help: "Where the mirror of --remote lives (default: $XDG_CACHE_HOME/cairn/mirrors/HASH, else ~/.cache/...).")
+    var mirrorDirectory: String?
+
+    @Option(name: .long, help: "The branch of --remote to reconcile (default: the remote's HEAD).")
+    var branch: String?
+
     @Option(name: .long, help: "A file holding the bearer token /v1 requests must carry (its first line).")
     var tokenFile: String?
 
-    @Option(name: .long, help: "How often the agent reconciles the environments whose policy says sync: auto: seconds, or with s/m/h.",
+    @Option(name: .long, help: "A file holding the webhook secret (its first line); without it the webhook endpoints answer 404.")
+    var webhookSecretFile: String?
+
+    @Option(name: .long, help: "How often the agent fetches (with --remote) and reconciles: seconds, or with s/m/h.",
             transform: { try ApplyCommand.seconds($0, option: "--interval") })
     var interval: Int = 60
 
     @Option(name: .long, help: "Who the agent's applies are recorded as.")
     var actor: String = "cairn-agent"
+
+    @Option(name: .long, help: "Log lines as text or json (one object a line), on standard error.")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
 
     @OptionGroup var options: ReconcileOptions
 
@@ -40,27 +63,54 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: --listen '\(listen)' is not HOST:PORT (e.g. 127.0.0.1:8080)")
             throw ExitStatus.couldNotRun
         }
-        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let token = try await orExit { () -> String? in
-            guard let tokenFile else { return nil }
-            let text = try String(contentsOfFile: tokenFile, encoding: .utf8)
-            guard let line = text.split(separator: "\n").first.map({ $0.trimmingCharacters(in: .whitespaces) }), !line.isEmpty else {
-                throw CairnError.stateLocation(origin: "--token-file", problem: "\(tokenFile) holds no token", fix: "write the token on its first line")
-            }
-            return line
+        if remote != nil, options.registry.repo != "." {
+            printError("error: --remote and --repo name two sources; serve reads one (the mirror of --remote, or the repository --repo finds)")
+            throw ExitStatus.couldNotRun
         }
-        let context = try await orExit { try await options.open(withoutConfig: true) }
-        var logger = Logger(label: "cairn.serve")
-        logger.logLevel = .warning
-        let history = ReconcileHistory()
-        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history)
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let token = try await orExit { try Self.firstLine(of: tokenFile, option: "--token-file") }
+        let secret = try await orExit { try Self.firstLine(of: webhookSecretFile, option: "--webhook-secret-file") }
+        if logFormat == .json {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: .info) }
+        }
+        // Before the first fetch, so that it is counted.
+        ServeMetrics.bootstrap()
+        let logger = Logger(label: "cairn.agent")
+        let status = ServeStatus()
+        let mirror = try await orExit { () -> Mirror? in
+            guard let remote else { return nil }
+            let directory = mirrorDirectory ?? Mirror.defaultDirectory(for: remote)
+            try? FileManager.default.createDirectory(atPath: (directory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let mirror = try Mirror(url: remote, directory: directory, branch: branch)
+            if let failure = await mirror.fetch(recordingIn: status, logger: logger), (try? mirror.repository.resolveCommit("HEAD")) == nil {
+                throw CairnError.mirror(directory: directory, problem: "the first fetch from \(remote) failed (\(failure))",
+                                        fix: "check the URL and that this machine can reach it")
+            }
+            return mirror
+        }
+        let context = try await orExit { try await options.open(withoutConfig: true, repository: mirror?.repository) }
+        var serverLogger = Logger(label: "cairn.serve")
+        serverLogger.logLevel = .warning
+        let history = ReconcileHistory(), wakeup = Wakeup()
+        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history, status: status,
+                          fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup)
         let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
-                          logger: Logger(label: "cairn.agent"))
+                          logger: logger, mirror: mirror, wakeup: wakeup, status: status)
         try await orExit {
-            try await CairnServe.run(api, agent: agent, host: host, port: port, logger: logger) { address in
+            try await CairnServe.run(api, agent: agent, host: host, port: port, logger: serverLogger) { address in
                 // Unbuffered: whoever started the server waits for this line.
                 FileHandle.standardOutput.write(Data("listening on \(address)\n".utf8))
             }
         }
+    }
+
+    /// The first line of a secret's file, trimmed; an error when the file holds none.
+    static func firstLine(of path: String?, option: String) throws -> String? {
+        guard let path else { return nil }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard let line = text.split(separator: "\n").first.map({ $0.trimmingCharacters(in: .whitespaces) }), !line.isEmpty else {
+            throw CairnError.stateLocation(origin: option, problem: "\(path) holds nothing on its first line", fix: "write the secret on its first line")
+        }
+        return line
     }
 }

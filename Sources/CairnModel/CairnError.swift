@@ -40,6 +40,8 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownArtifact(String, known: [String])
     /// A state location (`--state`, `CAIRN_STATE_URL`, `git config cairn.state` or `state.url`) cairn cannot use.
     case stateLocation(origin: String, problem: String, fix: String?)
+    /// serve's local copy of `--remote`.
+    case mirror(directory: String, problem: String, fix: String)
     /// The file system refused: `operation` on `path`.
     case fileSystem(operation: String, path: String, cause: String)
     case noSuchAnchor(String)
@@ -83,6 +85,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownArtifact(let name, let known):
             "no tag names \(name)" + (Suggestion.closest(to: name, in: known).map { "; did you mean \($0)?" } ?? "")
         case .stateLocation(let origin, let problem, _): "\(origin): \(problem)"
+        case .mirror(let directory, let problem, _): "mirror \(directory): \(problem)"
         case .fileSystem(let operation, let path, let cause): "cannot \(operation) \(path)" + (cause.isEmpty ? "" : ": \(cause)")
         case .noSuchAnchor(let name): "there is no anchor \(name) to retire"
         case .alreadyRetired(let anchor, let retirement): "\(anchor) is already retired (\(retirement))"
@@ -107,6 +110,7 @@ public enum CairnError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noEarlierVersion: "name one with --to"
         case .targetOnHold: "release it first or pick another version"
         case .stateLocation(_, _, let fix): fix
+        case .mirror(_, _, let fix): fix
         default: nil
         }
     }

@@ -52,9 +52,11 @@ public actor ReconcileHistory {
     public func history(of environment: String) -> [Reconciliation] { entries[environment] ?? [] }
 }
 
-/// The GitOps agent: every `interval`, each environment whose policy says `sync: auto` (in cairn.yaml at HEAD) is
-/// applied when its plan has changes, through the same checks and atomic apply as `cairn apply`, under the
-/// environment's lease (one reconcile per environment at a time, across every agent and CI job on the store).
+/// The GitOps agent: every `interval` (with ±10% jitter, so that agents on one remote spread out), or at once when a
+/// webhook wakes it, it fetches the remote into its mirror (with `--remote`), then applies each environment whose
+/// policy says `sync: auto` (in cairn.yaml at HEAD) when its plan has changes, through the same checks and atomic
+/// apply as `cairn apply`, under the environment's lease (one reconcile per environment at a time, across every agent
+/// and CI job on the store); the other environments are planned, for `cairn_environment_synced`.
 /// A failure is recorded and retried with exponential backoff (the interval doubled per failure, at most 16 times it);
 /// a refusal waits for git to change. On graceful shutdown (SIGTERM) an apply in progress finishes (it is atomic and
 /// short), and the loop stops.
@@ -65,14 +67,21 @@ public struct Agent: Service {
     let actor: String
     let history: ReconcileHistory
     let logger: Logger
+    let mirror: Mirror?
+    let wakeup: Wakeup
+    let status: ServeStatus
 
-    public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger) {
+    public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger,
+                mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus()) {
         self.reader = reader
         self.store = store
         self.interval = interval
         self.actor = actor
         self.history = history
         self.logger = logger
+        self.mirror = mirror
+        self.wakeup = wakeup
+        self.status = status
     }
 
     public func run() async throws {
@@ -80,39 +89,49 @@ public struct Agent: Service {
         var waitUntil: [String: ContinuousClock.Instant] = [:]
         var refusedAt: [String: String] = [:]
         while !Task.isShuttingDownGracefully {
+            if let mirror { await mirror.fetch(recordingIn: status, logger: logger) }
             let now = ContinuousClock.now
             do {
                 let head = try reader.location.commit("HEAD")
                 // A GTO repository (no cairn.yaml) has no environment to sync: only the read API is served.
-                guard try reader.hasConfig(at: head) else {
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-                    continue
-                }
-                guard let config = try reader.config(at: head).config else { throw CairnError.invalidConfig(ref: "HEAD") }
-                for environment in config.environments where environment.policy.autoSync {
-                    let name = environment.name
-                    if let until = waitUntil[name], until > now { continue }
-                    // A refusal stands until git moves: the same revision would be refused again.
-                    if refusedAt[name] == head.hex { continue }
-                    let result = await reconcile(name, head: head, config: config)
-                    switch result.result {
-                    case .failed:
-                        failures[name, default: 0] += 1
-                        waitUntil[name] = now + interval * (1 << min(failures[name]! , 4))
-                    case .refused:
-                        refusedAt[name] = head.hex
-                        failures[name] = 0
-                    default:
-                        failures[name] = 0
-                        waitUntil[name] = nil
-                        refusedAt[name] = nil
+                if try reader.hasConfig(at: head) {
+                    guard let config = try reader.config(at: head).config else { throw CairnError.invalidConfig(ref: "HEAD") }
+                    for environment in config.environments {
+                        let name = environment.name
+                        guard environment.policy.autoSync else {
+                            await observe(name, head: head, config: config)
+                            continue
+                        }
+                        if let until = waitUntil[name], until > now { continue }
+                        // A refusal stands until git moves: the same revision would be refused again.
+                        if refusedAt[name] == head.hex { continue }
+                        let result = await reconcile(name, head: head, config: config)
+                        switch result.result {
+                        case .failed:
+                            failures[name, default: 0] += 1
+                            waitUntil[name] = now + interval * (1 << min(failures[name]!, 4))
+                        case .refused:
+                            refusedAt[name] = head.hex
+                            failures[name] = 0
+                        default:
+                            failures[name] = 0
+                            waitUntil[name] = nil
+                            refusedAt[name] = nil
+                        }
                     }
                 }
             } catch {
                 logger.warning("the agent could not read the registry at HEAD: \(error)")
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            let jittered = interval * Double.random(in: 0.9...1.1)
+            try? await cancelWhenGracefulShutdown { await wakeup.wait(for: jittered) }
         }
+    }
+
+    /// Plans an environment the agent does not apply, for the synced gauge.
+    func observe(_ environment: String, head: ObjectID, config: RegistryConfig) async {
+        guard let plan = try? await Reconciler(reader: reader, store: store, config: config).plan(environment: environment, commit: head).plan else { return }
+        ServeMetrics.synced(environment, plan.actions.isEmpty && plan.problems.isEmpty)
     }
 
     /// Plans and, when there are changes (or problems, for apply to refuse and audit), applies one environment;
@@ -146,7 +165,37 @@ public struct Agent: Service {
         if result == .applied || result == .failed || result == .refused {
             logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)")
         }
+        ServeMetrics.reconciled(reconciliation, duration: elapsed)
         await history.record(reconciliation)
         return reconciliation
+    }
+}
+
+extension Mirror {
+    /// One fetch of the remote, timed and recorded for `/readyz` and `/metrics`; a failure is logged and returned
+    /// (the last fetched state goes on being served and reconciled).
+    @discardableResult
+    public func fetch(recordingIn status: ServeStatus, logger: Logger) async -> String? {
+        let start = ContinuousClock.now
+        var updated = 0, failure: String?
+        do {
+            updated = try await blocking { try self.fetch().updated }
+        } catch {
+            failure = "\(error)"
+            logger.warning("fetching \(url) failed: \(error)")
+        }
+        let elapsed = ContinuousClock.now - start
+        ServeMetrics.fetched(duration: elapsed, failed: failure != nil)
+        await status.record(ServeStatus.Fetch(at: Int64(Date().timeIntervalSince1970), error: failure,
+                                              milliseconds: Int((elapsed / .milliseconds(1)).rounded()), updated: updated))
+        return failure
+    }
+}
+
+/// Runs libgit2 work that waits on the network on a thread of its own, not one of the few that run Swift's tasks
+/// (and the HTTP handlers).
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }

@@ -16,18 +16,37 @@ public struct ReadAPI: Sendable {
     public let token: String?
     /// The agent's reconciliations, shown per environment.
     public let history: ReconcileHistory
+    /// The agent's fetches, for `/readyz`.
+    public let status: ServeStatus
+    /// How often the agent fetches a remote; nil when it reads a local repository (nothing to fetch).
+    public let fetchInterval: Duration?
+    let webhooks: Webhooks
 
-    public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory()) {
+    public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory(),
+                status: ServeStatus = ServeStatus(), fetchInterval: Duration? = nil, webhookSecret: [UInt8]? = nil, wakeup: Wakeup = Wakeup()) {
         self.reader = reader
         self.store = store
         self.token = token
         self.history = history
+        self.status = status
+        self.fetchInterval = fetchInterval
+        webhooks = Webhooks(secret: webhookSecret, wakeup: wakeup)
     }
 
-    /// The routes: `/healthz` (open) and the `/v1` read API.
+    /// The routes: `/livez`, `/readyz`, `/metrics` (open, for the platform's probes and scraper), the webhooks (signed
+    /// by the sender instead of the token) and the `/v1` read API.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/healthz") { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }
+        router.add(middleware: MetricsMiddleware())
+        for path in ["/livez", "/healthz"] {
+            router.get(RouterPath(path)) { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }
+        }
+        router.get("/readyz") { _, _ in await self.readiness() }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: ServeMetrics.text())))
+        }
+        webhooks.add(to: router)
         let v1 = router.group("v1")
         v1.add(middleware: BearerToken(token: token))
         v1.get("environments") { _, _ in try await self.environments() }
@@ -121,6 +140,39 @@ public struct ReadAPI: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
+    /// `GET /readyz`: 200 when the store answers and (with a remote) the last good fetch is at most three intervals
+    /// old; 503 naming what is not ready otherwise.
+    func readiness() async -> Response {
+        var checks: [String: JSONValue] = [:]
+        var problems: [String] = []
+        do {
+            _ = try await store.serial(environment: "production")
+            checks["store"] = .string("ok")
+        } catch {
+            checks["store"] = .string("\(error)")
+            problems.append("the state store does not answer: \(error)")
+        }
+        if let fetchInterval {
+            let fetch = await status.lastFetch
+            if let fetch { checks["lastFetch"] = .object(["at": .string(Timestamp.text(fetch.at)), "error": fetch.error.map(JSONValue.string) ?? .null]) }
+            if let good = await status.lastGoodFetch, ContinuousClock.now - good <= fetchInterval * 3 {
+                checks["fetch"] = .string("ok")
+            } else {
+                let reason = fetch?.error.map { "the last fetch failed (\($0))" } ?? "no fetch has worked yet"
+                checks["fetch"] = .string(reason)
+                problems.append("\(reason), and none has worked for three intervals")
+            }
+        }
+        guard problems.isEmpty else {
+            var body = checks
+            body["error"] = .string(HTTPResponse.Status.serviceUnavailable.reasonPhrase)
+            body["message"] = .string(problems.joined(separator: "; "))
+            return Self.json(.serviceUnavailable, .object(body))
+        }
+        checks["status"] = .string("ready")
+        return Self.json(.ok, .object(checks))
+    }
+
     /// 404 naming the environments there are, when `environment` is neither in cairn.yaml at HEAD nor in the store.
     func unknownEnvironment(_ environment: String) async throws -> Response? {
         let configured = (try? reader.config(at: try reader.location.commit("HEAD")).config)??.environments.map(\.name) ?? []
@@ -177,20 +229,11 @@ struct BearerToken: RouterMiddleware {
     func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
         guard let token else { return try await next(request, context) }
         let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
-        guard Self.equal(Array(given.utf8), Array(token.utf8)) else {
+        guard constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {
             var response = ReadAPI.problem(.unauthorized, "this server needs 'Authorization: Bearer TOKEN' (the token of --token-file)")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         return try await next(request, context)
-    }
-
-    /// Constant-time equality (in the length of the longer input).
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
     }
 }

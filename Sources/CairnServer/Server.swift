@@ -11,6 +11,7 @@ public enum CairnServe {
     /// once the socket is bound.
     public static func run(_ api: ReadAPI, agent: Agent, host: String, port: Int, logger: Logger,
                            listening: @escaping @Sendable (String) -> Void) async throws {
+        ServeMetrics.bootstrap()
         let app = Application(router: api.router(), configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "cairn"),
                               services: [agent],
                               onServerRunning: { channel in

@@ -1,4 +1,5 @@
 import CairnTestSupport
+import Crypto
 import Foundation
 import Testing
 
@@ -49,10 +50,12 @@ struct ServeTests {
         }
     }
 
-    /// One request with curl: the status, the headers (lower-cased names) and the body.
-    func get(_ server: Server, _ path: String, headers: [String] = []) throws -> (status: Int, headers: [String: String], body: String) {
+    /// One request with curl: the status, the headers (lower-cased names) and the body. With `body` (a file's path
+    /// after `@`, or the text itself) it is a POST.
+    func get(_ server: Server, _ path: String, headers: [String] = [], body: String? = nil) throws -> (status: Int, headers: [String: String], body: String) {
+        let post = body.map { ["-X", "POST", "--data-binary", $0] } ?? []
         let result = try cli.launch(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-s", "-i", "--max-time", "20"] + headers.flatMap { ["-H", $0] }
-                                    + ["http://\(server.address)\(path)"], in: FileManager.default.temporaryDirectory)
+                                    + post + ["http://\(server.address)\(path)"], in: FileManager.default.temporaryDirectory)
         let parts = result.output.components(separatedBy: "\r\n\r\n")
         let head = parts[0].components(separatedBy: "\r\n")
         let status = Int(head[0].split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -156,7 +159,7 @@ struct ServeTests {
         let empty = repo.directory.appendingPathComponent("empty-token")
         try Data("\n".utf8).write(to: empty)
         let refused = try cli.run(["serve", "--path", "registry", "--token-file", empty.path], in: repo.directory)
-        #expect(refused.status == 2 && refused.output.contains("holds no token"), "\(refused.output)")
+        #expect(refused.status == 2 && refused.output.contains("holds nothing on its first line"), "\(refused.output)")
         #expect(try cli.run(["serve", "--listen", "localhost", "--path", "registry"], in: repo.directory).status == 2)
     }
 
@@ -201,5 +204,139 @@ struct ServeTests {
         Thread.sleep(forTimeInterval: 2.5)
         #expect(try fenceAndRecords() == before, "\(before)")
         #expect(server.stop() == 0)
+    }
+
+    /// Polls `condition` every 0.2 s for up to `seconds`.
+    func eventually(_ seconds: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return try condition()
+    }
+
+    /// registry-example whose dev syncs itself, registered, with a bare clone as `origin`.
+    func remoteRepository() throws -> (work: TestRepository, remote: URL) {
+        let repo = try CLITests.exampleRepository()
+        let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
+        try repo.write("registry/cairn.yaml", try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "    description: Every merged change lands here first.\n", with: "    description: Every merged change lands here first.\n    policy: {sync: auto}\n"))
+        _ = try repo.commitAll("dev syncs itself")
+        #expect(try cli.run(["register", "--all", "--path", "registry", "--actor", "ci"], in: repo.directory).status == 0)
+        let remote = repo.directory.deletingLastPathComponent().appendingPathComponent("remote-\(UUID().uuidString).git")
+        _ = try repo.git(["clone", "-q", "--bare", ".", remote.path])
+        _ = try repo.git(["remote", "add", "origin", remote.path])
+        return (repo, remote)
+    }
+
+    func hmac(_ body: String, _ secret: String) -> String {
+        "sha256=" + HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: SymmetricKey(data: Array(secret.utf8))).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("--remote: serve reads a mirror of a bare remote; a pushed promotion is applied when a correctly signed webhook arrives (GitHub, GitLab, generic), never for a bad or missing signature; readyz, metrics")
+    func remoteWebhooks() throws {
+        let (repo, remote) = try remoteRepository()
+        defer { try? FileManager.default.removeItem(at: remote) }
+        let secret = repo.directory.appendingPathComponent("webhook-secret")
+        try Data("hook-secret\n".utf8).write(to: secret)
+        let mirror = repo.directory.deletingLastPathComponent().appendingPathComponent("mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: mirror) }
+        let state = repo.directory.appendingPathComponent("agent.sqlite")
+        // A long interval: only webhooks make it fetch again.
+        let arguments = ["--remote", remote.path, "--mirror", mirror.path, "--path", "registry", "--state", state.path, "--interval", "1h",
+                         "--webhook-secret-file", secret.path]
+        let server = try Server(in: repo.directory.deletingLastPathComponent(), arguments: arguments)
+        let ready = try get(server, "/readyz")
+        #expect(ready.status == 200 && ready.body.contains("\"fetch\":\"ok\""), "\(ready)")
+        #expect(try get(server, "/livez").status == 200)
+        func deployed() throws -> Set<String> {
+            let list = try object(try get(server, "/v1/environments/dev/artifacts").body)["artifacts"] as? [[String: Any]] ?? []
+            return Set(list.compactMap { $0["id"] as? String })
+        }
+        #expect(try deployed().isEmpty)
+
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        _ = try repo.git(["push", "-q", "origin", "--tags"])
+        let payload = #"{"ref":"refs/tags/prompt/support-triage#dev#1","repository":{"full_name":"acme/registry"}}"#
+        let wrong = try get(server, "/v1/webhooks/github", headers: ["X-Hub-Signature-256: \(hmac(payload, "other-secret"))"], body: payload)
+        #expect(wrong.status == 401 && wrong.body.contains("X-Hub-Signature-256"), "\(wrong)")
+        #expect(try get(server, "/v1/webhooks/github", body: payload).status == 401)
+        #expect(try get(server, "/v1/webhooks/github", headers: ["X-Hub-Signature-256: sha256=zz"], body: payload).status == 401)
+        #expect(try get(server, "/v1/webhooks/gitlab", headers: ["X-Gitlab-Token: hook-secreT"], body: payload).status == 401)
+        // A signature of another body does not pass for this one.
+        #expect(try get(server, "/v1/webhooks/generic", headers: ["X-Cairn-Signature-256: \(hmac(payload + " ", "hook-secret"))"], body: payload).status == 401)
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(try deployed().isEmpty, "a refused webhook fetched")
+
+        let accepted = try get(server, "/v1/webhooks/github", headers: ["X-Hub-Signature-256: \(hmac(payload, "hook-secret"))"], body: payload)
+        #expect(accepted.status == 202, "\(accepted)")
+        #expect(try eventually { try deployed() == ["prompt/support-triage", "dataset/triage-eval-set"] }, "\((try? deployed()) ?? [])")
+
+        #expect(try cli.run(["promote", "prompt/sentiment-classify@0.4.2", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        _ = try repo.git(["push", "-q", "origin", "--tags"])
+        #expect(try get(server, "/v1/webhooks/gitlab", headers: ["X-Gitlab-Token: hook-secret"], body: "{}").status == 202)
+        #expect(try eventually { try deployed().contains("prompt/sentiment-classify") })
+        #expect(try get(server, "/v1/webhooks/generic", headers: ["X-Cairn-Signature-256: \(hmac("{}", "hook-secret"))"], body: "{}").status == 202)
+
+        // Too large a body is refused before it is read whole, and wakes nothing.
+        let large = repo.directory.appendingPathComponent("large.json")
+        try Data(repeating: UInt8(ascii: "a"), count: 3 << 20).write(to: large)
+        #expect(try get(server, "/v1/webhooks/github", headers: ["X-Hub-Signature-256: sha256=00"], body: "@" + large.path).status == 413)
+
+        let environments = try object(try get(server, "/v1/environments").body)["environments"] as? [[String: Any]] ?? []
+        let dev = environments.first { $0["name"] as? String == "dev" } ?? [:]
+        let reconciliations = dev["reconciliations"] as? [[String: Any]] ?? []
+        #expect(reconciliations.filter { $0["result"] as? String == "applied" }.count == 2 && dev["sync"] as? String == "in-sync", "\(dev)")
+
+        let metrics = try get(server, "/metrics")
+        #expect(metrics.status == 200 && metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        for line in ["cairn_apply_total{environment=\"dev\",result=\"applied\"} 2", "cairn_environment_synced{environment=\"dev\"} 1.0",
+                     "cairn_environment_synced{environment=\"staging\"} 1.0", "cairn_git_fetch_failures_total 0",
+                     "cairn_http_requests_total{route=\"/v1/webhooks/github\",method=\"POST\",status=\"401\"} 3"] {
+            #expect(metrics.body.contains(line + "\n"), "\(line) in \(metrics.body)")
+        }
+        for family in ["cairn_git_fetch_duration_seconds_count ", "cairn_reconcile_duration_seconds_count{environment=\"dev\",result=\"applied\"} 2",
+                       "cairn_http_request_duration_seconds_bucket{route=\"/v1/environments/{env}/artifacts\""] {
+            #expect(metrics.body.contains(family), "\(family)")
+        }
+        #expect(server.stop() == 0)
+        // What the agent applied is in the store it was given, under its actor, with the chain intact.
+        let status = try cli.run(["status", "--env", "dev", "--path", "registry", "--state", state.path], in: repo.directory).output
+        #expect(status.contains("3 artifacts") && status.contains("by cairn-agent"), "\(status)")
+    }
+
+    @Test("--remote: readyz turns 503 once fetches have failed for three intervals, the last state still served; a mirror folder of something else is refused")
+    func remoteFailures() throws {
+        let (repo, remote) = try remoteRepository()
+        let mirror = repo.directory.deletingLastPathComponent().appendingPathComponent("mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: mirror) }
+        let state = repo.directory.appendingPathComponent("agent.sqlite")
+        let server = try Server(in: repo.directory, arguments: ["--remote", remote.path, "--mirror", mirror.path, "--path", "registry",
+                                                                "--state", state.path, "--interval", "1"])
+        #expect(try get(server, "/readyz").status == 200)
+        try FileManager.default.removeItem(at: remote)
+        #expect(try eventually(30) { try get(server, "/readyz").status == 503 })
+        let readiness = try get(server, "/readyz")
+        #expect(readiness.body.contains("the last fetch failed"), "\(readiness)")
+        #expect(try get(server, "/v1/environments/dev/artifacts").status == 200)
+        let failures = try get(server, "/metrics").body.split(separator: "\n").first { $0.hasPrefix("cairn_git_fetch_failures_total ") }
+        #expect(failures.flatMap { Int($0.split(separator: " ")[1]) }.map { $0 >= 3 } == true, "\(String(describing: failures))")
+        #expect(server.stop() == 0)
+
+        // Another remote for the same mirror, a folder that is not a mirror, --remote with --repo, an unreachable first fetch.
+        let other = try cli.run(["serve", "--remote", repo.directory.path, "--mirror", mirror.path, "--path", "registry", "--listen", "127.0.0.1:0"],
+                                in: repo.directory)
+        #expect(other.status == 2 && other.output.contains("it mirrors \(remote.path), not"), "\(other.output)")
+        let folder = repo.directory.appendingPathComponent("registry")
+        let notMirror = try cli.run(["serve", "--remote", remote.path, "--mirror", folder.path, "--listen", "127.0.0.1:0"], in: repo.directory)
+        #expect(notMirror.status == 2 && notMirror.output.contains("not a bare repository cairn made"), "\(notMirror.output)")
+        let both = try cli.run(["serve", "--remote", remote.path, "--repo", repo.directory.path, "--listen", "127.0.0.1:0"], in: repo.directory)
+        #expect(both.status == 2 && both.output.contains("--remote and --repo"), "\(both.output)")
+        let fresh = repo.directory.deletingLastPathComponent().appendingPathComponent("mirror-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: fresh) }
+        let unreachable = try cli.run(["serve", "--remote", remote.path + "-gone", "--mirror", fresh.path, "--listen", "127.0.0.1:0"], in: repo.directory)
+        #expect(unreachable.status == 2 && unreachable.output.contains("the first fetch from"), "\(unreachable.output)")
     }
 }

@@ -1,0 +1,71 @@
+import CairnModel
+import Crypto
+import Foundation
+import Git2
+
+/// serve's local copy of a remote repository (`--remote URL`): a bare repository whose branches and tags are the
+/// remote's, force-updated and pruned on each fetch, with HEAD on the remote's default branch (or `--branch`). The
+/// registry is read from it like any repository; nothing is ever checked out, so no file under review decides where
+/// cairn writes.
+public final class Mirror: Sendable {
+    public let url: String
+    public let directory: String
+    public let repository: Repository
+    /// The branch HEAD follows (`refs/heads/NAME`); nil: the remote's default branch.
+    let branch: String?
+
+    static let refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+
+    /// Opens the mirror of `url` in `directory`, creating it (bare, empty) when the folder is missing or empty. A
+    /// folder that mirrors another URL, or holds something else, is refused rather than fetched into.
+    public init(url: String, directory: String, branch: String? = nil) throws {
+        self.url = Self.normalized(url)
+        self.directory = directory
+        self.branch = branch.map { $0.hasPrefix("refs/") ? $0 : "refs/heads/" + $0 }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        if contents.isEmpty {
+            do {
+                repository = try Repository.create(at: directory, bare: true)
+                try repository.addRemote("origin", url: self.url)
+            } catch {
+                throw CairnError.mirror(directory: directory, problem: "cannot create it (\(error))", fix: "pass a folder cairn may write with --mirror")
+            }
+            return
+        }
+        guard let repository = try? Repository.discover(from: directory), repository.isBare,
+              URL(fileURLWithPath: repository.gitDirectory).standardizedFileURL.path == URL(fileURLWithPath: directory).standardizedFileURL.path
+        else {
+            throw CairnError.mirror(directory: directory, problem: "the folder is not empty and is not a bare repository cairn made",
+                                    fix: "pass an empty or new folder with --mirror")
+        }
+        let mirrored = try? repository.configValue("remote.origin.url")
+        guard mirrored == self.url else {
+            throw CairnError.mirror(directory: directory, problem: "it mirrors \(mirrored ?? "nothing"), not \(self.url)",
+                                    fix: "pass another folder with --mirror, or remove this one")
+        }
+        self.repository = repository
+    }
+
+    /// Where a mirror of `url` lives unless `--mirror` says: `$XDG_CACHE_HOME/cairn/mirrors/HASH` (else `~/.cache`).
+    public static func defaultDirectory(for url: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache"
+        let name = SHA256.hash(data: Array(normalized(url).utf8)).prefix(8).hexString
+        return cache + "/cairn/mirrors/" + name
+    }
+
+    /// A local path as an absolute one (libgit2 would read it relative to wherever serve runs); URLs as given.
+    static func normalized(_ url: String) -> String {
+        guard !url.contains("://"), !url.contains("@"), FileManager.default.fileExists(atPath: url) else { return url }
+        return URL(fileURLWithPath: url).standardizedFileURL.path
+    }
+
+    /// Fetches every branch and tag (a tag deleted there is deleted here) and points HEAD at the branch to follow.
+    @discardableResult
+    public func fetch() throws -> Repository.Fetched {
+        let fetched = try repository.fetch(Self.refspecs, from: "origin", prune: true)
+        if let head = branch ?? fetched.defaultBranch, try repository.headReference() != head {
+            try repository.setHead(head)
+        }
+        return fetched
+    }
+}
