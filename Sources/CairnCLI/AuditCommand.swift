@@ -133,21 +133,6 @@ struct AuditCommand: AsyncParsableCommand {
     }
 }
 
-/// Audit records as JSON and CSV rows, one definition of the field list.
-enum AuditJSON {
-    static let fields = ["sequence", "time", "actor", "action", "environment", "artifact", "digest", "commit", "tag",
-                         "planSummary", "compliance", "previousHash", "hash"]
-
-    static func row(_ record: AuditRecord) -> [String] {
-        [String(record.sequence), Timestamp.text(record.time), record.actor, record.action, record.environment, record.artifact,
-         record.digest, record.commit, record.tag, record.planSummary, record.compliance, record.previousHash, record.hash]
-    }
-
-    static func value(_ record: AuditRecord) -> JSONValue {
-        .object(Dictionary(uniqueKeysWithValues: zip(fields, row(record).map(JSONValue.string))))
-    }
-}
-
 /// RFC 3339 or seconds since 1970.
 func parseTime(_ text: String) throws -> Int64 {
     if let seconds = Int64(text) ?? Timestamp.seconds(text) { return seconds }

@@ -44,7 +44,7 @@ struct Render: AsyncParsableCommand {
         do {
             print(try PromptRenderer.render(spec, values: values).output)
         } catch {
-            printError("error: \(version): \(error)")
+            printError("error: \(version): \(error)" + (error.missing.map { "; pass --var \($0)=VALUE" } ?? ""))
             throw ExitStatus.findings
         }
     }

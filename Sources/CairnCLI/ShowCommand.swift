@@ -5,15 +5,10 @@ import CairnRegistry
 import Foundation
 import Git2
 
-/// Opens the registry's tags: the ledger, with the environments of `cairn.yaml` at HEAD listed first when it reads,
-/// and the artifacts GTO's `artifacts.yaml` at HEAD annotates.
+/// Opens the registry's tags (`RegistryReader.ledger`).
 func openLedger(_ options: RegistryOptions) throws -> (ledger: TagLedger, reader: RegistryReader) {
-    let location = try RegistryLocation.open(directory: options.repo, path: options.path)
-    let reader = RegistryReader(location: location)
-    let head = try? location.commit("HEAD")
-    let configured = head.flatMap { try? reader.config(at: $0).config }?.environments.map(\.name) ?? []
-    let annotations = try head.map { try reader.gtoAnnotations(at: $0) } ?? .none
-    return (TagLedger(try reader.tagEvents(), configured: configured, annotations: annotations), reader)
+    let reader = RegistryReader(location: try RegistryLocation.open(directory: options.repo, path: options.path))
+    return (try reader.ledger(), reader)
 }
 
 /// `cairn show`: every artifact's latest version and the version each environment runs, read from tags (`gto show`).

@@ -26,9 +26,11 @@ public enum PromptRenderer {
         }
     }
 
-    /// Why rendering failed; the message names the variable.
+    /// Why rendering failed; the message names the variable. `missing` is set when a required variable was not given
+    /// (the command line then says how to pass it).
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let message: String
+        public var missing: String? = nil
         public var description: String { message }
     }
 
@@ -47,7 +49,7 @@ public enum PromptRenderer {
             var value = values[name] ?? variable.default
             if case .string(let text)? = value, type != "string" { value = coerce(text, to: type) ?? value }
             guard let value else {
-                if variable.isRequired { throw Failure(message: "missing required variable '\(name)'; pass --var \(name)=VALUE") }
+                if variable.isRequired { throw Failure(message: "missing required variable '\(name)'", missing: name) }
                 resolved[name] = ""
                 continue
             }

@@ -116,3 +116,14 @@ public struct TagLedger: Sendable {
         }
     }
 }
+
+extension RegistryReader {
+    /// The registry's tags as a ledger, with the environments of `cairn.yaml` at HEAD listed first when it reads, and
+    /// the artifacts GTO's `artifacts.yaml` at HEAD annotates.
+    public func ledger() throws -> TagLedger {
+        let head = try? location.commit("HEAD")
+        let configured = head.flatMap { try? config(at: $0).config }?.environments.map(\.name) ?? []
+        let annotations = try head.map { try gtoAnnotations(at: $0) } ?? .none
+        return TagLedger(try tagEvents(), configured: configured, annotations: annotations)
+    }
+}

@@ -57,6 +57,7 @@ public struct ReadAPI: Sendable {
             try await self.artifact(environment: try context.parameters.require("env"), kind: try context.parameters.require("kind"),
                                     name: try context.parameters.require("name"), ifNoneMatch: request.headers[.ifNoneMatch])
         }
+        addMoreRoutes(to: v1)
         return router
     }
 
@@ -112,9 +113,7 @@ public struct ReadAPI: Sendable {
     /// `GET /v1/environments/{env}/artifacts/{kind}/{name}`: one deployed artifact with its content, `ETag:
     /// "<digest>"`; 304 when `If-None-Match` names that digest.
     func artifact(environment: String, kind: String, name: String, ifNoneMatch: String?) async throws -> Response {
-        guard let id = ArtifactID("\(kind)/\(name)") else {
-            return Self.problem(.badRequest, "'\(kind)/\(name)' is not KIND/NAME (kinds: \(ArtifactKind.allCases.map(\.shortName).joined(separator: ", ")))")
-        }
+        guard let id = ArtifactID("\(kind)/\(name)") else { return Self.badID(kind, name) }
         guard let row = try await store.deployed(environment: environment, ids: [id]).first else {
             if let missing = try await unknownEnvironment(environment) { return missing }
             let deployed = try await store.deployed(environment: environment, content: false).map(\.artifact.id.description)
@@ -130,14 +129,8 @@ public struct ReadAPI: Sendable {
         if row.drifted, (try? JSONValue.parse(json: Data(row.artifact.content.utf8))) == nil {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not JSON; the store was edited outside cairn")
         }
-        let rest = Self.describe(row, content: nil).canonicalJSON
-        var body = ByteBuffer()
-        body.writeString("{\"content\":")
-        body.writeString(row.artifact.content)
-        body.writeString(",")
-        body.writeSubstring(rest.dropFirst())
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: Self.withContent(row.artifact.content, Self.describe(row, content: nil))))
     }
 
     /// `GET /readyz`: 200 when the store answers and (with a remote) the last good fetch is at most three intervals

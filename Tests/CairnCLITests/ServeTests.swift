@@ -339,4 +339,85 @@ struct ServeTests {
         let unreachable = try cli.run(["serve", "--remote", remote.path + "-gone", "--mirror", fresh.path, "--listen", "127.0.0.1:0"], in: repo.directory)
         #expect(unreachable.status == 2 && unreachable.output.contains("the first fetch from"), "\(unreachable.output)")
     }
+
+    @Test("render fills the deployed prompt (422 naming a missing, unknown or mistyped variable) with the deployment's fallback; exact versions are immutable; the snapshot has one digest; audit pages, verify, history and report")
+    func renderAndRecords() throws {
+        let repo = try CLITests.exampleRepository()
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try cli.run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "deployment/support-bot@1.4.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["apply", "--env", "dev", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        let server = try Server(in: repo.directory, arguments: ["--path", "registry"])
+        let render = "/v1/environments/dev/artifacts/prompt/support-triage/render"
+
+        let rendered = try get(server, render, body: #"{"variables": {"subject": "Late order", "body": "Where is it?"}}"#)
+        let body = try object(rendered.body)
+        let messages = body["messages"] as? [[String: Any]] ?? []
+        #expect(rendered.status == 200 && body["type"] as? String == "chat" && body["version"] as? String == "1.3.0", "\(rendered)")
+        #expect(messages.first?["content"] as? String == "You are a support triage assistant for Acme.\nPick exactly one queue from: billing, technical, account, other.\nAnswer with JSON only.\n")
+        #expect(messages.last?["content"] as? String == "Ticket subject: Late order\n\nWhere is it?", "\(messages)")
+        // support-bot runs support-triage through its chain and names it as its own fallback.
+        let fallback = body["fallback"] as? [String: Any] ?? [:]
+        #expect(fallback["deployment"] as? String == "deployment/support-bot" && fallback["reference"] as? String == "prompt/support-triage@1.3.0"
+                && fallback["source"] as? String == "deployed" && (fallback["messages"] as? [[String: Any]])?.count == 2, "\(fallback)")
+        let company = try object(try get(server, render, body: #"{"variables": {"subject": "s", "body": "b", "company": "Initech"}}"#).body)
+        #expect(((company["messages"] as? [[String: Any]])?.first?["content"] as? String)?.contains("for Initech.") == true)
+
+        for (variables, named) in [(#"{"subject": "Late"}"#, "missing required variable 'body'"), (#"{"subject": "s", "body": "b", "nope": 1}"#, "unknown variable 'nope'"),
+                                   (#"{"subject": "s", "body": "b", "company": 7}"#, "variable 'company' must be string")] {
+            let refused = try get(server, render, body: #"{"variables": \#(variables)}"#)
+            let message = try object(refused.body)["message"] as? String
+            #expect(refused.status == 422 && message?.contains(named) == true, "\(refused)")
+        }
+        #expect(try get(server, render, body: "not json").status == 400)
+        #expect(try get(server, render, body: #"{"variables": [1]}"#).status == 400)
+        #expect(try get(server, render, body: #"{"variables": {}, "extra": 1}"#).status == 400)
+        #expect(try get(server, "/v1/environments/dev/artifacts/prompt/refund-policy-answer/render", body: "{}").status == 404)
+        #expect(try get(server, "/v1/environments/dev/artifacts/prompt/..%2F..%2Fetc/render", body: "{}").status == 400)
+        let large = repo.directory.appendingPathComponent("large.json")
+        try Data(repeating: UInt8(ascii: " "), count: 2 << 20).write(to: large)
+        #expect(try get(server, render, body: "@" + large.path).status == 413)
+
+        // An exact registered version, from git: immutable, revalidated by its digest; a version not registered is 404.
+        let version = try get(server, "/v1/artifacts/prompt/refund-policy-answer/versions/1.0.0")
+        #expect(version.status == 200 && version.headers["cache-control"] == "public, max-age=31536000, immutable", "\(version.headers)")
+        let versionBody = try object(version.body)
+        #expect(versionBody["tag"] as? String == "prompt/refund-policy-answer@v1.0.0" && (versionBody["content"] as? [String: Any])?["kind"] as? String == "PromptTemplate")
+        #expect(version.headers["etag"] == "\"\(versionBody["digest"] as? String ?? "?")\"")
+        #expect(try get(server, "/v1/artifacts/prompt/refund-policy-answer/versions/v1.0.0", headers: ["If-None-Match: \(version.headers["etag"] ?? "")"]).status == 304)
+        let missing = try get(server, "/v1/artifacts/prompt/refund-policy-answer/versions/9.9.9")
+        #expect(missing.status == 404 && missing.body.contains("registered: 1.0.0"), "\(missing)")
+        #expect(try get(server, "/v1/artifacts/prompt/refund-policy-answer/versions/one").status == 400)
+
+        // The snapshot: every deployed artifact with content, one digest; 304 while nothing changes.
+        let snapshot = try get(server, "/v1/environments/dev/snapshot")
+        let snapshotBody = try object(snapshot.body)
+        let artifacts = snapshotBody["artifacts"] as? [[String: Any]] ?? []
+        #expect(snapshot.status == 200 && artifacts.count == 8 && artifacts.allSatisfy { $0["content"] is [String: Any] }, "\(artifacts.count)")
+        #expect(snapshot.headers["etag"] == "\"\(snapshotBody["digest"] as? String ?? "?")\"")
+        #expect(try get(server, "/v1/environments/dev/snapshot", headers: ["If-None-Match: \(snapshot.headers["etag"] ?? "")"]).status == 304)
+        #expect(try get(server, "/v1/environments/nowhere/snapshot").status == 404)
+
+        // Audit: pages by sequence, filters, verify; tag history; the compliance report as JSON and markdown.
+        let first = try object(try get(server, "/v1/audit?limit=5").body)
+        let next = try #require(first["next"] as? Int)
+        #expect((first["records"] as? [[String: Any]])?.count == 5 && next == 5)
+        let second = try object(try get(server, "/v1/audit?limit=5&after=\(next)").body)
+        #expect((second["records"] as? [[String: Any]])?.first?["sequence"] as? String == "6")
+        let applies = try object(try get(server, "/v1/audit?environment=dev&artifact=prompt/support-triage").body)["records"] as? [[String: Any]] ?? []
+        #expect(!applies.isEmpty && applies.allSatisfy { $0["environment"] as? String == "dev" }, "\(applies)")
+        #expect(try get(server, "/v1/audit?since=yesterday").status == 400)
+        #expect(try get(server, "/v1/audit?limit=5000").status == 400)
+        let verify = try object(try get(server, "/v1/audit/verify").body)
+        #expect(verify["intact"] as? Bool == true && (verify["records"] as? Int ?? 0) > 10, "\(verify)")
+        let history = try get(server, "/v1/artifacts/deployment/support-bot/history?environment=dev")
+        #expect(history.status == 200 && history.body.contains("deployment/support-bot#dev#1"), "\(history)")
+        #expect(try get(server, "/v1/artifacts/deployment/support-bto/history").status == 404)
+        let report = try get(server, "/v1/environments/dev/report")
+        #expect(report.status == 200 && report.body.contains("support-triage"), "\(report)")
+        let markdown = try get(server, "/v1/environments/dev/report?format=markdown&at=2026-01-01T00:00:00Z")
+        #expect(markdown.status == 200 && markdown.headers["content-type"]?.hasPrefix("text/markdown") == true && markdown.body.hasPrefix("# Compliance report: dev"), "\(markdown)")
+        #expect(try get(server, "/v1/environments/dev/report?at=soon").status == 400)
+        #expect(server.stop() == 0)
+    }
 }
