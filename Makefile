@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-serve bench-compare interop clean schemas install dist
+.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-serve bench-compare interop clean schemas install dist api-check
 
 deps:
 	@scripts/install-deps.sh
@@ -50,6 +50,12 @@ test: deps-postgres
 	$(SWIFT) build --product cairn
 	scripts/with-postgres.sh sh -c '$(SWIFT) test && scripts/fault-suite.sh $(CAIRN_DEBUG)'
 	scripts/schema-check.sh $(CAIRN_DEBUG)
+	scripts/api-check.sh $(CAIRN_DEBUG)
+
+# schemathesis against cairn serve and schemas/openapi.yaml, longer: API_EXAMPLES per operation (make test: 25).
+API_EXAMPLES ?= 200
+api-check: build
+	API_EXAMPLES=$(API_EXAMPLES) scripts/api-check.sh $(CAIRN_DEBUG)
 
 # The fault suite alone, longer: FAULT_ITERATIONS kills of an apply on each store (make test runs 10 on SQLite, 25
 # on PostgreSQL), 400 rounds of damaged caches (40).

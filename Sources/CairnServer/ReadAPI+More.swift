@@ -14,29 +14,35 @@ extension ReadAPI {
     /// Audit pages hold at most this many records.
     static let auditPageLimit = 1000
 
-    func addMoreRoutes(to v1: RouterGroup<BasicRequestContext>) {
-        v1.get("environments/:env/snapshot") { request, context in
-            try await self.snapshot(environment: try context.parameters.require("env"), ifNoneMatch: request.headers[.ifNoneMatch])
+    func addMoreRoutes(to v1: Routes) {
+        v1.get("/v1/environments/:env/snapshot") { request, context in
+            try await self.snapshot(environment: try Self.parameter(context, "env"), ifNoneMatch: request.headers[.ifNoneMatch])
         }
-        v1.post("environments/:env/artifacts/prompt/:name/render") { request, context in
-            try await self.render(environment: try context.parameters.require("env"), name: try context.parameters.require("name"), request: request)
+        // Under :kind, not a literal `prompt` segment: the router does not step back from a literal, so a `prompt` node
+        // beside `:kind` would hide GET .../artifacts/prompt/NAME.
+        v1.post("/v1/environments/:env/artifacts/:kind/:name/render") { request, context in
+            let kind = try Self.parameter(context, "kind")
+            guard kind == ArtifactKind.promptTemplate.shortName else {
+                return Self.problem(.notFound, "only prompts render: POST /v1/environments/ENV/artifacts/prompt/NAME/render")
+            }
+            return try await self.render(environment: try Self.parameter(context, "env"), name: try Self.parameter(context, "name"), request: request)
         }
-        v1.get("environments/:env/report") { request, context in
-            try await self.report(environment: try context.parameters.require("env"), query: request.uri.queryParameters)
+        v1.get("/v1/environments/:env/report") { request, context in
+            try await self.report(environment: try Self.parameter(context, "env"), query: request.uri.queryParameters)
         }
-        v1.get("artifacts/:kind/:name/versions/:version") { request, context in
-            try self.registeredVersion(kind: try context.parameters.require("kind"), name: try context.parameters.require("name"),
-                                       version: try context.parameters.require("version"), ifNoneMatch: request.headers[.ifNoneMatch])
+        v1.get("/v1/artifacts/:kind/:name/versions/:version") { request, context in
+            try self.registeredVersion(kind: try Self.parameter(context, "kind"), name: try Self.parameter(context, "name"),
+                                       version: try Self.parameter(context, "version"), ifNoneMatch: request.headers[.ifNoneMatch])
         }
-        v1.get("artifacts/:kind/:name/history") { request, context in
-            try self.history(kind: try context.parameters.require("kind"), name: try context.parameters.require("name"),
+        v1.get("/v1/artifacts/:kind/:name/history") { request, context in
+            try self.history(kind: try Self.parameter(context, "kind"), name: try Self.parameter(context, "name"),
                              environment: request.uri.queryParameters["environment"].map(String.init))
         }
-        v1.get("history") { request, _ in
+        v1.get("/v1/history") { request, _ in
             try self.history(kind: nil, name: nil, environment: request.uri.queryParameters["environment"].map(String.init))
         }
-        v1.get("audit") { request, _ in try await self.audit(query: request.uri.queryParameters) }
-        v1.get("audit/verify") { _, _ in try await self.verifyAudit() }
+        v1.get("/v1/audit") { request, _ in try await self.audit(query: request.uri.queryParameters) }
+        v1.get("/v1/audit/verify") { _, _ in try await self.verifyAudit() }
     }
 
     // MARK: - Registered versions
@@ -81,7 +87,7 @@ extension ReadAPI {
         let pairs = rows.map { "\($0.artifact.version.id)\t\($0.artifact.digest)\n" }.joined()
         let digest = "sha256:" + ContentDigest.sha256(Array(pairs.utf8))
         let etag = "\"\(digest)\""
-        var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: Self.liveCacheControl]
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) { return Response(status: .notModified, headers: headers) }
         var body = ByteBuffer()
         body.writeString("{\"artifacts\":[")

@@ -22,6 +22,10 @@ public struct ReadAPI: Sendable {
     public let fetchInterval: Duration?
     let webhooks: Webhooks
 
+    /// What is deployed can change at any apply: a client revalidates every time (`max-age=0`, one row read and a 304),
+    /// may go on using its copy for 30 s while it does, and for a day when the server cannot be reached.
+    static let liveCacheControl = "max-age=0, stale-while-revalidate=30, stale-if-error=86400"
+
     public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory(),
                 status: ServeStatus = ServeStatus(), fetchInterval: Duration? = nil, webhookSecret: [UInt8]? = nil, wakeup: Wakeup = Wakeup()) {
         self.reader = reader
@@ -34,31 +38,39 @@ public struct ReadAPI: Sendable {
     }
 
     /// The routes: `/livez`, `/readyz`, `/metrics` (open, for the platform's probes and scraper), the webhooks (signed
-    /// by the sender instead of the token) and the `/v1` read API.
+    /// by the sender instead of the token) and the `/v1` read API. Every error is JSON; a known path asked with another
+    /// method is 405 with `Allow`.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        router.add(middleware: MetricsMiddleware())
+        let routes = Routes()
+        routes.router.add(middleware: ErrorJSON(table: routes.table))
+        routes.router.add(middleware: MetricsMiddleware())
+        routes.router.add(middleware: BearerToken(token: token))
         for path in ["/livez", "/healthz"] {
-            router.get(RouterPath(path)) { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }
+            routes.get(path) { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }
         }
-        router.get("/readyz") { _, _ in await self.readiness() }
-        router.get("/metrics") { _, _ in
+        routes.get("/readyz") { _, _ in await self.readiness() }
+        routes.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: ServeMetrics.text())))
         }
-        webhooks.add(to: router)
-        let v1 = router.group("v1")
-        v1.add(middleware: BearerToken(token: token))
-        v1.get("environments") { _, _ in try await self.environments() }
-        v1.get("environments/:env/artifacts") { _, context in
-            try await self.artifacts(environment: try context.parameters.require("env"))
+        webhooks.add(to: routes)
+        routes.get("/v1/environments") { _, _ in try await self.environments() }
+        routes.get("/v1/environments/:env/artifacts") { _, context in
+            try await self.artifacts(environment: try Self.parameter(context, "env"))
         }
-        v1.get("environments/:env/artifacts/:kind/:name") { request, context in
-            try await self.artifact(environment: try context.parameters.require("env"), kind: try context.parameters.require("kind"),
-                                    name: try context.parameters.require("name"), ifNoneMatch: request.headers[.ifNoneMatch])
+        routes.get("/v1/environments/:env/artifacts/:kind/:name") { request, context in
+            try await self.artifact(environment: try Self.parameter(context, "env"), kind: try Self.parameter(context, "kind"),
+                                    name: try Self.parameter(context, "name"), ifNoneMatch: request.headers[.ifNoneMatch])
         }
-        addMoreRoutes(to: v1)
-        return router
+        addMoreRoutes(to: routes)
+        return routes.router
+    }
+
+    /// A path parameter, percent-decoded (`1.0.0%2Bbuild` is `1.0.0+build`); the router hands them over as sent.
+    static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else { throw HTTPError(.badRequest, message: "the \(name) in the path is not valid percent-encoding") }
+        return decoded
     }
 
     // MARK: - Handlers
@@ -120,7 +132,7 @@ public struct ReadAPI: Sendable {
             return Self.problem(.notFound, CairnError.notDeployed(id, environment: environment, deployed: deployed).description)
         }
         let etag = "\"sha256:\(row.artifact.digest)\""
-        var headers: HTTPFields = [.eTag: etag, .cacheControl: "no-cache"]
+        var headers: HTTPFields = [.eTag: etag, .cacheControl: Self.liveCacheControl]
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
             return Response(status: .notModified, headers: headers)
         }
@@ -214,13 +226,14 @@ public struct ReadAPI: Sendable {
     }
 }
 
-/// Refuses a `/v1` request without `Authorization: Bearer TOKEN` (401), when a token is set. The comparison takes
-/// the same time wherever the two differ.
+/// Refuses a `/v1` request (but the webhooks, which the sender signs) without `Authorization: Bearer TOKEN` (401),
+/// when a token is set. The comparison takes the same time wherever the two differ.
 struct BearerToken: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
-        guard let token else { return try await next(request, context) }
+        let path = request.uri.path
+        guard let token, path.hasPrefix("/v1/") || path == "/v1", !path.hasPrefix("/v1/webhooks/") else { return try await next(request, context) }
         let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
         guard constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {
             var response = ReadAPI.problem(.unauthorized, "this server needs 'Authorization: Bearer TOKEN' (the token of --token-file)")
@@ -228,5 +241,65 @@ struct BearerToken: RouterMiddleware {
             return response
         }
         return try await next(request, context)
+    }
+}
+
+/// The router and the table of its paths (for 405 answers), filled together.
+final class Routes {
+    let router = Router<BasicRequestContext>()
+    let table = RouteTable()
+
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    func get(_ path: String, _ handler: @escaping Handler) { on(.get, path, handler) }
+    func post(_ path: String, _ handler: @escaping Handler) { on(.post, path, handler) }
+
+    private func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        table.add(method, path)
+        router.on(RouterPath(path), method: method, use: handler)
+    }
+}
+
+/// Which methods each path pattern (`/v1/environments/:env/artifacts`) answers.
+final class RouteTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var patterns: [(method: HTTPRequest.Method, segments: [Substring])] = []
+
+    func add(_ method: HTTPRequest.Method, _ path: String) {
+        lock.withLock { patterns.append((method, path.split(separator: "/"))) }
+    }
+
+    /// The methods of the patterns `path` matches (a `:name` segment matches any one segment).
+    func methods(for path: String) -> [HTTPRequest.Method] {
+        let segments = path.split(separator: "/")
+        return lock.withLock {
+            patterns.filter { pattern in
+                pattern.segments.count == segments.count && zip(pattern.segments, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
+            }.map(\.method)
+        }
+    }
+}
+
+/// Every error as `{error, message}`: what a handler threw (500 with its description), and the router's own 404 (or
+/// 405 with `Allow` when the path is known and the method is not).
+struct ErrorJSON: RouterMiddleware {
+    let table: RouteTable
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            let path = request.uri.path
+            if error.status == .notFound, case let allowed = table.methods(for: path), !allowed.isEmpty, !allowed.contains(request.method) {
+                let names = allowed.map(\.rawValue).joined(separator: ", ")
+                var response = ReadAPI.problem(.methodNotAllowed, "\(path) answers \(names), not \(request.method.rawValue)")
+                response.headers[.allow] = names
+                return response
+            }
+            let message = error.body ?? (error.status == .notFound ? "there is no \(path) (see schemas/openapi.yaml)" : error.status.reasonPhrase)
+            return ReadAPI.problem(error.status, message)
+        } catch {
+            return ReadAPI.problem(.internalServerError, "\(error)")
+        }
     }
 }

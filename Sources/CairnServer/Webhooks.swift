@@ -63,9 +63,9 @@ struct Webhooks {
     /// The header each sender signs with.
     static let headers = ["github": "X-Hub-Signature-256", "gitlab": "X-Gitlab-Token", "generic": "X-Cairn-Signature-256"]
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to routes: Routes) {
         for sender in Self.headers.keys.sorted() {
-            router.post(RouterPath("v1/webhooks/\(sender)")) { request, context in try await self.receive(sender, request, context) }
+            routes.post("/v1/webhooks/\(sender)") { request, context in try await self.receive(sender, request, context) }
         }
     }
 

@@ -104,7 +104,7 @@ struct ServeTests {
         #expect(((body["content"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String == "support-triage")
         let status = try #require(try JSONSerialization.jsonObject(with: Data(cli.run(["status", "--env", "dev", "--format", "json", "--path", "registry"], in: repo.directory).output.utf8)) as? [String: Any])
         let digest = (status["deployed"] as? [[String: Any]])?.first { ($0["artifact"] as? String)?.hasPrefix("prompt/support-triage@") == true }?["digest"] as? String
-        #expect(one.headers["etag"] == "\"\(digest ?? "?")\"" && one.headers["cache-control"] == "no-cache", "\(one.headers)")
+        #expect(one.headers["etag"] == "\"\(digest ?? "?")\"" && one.headers["cache-control"] == "max-age=0, stale-while-revalidate=30, stale-if-error=86400", "\(one.headers)")
         let etag = try #require(one.headers["etag"])
         let unchanged = try get(server, path, headers: ["If-None-Match: \(etag)"])
         #expect(unchanged.status == 304 && unchanged.body.isEmpty, "\(unchanged)")
@@ -115,6 +115,11 @@ struct ServeTests {
         let missing = try get(server, "/v1/environments/dev/artifacts/prompt/support-triag")
         #expect(missing.status == 404 && missing.body.contains("did you mean prompt/support-triage?"), "\(missing)")
         #expect(try get(server, "/v1/environments/dev/artifacts/widget/x").status == 400)
+        // Every error is JSON: an unknown path is 404, a known one asked with another method 405 naming what it answers.
+        let unknown = try get(server, "/v2/nothing")
+        #expect(unknown.status == 404 && unknown.headers["content-type"] == "application/json" && unknown.body.contains("\"message\""), "\(unknown)")
+        let method = try get(server, "/v1/environments", headers: ["X-HTTP-Method-Override: DELETE"], body: "")
+        #expect(method.status == 405 && method.headers["allow"] == "GET", "\(method)")
         #expect(try get(server, "/v1/environments/staging/artifacts").status == 200)
 
         // The answer follows the store, with no cache to go stale: roll back in git, apply, ask again.
@@ -373,6 +378,9 @@ struct ServeTests {
         #expect(try get(server, render, body: #"{"variables": [1]}"#).status == 400)
         #expect(try get(server, render, body: #"{"variables": {}, "extra": 1}"#).status == 400)
         #expect(try get(server, "/v1/environments/dev/artifacts/prompt/refund-policy-answer/render", body: "{}").status == 404)
+        #expect(try get(server, "/v1/environments/dev/artifacts/chain/support-router/render", body: "{}").status == 404)
+        // Rendering sits beside the plain read of the same prompt, which still answers.
+        #expect(try get(server, "/v1/environments/dev/artifacts/prompt/support-triage").status == 200)
         #expect(try get(server, "/v1/environments/dev/artifacts/prompt/..%2F..%2Fetc/render", body: "{}").status == 400)
         let large = repo.directory.appendingPathComponent("large.json")
         try Data(repeating: UInt8(ascii: " "), count: 2 << 20).write(to: large)
