@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
             transform: { try ApplyCommand.seconds($0, option: "--interval") })
     var interval: Int = 60
 
+    @Option(name: .long, help: "Keep DIR/ENV current for every environment, as cairn export writes it (swapped in atomically).")
+    var exportDir: String?
+
     @Option(name: .long, help: "Who the agent's applies are recorded as.")
     var actor: String = "cairn-agent"
 
@@ -95,7 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history, status: status,
                           fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup)
         let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
-                          logger: logger, mirror: mirror, wakeup: wakeup, status: status)
+                          logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir)
         try await orExit {
             try await CairnServe.run(api, agent: agent, host: host, port: port, logger: serverLogger) { address in
                 // Unbuffered: whoever started the server waits for this line.

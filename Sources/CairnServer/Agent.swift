@@ -70,9 +70,11 @@ public struct Agent: Service {
     let mirror: Mirror?
     let wakeup: Wakeup
     let status: ServeStatus
+    /// With `--export-dir`: each environment's export (`DeployedExport`) is kept at `DIRECTORY/ENV`.
+    let exportDirectory: String?
 
     public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger,
-                mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus()) {
+                mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus(), exportDirectory: String? = nil) {
         self.reader = reader
         self.store = store
         self.interval = interval
@@ -82,6 +84,7 @@ public struct Agent: Service {
         self.mirror = mirror
         self.wakeup = wakeup
         self.status = status
+        self.exportDirectory = exportDirectory
     }
 
     public func run() async throws {
@@ -119,12 +122,25 @@ public struct Agent: Service {
                             refusedAt[name] = nil
                         }
                     }
+                    if let exportDirectory { await export(config.environments.map(\.name), to: exportDirectory) }
                 }
             } catch {
                 logger.warning("the agent could not read the registry at HEAD: \(error)")
             }
             let jittered = interval * Double.random(in: 0.9...1.1)
             try? await cancelWhenGracefulShutdown { await wakeup.wait(for: jittered) }
+        }
+    }
+
+    /// Writes each environment's export (a store that changed by another agent's or a person's apply is exported too).
+    func export(_ environments: [String], to directory: String) async {
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for environment in environments where ArtifactID.isValidName(environment) {
+            do {
+                _ = try await DeployedExport.write(environment: environment, store: store, to: directory + "/" + environment)
+            } catch {
+                logger.warning("exporting '\(environment)' to \(directory) failed: \(error)")
+            }
         }
     }
 

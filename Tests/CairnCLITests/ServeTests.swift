@@ -428,4 +428,79 @@ struct ServeTests {
         #expect(try get(server, "/v1/environments/dev/report?at=soon").status == 400)
         #expect(server.stop() == 0)
     }
+
+    @Test("export writes an environment as files behind a link swapped in one rename: a reader never sees a mix; again is a no-op; serve --export-dir keeps every environment current")
+    func exportFiles() throws {
+        let repo = try CLITests.exampleRepository()
+        let registry = ["--path", "registry", "--actor", "ci"]
+        #expect(try cli.run(["register", "--all"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "deployment/support-bot@1.4.0", "--to", "dev"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["apply", "--env", "dev", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["promote", "prompt/support-triage@1.3.0", "--to", "staging"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["apply", "--env", "staging", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        let out = repo.directory.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let link = out.appendingPathComponent("live").path
+
+        let first = try cli.run(["export", "--env", "dev", link, "--path", "registry"], in: repo.directory)
+        #expect(first.status == 0 && first.output.contains("exported 8 artifacts of 'dev'"), "\(first.output)")
+        let again = try cli.run(["export", "--env", "dev", link, "--path", "registry"], in: repo.directory)
+        #expect(again.status == 0 && again.output.contains("already holds 8 artifacts"), "\(again.output)")
+        let prompt = try String(contentsOfFile: link + "/prompt/support-triage.json", encoding: .utf8)
+        #expect(prompt.hasPrefix("{\"apiVersion\":\"cairn/v1\""), "\(prompt.prefix(80))")
+
+        // A reader checks, over and over, that every file the manifest lists hashes to the digest it gives, while the
+        // link swaps between two environments' exports.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        reader.arguments = ["python3", "-c", """
+            import hashlib, json, os, sys, time
+            link, stop = sys.argv[1], sys.argv[2]
+            reads = mixes = 0
+            while not os.path.exists(stop):
+                try:
+                    base = os.path.realpath(link)
+                    manifest = json.load(open(os.path.join(base, "manifest.json")))
+                    for entry in manifest["artifacts"]:
+                        data = open(os.path.join(base, entry["file"]), "rb").read()
+                        if "sha256:" + hashlib.sha256(data).hexdigest() != entry["digest"]:
+                            mixes += 1
+                    reads += 1
+                except FileNotFoundError:
+                    pass  # the folder a reader resolved was cleaned up two swaps later: it reads again
+            print(reads, mixes)
+            """, link, out.appendingPathComponent("stop").path]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        for round in 0..<16 {
+            let environment = round % 2 == 0 ? "staging" : "dev"
+            #expect(try cli.run(["export", "--env", environment, link, "--path", "registry"], in: repo.directory).status == 0)
+        }
+        FileManager.default.createFile(atPath: out.appendingPathComponent("stop").path, contents: nil)
+        reader.waitUntilExit()
+        let counts = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(counts.count == 2 && counts[0] > 0 && counts[1] == 0, "reads, mixes: \(counts)")
+        // The one linked and the one before it are kept; older exports are gone.
+        let folders = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".live-") }
+        #expect(folders.count == 2, "\(folders)")
+
+        // Not over a folder of the user's; not for an environment no one defined.
+        let mine = out.appendingPathComponent("mine")
+        try FileManager.default.createDirectory(at: mine, withIntermediateDirectories: true)
+        let refused = try cli.run(["export", "--env", "dev", mine.path, "--path", "registry"], in: repo.directory)
+        #expect(refused.status == 2 && refused.output.contains("exists"), "\(refused.output)")
+        #expect(try cli.run(["export", "--env", "dve", out.appendingPathComponent("x").path, "--path", "registry"], in: repo.directory).status == 2)
+
+        // serve --export-dir: every environment, kept current by the agent.
+        let exports = repo.directory.appendingPathComponent("exports")
+        let server = try Server(in: repo.directory, arguments: ["--path", "registry", "--interval", "1", "--export-dir", exports.path])
+        #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/staging/dataset/triage-eval-set.json") })
+        #expect(FileManager.default.fileExists(atPath: exports.path + "/dev/deployment/support-bot.json"))
+        #expect(FileManager.default.fileExists(atPath: exports.path + "/production/manifest.json"))
+        #expect(try cli.run(["promote", "prompt/sentiment-classify@0.4.2", "--to", "staging"] + registry, in: repo.directory).status == 0)
+        #expect(try cli.run(["apply", "--env", "staging", "--auto-approve"] + registry, in: repo.directory).status == 0)
+        #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/staging/prompt/sentiment-classify.json") })
+        #expect(server.stop() == 0)
+    }
 }
