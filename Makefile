@@ -51,6 +51,7 @@ test: deps-postgres
 	scripts/with-postgres.sh sh -c '$(SWIFT) test && scripts/fault-suite.sh $(CAIRN_DEBUG)'
 	scripts/schema-check.sh $(CAIRN_DEBUG)
 	scripts/api-check.sh $(CAIRN_DEBUG)
+	scripts/client-check.sh $(CAIRN_DEBUG)
 
 # schemathesis against cairn serve and schemas/openapi.yaml, longer: API_EXAMPLES per operation (make test: 25).
 API_EXAMPLES ?= 200
