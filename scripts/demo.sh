@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The demo: the whole lifecycle in a throw-away git repository built from registry-example/: validate, render,
 # a broken edit caught, register, a pull request caught by the gate and fixed, promote through dev, staging and
-# production, apply, roll back (with a hold), history, drift repair, the audit trail and the compliance report.
+# production, apply, roll back (with a hold), history, drift repair, the audit trail and the compliance report, then
+# cairn serve on a bare remote: a deployed prompt over HTTP (200, then 304), a render, and a new version promoted,
+# pushed and applied by the agent when a signed webhook arrives.
 # With DEMO_POSTGRES=1 beside a server from scripts/with-postgres.sh (make demo-postgres), the state lives on
 # PostgreSQL, and the demo ends by copying it into an SQLite file with `cairn state migrate`.
 set -euo pipefail
 cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 top="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# The remote, the server's mirror and its secret live outside the demo repository.
+outside="$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo-remote.XXXXXX")"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work" "$outside"' EXIT
 export GIT_AUTHOR_NAME="Demo Bot" GIT_AUTHOR_EMAIL="demo@example.com"
 export GIT_COMMITTER_NAME="Demo Bot" GIT_COMMITTER_EMAIL="demo@example.com"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -133,6 +138,54 @@ run "$cairn" audit anchor --path registry-example
 
 step "Compliance report: what runs in production now, who owns it, who approved it, on what evidence"
 run "$cairn" report --env production --path registry-example
+
+step "cairn serve: the agent pulls from a remote and serves what is deployed over HTTP"
+git clone -q --bare . "$outside/remote.git" && git remote add origin "$outside/remote.git"
+sed -i 's/^    description: Every merged change lands here first.$/&\n    policy: {sync: auto}/' registry-example/cairn.yaml
+git commit -qam "dev reconciles itself (sync: auto)" && git push -q origin main
+echo "demo-webhook-secret" > "$outside/secret"
+state=()
+[ -n "${DEMO_POSTGRES:-}" ] || state=(--state "$work/registry-example/.cairn/state.sqlite")
+echo "\$ $cairn serve --remote $outside/remote.git --mirror $outside/mirror --path registry-example --listen 127.0.0.1:0 --interval 1h --webhook-secret-file $outside/secret &"
+"$cairn" serve --remote "$outside/remote.git" --mirror "$outside/mirror" --path registry-example "${state[@]}" \
+    --listen 127.0.0.1:0 --interval 1h --webhook-secret-file "$outside/secret" > "$outside/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 200); do grep -q "^listening on" "$outside/serve.log" && break; sleep 0.05; done
+address="$(sed -n 's/^listening on //p' "$outside/serve.log")"
+[ -n "$address" ] || { cat "$outside/serve.log" >&2; exit 1; }
+echo "listening on $address"
+url="http://$address/v1/environments/dev/artifacts/prompt/refund-policy-answer"
+summary() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["id"], d["version"], d["digest"][:19] + "...", "from", d["tag"])'; }
+printf '$ curl -s %s\n' "$url"; curl -s "$url" | summary
+etag="$(curl -s -D - -o /dev/null "$url" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')"
+printf '$ curl -s -o /dev/null -w "%%{http_code}" -H "If-None-Match: %s" %s\n' "$etag" "$url"
+curl -s -o /dev/null -w "%{http_code} (unchanged: no body)\n" -H "If-None-Match: $etag" "$url"
+printf '$ curl -s -X POST -d {"variables": {...}} http://%s/v1/environments/dev/artifacts/prompt/support-triage/render\n' "$address"
+curl -s -X POST -d '{"variables": {"subject": "Charged twice", "body": "For order 1042."}}' \
+    "http://$address/v1/environments/dev/artifacts/prompt/support-triage/render" \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["messages"][-1]["content"]); print("fallback:", d["fallback"]["reference"], "from", d["fallback"]["deployment"])'
+
+step "A new version is promoted and pushed; a signed webhook makes the agent fetch and apply it at once"
+run "$cairn" bump prompt/refund-policy-answer minor --path registry-example
+git commit -qam "refund-policy-answer 1.2.0"
+CAIRN_ACTOR=ci run "$cairn" register --all --path registry-example > /dev/null
+CAIRN_ACTOR=alice run "$cairn" promote prompt/refund-policy-answer@1.2.0 --to dev --path registry-example
+git push -q origin main --tags
+body='{"ref":"refs/heads/main"}'
+signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-webhook-secret | sed 's/^.* //')"
+printf '$ curl -X POST -H "X-Hub-Signature-256: sha256=..." http://%s/v1/webhooks/github\n' "$address"
+curl -s -o /dev/null -w "%{http_code} (accepted)\n" -X POST -H "X-Hub-Signature-256: $signature" -d "$body" "http://$address/v1/webhooks/github"
+for _ in $(seq 100); do curl -s "$url" | grep -q '"version":"1.2.0"' && break; sleep 0.1; done
+printf '$ curl -s %s\n' "$url"; curl -s "$url" | summary
+curl -s "http://$address/v1/environments" | python3 -c '
+import json, sys
+dev = [e for e in json.load(sys.stdin)["environments"] if e["name"] == "dev"][0]
+last = dev["reconciliations"][0]
+print("dev:", dev["sync"], "| last reconciliation:", last["result"], last["changes"], "change(s) at", last["revision"][:7], "by the agent")'
+curl -s "http://$address/metrics" | grep -E '^cairn_apply_total|^cairn_environment_synced\{environment="dev"' || true
+kill -TERM "$server"
+wait "$server" && echo "cairn serve stopped (SIGTERM, exit 0)"
+server=""
 
 step "An alias bomb is refused in milliseconds"
 python3 - > registry-example/prompts/bomb.yaml <<'PY'
