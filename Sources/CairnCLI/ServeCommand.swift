@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnModel
+import CairnReconciler
 import CairnServer
 import Foundation
 import Logging
@@ -49,7 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Keep DIR/ENV current for every environment, as cairn export writes it (swapped in atomically).")
     var exportDir: String?
 
-    @Option(name: .long, help: "Who the agent's applies are recorded as.")
+    @Option(name: .long, help: "How long the agent's apply lease holds: seconds, or with s/m/h. Another agent takes over an apply that outlives it (or whose process on this host is gone).",
+            transform: { try ApplyCommand.seconds($0, option: "--lease") })
+    var lease: Int = Reconciler.defaultLeaseSeconds
+
+    @Option(name: .long, help: "Who the agent's applies are recorded as (and the lease's holder).")
     var actor: String = "cairn-agent"
 
     @Option(name: .long, help: "Log lines as text or json (one object a line), on standard error.")
@@ -98,7 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history, status: status,
                           fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup)
         let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
-                          logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir)
+                          logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir, leaseSeconds: lease)
         try await orExit {
             try await CairnServe.run(api, agent: agent, host: host, port: port, logger: serverLogger) { address in
                 // Unbuffered: whoever started the server waits for this line.

@@ -3,22 +3,31 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// One connection to the server, lent to one operation at a time: a transaction's statements must not interleave
-/// with another operation's. A connection the server closed (restart, network) is replaced before the next operation;
-/// the operation it broke failed and its transaction was rolled back by the server.
+/// Up to `size` connections to the server, each lent to one operation at a time (a transaction's statements must not
+/// interleave with another operation's), opened only when that many operations run at once: a command that does one
+/// thing after another uses one, while `cairn serve` answers reads on others while its agent commits an apply. A
+/// connection the server closed (restart, network) is replaced before the next operation; the operation it broke
+/// failed and its transaction was rolled back by the server.
 final class PostgresConnectionSlot: Sendable {
     private struct State {
-        var connection: PostgresConnection?
-        var busy = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Open connections no operation holds.
+        var idle: [PostgresConnection] = []
+        /// Operations holding a connection, or opening one.
+        var lent = 0
+        /// Operations waiting for one: each is handed a connection, or nil to open one itself.
+        var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
+        /// Every connection opened and not yet dropped (closed at `close()`).
+        var open: [PostgresConnection] = []
     }
 
     private let state = Mutex(State())
     private let location: PostgresLocation
+    private let size: Int
     private let counter = Atomic<Int>(0)
 
-    init(location: PostgresLocation) {
+    init(location: PostgresLocation, size: Int = 4) {
         self.location = location
+        self.size = max(1, size)
     }
 
     /// Silent, unless CAIRN_POSTGRES_LOG names a level (trace, debug, ...): then postgres-nio's events go to stderr.
@@ -31,24 +40,27 @@ final class PostgresConnectionSlot: Sendable {
         return logger
     }()
 
-    /// Runs `body` with the connection, opening one when there is none (or the last one was closed).
+    /// Runs `body` with a connection of its own, opening one when none is idle (and fewer than `size` are open).
     ///
     /// postgres-nio 1.33 never answers a statement written to a connection that has just closed (the write is
     /// dropped with its promise): a server restart between two statements of a transaction would hang the second, or
     /// the ROLLBACK after the first failed. So `body` races the connection's close: when the connection closes first,
     /// the operation fails at once ("the server closed the connection") and the statement left waiting is abandoned.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        await take()
-        defer { giveBack() }
-        let existing = state.withLock { $0.connection }
-        let connection: PostgresConnection
-        if let existing, !existing.isClosed {
-            connection = existing
-        } else {
-            connection = try await PostgresConnector.connect(location, id: counter.wrappingAdd(1, ordering: .relaxed).newValue)
-            state.withLock { $0.connection = connection }
+        var connection = await take()
+        if connection == nil || connection!.isClosed {
+            do {
+                let opened = try await PostgresConnector.connect(location, id: counter.wrappingAdd(1, ordering: .relaxed).newValue)
+                state.withLock { $0.open.append(opened) }
+                connection = opened
+            } catch {
+                giveBack(nil)
+                throw error
+            }
         }
-        return try await Self.racingClose(of: connection, body)
+        let lent = connection!
+        defer { giveBack(lent) }
+        return try await Self.racingClose(of: lent, body)
     }
 
     struct ConnectionClosed: Error, CustomStringConvertible {
@@ -81,45 +93,55 @@ final class PostgresConnectionSlot: Sendable {
         }
     }
 
-    /// A store dropped without `close()` closes its connection; the connection lives until the close completes
-    /// (postgres-nio requires a connection to be closed before it goes).
+    /// A store dropped without `close()` closes its connections; each lives until its close completes (postgres-nio
+    /// requires a connection to be closed before it goes).
     deinit {
-        if let connection = state.withLock({ $0.connection }), !connection.isClosed {
+        for connection in state.withLock({ $0.open }) where !connection.isClosed {
             connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
         }
     }
 
     func close() async {
-        let connection = state.withLock { state -> PostgresConnection? in
-            defer { state.connection = nil }
-            return state.connection
+        let connections = state.withLock { state -> [PostgresConnection] in
+            defer { (state.open, state.idle) = ([], []) }
+            return state.open
         }
-        try? await connection?.close()
+        for connection in connections { try? await connection.close() }
     }
 
-    private func take() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.busy {
-                    state.waiters.append(continuation)
-                    return false
+    /// An idle connection, or nil: the caller may open one (fewer than `size` are lent). Waits when all are lent.
+    private func take() async -> PostgresConnection? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<PostgresConnection?, Never>) in
+            let ready = state.withLock { state -> (Bool, PostgresConnection?) in
+                if let connection = state.idle.popLast() {
+                    state.lent += 1
+                    return (true, connection)
                 }
-                state.busy = true
-                return true
+                guard state.lent < size else {
+                    state.waiters.append(continuation)
+                    return (false, nil)
+                }
+                state.lent += 1
+                return (true, nil)
             }
-            if ready { continuation.resume() }
+            if ready.0 { continuation.resume(returning: ready.1) }
         }
     }
 
-    private func giveBack() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if state.waiters.isEmpty {
-                state.busy = false
-                return nil
+    /// Hands `connection` (nil: none could be opened) to the next waiter, else keeps it idle; a closed one is dropped.
+    private func giveBack(_ connection: PostgresConnection?) {
+        let handOff = state.withLock { state -> (CheckedContinuation<PostgresConnection?, Never>, PostgresConnection?)? in
+            let usable = connection.flatMap { $0.isClosed ? nil : $0 }
+            if let connection, usable == nil { state.open.removeAll { $0 === connection } }
+            if !state.waiters.isEmpty {
+                // The waiter takes this operation's place: with nil, it opens a connection itself.
+                return (state.waiters.removeFirst(), usable)
             }
-            return state.waiters.removeFirst()
+            state.lent -= 1
+            if let usable { state.idle.append(usable) }
+            return nil
         }
-        next?.resume()
+        if let (waiter, usable) = handOff { waiter.resume(returning: usable) }
     }
 }
 

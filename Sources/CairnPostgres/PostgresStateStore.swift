@@ -396,17 +396,30 @@ public final class PostgresStateStore: StateTransfer {
                 INSERT INTO \(unescaped: tables.lease) (environment, id, holder, expires_at, host, pid, fence)
                 VALUES (\(environment), '', '', 0, '', 0, 0) ON CONFLICT DO NOTHING
                 """, logger: logger)
-            var held: Lease?
-            var now: Int64 = 0
-            for try await row in try await connection.query("""
-                SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
-                FROM \(unescaped: tables.lease) WHERE environment = \(environment) FOR UPDATE
-                """, logger: logger) {
-                let (id, holder, expiresAt, host, pid, fence, clock) = try row.decode((String, String, Int64, String, Int32, Int64, Int64).self)
-                held = Lease(environment: environment, id: id, holder: holder, expiresAt: expiresAt, host: host, pid: pid, fence: fence)
-                now = clock
+            // SKIP LOCKED: a row locked by another transaction is an apply committing under its lease right now (its
+            // commit checks the lease with the row locked): that lease is held, whatever its expiry says, and waiting
+            // for the commit would hold this caller (and its connection) for as long as the commit takes.
+            func read(locking: Bool) async throws -> (Lease, Int64)? {
+                let query: PostgresQuery = locking ? """
+                    SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
+                    FROM \(unescaped: tables.lease) WHERE environment = \(environment) FOR UPDATE SKIP LOCKED
+                    """ : """
+                    SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
+                    FROM \(unescaped: tables.lease) WHERE environment = \(environment)
+                    """
+                var found: (Lease, Int64)?
+                for try await row in try await connection.query(query, logger: logger) {
+                    let (id, holder, expiresAt, host, pid, fence, clock) = try row.decode((String, String, Int64, String, Int32, Int64, Int64).self)
+                    found = (Lease(environment: environment, id: id, holder: holder, expiresAt: expiresAt, host: host, pid: pid, fence: fence), clock)
+                }
+                return found
             }
-            guard let held else { throw StateError.storage("the lease row of \(environment) vanished while it was locked") }
+            guard let (held, now) = try await read(locking: true) else {
+                guard let (committing, _) = try await read(locking: false) else {
+                    throw StateError.storage("the lease row of \(environment) vanished while it was locked")
+                }
+                throw StateError.leaseHeld(committing)
+            }
             if let takeover = try LeaseRules.takeover(of: held, by: LeaseHolder.current, now: now) {
                 try await Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment, planSummary: takeover)],
                                       tables: tables, connection: connection)

@@ -72,9 +72,11 @@ public struct Agent: Service {
     let status: ServeStatus
     /// With `--export-dir`: each environment's export (`DeployedExport`) is kept at `DIRECTORY/ENV`.
     let exportDirectory: String?
+    let leaseSeconds: Int
 
     public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger,
-                mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus(), exportDirectory: String? = nil) {
+                mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus(), exportDirectory: String? = nil,
+                leaseSeconds: Int = Reconciler.defaultLeaseSeconds) {
         self.reader = reader
         self.store = store
         self.interval = interval
@@ -85,6 +87,7 @@ public struct Agent: Service {
         self.wakeup = wakeup
         self.status = status
         self.exportDirectory = exportDirectory
+        self.leaseSeconds = leaseSeconds
     }
 
     public func run() async throws {
@@ -162,7 +165,8 @@ public struct Agent: Service {
                 (result, changes, message) = (.inSync, 0, nil)
             } else {
                 // Applied as cairn apply does: planned again under the lease, so what is written is what the store holds then.
-                switch try await reconciler.apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false) {
+                switch try await reconciler.apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false,
+                                                     leaseSeconds: leaseSeconds) {
                 case .noChanges: (result, changes, message) = (.inSync, 0, nil)
                 case .applied(_, let actions): (result, changes, message) = (.applied, actions, nil)
                 }

@@ -156,31 +156,14 @@ struct PostgresCLITests {
         let repo = work.appendingPathComponent("repo")
         // 2,000 artifacts: an apply takes long enough to be killed while it holds the lease.
         try Self.execute("/usr/bin/env", ["python3", SourceTree.root.appendingPathComponent("scripts/gen-registry.py").path, repo.path, "2000", "20", "dev"])
-        /// cairn as run on another machine: its own host name (a UTS namespace), so that its process id means nothing here.
-        func onMachine(_ machine: String, _ arguments: [String]) -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-            process.arguments = ["--uts", "sh", "-c", "hostname \(machine) && exec \"$0\" \"$@\"", CLITests.binary.path] + arguments
-            process.currentDirectoryURL = repo
-            process.standardOutput = Pipe()
-            process.standardError = process.standardOutput
-            return process
-        }
+        func onMachine(_ machine: String, _ arguments: [String]) -> Process { Self.onMachine(machine, arguments, in: repo) }
         let apply = ["apply", "--env", "dev", "--auto-approve", "--lease", "4s", "--path", "registry", "--state", url]
         // Deployed once, then every row edited behind cairn's back: the next apply rewrites all 2,000.
         #expect(try cli.run(apply + ["--actor", "setup"], in: repo).status == 0)
         try Self.execute("/usr/bin/env", ["psql", base, "-q", "-v", "ON_ERROR_STOP=1", "-c", "UPDATE \(schema).deployed SET content = content || ' '"])
         // Another session holds the chain's head, so agent-a's commit waits (holding the lease) until it is killed.
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["psql", base, "-q", "-c", "BEGIN; SELECT 1 FROM \(schema).audit_head FOR UPDATE; SELECT pg_sleep(300);"]
-        locker.standardOutput = FileHandle.nullDevice
-        locker.standardError = FileHandle.nullDevice
-        try locker.run()
+        let locker = try await Self.lockAuditHead(base, schema)
         defer { if locker.isRunning { locker.terminate() } }
-        while try Self.query(base, schema, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND state = 'active' AND pid <> pg_backend_pid()") != "1" {
-            try await Task.sleep(for: .milliseconds(20))
-        }
         let agentA = onMachine("machine-a", apply + ["--actor", "agent-a"])
         // Its plan is longer than a pipe holds: its output goes to a file.
         let outputA = work.appendingPathComponent("agent-a.out")
@@ -190,10 +173,7 @@ struct PostgresCLITests {
         try agentA.run()
         let started = Date()
         // agent-a holds the lease and waits on the head: killed there, as if its machine died mid-commit.
-        while try Self.query(base, schema, """
-            SELECT count(*) FROM \(schema).lease l, pg_stat_activity a WHERE l.holder = 'agent-a' AND l.id <> ''
-            AND a.wait_event_type = 'Lock' AND a.application_name = 'cairn'
-            """) != "1" {
+        while try !Self.waitsHoldingLease("agent-a", base, schema) {
             guard Date().timeIntervalSince(started) < 120, agentA.isRunning else {
                 let output = String(decoding: (try? Data(contentsOf: outputA)) ?? Data(), as: UTF8.self)
                 Issue.record("agent-a was not seen holding the lease (running: \(agentA.isRunning)): \(output.split(separator: "\n").filter { !$0.hasPrefix("  ") }.joined(separator: "\n").suffix(3000))")
@@ -203,9 +183,7 @@ struct PostgresCLITests {
         }
         kill(agentA.processIdentifier, SIGKILL)
         agentA.waitUntilExit()
-        // The server notices neither a dead client nor a terminated psql while pg_sleep runs: end that session there.
-        _ = try Self.query(base, schema, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()")
-        locker.waitUntilExit()
+        try Self.unlockAuditHead(locker, base, schema)
         let killed = Date()
         #expect(try Self.query(base, schema, "SELECT count(*) FROM \(schema).deployed WHERE encode(sha256(convert_to(content, 'UTF8')), 'hex') <> digest") == "2000",
                 "agent-a committed before it was killed")
@@ -229,6 +207,142 @@ struct PostgresCLITests {
         let log = try cli.run(["audit", "log", "--env", "dev", "--format", "json", "--path", "registry", "--state", url], in: repo)
         #expect(log.output.contains("lease-takeover") && log.output.contains("it expired at"), "\(log.output.prefix(2000))")
         #expect(try cli.run(["audit", "verify", "--path", "registry", "--state", url], in: repo).status == 0)
+    }
+
+    @Test("two cairn serve agents on two machines, one database: one applies while the other is busy and both serve reads; kill -9 the one applying, and the other applies once its lease runs out")
+    func twoServes() async throws {
+        let url = try Self.freshURL()
+        let (base, schema) = (String(url[..<url.range(of: "?schema=")!.lowerBound]), String(url[url.range(of: "?schema=")!.upperBound...]))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-serves-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let repo = work.appendingPathComponent("repo")
+        try Self.execute("/usr/bin/env", ["python3", SourceTree.root.appendingPathComponent("scripts/gen-registry.py").path, repo.path, "2000", "20", "dev"])
+        let adopted = TestRepository(adopting: repo)
+        let config = repo.appendingPathComponent("registry/cairn.yaml")
+        try adopted.write("registry/cairn.yaml", try String(contentsOf: config, encoding: .utf8)
+            .replacingOccurrences(of: "  - {name: dev}", with: "  - {name: dev, policy: {sync: auto}}"))
+        _ = try adopted.commitAll("dev syncs itself")
+        let state = ["--path", "registry", "--state", url]
+        // Deployed once, then every row edited behind cairn's back: the agents' next apply rewrites all 2,000.
+        #expect(try cli.run(["apply", "--env", "dev", "--auto-approve", "--actor", "setup"] + state, in: repo).status == 0)
+        try Self.execute("/usr/bin/env", ["psql", base, "-q", "-v", "ON_ERROR_STOP=1", "-c", "UPDATE \(schema).deployed SET content = content || ' '"])
+        // agent-a's commit waits on the chain's head (holding the lease) until it is killed.
+        let locker = try await Self.lockAuditHead(base, schema)
+        defer { if locker.isRunning { locker.terminate() } }
+
+        /// A serve on its machine, its output in a file, and its address once it listens.
+        func serve(_ machine: String, _ actor: String) async throws -> (Process, URL, String) {
+            let output = work.appendingPathComponent("\(actor).out")
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+            let process = Self.onMachine(machine, ["serve", "--listen", "127.0.0.1:0", "--interval", "1", "--lease", "4s", "--actor", actor] + state, in: repo)
+            process.standardOutput = try FileHandle(forWritingTo: output)
+            process.standardError = process.standardOutput
+            try process.run()
+            for _ in 0..<600 {
+                let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+                if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }) {
+                    return (process, output, String(line.dropFirst("listening on ".count)))
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw CLITests.MissingBinary()
+        }
+        func get(_ address: String, _ path: String) throws -> String {
+            try DayOneCLITests().launch(URL(fileURLWithPath: "/usr/bin/env"), ["curl", "-s", "--max-time", "60", "http://\(address)\(path)"], in: work).output
+        }
+        /// A series of the agent's `/metrics`, 0 before it exists.
+        func metric(_ address: String, _ series: String) throws -> Int {
+            let line = try get(address, "/metrics").split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        func deployedCount(_ address: String) throws -> Int? {
+            ((try? JSONSerialization.jsonObject(with: Data(get(address, "/v1/environments/dev/artifacts").utf8))) as? [String: Any])
+                .flatMap { $0["artifacts"] as? [Any] }?.count
+        }
+        let busySeries = "cairn_reconcile_duration_seconds_count{environment=\"dev\",result=\"busy\"}"
+        let appliedSeries = "cairn_apply_total{environment=\"dev\",result=\"applied\"}"
+
+        let (agentA, outputA, addressA) = try await serve("machine-a", "agent-a")
+        let started = Date()
+        while try !Self.waitsHoldingLease("agent-a", base, schema) {
+            guard Date().timeIntervalSince(started) < 120, agentA.isRunning else {
+                Issue.record("agent-a was not seen holding the lease: \(String(decoding: (try? Data(contentsOf: outputA)) ?? Data(), as: UTF8.self).suffix(2000))")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // agent-b finds the environment busy and says who holds it; both answer reads meanwhile.
+        let (agentB, _, addressB) = try await serve("machine-b", "agent-b")
+        defer { if agentB.isRunning { agentB.terminate() } }
+        var busy = 0
+        for _ in 0..<300 where busy == 0 {
+            busy = try metric(addressB, busySeries)
+            if busy == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(busy > 0, "agent-b never found dev busy")
+        let environments = try get(addressB, "/v1/environments")
+        #expect(environments.contains("\"result\":\"busy\"") && environments.contains("agent-a"), "\(environments.prefix(2000))")
+        #expect(try deployedCount(addressA) == 2000 && deployedCount(addressB) == 2000, "both serve reads while agent-a commits")
+
+        kill(agentA.processIdentifier, SIGKILL)
+        agentA.waitUntilExit()
+        try Self.unlockAuditHead(locker, base, schema)
+        let killed = Date()
+        var applied: TimeInterval?
+        while applied == nil && Date().timeIntervalSince(killed) < 60 {
+            if try metric(addressB, appliedSeries) > 0 { applied = Date().timeIntervalSince(killed) } else { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let after = try #require(applied, "agent-b never applied: \((try? get(addressB, "/metrics")) ?? "")")
+        #expect(after < 4 + 30, "agent-b applied \(after) s after the kill")
+        #expect(try Self.query(base, schema, "SELECT count(*) FROM \(schema).deployed WHERE encode(sha256(convert_to(content, 'UTF8')), 'hex') <> digest") == "0")
+        agentB.terminate()
+        agentB.waitUntilExit()
+        #expect(agentB.terminationStatus == 0)
+        let log = try cli.run(["audit", "log", "--env", "dev", "--format", "json"] + state, in: repo)
+        #expect(log.output.contains("lease-takeover") && log.output.contains("agent-b"), "\(log.output.suffix(2000))")
+        #expect(try cli.run(["audit", "verify"] + state, in: repo).status == 0)
+    }
+
+    /// cairn as run on another machine: its own host name (a UTS namespace), so that its process id means nothing here.
+    static func onMachine(_ machine: String, _ arguments: [String], in directory: URL) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        process.arguments = ["--uts", "sh", "-c", "hostname \(machine) && exec \"$0\" \"$@\"", CLITests.binary.path] + arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = Pipe()
+        process.standardError = process.standardOutput
+        return process
+    }
+
+    /// A psql session that holds the audit chain's head (so that an apply's commit waits there, holding its lease).
+    static func lockAuditHead(_ base: String, _ schema: String) async throws -> Process {
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // The schema in the statement's text tells this session from another test's (tests run at once).
+        locker.arguments = ["psql", base, "-q", "-c", "BEGIN; SELECT 1 FROM \(schema).audit_head FOR UPDATE; SELECT pg_sleep(300) AS \(schema);"]
+        locker.standardOutput = FileHandle.nullDevice
+        locker.standardError = FileHandle.nullDevice
+        try locker.run()
+        let started = Date()
+        while try query(base, schema, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300) AS \(schema)%' AND state = 'active' AND pid <> pg_backend_pid()") != "1" {
+            guard locker.isRunning, Date().timeIntervalSince(started) < 60 else { throw NoServer() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return locker
+    }
+
+    /// Ends the locking session (the server notices neither a dead client nor a terminated psql while pg_sleep runs).
+    static func unlockAuditHead(_ locker: Process, _ base: String, _ schema: String) throws {
+        _ = try query(base, schema, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300) AS \(schema)%' AND pid <> pg_backend_pid()")
+        locker.waitUntilExit()
+    }
+
+    /// Whether `holder` holds the lease and a cairn session waits on a lock (its commit, behind `lockAuditHead`).
+    static func waitsHoldingLease(_ holder: String, _ base: String, _ schema: String) throws -> Bool {
+        try query(base, schema, """
+            SELECT count(*) FROM \(schema).lease l, pg_stat_activity a WHERE l.holder = '\(holder)' AND l.id <> ''
+            AND a.wait_event_type = 'Lock' AND a.application_name = 'cairn' AND a.query LIKE '%\(schema).%'
+            """) == "1"
     }
 
     static func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
