@@ -99,11 +99,11 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try await orExit { try await options.open(withoutConfig: true, repository: mirror?.repository) }
         var serverLogger = Logger(label: "cairn.serve")
         serverLogger.logLevel = .warning
-        let history = ReconcileHistory(), wakeup = Wakeup()
+        let history = ReconcileHistory(), wakeup = Wakeup(), reads = DeployedReads(store: context.store)
         let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history, status: status,
-                          fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup)
+                          fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup, reads: reads)
         let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
-                          logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir, leaseSeconds: lease)
+                          logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir, leaseSeconds: lease, reads: reads)
         try await orExit {
             try await CairnServe.run(api, agent: agent, host: host, port: port, logger: serverLogger) { address in
                 // Unbuffered: whoever started the server waits for this line.

@@ -73,10 +73,12 @@ public struct Agent: Service {
     /// With `--export-dir`: each environment's export (`DeployedExport`) is kept at `DIRECTORY/ENV`.
     let exportDirectory: String?
     let leaseSeconds: Int
+    /// The read API's rows, forgotten for an environment once this agent applied it.
+    let reads: DeployedReads?
 
     public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger,
                 mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus(), exportDirectory: String? = nil,
-                leaseSeconds: Int = Reconciler.defaultLeaseSeconds) {
+                leaseSeconds: Int = Reconciler.defaultLeaseSeconds, reads: DeployedReads? = nil) {
         self.reader = reader
         self.store = store
         self.interval = interval
@@ -88,6 +90,7 @@ public struct Agent: Service {
         self.status = status
         self.exportDirectory = exportDirectory
         self.leaseSeconds = leaseSeconds
+        self.reads = reads
     }
 
     public func run() async throws {
@@ -168,7 +171,9 @@ public struct Agent: Service {
                 switch try await reconciler.apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false,
                                                      leaseSeconds: leaseSeconds) {
                 case .noChanges: (result, changes, message) = (.inSync, 0, nil)
-                case .applied(_, let actions): (result, changes, message) = (.applied, actions, nil)
+                case .applied(_, let actions):
+                    (result, changes, message) = (.applied, actions, nil)
+                    reads?.invalidate(environment)
                 }
             }
         } catch let refusal as Reconciler.Refusal {

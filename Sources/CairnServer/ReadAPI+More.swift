@@ -82,7 +82,7 @@ extension ReadAPI {
     /// (id, digest) pairs, as ETag: what a client prefetches at start-up and keeps on disk for when the server is away.
     /// Read in one store read, so an apply is seen whole or not at all.
     func snapshot(environment: String, ifNoneMatch: String?) async throws -> Response {
-        let rows = try await store.deployed(environment: environment, content: true).sorted { $0.artifact.version.id < $1.artifact.version.id }
+        let rows = try await reads.environment(environment).sorted
         if rows.isEmpty, let missing = try await unknownEnvironment(environment) { return missing }
         let pairs = rows.map { "\($0.artifact.version.id)\t\($0.artifact.digest)\n" }.joined()
         let digest = "sha256:" + ContentDigest.sha256(Array(pairs.utf8))
@@ -141,11 +141,8 @@ extension ReadAPI {
             }
         default: return Self.problem(.badRequest, "the body is not JSON: send {\"variables\": {NAME: VALUE, ...}}")
         }
-        guard let row = try await store.deployed(environment: environment, ids: [id]).first else {
-            if let missing = try await unknownEnvironment(environment) { return missing }
-            let deployed = try await store.deployed(environment: environment, content: false).map(\.artifact.id.description)
-            return Self.problem(.notFound, CairnError.notDeployed(id, environment: environment, deployed: deployed).description)
-        }
+        let deployed = try await reads.environment(environment)
+        guard let row = deployed.rows[id] else { return try await notDeployed(id, in: environment, deployed) }
         guard case .promptTemplate(let spec)? = try? Self.decode(row) else {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not a prompt; the store was edited outside cairn")
         }
@@ -159,7 +156,7 @@ extension ReadAPI {
         answer["version"] = .string(row.artifact.version.version.description)
         answer["digest"] = .string("sha256:" + row.artifact.digest)
         answer["environment"] = .string(environment)
-        if let fallback = try await fallback(for: id, environment: environment, variables: variables) { answer["fallback"] = fallback }
+        if let fallback = try fallback(for: id, in: deployed, variables: variables) { answer["fallback"] = fallback }
         return Self.json(.ok, .object(answer))
     }
 
@@ -179,21 +176,17 @@ extension ReadAPI {
     /// The fallback of the first deployed deployment (by id) that runs `prompt`: its reference, and the prompt it
     /// resolves to (deployed here when a deployed version satisfies it, else the registered exact version) rendered
     /// with `variables`, or why it could not be.
-    func fallback(for prompt: ArtifactID, environment: String, variables: [String: JSONValue]) async throws -> JSONValue? {
-        let all = try await store.deployed(environment: environment, content: false).map(\.artifact.version.id)
-        let deployments = try await store.deployed(environment: environment, ids: Set(all.filter { $0.kind == .deployment }))
-            .sorted { $0.artifact.version.id < $1.artifact.version.id }
-        for deployment in deployments {
+    func fallback(for prompt: ArtifactID, in deployed: DeployedReads.Environment, variables: [String: JSONValue]) throws -> JSONValue? {
+        for deployment in deployed.sorted where deployment.artifact.version.id.kind == .deployment {
             guard case .deployment(let spec)? = try? Self.decode(deployment), let text = spec.runtime?.fallback,
-                  try await runs(spec.target, prompt: prompt, environment: environment) else { continue }
+                  runs(spec.target, prompt: prompt, in: deployed) else { continue }
             var answer: [String: JSONValue] = ["deployment": .string(deployment.artifact.version.id.description), "reference": .string(text)]
             guard let reference = ArtifactReference(text), reference.id.kind == .promptTemplate else {
                 answer["error"] = .string("'\(text)' is not a prompt reference")
                 return .object(answer)
             }
             var resolved: (version: ArtifactVersion, spec: PromptTemplateSpec, source: String)?
-            if let row = try await store.deployed(environment: environment, ids: [reference.id]).first,
-               reference.requirement.accepts(row.artifact.version.version), case .promptTemplate(let spec)? = try? Self.decode(row) {
+            if let row = deployed.rows[reference.id], reference.requirement.accepts(row.artifact.version.version), case .promptTemplate(let spec)? = try? Self.decode(row) {
                 resolved = (row.artifact.version, spec, "deployed")
             } else if case .exact(let pinned) = reference.requirement {
                 let version = ArtifactVersion(id: reference.id, version: pinned)
@@ -220,10 +213,9 @@ extension ReadAPI {
     }
 
     /// Whether a deployment's target is `prompt`, or a chain deployed here with a step that uses it.
-    func runs(_ target: DeploymentSpec.Target, prompt: ArtifactID, environment: String) async throws -> Bool {
+    func runs(_ target: DeploymentSpec.Target, prompt: ArtifactID, in deployed: DeployedReads.Environment) -> Bool {
         if let text = target.prompt, ArtifactReference(text)?.id == prompt { return true }
-        guard let text = target.chain, let chain = ArtifactReference(text)?.id,
-              let row = try await store.deployed(environment: environment, ids: [chain]).first,
+        guard let text = target.chain, let chain = ArtifactReference(text)?.id, let row = deployed.rows[chain],
               case .chain(let spec)? = try? Self.decode(row) else { return false }
         return spec.steps.contains { step in step.prompt.flatMap { ArtifactReference($0)?.id } == prompt }
     }

@@ -21,13 +21,16 @@ public struct ReadAPI: Sendable {
     /// How often the agent fetches a remote; nil when it reads a local repository (nothing to fetch).
     public let fetchInterval: Duration?
     let webhooks: Webhooks
+    /// The deployed rows the answers come from (shared with the agent, which invalidates what it applies).
+    public let reads: DeployedReads
 
     /// What is deployed can change at any apply: a client revalidates every time (`max-age=0`, one row read and a 304),
     /// may go on using its copy for 30 s while it does, and for a day when the server cannot be reached.
     static let liveCacheControl = "max-age=0, stale-while-revalidate=30, stale-if-error=86400"
 
     public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory(),
-                status: ServeStatus = ServeStatus(), fetchInterval: Duration? = nil, webhookSecret: [UInt8]? = nil, wakeup: Wakeup = Wakeup()) {
+                status: ServeStatus = ServeStatus(), fetchInterval: Duration? = nil, webhookSecret: [UInt8]? = nil, wakeup: Wakeup = Wakeup(),
+                reads: DeployedReads? = nil) {
         self.reader = reader
         self.store = store
         self.token = token
@@ -35,6 +38,7 @@ public struct ReadAPI: Sendable {
         self.status = status
         self.fetchInterval = fetchInterval
         webhooks = Webhooks(secret: webhookSecret, wakeup: wakeup)
+        self.reads = reads ?? DeployedReads(store: store)
     }
 
     /// The routes: `/livez`, `/readyz`, `/metrics` (open, for the platform's probes and scraper), the webhooks (signed
@@ -86,9 +90,10 @@ public struct ReadAPI: Sendable {
         }
         var items: [JSONValue] = []
         for name in names {
-            let rows = try await store.deployed(environment: name, content: false)
+            let deployed = try await reads.environment(name)
+            let rows = deployed.sorted
             var item: [String: JSONValue] = [
-                "name": .string(name), "serial": .int(try await store.serial(environment: name)), "artifacts": .int(rows.count),
+                "name": .string(name), "serial": .int(deployed.serial), "artifacts": .int(rows.count),
                 "drifted": .int(rows.filter(\.drifted).count), "revision": .string(head.hex),
             ]
             item["reconciliations"] = .array(await history.history(of: name).reversed().map(Self.describe))
@@ -114,10 +119,11 @@ public struct ReadAPI: Sendable {
 
     /// `GET /v1/environments/{env}/artifacts`: the deployed artifacts, without their content.
     func artifacts(environment: String) async throws -> Response {
-        let rows = try await store.deployed(environment: environment, content: false)
+        let deployed = try await reads.environment(environment)
+        let rows = deployed.sorted
         if rows.isEmpty, let missing = try await unknownEnvironment(environment) { return missing }
         return Self.json(.ok, .object([
-            "environment": .string(environment), "serial": .int(try await store.serial(environment: environment)),
+            "environment": .string(environment), "serial": .int(deployed.serial),
             "artifacts": .array(rows.map { Self.describe($0, content: nil) }),
         ]))
     }
@@ -126,11 +132,8 @@ public struct ReadAPI: Sendable {
     /// "<digest>"`; 304 when `If-None-Match` names that digest.
     func artifact(environment: String, kind: String, name: String, ifNoneMatch: String?) async throws -> Response {
         guard let id = ArtifactID("\(kind)/\(name)") else { return Self.badID(kind, name) }
-        guard let row = try await store.deployed(environment: environment, ids: [id]).first else {
-            if let missing = try await unknownEnvironment(environment) { return missing }
-            let deployed = try await store.deployed(environment: environment, content: false).map(\.artifact.id.description)
-            return Self.problem(.notFound, CairnError.notDeployed(id, environment: environment, deployed: deployed).description)
-        }
+        let deployed = try await reads.environment(environment)
+        guard let row = deployed.rows[id] else { return try await notDeployed(id, in: environment, deployed) }
         let etag = "\"sha256:\(row.artifact.digest)\""
         var headers: HTTPFields = [.eTag: etag, .cacheControl: Self.liveCacheControl]
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
@@ -176,6 +179,13 @@ public struct ReadAPI: Sendable {
         }
         checks["status"] = .string("ready")
         return Self.json(.ok, .object(checks))
+    }
+
+    /// 404 for an artifact not deployed in `environment`, naming the closest one that is (or the environments there are).
+    func notDeployed(_ id: ArtifactID, in environment: String, _ deployed: DeployedReads.Environment) async throws -> Response {
+        if let missing = try await unknownEnvironment(environment) { return missing }
+        let ids = deployed.sorted.map(\.artifact.id.description)
+        return Self.problem(.notFound, CairnError.notDeployed(id, environment: environment, deployed: ids).description)
     }
 
     /// 404 naming the environments there are, when `environment` is neither in cairn.yaml at HEAD nor in the store.

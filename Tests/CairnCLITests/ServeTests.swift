@@ -131,18 +131,32 @@ struct ServeTests {
         #expect(try cli.run(["register", "prompt/support-triage@1.3.1"] + registry, in: repo.directory).status == 0)
         #expect(try cli.run(["promote", "prompt/support-triage@1.3.1", "--to", "dev"] + registry, in: repo.directory).status == 0)
         #expect(try object(try get(server, "/v1/environments").body)["environments"].flatMap { ($0 as? [[String: Any]])?.first?["sync"] as? String } == "out-of-sync")
+        // Another process's apply is seen within the read cache's 200 ms (the server checks the store's serial and
+        // deployed mark at most that often).
         #expect(try cli.run(["apply", "--env", "dev", "--auto-approve"] + registry, in: repo.directory).status == 0)
-        let after = try get(server, path, headers: ["If-None-Match: \(etag)"])
+        var after = try get(server, path, headers: ["If-None-Match: \(etag)"])
+        #expect(try eventually(2) {
+            after = try get(server, path, headers: ["If-None-Match: \(etag)"])
+            return after.status == 200
+        })
         let afterBody = try object(after.body)
         #expect(after.status == 200 && afterBody["version"] as? String == "1.3.1" && after.headers["etag"] != etag, "\(after)")
 
         // Content edited behind cairn's back: served, marked drifted, while it is JSON; a 500 once it is not.
         let store = repo.directory.appendingPathComponent("registry/.cairn/state.sqlite").path
         try TestSQL.execute(store, "UPDATE deployed SET content = replace(content, '\"support-triage\"', '\"edited\"') WHERE name = 'support-triage'")
-        let drifted = try object(try get(server, path).body)
+        var drifted: [String: Any] = [:]
+        #expect(try eventually(2) {
+            drifted = try object(try get(server, path).body)
+            return drifted["drifted"] as? Bool == true
+        })
         #expect(drifted["drifted"] as? Bool == true && ((drifted["content"] as? [String: Any])?["metadata"] as? [String: Any])?["name"] as? String == "edited")
         try TestSQL.execute(store, "UPDATE deployed SET content = 'not json' WHERE name = 'support-triage'")
-        let broken = try get(server, path)
+        var broken = try get(server, path)
+        #expect(try eventually(2) {
+            broken = try get(server, path)
+            return broken.status == 500
+        })
         #expect(broken.status == 500 && broken.body.contains("edited outside cairn"), "\(broken)")
 
         #expect(server.stop() == 0)

@@ -1,0 +1,54 @@
+import CairnModel
+import CairnState
+import Foundation
+
+/// What the read API answers from: each environment's deployed rows, read whole from the store in one read (so an
+/// apply is seen whole or not at all) and kept in memory while the store's serial and deployed mark say they are
+/// current. The check costs two small queries and is made at most every `maxAge` per environment, by whichever request
+/// comes first: an apply by this process's agent is seen at once (it invalidates), one by another process or a hand
+/// edit of the store within `maxAge`. Nothing is kept on disk, and an answer is always rows the store held.
+public final class DeployedReads: @unchecked Sendable {
+    public struct Environment: Sendable {
+        public let serial: Int
+        let mark: [UInt8]?
+        /// By id; each row with its content.
+        public let rows: [ArtifactID: StoredArtifact]
+        /// Sorted by id.
+        public let sorted: [StoredArtifact]
+        fileprivate(set) var checked: ContinuousClock.Instant
+    }
+
+    let store: any StateStore
+    let maxAge: Duration
+    private let lock = NSLock()
+    private var environments: [String: Environment] = [:]
+
+    public init(store: any StateStore, maxAge: Duration = .milliseconds(200)) {
+        self.store = store
+        self.maxAge = maxAge
+    }
+
+    /// The environment's rows as the store holds them (at most `maxAge` ago).
+    public func environment(_ name: String) async throws -> Environment {
+        let now = ContinuousClock.now
+        if let known = lock.withLock({ environments[name] }), now - known.checked < maxAge { return known }
+        // Serial and mark first, rows after: rows newer than the serial only cost a reload at the next check.
+        let serial = try await store.serial(environment: name)
+        let mark = try await store.deployedMark(environment: name)
+        if var known = lock.withLock({ environments[name] }), known.serial == serial, known.mark == mark, mark != nil || serial == 0 {
+            known.checked = now
+            lock.withLock { environments[name] = known }
+            return known
+        }
+        let rows = try await store.deployed(environment: name, content: true)
+        let fresh = Environment(serial: serial, mark: mark, rows: Dictionary(rows.map { ($0.artifact.version.id, $0) }) { first, _ in first },
+                                sorted: rows.sorted { $0.artifact.version.id < $1.artifact.version.id }, checked: now)
+        lock.withLock { environments[name] = fresh }
+        return fresh
+    }
+
+    /// Forgets what is kept of `name` (this process applied it).
+    public func invalidate(_ name: String) {
+        lock.withLock { environments[name] = nil }
+    }
+}
