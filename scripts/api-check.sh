@@ -84,9 +84,9 @@ include-operation-id = ["snapshot", "report", "listDeployed"]
 parameters = { env = "dev" }
 checks.positive_data_acceptance.expected-statuses = ["200", "304"]
 EOF
-check() {
-    "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$1" --url "http://$address" --checks all \
-        --max-examples "$examples" --phases examples,coverage,fuzzing --seed 1 --workers 1 --no-color
+check() {  # in $work: schemathesis keeps its cache (.schemathesis/) in the folder it runs in
+    (cd "$work" && "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$1" --url "http://$address" --checks all \
+        --max-examples "$examples" --phases examples,coverage,fuzzing --seed 1 --workers 1 --no-color)
 }
 if ! check "$top/schemas/openapi.yaml" > "$work/run.log" 2>&1; then
     cat "$work/run.log" >&2
