@@ -45,6 +45,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # The same bytes as a static file behind nginx, 2 workers, access log off: the ceiling on this machine.
 mkdir -p "$work/www"
 curl -s "$url" > "$work/www/prompt.json"
+chmod 755 "$work" "$work/www" && chmod 644 "$work/www/prompt.json"  # nginx's workers run as another user
 printf '%s\n' "worker_processes 2; pid $work/nginx.pid; error_log $work/nginx-error.log; daemon off;" \
     "events { worker_connections 1024; }" \
     "http { access_log off; server { listen 127.0.0.1:0; root $work/www; location / { etag on; default_type application/json; } } }" > "$work/nginx.conf"

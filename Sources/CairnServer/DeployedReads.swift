@@ -1,6 +1,8 @@
+import CairnManifest
 import CairnModel
 import CairnState
 import Foundation
+import Hummingbird
 
 /// What the read API answers from: each environment's deployed rows, read whole from the store in one read (so an
 /// apply is seen whole or not at all) and kept in memory while the store's serial and deployed mark say they are
@@ -16,6 +18,35 @@ public final class DeployedReads: @unchecked Sendable {
         /// Sorted by id.
         public let sorted: [StoredArtifact]
         fileprivate(set) var checked: ContinuousClock.Instant
+        /// What was made from these rows, kept with them (and gone with them when the store changes).
+        let made = Made()
+
+        /// The answer for `id`, made once per version of the rows.
+        public func body(of id: ArtifactID, _ make: () -> ByteBuffer) -> ByteBuffer {
+            made.lock.withLock {
+                if let body = made.bodies[id] { return body }
+                let body = make()
+                made.bodies[id] = body
+                return body
+            }
+        }
+
+        /// The typed model of a row's content, decoded once per version of the rows.
+        public func spec(of row: StoredArtifact) throws -> Artifact.Spec {
+            let id = row.artifact.version.id
+            if let spec = made.lock.withLock({ made.specs[id] }) { return spec }
+            guard let kind = id.kind else { throw CairnError.undecodable(row.artifact.version) }
+            let spec = try ArtifactDecoder.decode(try JSONValue.parse(json: Data(row.artifact.content.utf8)), kind: kind).spec
+            made.lock.withLock { made.specs[id] = spec }
+            return spec
+        }
+    }
+
+    /// Memo of one version of an environment's rows.
+    public final class Made: @unchecked Sendable {
+        let lock = NSLock()
+        var bodies: [ArtifactID: ByteBuffer] = [:]
+        var specs: [ArtifactID: Artifact.Spec] = [:]
     }
 
     let store: any StateStore

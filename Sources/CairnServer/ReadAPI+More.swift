@@ -143,7 +143,7 @@ extension ReadAPI {
         }
         let deployed = try await reads.environment(environment)
         guard let row = deployed.rows[id] else { return try await notDeployed(id, in: environment, deployed) }
-        guard case .promptTemplate(let spec)? = try? Self.decode(row) else {
+        guard case .promptTemplate(let spec)? = try? deployed.spec(of: row) else {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not a prompt; the store was edited outside cairn")
         }
         var answer: [String: JSONValue]
@@ -160,11 +160,6 @@ extension ReadAPI {
         return Self.json(.ok, .object(answer))
     }
 
-    static func decode(_ row: StoredArtifact) throws -> Artifact.Spec {
-        guard let kind = row.artifact.version.id.kind else { throw CairnError.undecodable(row.artifact.version) }
-        return try ArtifactDecoder.decode(try JSONValue.parse(json: Data(row.artifact.content.utf8)), kind: kind).spec
-    }
-
     static func rendered(_ rendered: PromptRenderer.Rendered) -> [String: JSONValue] {
         switch rendered {
         case .text(let text): ["type": .string("text"), "text": .string(text)]
@@ -178,7 +173,7 @@ extension ReadAPI {
     /// with `variables`, or why it could not be.
     func fallback(for prompt: ArtifactID, in deployed: DeployedReads.Environment, variables: [String: JSONValue]) throws -> JSONValue? {
         for deployment in deployed.sorted where deployment.artifact.version.id.kind == .deployment {
-            guard case .deployment(let spec)? = try? Self.decode(deployment), let text = spec.runtime?.fallback,
+            guard case .deployment(let spec)? = try? deployed.spec(of: deployment), let text = spec.runtime?.fallback,
                   runs(spec.target, prompt: prompt, in: deployed) else { continue }
             var answer: [String: JSONValue] = ["deployment": .string(deployment.artifact.version.id.description), "reference": .string(text)]
             guard let reference = ArtifactReference(text), reference.id.kind == .promptTemplate else {
@@ -186,7 +181,7 @@ extension ReadAPI {
                 return .object(answer)
             }
             var resolved: (version: ArtifactVersion, spec: PromptTemplateSpec, source: String)?
-            if let row = deployed.rows[reference.id], reference.requirement.accepts(row.artifact.version.version), case .promptTemplate(let spec)? = try? Self.decode(row) {
+            if let row = deployed.rows[reference.id], reference.requirement.accepts(row.artifact.version.version), case .promptTemplate(let spec)? = try? deployed.spec(of: row) {
                 resolved = (row.artifact.version, spec, "deployed")
             } else if case .exact(let pinned) = reference.requirement {
                 let version = ArtifactVersion(id: reference.id, version: pinned)
@@ -216,7 +211,7 @@ extension ReadAPI {
     func runs(_ target: DeploymentSpec.Target, prompt: ArtifactID, in deployed: DeployedReads.Environment) -> Bool {
         if let text = target.prompt, ArtifactReference(text)?.id == prompt { return true }
         guard let text = target.chain, let chain = ArtifactReference(text)?.id, let row = deployed.rows[chain],
-              case .chain(let spec)? = try? Self.decode(row) else { return false }
+              case .chain(let spec)? = try? deployed.spec(of: row) else { return false }
         return spec.steps.contains { step in step.prompt.flatMap { ArtifactReference($0)?.id } == prompt }
     }
 

@@ -73,6 +73,7 @@ public struct ReadAPI: Sendable {
     /// A path parameter, percent-decoded (`1.0.0%2Bbuild` is `1.0.0+build`); the router hands them over as sent.
     static func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         let raw = try context.parameters.require(name)
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         guard let decoded = raw.removingPercentEncoding else { throw HTTPError(.badRequest, message: "the \(name) in the path is not valid percent-encoding") }
         return decoded
     }
@@ -138,6 +139,10 @@ public struct ReadAPI: Sendable {
         var headers: HTTPFields = [.eTag: etag, .cacheControl: Self.liveCacheControl]
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
             return Response(status: .notModified, headers: headers)
+        }
+        if !row.drifted {
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: deployed.body(of: id) { Self.withContent(row.artifact.content, Self.describe(row, content: nil)) }))
         }
         // Content that still hashes to its digest is the canonical JSON cairn wrote: it goes out as stored. Drifted
         // content (edited behind cairn's back) is parsed first, so that a broken edit is an error, not broken JSON.
