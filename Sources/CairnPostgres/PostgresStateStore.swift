@@ -396,11 +396,16 @@ public final class PostgresStateStore: StateTransfer {
                 INSERT INTO \(unescaped: tables.lease) (environment, id, holder, expires_at, host, pid, fence)
                 VALUES (\(environment), '', '', 0, '', 0, 0) ON CONFLICT DO NOTHING
                 """, logger: logger)
-            // SKIP LOCKED: a row locked by another transaction is an apply committing under its lease right now (its
-            // commit checks the lease with the row locked): that lease is held, whatever its expiry says, and waiting
-            // for the commit would hold this caller (and its connection) for as long as the commit takes.
-            func read(locking: Bool) async throws -> (Lease, Int64)? {
-                let query: PostgresQuery = locking ? """
+            // SKIP LOCKED first: the row is locked by an apply committing under its lease (its commit checks the lease
+            // with the row locked; waiting would hold this caller for as long as that commit takes), or by another
+            // caller taking the lease right now. When the committed row names a lease, that one is held, whatever its
+            // expiry says: refused at once, naming it. When it is free, someone is taking it this instant (a short
+            // transaction): wait for them, then see who got it.
+            func read(locking: Bool, waiting: Bool = false) async throws -> (Lease, Int64)? {
+                let query: PostgresQuery = waiting ? """
+                    SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
+                    FROM \(unescaped: tables.lease) WHERE environment = \(environment) FOR UPDATE
+                    """ : locking ? """
                     SELECT id, holder, expires_at, host, pid, fence, extract(epoch FROM clock_timestamp())::bigint
                     FROM \(unescaped: tables.lease) WHERE environment = \(environment) FOR UPDATE SKIP LOCKED
                     """ : """
@@ -414,12 +419,15 @@ public final class PostgresStateStore: StateTransfer {
                 }
                 return found
             }
-            guard let (held, now) = try await read(locking: true) else {
-                guard let (committing, _) = try await read(locking: false) else {
+            var locked = try await read(locking: true)
+            if locked == nil {
+                guard let (committed, _) = try await read(locking: false) else {
                     throw StateError.storage("the lease row of \(environment) vanished while it was locked")
                 }
-                throw StateError.leaseHeld(committing)
+                if !committed.id.isEmpty { throw StateError.leaseHeld(committed) }
+                locked = try await read(locking: false, waiting: true)
             }
+            guard let (held, now) = locked else { throw StateError.storage("the lease row of \(environment) vanished while it was locked") }
             if let takeover = try LeaseRules.takeover(of: held, by: LeaseHolder.current, now: now) {
                 try await Self.append([AuditDraft(time: now, actor: holder, action: .leaseTakeover, environment: environment, planSummary: takeover)],
                                       tables: tables, connection: connection)

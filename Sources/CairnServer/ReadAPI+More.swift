@@ -125,12 +125,10 @@ extension ReadAPI {
     /// rendered with the same variables and returned beside it.
     func render(environment: String, name: String, request: Request) async throws -> Response {
         guard let id = ArtifactID("prompt/\(name)") else { return Self.badID("prompt", name) }
-        var request = request
         let bytes: ByteBuffer
-        do {
-            bytes = try await request.collectBody(upTo: Self.renderBodyLimit)
-        } catch {
-            return Self.problem(.contentTooLarge, "a render request is at most \(Self.renderBodyLimit >> 20) MiB")
+        switch await Self.body(of: request, limit: Self.renderBodyLimit, what: "a render request") {
+        case .bytes(let body): bytes = body
+        case .refused(let refusal): return refusal
         }
         let variables: [String: JSONValue]
         switch bytes.readableBytes == 0 ? .object([:]) : try? JSONValue.parse(json: Data(bytes.readableBytesView)) {

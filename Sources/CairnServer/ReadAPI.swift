@@ -236,6 +236,21 @@ public struct ReadAPI: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.canonicalJSON)))
     }
 
+    /// A request's body, or the 413 that refuses one over `limit` bytes (before it is read whole).
+    enum Body {
+        case bytes(ByteBuffer)
+        case refused(Response)
+    }
+
+    static func body(of request: Request, limit: Int, what: String) async -> Body {
+        var request = request
+        do {
+            return .bytes(try await request.collectBody(upTo: limit))
+        } catch {
+            return .refused(problem(.contentTooLarge, "\(what) is at most \(limit >> 20) MiB"))
+        }
+    }
+
     static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
         json(status, .object(["error": .string(status.reasonPhrase), "message": .string(message)]))
     }

@@ -73,12 +73,10 @@ struct Webhooks {
         guard let secret else {
             return ReadAPI.problem(.notFound, "webhooks are off: start cairn serve with --webhook-secret-file FILE")
         }
-        var request = request
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.bodyLimit)
-        } catch {
-            return ReadAPI.problem(.contentTooLarge, "a webhook body is at most \(Self.bodyLimit >> 20) MiB")
+        switch await ReadAPI.body(of: request, limit: Self.bodyLimit, what: "a webhook body") {
+        case .bytes(let bytes): body = bytes
+        case .refused(let refusal): return refusal
         }
         let bytes = Array(body.readableBytesView)
         let header = Self.headers[sender]!

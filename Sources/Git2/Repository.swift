@@ -415,11 +415,7 @@ public final class Repository: @unchecked Sendable {
     /// path. Throws `PushRejected` naming each reference the remote refused, with the remote's reason.
     public func push(_ references: [String], to remote: String) throws {
         try withHandle { repo in
-            var handle: OpaquePointer?
-            if git_remote_lookup(&handle, repo, remote) != 0 {
-                git_error_clear()
-                try check("git_remote_create_anonymous", git_remote_create_anonymous(&handle, repo, remote))
-            }
+            let handle = try Self.remote(remote, in: repo)
             defer { git_remote_free(handle) }
             // A reference the remote already has with another object would replace someone else's tag: refuse it
             // here, with a reason, whatever the transport would have said.
@@ -478,11 +474,7 @@ extension Repository {
     /// followed beyond the refspecs. SSH remotes authenticate through the SSH agent, once.
     public func fetch(_ refspecs: [String], from remote: String, prune: Bool) throws -> Fetched {
         try withHandle { repo in
-            var handle: OpaquePointer?
-            if git_remote_lookup(&handle, repo, remote) != 0 {
-                git_error_clear()
-                try check("git_remote_create_anonymous", git_remote_create_anonymous(&handle, repo, remote))
-            }
+            let handle = try Self.remote(remote, in: repo)
             defer { git_remote_free(handle) }
             let progress = FetchProgress()
             var options = git_fetch_options()
@@ -517,6 +509,16 @@ extension Repository {
             if !named { git_error_clear() }
             return Fetched(updated: progress.updated, defaultBranch: named ? String(cString: branch.ptr) : nil)
         }
+    }
+
+    /// A configured remote by name, else an anonymous one for a URL or path; the caller frees it.
+    private static func remote(_ remote: String, in repo: OpaquePointer) throws -> OpaquePointer? {
+        var handle: OpaquePointer?
+        if git_remote_lookup(&handle, repo, remote) != 0 {
+            git_error_clear()
+            try check("git_remote_create_anonymous", git_remote_create_anonymous(&handle, repo, remote))
+        }
+        return handle
     }
 
     /// Points HEAD at `reference` (`refs/heads/main`), which need not exist yet.
