@@ -13,7 +13,7 @@ cairn="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 top="$(cd "$(dirname "$0")/.." && pwd)"
 iterations="${FAULT_ITERATIONS:-10}"
 rounds="${FAULT_ROUNDS:-5}"
-count="${FAULT_ARTIFACTS:-2000}"
+count="${FAULT_ARTIFACTS:-1000}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-fault.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=Fault GIT_AUTHOR_EMAIL=fault@example.com GIT_COMMITTER_NAME=Fault GIT_COMMITTER_EMAIL=fault@example.com

@@ -11,7 +11,7 @@ struct AuditCommand: AsyncParsableCommand {
                                                     subcommands: [Log.self, Verify.self, Export.self, Anchor.self, RetireAnchor.self])
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List audit records.",
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "List audit records.",
         discussion: Help.text(examples: ["cairn audit log --env production --since 2026-03-03T00:00:00Z --until 2026-03-04T00:00:00Z", "cairn audit log --artifact prompt/support-triage --format json"], exits: .done))
 
         @Option(name: .long, help: "Only this environment.", completion: Completion.environments) var env: String?
@@ -43,7 +43,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check the hash chain; name the first record that does not verify.",
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the hash chain; name the first record that does not verify.",
                                                         discussion: Help.text("Exit status: 0 intact, 1 broken, 2 could not run.", examples: ["cairn audit verify"], exits: .findings))
         @OptionGroup var options: ReconcileOptions
 
@@ -87,6 +87,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Anchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "anchor",
             abstract: "Record the chain's head in git (tag cairn-audit/N) so a truncated tail is detected by verify.",
         discussion: Help.text(examples: ["cairn audit anchor && git push origin --tags"], exits: .done))
         @Option(name: .long, help: "Who anchors (default: as for apply).") var actor: String?
@@ -107,7 +108,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export every audit record as JSON Lines or CSV.",
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Export every audit record as JSON Lines or CSV.",
         discussion: Help.text(examples: ["cairn audit export --format csv > audit.csv"], exits: .done))
         @Option(name: .long, help: "jsonl or csv.") var format: ExportFormat = .jsonl
         @OptionGroup var options: ReconcileOptions

@@ -52,7 +52,7 @@ struct HooksCommand: AsyncParsableCommand {
     }
 
     struct Install: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write the pre-commit and pre-push hooks into this repository.",
+        static let configuration = CommandConfiguration(commandName: "install", abstract: "Write the pre-commit and pre-push hooks into this repository.",
         discussion: Help.text(examples: ["cairn hooks install --path registry"], exits: .done))
 
         @OptionGroup var registry: RegistryOptions
@@ -90,7 +90,7 @@ struct HooksCommand: AsyncParsableCommand {
     }
 
     struct Run: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run one hook (git calls this through the installed scripts).",
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one hook (git calls this through the installed scripts).",
         discussion: Help.text(examples: ["cairn hooks run pre-commit"], exits: .findings))
 
         @Argument(help: "pre-commit, pre-push or pre-receive.")

@@ -6,6 +6,7 @@ import Git2
 /// `cairn init`: scaffold a registry that validates clean; in a new repository, committed and ready to register.
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Scaffold a registry: cairn.yaml (dev, staging, production) and one artifact of each kind.",
         discussion: Help.text("In a folder that is in no git repository, init makes one (branch main) and commits the registry as its first commit. Inside an existing repository it writes the files only.",
                               examples: ["cairn init registry && cd registry && cairn register --all"], exits: .done))

@@ -7,6 +7,7 @@ import Foundation
 /// `cairn render`: print a prompt with its variables filled in.
 struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "render",
         abstract: "Render a prompt template: text as is, chat messages as JSON.",
         discussion: Help.text(examples: ["cairn render prompt/support-triage@1.3.0 --var company=Acme --var subject=\"Late order\" --var body=\"Where is it?\""], exits: .done))
 

@@ -10,6 +10,7 @@ struct SchemasCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "export",
             abstract: "Write the schemas into a folder (their references are relative: they resolve offline).",
             discussion: Help.text("Example: cairn schemas export registry/schemas, then '# yaml-language-server: $schema=../schemas/prompt.schema.json' in a prompt file.", examples: ["cairn schemas export registry/schemas"], exits: .done))
 

@@ -14,6 +14,7 @@ struct StateCommand: AsyncParsableCommand {
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "migrate",
             abstract: "Copy deployed rows, serials and the audit chain (record by record) into an empty store, and verify the copy.",
             discussion: Help.text("""
                 The source's audit chain must verify, and the target must be empty. Leases are not copied. Stop applies \
@@ -51,6 +52,7 @@ struct StateCommand: AsyncParsableCommand {
 
     struct Backup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+        commandName: "backup",
             abstract: "Write a consistent copy of an SQLite store to a new file (VACUUM INTO), while others use it.",
             discussion: Help.text("For a PostgreSQL store, use pg_dump (docs/state.md has the recipe).",
                                   examples: ["cairn state backup --to /backups/state-2026-12-01.sqlite", "cairn state backup --state sqlite:/srv/cairn/state.sqlite --to copy.sqlite"],

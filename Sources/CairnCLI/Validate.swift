@@ -7,6 +7,7 @@ import Logging
 /// `cairn validate`: is every artifact in the registry valid at a ref (or in the worktree)?
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Validate every artifact of the registry at a ref, straight from git objects.",
         discussion: Help.text("Exit status: 0 valid, 1 findings, 2 could not run (no repository, bad ref, ...).", examples: ["cairn validate", "cairn validate --worktree", "cairn validate --ref origin/main --format json"], exits: .findings)
     )

@@ -64,13 +64,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         switch selector % 3 {
         case 0:
             // Records after a valid header, so that the fuzzer gets past it.
-            write(CacheLog(url: nil, format: "cairn-validation-8", fingerprint: "fuzz").freshHeader + body, to: "validation")
             let cache = ValidationCache(gitDirectory: scratch, fingerprint: "fuzz")
+            write(cache.freshHeader + body, to: "validation")
             _ = cache.file(ObjectID.zero)
             _ = cache.tree(ObjectID.zero)
         case 1:
-            write(CacheLog(url: nil, format: "cairn-tags-2").freshHeader + body, to: "tags")
             let tags = TagCache(gitDirectory: scratch)
+            write(tags.freshHeader + body, to: "tags")
             _ = tags.annotation(ObjectID.zero)
             _ = tags.read(commonDirectory: scratch).references(commonDirectory: scratch)
         default:

@@ -29,7 +29,7 @@ public struct ManifestSchemas: Sendable {
     }
 
     /// The text of each schema the binary carries, by file name (for `cairn schemas export` and `cairn init`).
-    public static let sources: [String: String] = EmbeddedSchemas.base64.mapValues { String(decoding: Data(base64Encoded: $0) ?? Data(), as: UTF8.self) }
+    public static let sources: [String: String] = EmbeddedSchemas.texts
 
     /// Writes the schemas the binary carries into `directory` (created if missing); returns the paths written.
     public static func export(to directory: URL) throws -> [String] {

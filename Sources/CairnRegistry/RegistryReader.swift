@@ -32,6 +32,7 @@ public struct RegistryReader: Sendable {
         var listing: TreeListing
         var blobs: [String: [UInt8]] = [:]
         var commit: ObjectID?
+        var rootTree: ObjectID?
         switch source {
         case .commit(let id):
             commit = id
@@ -39,6 +40,7 @@ public struct RegistryReader: Sendable {
                 throw CairnError.notAFolder(path: location.root, commit: id.short)
             }
             listing = try list(tree: tree)
+            rootTree = tree
         case .worktree:
             (listing, blobs) = try listWorktree()
         }
@@ -81,9 +83,18 @@ public struct RegistryReader: Sendable {
         }
 
         clock.mark("config")
-        let registered = try events.map { Set(Registrations($0).live.keys) } ?? registeredVersions()
+        let (registered, tags) = try events.map { (Set(Registrations($0).live.keys), nil) } ?? registeredVersions()
         clock.mark("tags")
-        diagnostics += SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
+        // A pure function of the tree (the artifacts and cairn.yaml in it) and the registered versions: kept by the
+        // tree's id and the tags' snapshot.
+        let rulesKey = rootTree.flatMap { tree in tags.map { ValidationCache.RulesKey(tree: tree, root: location.root, tags: $0) } }
+        if let rulesKey, let known = cache.rules(rulesKey) {
+            diagnostics += known
+        } else {
+            let found = SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
+            if let rulesKey { cache.store(found, for: rulesKey) }
+            diagnostics += found
+        }
         clock.mark("cross-file rules")
         cache.save()
         clock.mark("cache save")
@@ -159,12 +170,10 @@ public struct RegistryReader: Sendable {
     /// Per-file results: from the cache by blob id, else analysed (in parallel); oversized blobs are refused
     /// from their object header without being read. Returns the results and how many files were analysed.
     private func fileResults(_ files: [TreeListing.File], contents: [String: [UInt8]], clock: inout PhaseClock) throws -> ([FileResult], Int) {
-        var results = [FileResult?](repeating: nil, count: files.count)
+        var results = cachedResults(files)
         var missing: [(index: Int, bytes: [UInt8])] = []
-        for (index, file) in files.enumerated() {
-            if let cached = cache.file(file.blob) {
-                results[index] = cached
-            } else if let bytes = contents[file.path] {
+        for (index, file) in files.enumerated() where results[index] == nil {
+            if let bytes = contents[file.path] {
                 missing.append((index, bytes))
             } else {
                 switch try readOrRefuse(file.blob) {
@@ -183,12 +192,39 @@ public struct RegistryReader: Sendable {
         return (results.map { $0! }, missing.count)
     }
 
+    /// Each file's result as the cache has it, nil where it has none; decoded on both cores when there are many.
+    private func cachedResults(_ files: [TreeListing.File]) -> [FileResult?] {
+        var results = [FileResult?](repeating: nil, count: files.count)
+        guard files.count > 256 else {
+            for (index, file) in files.enumerated() { results[index] = cache.file(file.blob) }
+            return results
+        }
+        let cache = self.cache
+        let chunks = ProcessInfo.processInfo.activeProcessorCount * 2
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for index in stride(from: chunk, to: files.count, by: chunks) { output[index] = cache.file(files[index].blob) }
+            }
+        }
+        return results
+    }
+
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered, as `Registrations` counts them,
-    /// from the tag names: a tag object is read only when the cache does not know it is annotated.
-    public func registeredVersions() throws -> Set<ArtifactVersion> {
+    /// from the tag names: a tag object is read only when the cache does not know it is annotated. Kept by the
+    /// identity of the snapshot of tag references they were computed from (returned too; nil when the snapshot could
+    /// not say): while no tag moves, they are read back.
+    public func registeredVersions() throws -> (versions: Set<ArtifactVersion>, snapshot: [UInt8]?) {
+        let repository = location.repository
+        let reading = tagCache.read(commonDirectory: repository.commonDirectory)
+        if let known = tagCache.registeredVersions(at: reading.identity) {
+            tagCache.save()
+            return (known, reading.identity)
+        }
         var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
         var unknown: [(name: String, object: ObjectID)] = []
-        for reference in try tagReferences() where reference.name.utf8.contains(UInt8(ascii: "@")) {
+        let references = try reading.references(commonDirectory: repository.commonDirectory) ?? repository.tagReferences()
+        for reference in references where reference.name.utf8.contains(UInt8(ascii: "@")) {
             let version: ArtifactVersion, registers: Bool
             switch TagName(reference.name) {
             case .register(let id, let number)?: (version, registers) = (ArtifactVersion(id: id, version: number), true)
@@ -201,9 +237,11 @@ public struct RegistryReader: Sendable {
             }
             if registers { registered.insert(version) } else { deregistered.insert(version) }
         }
-        let read = Registrations(try TagEvent.read(unknown, from: location.repository, cache: tagCache))
+        let read = Registrations(try TagEvent.read(unknown, from: repository, cache: tagCache))
+        let versions = registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
+        tagCache.record(registeredVersions: versions, at: reading.identity)
         tagCache.save()
-        return registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
+        return (versions, reading.identity)
     }
 
     /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it

@@ -16,53 +16,63 @@ struct SemanticRules {
             diagnostics.append(Diagnostic(path: artifacts[index].path, line: mark.line, column: mark.column, message: message, rule: rule))
         }
 
-        // One artifact per KIND/NAME@VERSION; the file with the smallest path is the original (no sort needed).
-        var firstIndex: [ArtifactVersion: Int] = [:]
-        firstIndex.reserveCapacity(artifacts.count)
-        var duplicates: [Int] = []
+        // Ids as small numbers, each hashed once per artifact, registered version and reference; what follows
+        // compares the versions of one id. versions[n]: each version of id n, with the artifact that defines it at
+        // this commit (the one with the smallest path), or nil when it is registered by tag only.
+        var numbers: [ArtifactID: Int] = [:]
+        numbers.reserveCapacity(artifacts.count)
+        var versions: [[(version: SemVer, index: Int?)]] = []
+        func number(_ id: ArtifactID) -> Int {
+            if let known = numbers[id] { return known }
+            numbers[id] = versions.count
+            versions.append([])
+            return versions.count - 1
+        }
+        var duplicates: [(index: Int, first: Int)] = []
         for index in artifacts.indices {
-            let key = artifacts[index].summary.versioned
-            if let first = firstIndex[key] {
-                if artifacts[index].path < artifacts[first].path {
-                    firstIndex[key] = index
-                    duplicates.append(first)
-                } else {
-                    duplicates.append(index)
-                }
+            let id = number(artifacts[index].summary.id), version = artifacts[index].summary.version
+            guard let slot = versions[id].firstIndex(where: { $0.version == version }), let first = versions[id][slot].index else {
+                versions[id].append((version, index))
+                continue
+            }
+            if artifacts[index].path < artifacts[first].path {
+                versions[id][slot].index = index
+                duplicates.append((first, index))
             } else {
-                firstIndex[key] = index
+                duplicates.append((index, first))
             }
         }
-        for index in duplicates {
+        for (index, _) in duplicates {
             let key = artifacts[index].summary.versioned
-            report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[firstIndex[key]!].path); each version lives in one file", rule: "unique-version")
+            let id = numbers[key.id]!
+            let original = versions[id].first { $0.version == key.version }!.index!
+            report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[original].path); each version lives in one file", rule: "unique-version")
         }
-        var versions: [ArtifactID: [SemVer]] = [:]
-        for key in firstIndex.keys { versions[key.id, default: []].append(key.version) }
-        for version in registered where firstIndex[version] == nil {
-            versions[version.id, default: []].append(version.version)
+        for version in registered {
+            let id = number(version.id)
+            if !versions[id].contains(where: { $0.version == version.version }) { versions[id].append((version.version, nil)) }
         }
 
         // Every reference resolves to a version at this commit or registered by tag.
-        // resolved[i][j]: the version reference j of artifact i resolves to, and whether it was a range.
-        var resolved: [[(target: ArtifactVersion?, isRange: Bool)]] = []
-        resolved.reserveCapacity(artifacts.count)
+        // edges[i][j]: the artifact (at this commit) reference j of artifact i resolves to, and whether it is a range.
+        var edges: [[(target: Int?, isRange: Bool)]] = []
+        edges.reserveCapacity(artifacts.count)
         for index in artifacts.indices {
-            var edges: [(target: ArtifactVersion?, isRange: Bool)] = []
+            var out: [(target: Int?, isRange: Bool)] = []
             for site in artifacts[index].summary.references {
                 let reference = site.reference
-                let candidates = versions[reference.id, default: []]
-                if let best = candidates.filter({ reference.requirement.accepts($0) }).max() {
-                    edges.append((ArtifactVersion(id: reference.id, version: best), !reference.requirement.isExact))
+                let candidates = numbers[reference.id].map { versions[$0] } ?? []
+                if let best = candidates.filter({ reference.requirement.accepts($0.version) }).max(by: { $0.version < $1.version }) {
+                    out.append((best.index, !reference.requirement.isExact))
                 } else {
-                    let known = candidates.sorted().map(\.description)
+                    let known = candidates.map(\.version).sorted().map(\.description)
                     let hint = known.isEmpty ? "no version of \(reference.id) exists at this commit or is registered by tag"
                                              : "known versions: \(known.joined(separator: ", "))"
                     report(index, site.mark, "\(site.field): reference '\(site.text)' does not resolve; \(hint)", rule: "reference")
-                    edges.append((nil, !reference.requirement.isExact))
+                    out.append((nil, !reference.requirement.isExact))
                 }
             }
-            resolved.append(edges)
+            edges.append(out)
         }
 
         // Deployments name only environments cairn.yaml defines.
@@ -85,14 +95,14 @@ struct SemanticRules {
             var queue = [deployment]
             var visited: Set = [deployment]
             while let current = queue.popLast() {
-                for (position, edge) in resolved[current].enumerated() {
+                for (position, edge) in edges[current].enumerated() {
                     if edge.isRange, reported.insert([current, position]).inserted {
                         let site = artifacts[current].summary.references[position]
                         report(current, site.mark,
                                "\(site.field): '\(site.text)' is a range, but \(summary.versioned) goes to protected environment '\(environment)', which accepts exact pins only",
                                rule: "protected-pin")
                     }
-                    if let target = edge.target, let next = firstIndex[target], visited.insert(next).inserted { queue.append(next) }
+                    if let next = edge.target, visited.insert(next).inserted { queue.append(next) }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import CairnCache
+import CairnModel
 import Crypto
 import Foundation
 import Git2
@@ -13,6 +14,8 @@ public final class TagCache: Sendable {
     private let annotations: CacheStore<ObjectID, TagAnnotation>
     private let stamps: CacheStore<String, Stamps>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
+    /// The registered versions computed from one snapshot's references ('R'), with its identity.
+    private let registered: CacheStore<String, Registered>
     private let counter = Counter()
     /// What this process's reads have found since the snapshot the file held when it started.
     private let session = Session()
@@ -32,6 +35,21 @@ public final class TagCache: Sendable {
         stamps = CacheStore(log: refs, namespace: UInt8(ascii: "S"), key: { text, out in out.string(text) }, encode: Stamps.encode, decode: Stamps.decode)
         folders = CacheStore(log: refs, namespace: UInt8(ascii: "F"), key: { text, out in out.string(text) },
                              encode: Self.encode, decode: Self.decode)
+        registered = CacheStore(log: refs, namespace: UInt8(ascii: "R"), key: { text, out in out.string(text) },
+                                encode: Registered.encode, decode: Registered.decode)
+    }
+
+    /// The versions registered by tag as computed from the references of the snapshot `identity` names, if that is
+    /// the snapshot they were last computed from (a pure function of the references, so kept by their snapshot).
+    public func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? {
+        guard let identity, let known = registered[""], known.identity == identity else { return nil }
+        return Set(known.versions)
+    }
+
+    /// Records the versions computed from the snapshot `identity` names (nothing when the snapshot could not say).
+    public func record(registeredVersions versions: Set<ArtifactVersion>, at identity: [UInt8]?) {
+        guard let identity else { return }
+        registered[""] = Registered(identity: identity, versions: versions.sorted())
     }
 
     /// The tag references now, read through the last snapshot.
@@ -96,6 +114,9 @@ public final class TagCache: Sendable {
     }
 
     func store(_ annotation: TagAnnotation, for id: ObjectID) { annotations[id] = annotation }
+
+    /// A valid header for the tag-object file (the fuzzer puts records after one).
+    public var freshHeader: [UInt8] { annotations.log.freshHeader }
 
     /// Whether `id` is known to be an annotated tag object (without decoding it).
     func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
@@ -172,6 +193,26 @@ struct TagAnnotation: Sendable {
         default: throw CacheReader.Corrupt()
         }
         return TagAnnotation(target: target, tagger: tagger, message: try reader.string())
+    }
+}
+
+/// Versions registered by tag, with the identity of the snapshot of references they were computed from.
+struct Registered {
+    var identity: [UInt8]
+    var versions: [ArtifactVersion]
+
+    @Sendable static func encode(_ value: Self, _ out: inout CacheWriter) {
+        out.raw(value.identity)
+        out.int(value.versions.count)
+        for version in value.versions {
+            out.artifactID(version.id)
+            out.semver(version.version)
+        }
+    }
+
+    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
+        let identity = Array(try reader.raw(TagCache.Reading.identityLength))
+        return Self(identity: identity, versions: try (0..<reader.count()).map { _ in ArtifactVersion(id: try reader.artifactID(), version: try reader.semver()) })
     }
 }
 

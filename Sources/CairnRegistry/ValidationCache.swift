@@ -9,14 +9,17 @@ import Git2
 public final class ValidationCache: Sendable {
     private let files: CacheStore<ObjectID, FileResult>
     private let trees: CacheStore<ObjectID, TreeListing>
+    private let rules: CacheStore<RulesKey, [Diagnostic]>
     private let fileCounts = (hits: Counter(), misses: Counter())
     private let treeCounter = Counter()
+    private let rulesCounter = Counter()
 
     /// Whether results are kept in a file (false: in memory for this run).
     public var isPersistent: Bool { files.log.url != nil }
     public var fileHits: Int { fileCounts.hits.value }
     public var fileMisses: Int { fileCounts.misses.value }
     public var treeHits: Int { treeCounter.value }
+    public var rulesHits: Int { rulesCounter.value }
 
     /// An in-memory cache (tests, one-off runs).
     public convenience init(fingerprint: String) { self.init(url: nil, fingerprint: fingerprint) }
@@ -31,7 +34,30 @@ public final class ValidationCache: Sendable {
         let key: @Sendable (ObjectID, inout CacheWriter) -> Void = { id, out in out.objectID(id) }
         files = CacheStore(log: log, namespace: UInt8(ascii: "F"), key: key, encode: FileResult.encode, decode: FileResult.decode)
         trees = CacheStore(log: log, namespace: UInt8(ascii: "T"), key: key, encode: TreeListing.encode, decode: TreeListing.decode)
+        rules = CacheStore(log: log, namespace: UInt8(ascii: "S"), key: RulesKey.encode, encode: Self.encode, decode: Self.decode)
     }
+
+    /// What the cross-file rules found for a registry tree (its id and folder in the repository) against the
+    /// registered versions of one snapshot of tag references.
+    struct RulesKey {
+        let tree: ObjectID
+        let root: String
+        let tags: [UInt8]
+
+        @Sendable static func encode(_ key: Self, _ out: inout CacheWriter) {
+            out.objectID(key.tree)
+            out.raw(key.tags)
+            out.string(key.root)
+        }
+    }
+
+    func rules(_ key: RulesKey) -> [Diagnostic]? {
+        let found = rules[key]
+        if found != nil { rulesCounter.add() }
+        return found
+    }
+
+    func store(_ diagnostics: [Diagnostic], for key: RulesKey) { rules[key] = diagnostics }
 
     func file(_ blob: ObjectID) -> FileResult? {
         let result = files[blob]
@@ -50,6 +76,9 @@ public final class ValidationCache: Sendable {
     func store(_ listing: TreeListing, for id: ObjectID) { trees[id] = listing }
 
     public func save() { files.log.save() }
+
+    /// A valid header for this cache's file (the fuzzer puts records after one).
+    public var freshHeader: [UInt8] { files.log.freshHeader }
 }
 
 // MARK: - Codecs
@@ -63,6 +92,32 @@ extension CacheWriter {
 
 extension CacheReader {
     mutating func mark() throws -> SourceMark { SourceMark(line: try int(), column: try int()) }
+}
+
+extension ValidationCache {
+    @Sendable static func encode(_ diagnostics: [Diagnostic], _ out: inout CacheWriter) {
+        out.int(diagnostics.count)
+        for diagnostic in diagnostics {
+            out.string(diagnostic.path)
+            out.mark(SourceMark(line: diagnostic.line, column: diagnostic.column))
+            out.byte(diagnostic.severity == .error ? 0 : 1)
+            out.string(diagnostic.message)
+            out.string(diagnostic.rule)
+        }
+    }
+
+    @Sendable static func decode(_ reader: inout CacheReader) throws -> [Diagnostic] {
+        try (0..<reader.count()).map { _ in
+            let path = try reader.string(), mark = try reader.mark()
+            let severity: Diagnostic.Severity
+            switch try reader.byte() {
+            case 0: severity = .error
+            case 1: severity = .warning
+            default: throw CacheReader.Corrupt()
+            }
+            return Diagnostic(path: path, line: mark.line, column: mark.column, severity: severity, message: try reader.string(), rule: try reader.string())
+        }
+    }
 }
 
 extension FileResult {

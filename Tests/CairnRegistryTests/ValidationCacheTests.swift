@@ -32,6 +32,35 @@ struct ValidationCacheTests {
         #expect(third.diagnostics.map(\.rule) == ["reference"])  // the chain pins 0.4.2, which is no longer here
     }
 
+    @Test("the cross-file findings are kept by tree and tags: reused while neither moves, found again when a tag comes or goes")
+    func rulesKeptByTreeAndTags() throws {
+        let fixture = try RegistryFixture()
+        let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
+        let fingerprint = ManifestSchemas.bundled.fingerprint
+        func validate() throws -> (rules: [String], hits: Int) {
+            let cache = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
+            let snapshot = try RegistryReader(location: location, cache: cache).read(.commit(try location.commit("HEAD")))
+            return (snapshot.diagnostics.map(\.rule), cache.rulesHits)
+        }
+        let path = "registry/chains/support-router.yaml"
+        try fixture.repo.write(path, try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
+            .replacingOccurrences(of: "prompt: prompt/summarize-ticket@2.0.1", with: "prompt: prompt/summarize-ticket@2.0.0"))
+        try fixture.repo.commitAll()
+        #expect(try validate() == (["reference"], 0))
+        #expect(try validate() == (["reference"], 1))  // nothing moved: the findings as kept
+        try fixture.repo.tag("prompt/summarize-ticket@v2.0.0", message: "registered earlier")
+        #expect(try validate() == ([], 0))  // a new registration: the rules run again
+        #expect(try validate() == ([], 1))
+        try fixture.repo.tag("prompt/summarize-ticket@v2.0.0!", message: "deregistered")
+        #expect(try validate() == (["reference"], 0))
+        _ = try fixture.repo.git(["tag", "-d", "prompt/summarize-ticket@v2.0.0!"])
+        #expect(try validate() == ([], 0))
+        _ = try fixture.repo.git(["pack-refs", "--all"])
+        #expect(try validate().rules == [])
+        _ = try fixture.repo.git(["tag", "-d", "prompt/summarize-ticket@v2.0.0"])
+        #expect(try validate() == (["reference"], 0))
+    }
+
     @Test("tag objects are read once; a tag moved to a new object is read again")
     func tagObjects() throws {
         let fixture = try RegistryFixture()
