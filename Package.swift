@@ -39,6 +39,11 @@ let package = Package(
             name: "CLibGit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        /// libpq's headers from the system (Debian: libpq-dev), for the audit chain's binary COPY reader.
+        .systemLibrary(
+            name: "CLibPQ",
+            providers: [.apt(["libpq-dev"])]
+        ),
         /// A thin, domain-free Swift layer over libgit2: repositories, objects, trees, blobs, tags, diffs.
         .target(name: "Git2", dependencies: ["CLibGit2"], linkerSettings: libgit2Linking),
 
@@ -70,7 +75,7 @@ let package = Package(
         /// The same `StateStore` contract on a PostgreSQL server (postgres-nio), for state shared by several machines.
         .target(
             name: "CairnPostgres",
-            dependencies: ["CairnState", "CairnModel", .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: ["CairnState", "CairnModel", "CLibPQ", .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.

@@ -5,6 +5,8 @@ set -euo pipefail
 missing=()
 pkg-config --exists libgit2 2>/dev/null || missing+=(libgit2-dev)
 dpkg -s libyaml-dev >/dev/null 2>&1 || missing+=(libyaml-dev)
+# libpq: audit verify reads a PostgreSQL store's chain with its binary COPY.
+dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The fault suite (make test) and the generators run on Python 3's standard library.
 command -v python3 >/dev/null 2>&1 || missing+=(python3)

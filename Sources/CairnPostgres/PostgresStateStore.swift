@@ -310,80 +310,17 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
-    /// Walks the chain in keyset pages of 20,000 records in one snapshot, each row's columns taken as bytes straight
-    /// into the canonical body (no `String` per field); then compares its end with the head the appenders keep:
-    /// records deleted from the end show as missing. (Two halves read at once on two connections sharing an exported
-    /// snapshot were slower here, 12.5 s against 5 s for a million records on two cores: not kept.)
+    /// Reads the whole chain in one snapshot through libpq's binary COPY (`AuditCopy`), on a thread of its own (libpq
+    /// blocks), and compares its end with the head the appenders keep: records deleted from the end show as missing.
     public func verifyAudit() async throws -> AuditVerification {
-        let logger = self.logger
-        let tables = self.tables
-        return try await transaction("verifying the audit trail") { connection in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            var last: Int64 = 0
-            var head: (sequence: Int64, hash: String) = (0, AuditChain.genesis)
-            for try await row in try await connection.query("""
-                SELECT coalesce((SELECT max(sequence) FROM \(unescaped: tables.audit)), 0), h.sequence, h.hash FROM \(unescaped: tables.auditHead) h
-                """, logger: logger) {
-                (last, head.sequence, head.hash) = try row.decode((Int64, Int64, String).self)
+        let location = self.location, tables = self.tables
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try AuditCopy.verify(location, audit: tables.audit, auditHead: tables.auditHead) })
             }
-            let whole = try await Self.verify(connection, tables: tables, after: Int64.min, upTo: last, into: AuditChain.Verifier())
-            var firstBad = whole.firstBad
-            if firstBad == nil, head.sequence > whole.lastSequence {
-                firstBad = (whole.lastSequence + 1, "records \(whole.lastSequence + 1)…\(head.sequence) are missing (deleted from the end)")
-            } else if firstBad == nil, head.sequence != whole.lastSequence || head.hash != whole.headHash {
-                firstBad = (head.sequence, "the chain's head does not match its last record (the head or the last record was edited)")
-            }
-            return AuditVerification(records: whole.count, firstBad: firstBad, headHash: whole.headHash, lastSequence: whole.lastSequence)
+            thread.name = "cairn audit verify"
+            thread.start()
         }
-    }
-
-    /// Feeds the records numbered in (`after`, `upTo`] to `verifier`, in keyset pages of 20,000.
-    private static func verify(_ connection: PostgresConnection, tables: Tables, after lower: Int64, upTo upper: Int64,
-                               into verifier: AuditChain.Verifier) async throws -> AuditChain.Verifier {
-        var verifier = verifier
-        var after = lower
-        var batch = AuditChain.Batch()
-        var cells: [ByteBuffer?] = []
-        while true {
-            batch.removeAll()
-            let rows = try await connection.query("""
-                SELECT \(unescaped: auditColumns) FROM \(unescaped: tables.audit) WHERE sequence > \(after) AND sequence <= \(upper)
-                ORDER BY sequence LIMIT 20000
-                """, logger: PostgresConnectionSlot.logger)
-            for try await row in rows {
-                cells.removeAll(keepingCapacity: true)
-                for cell in row { cells.append(cell.bytes) }
-                after = try append(cells, to: &batch)
-            }
-            if batch.count == 0 { return verifier }
-            verifier.walk(batch, intact: AuditChain.intact(batch))
-        }
-    }
-
-    /// Appends one audit row (its cells in `AuditChain.columns` order, binary format) to `batch`; returns its sequence.
-    private static func append(_ cells: [ByteBuffer?], to batch: inout AuditChain.Batch) throws -> Int64 {
-        guard cells.count == 13, let sequence = cells[0].flatMap(bigint), let time = cells[1].flatMap(bigint) else {
-            throw StateError.storage("an audit row is malformed; the store was edited outside cairn")
-        }
-        func bytes(_ index: Int, _ out: inout [UInt8]) {
-            cells[index]?.withUnsafeReadableBytes { out.append(contentsOf: $0) }
-        }
-        batch.append(sequence: sequence, body: { out in
-            AuditRecord.appendCanonicalBody(to: &out, sequence: sequence, time: time) { field, out in
-                let buffer = cells[AuditChain.column(of: field)]
-                if let buffer {
-                    buffer.withUnsafeReadableBytes { JSONValue.appendQuoted(utf8: $0.bindMemory(to: UInt8.self), to: &out) }
-                } else {
-                    JSONValue.appendQuoted(utf8: UnsafeBufferPointer(start: nil, count: 0), to: &out)
-                }
-            }
-        }, hash: { bytes(12, &$0) }, previousHash: { bytes(11, &$0) })
-        return sequence
-    }
-
-    /// A binary-format bigint.
-    private static func bigint(_ buffer: ByteBuffer) -> Int64? {
-        buffer.readableBytes == 8 ? buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int64.self) : nil
     }
 
     // MARK: - Leases

@@ -141,12 +141,15 @@ struct PostgresTLSTests {
         for mode in ["require", "prefer", "verify-ca&sslrootcert=\(ca)", "verify-full&sslrootcert=\(ca)"] {
             let (store, application) = try await open("sslmode=" + mode)
             #expect(try Self.usesTLS(application), "sslmode=\(mode)")
+            // audit verify reads the chain on a libpq connection of its own, with the same sslmode and root.
+            #expect(try await store.verifyAudit().firstBad == nil, "sslmode=\(mode)")
             await store.close()
         }
         let (plain, application) = try await open("sslmode=disable")
         #expect(try !Self.usesTLS(application))
         await plain.close()
         let (named, _) = try await open("sslmode=verify-full&sslrootcert=\(ca)", host: "localhost")
+        #expect(try await named.verifyAudit().firstBad == nil)
         await named.close()
         // The system's roots do not know the test CA: the certificate is refused, nothing is sent in the clear.
         await #expect { _ = try await open("sslmode=verify-full") } throws: { "\($0)".contains("cannot connect") || "\($0)".contains("certificate") }
