@@ -12,7 +12,7 @@ import Foundation
 /// resolved from the URL, `PGPASSWORD` or `~/.pgpass`, database, sslmode, sslrootcert, connect timeout), used for one
 /// read-only repeatable-read transaction and closed.
 enum AuditCopy {
-    /// Verifies the chain in `tables`: every record hashed (on every core, a batch at a time while the next is read),
+    /// Verifies the chain in `tables`: every record hashed (a batch at a time, while the next is read),
     /// numbered without gaps and linked, and its end compared with the head the appenders keep.
     static func verify(_ location: PostgresLocation, audit: String, auditHead: String) throws -> AuditVerification {
         let connection = try Connection(location)
@@ -23,18 +23,31 @@ enum AuditCopy {
         guard head.count == 3, let last = Int64(head[0]), let headSequence = Int64(head[1]) else {
             throw StateError.storage("the audit head of \(location.identity) is malformed; the store was edited outside cairn")
         }
-        var verifier = AuditChain.Verifier()
+        // Batches are hashed and walked in order on a queue of their own while the next one is read, so that the
+        // server keeps sending (a reader that stops to hash leaves the socket full and the server idle); at most two
+        // wait there.
+        nonisolated(unsafe) var verifier = AuditChain.Verifier()
+        let walking = DispatchQueue(label: "cairn.audit.verify"), room = DispatchSemaphore(value: 2)
+        func hand(_ batch: AuditChain.Batch) {
+            room.wait()
+            walking.async {
+                verifier.walk(batch, intact: AuditChain.intact(batch))
+                room.signal()
+            }
+        }
         var batch = AuditChain.Batch()
+        defer { walking.sync {} }
         try connection.copy("""
             COPY (SELECT \(AuditChain.columns) FROM \(audit) WHERE sequence <= \(last) ORDER BY sequence) TO STDOUT (FORMAT binary)
             """) { cells in
             try append(cells, to: &batch)
             if batch.count == 20_000 {
-                verifier.walk(batch, intact: AuditChain.intact(batch))
-                batch.removeAll()
+                hand(batch)
+                batch = AuditChain.Batch()
             }
         }
-        if batch.count > 0 { verifier.walk(batch, intact: AuditChain.intact(batch)) }
+        if batch.count > 0 { hand(batch) }
+        walking.sync {}
         try connection.execute("COMMIT")
         var firstBad = verifier.firstBad
         if firstBad == nil, headSequence > verifier.lastSequence {
