@@ -80,10 +80,12 @@ bench: deps-postgres release
 bench-state: deps-postgres release
 	@POSTGRES_OPTIONS= scripts/with-postgres.sh scripts/bench-state.sh $(CAIRN_RELEASE)
 
-# cairn serve under wrk (Debian's, installed when missing): make bench-serve [BENCH_SECONDS=S BENCH_CONNECTIONS=N]
+# cairn serve under wrk (Debian's, installed when missing): make bench-serve [BENCH_SECONDS=S BENCH_CONNECTIONS=N];
+# then, on the 10,000-artifact registry, a pushed promotion + webhook until the new version is served, and the RSS.
 bench-serve: release
 	@scripts/install-deps.sh wrk
 	@scripts/bench-serve.sh $(CAIRN_RELEASE)
+	@scripts/bench-serve-sync.sh $(CAIRN_RELEASE)
 
 # Two binaries interleaved on one generated registry: make bench-compare OLD=path/to/old/cairn
 bench-compare: release

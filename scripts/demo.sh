@@ -172,7 +172,7 @@ CAIRN_ACTOR=ci run "$cairn" register --all --path registry-example > /dev/null
 CAIRN_ACTOR=alice run "$cairn" promote prompt/refund-policy-answer@1.2.0 --to dev --path registry-example
 git push -q origin main --tags
 body='{"ref":"refs/heads/main"}'
-signature="sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac demo-webhook-secret | sed 's/^.* //')"
+signature="sha256=$(python3 -c 'import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest())' demo-webhook-secret "$body")"
 printf '$ curl -X POST -H "X-Hub-Signature-256: sha256=..." http://%s/v1/webhooks/github\n' "$address"
 curl -s -o /dev/null -w "%{http_code} (accepted)\n" -X POST -H "X-Hub-Signature-256: $signature" -d "$body" "http://$address/v1/webhooks/github"
 for _ in $(seq 100); do curl -s "$url" | grep -q '"version":"1.2.0"' && break; sleep 0.1; done

@@ -63,6 +63,10 @@ public final class Mirror: Sendable {
     @discardableResult
     public func fetch() throws -> Repository.Fetched {
         let fetched = try repository.fetch(Self.refspecs, from: "origin", prune: true)
+        // A fetch that wrote many references (the first one, into an empty mirror) packs them, as `git gc --auto`
+        // would: later fetches then compare the remote's references with one file, not thousands (13 s → 0.8 s per
+        // fetch for 20,000 tags).
+        if fetched.updated > 256 { try repository.packReferences() }
         if let head = branch ?? fetched.defaultBranch, try repository.headReference() != head {
             try repository.setHead(head)
         }

@@ -521,6 +521,17 @@ extension Repository {
         return handle
     }
 
+    /// Moves every loose reference into `packed-refs`, as `git pack-refs --all` does: libgit2 looks a loose reference
+    /// up by its file, so a fetch into a mirror holding 20,000 loose tags spends seconds in `stat` and `open`.
+    public func packReferences() throws {
+        try withHandle { repo in
+            var refdb: OpaquePointer?
+            try check("git_repository_refdb", git_repository_refdb(&refdb, repo))
+            defer { git_refdb_free(refdb) }
+            try check("git_refdb_compress", git_refdb_compress(refdb))
+        }
+    }
+
     /// Points HEAD at `reference` (`refs/heads/main`), which need not exist yet.
     public func setHead(_ reference: String) throws {
         try withHandle { repo in _ = try check("git_repository_set_head", git_repository_set_head(repo, reference)) }
