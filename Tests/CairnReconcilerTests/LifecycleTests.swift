@@ -298,25 +298,3 @@ struct LifecycleTests {
         await #expect(throws: CairnError.self) { try await fixture.lifecycle().deprecate(ArtifactID("prompt/nope")!) }
     }
 }
-
-@Suite("Packing a mirror's references")
-struct PackReferencesTests {
-    @Test("packReferences moves every loose reference into packed-refs; each still resolves to the same object")
-    func packs() throws {
-        let repo = try TestRepository()
-        try repo.write("a.txt", "a")
-        _ = try repo.commitAll("one")
-        _ = try repo.git(["update-ref", "--stdin"], input: (0..<300).map { "create refs/tags/t\($0) HEAD\n" }.joined())
-        try repo.tag("annotated", message: "an annotated one")
-        let repository = try Repository.discover(from: repo.path)
-        let before = try repository.tagReferences().sorted { $0.name < $1.name }
-        #expect(before.count == 301)
-        try repository.packReferences()
-        let loose = try FileManager.default.subpathsOfDirectory(atPath: repo.path + "/.git/refs/tags")
-        #expect(loose.isEmpty, "\(loose.prefix(3))")
-        let packed = try String(contentsOfFile: repo.path + "/.git/packed-refs", encoding: .utf8)
-        #expect(packed.contains("refs/tags/t299") && packed.contains("refs/tags/annotated"))
-        let after = try Repository.discover(from: repo.path).tagReferences().sorted { $0.name < $1.name }
-        #expect(after.map(\.name) == before.map(\.name) && after.map(\.object) == before.map(\.object))
-    }
-}
