@@ -68,11 +68,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             write(cache.freshHeader + body, to: "validation")
             _ = cache.file(ObjectID.zero)
             _ = cache.tree(ObjectID.zero)
+            _ = cache.rules(ValidationCache.RulesKey(tree: ObjectID.zero, root: "", tags: [UInt8](repeating: 0, count: TagCache.Reading.identityLength)))
         case 1:
             let tags = TagCache(gitDirectory: scratch)
             write(tags.freshHeader + body, to: "tags")
             _ = tags.annotation(ObjectID.zero)
-            _ = tags.read(commonDirectory: scratch).references(commonDirectory: scratch)
+            let reading = tags.read(commonDirectory: scratch)
+            _ = reading.references(commonDirectory: scratch)
+            _ = tags.registeredVersions(at: reading.identity)
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
             try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)

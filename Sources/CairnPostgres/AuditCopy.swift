@@ -63,13 +63,13 @@ enum AuditCopy {
         guard cells.count == 13, let sequence = cells[0].flatMap(bigint), let time = cells[1].flatMap(bigint) else {
             throw StateError.storage("an audit row is malformed; the store was edited outside cairn")
         }
+        // A NULL cell reads as empty text, as the store's other readers take it.
+        func cell(_ index: Int) -> UnsafeRawBufferPointer { cells[index] ?? UnsafeRawBufferPointer(start: nil, count: 0) }
         batch.append(sequence: sequence, body: { out in
             AuditRecord.appendCanonicalBody(to: &out, sequence: sequence, time: time) { field, out in
-                JSONValue.appendQuoted(utf8: (cells[AuditChain.column(of: field)] ?? UnsafeRawBufferPointer(start: nil, count: 0))
-                    .bindMemory(to: UInt8.self), to: &out)
+                JSONValue.appendQuoted(utf8: cell(AuditChain.column(of: field)).bindMemory(to: UInt8.self), to: &out)
             }
-        }, hash: { $0.append(contentsOf: cells[12] ?? UnsafeRawBufferPointer(start: nil, count: 0)) },
-           previousHash: { $0.append(contentsOf: cells[11] ?? UnsafeRawBufferPointer(start: nil, count: 0)) })
+        }, hash: { $0.append(contentsOf: cell(12)) }, previousHash: { $0.append(contentsOf: cell(11)) })
     }
 
     /// A binary-format bigint (8 bytes, network order).

@@ -217,14 +217,11 @@ public struct RegistryReader: Sendable {
     public func registeredVersions() throws -> (versions: Set<ArtifactVersion>, snapshot: [UInt8]?) {
         let repository = location.repository
         let reading = tagCache.read(commonDirectory: repository.commonDirectory)
-        if let known = tagCache.registeredVersions(at: reading.identity) {
-            tagCache.save()
-            return (known, reading.identity)
-        }
+        defer { tagCache.save() }
+        if let known = tagCache.registeredVersions(at: reading.identity) { return (known, reading.identity) }
         var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
         var unknown: [(name: String, object: ObjectID)] = []
-        let references = try reading.references(commonDirectory: repository.commonDirectory) ?? repository.tagReferences()
-        for reference in references where reference.name.utf8.contains(UInt8(ascii: "@")) {
+        for reference in try tagReferences(reading) where reference.name.utf8.contains(UInt8(ascii: "@")) {
             let version: ArtifactVersion, registers: Bool
             switch TagName(reference.name) {
             case .register(let id, let number)?: (version, registers) = (ArtifactVersion(id: id, version: number), true)
@@ -240,7 +237,6 @@ public struct RegistryReader: Sendable {
         let read = Registrations(try TagEvent.read(unknown, from: repository, cache: tagCache))
         let versions = registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
         tagCache.record(registeredVersions: versions, at: reading.identity)
-        tagCache.save()
         return (versions, reading.identity)
     }
 
@@ -252,10 +248,11 @@ public struct RegistryReader: Sendable {
         return events
     }
 
-    /// Every tag reference, listed through the tag cache's snapshot, or by libgit2 when the snapshot cannot say.
-    func tagReferences() throws -> [(name: String, object: ObjectID)] {
+    /// Every tag reference, listed through the tag cache's snapshot (`reading`, or one taken now), or by libgit2 when
+    /// the snapshot cannot say.
+    func tagReferences(_ reading: TagCache.Reading? = nil) throws -> [(name: String, object: ObjectID)] {
         let repository = location.repository
-        return try tagCache.read(commonDirectory: repository.commonDirectory).references(commonDirectory: repository.commonDirectory)
+        return try (reading ?? tagCache.read(commonDirectory: repository.commonDirectory)).references(commonDirectory: repository.commonDirectory)
             ?? repository.tagReferences()
     }
 

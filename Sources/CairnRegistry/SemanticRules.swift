@@ -28,7 +28,7 @@ struct SemanticRules {
             versions.append([])
             return versions.count - 1
         }
-        var duplicates: [(index: Int, first: Int)] = []
+        var duplicates: [(index: Int, id: Int)] = []
         for index in artifacts.indices {
             let id = number(artifacts[index].summary.id), version = artifacts[index].summary.version
             guard let slot = versions[id].firstIndex(where: { $0.version == version }), let first = versions[id][slot].index else {
@@ -37,14 +37,13 @@ struct SemanticRules {
             }
             if artifacts[index].path < artifacts[first].path {
                 versions[id][slot].index = index
-                duplicates.append((first, index))
+                duplicates.append((first, id))
             } else {
-                duplicates.append((index, first))
+                duplicates.append((index, id))
             }
         }
-        for (index, _) in duplicates {
+        for (index, id) in duplicates {
             let key = artifacts[index].summary.versioned
-            let id = numbers[key.id]!
             let original = versions[id].first { $0.version == key.version }!.index!
             report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[original].path); each version lives in one file", rule: "unique-version")
         }

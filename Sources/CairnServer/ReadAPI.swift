@@ -140,17 +140,15 @@ public struct ReadAPI: Sendable {
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
             return Response(status: .notModified, headers: headers)
         }
-        if !row.drifted {
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: deployed.body(of: id) { Self.withContent(row.artifact.content, Self.describe(row, content: nil)) }))
-        }
-        // Content that still hashes to its digest is the canonical JSON cairn wrote: it goes out as stored. Drifted
-        // content (edited behind cairn's back) is parsed first, so that a broken edit is an error, not broken JSON.
+        // Content that still hashes to its digest is the canonical JSON cairn wrote: it goes out as stored, the answer
+        // made once per version of the rows. Drifted content (edited behind cairn's back) is parsed first, each time,
+        // so that a broken edit is an error, not broken JSON.
         if row.drifted, (try? JSONValue.parse(json: Data(row.artifact.content.utf8))) == nil {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not JSON; the store was edited outside cairn")
         }
+        let make = { Self.withContent(row.artifact.content, Self.describe(row, content: nil)) }
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: Self.withContent(row.artifact.content, Self.describe(row, content: nil))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: row.drifted ? make() : deployed.body(of: id, make)))
     }
 
     /// `GET /readyz`: 200 when the store answers and (with a remote) the last good fetch is at most three intervals
