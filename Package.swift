@@ -66,6 +66,10 @@ let package = Package(
         /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
         .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", .product(name: "Crypto", package: "swift-crypto")]),
 
+        /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file. No git, no I/O.
+        .target(name: "CairnTrust", dependencies: [.product(name: "Crypto", package: "swift-crypto"),
+                                                   .product(name: "CryptoExtras", package: "swift-crypto")]),
+
         /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).
         .target(
             name: "CairnState",
@@ -132,6 +136,7 @@ let package = Package(
         /// Builds throw-away git repositories for tests and benchmarks.
         .target(name: "CairnTestSupport", dependencies: ["Git2"]),
         .testTarget(name: "CairnCacheTests", dependencies: ["CairnCache"]),
+        .testTarget(name: "CairnTrustTests", dependencies: ["CairnTrust", "CairnTestSupport"]),
         .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
         .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel"]),
