@@ -64,9 +64,10 @@ let package = Package(
         /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.
         .target(name: "CairnCache"),
         /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
-        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", "CairnTrust", .product(name: "Crypto", package: "swift-crypto")]),
 
-        /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file. No git, no I/O.
+        /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file (no git); signing
+        /// goes through ssh-keygen, as git's does.
         .target(name: "CairnTrust", dependencies: [.product(name: "Crypto", package: "swift-crypto"),
                                                    .product(name: "CryptoExtras", package: "swift-crypto")]),
 

@@ -117,13 +117,13 @@ struct HooksCommand: AsyncParsableCommand {
                     return try PullRequestCheck.prePush(lines, reader: reader)
                 case "pre-receive":
                     // The policies of the server's default branch (HEAD may name a branch that does not exist yet).
-                    let config = ["HEAD", "refs/heads/main", "refs/heads/master"].lazy
+                    let policy = ["HEAD", "refs/heads/main", "refs/heads/master"].lazy
                         .compactMap { try? location.repository.resolveCommit($0) }
-                        .compactMap { try? reader.config(at: $0).config }.first
+                        .compactMap { commit in (try? reader.config(at: commit).config).map { (commit, $0) } }.first
                     let updates = lines.compactMap(ReceiveCheck.Update.init(line:))
                     var store: (any StateStore)?
                     if let address = try StateLocation.serverAddress(repository: repository) { store = try await StoreOpening.open(address) }
-                    return try await ReceiveCheck(reader: reader, updates: updates, config: config, store: store).rejections
+                    return try await ReceiveCheck(reader: reader, updates: updates, config: policy?.1, policyCommit: policy?.0, store: store).rejections
                 default:
                     throw CairnError.unknownName(kind: "hook", name: name, known: ["pre-commit", "pre-push", "pre-receive"])
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnModel
 import CairnReconciler
 import CairnRegistry
+import CairnTrust
 import Foundation
 
 /// Options shared by the commands that write tags.
@@ -12,13 +13,24 @@ struct TagWritingOptions: ParsableArguments {
     @Option(name: .long, help: "Push the new tags to this remote (a name or URL); if the push fails they are deleted again.")
     var push: String?
 
+    @Flag(name: .long, help: "Sign the tags with your SSH key, as 'git tag -s' does with gpg.format=ssh (git's user.signingKey: a key file, or a public key whose private half the SSH agent holds).")
+    var sign = false
+
     @OptionGroup var options: ReconcileOptions
 
     func lifecycle() async throws -> (Lifecycle, ReconcileOptions.Context) {
         // Tag-only artifacts can be promoted in a GTO repository that has no cairn.yaml.
         let context = try await options.open(withoutConfig: true)
+        var signer: SSHKeygenSigner?
+        if sign {
+            guard let key = try context.location.repository.configValue("user.signingKey"), !key.isEmpty else {
+                throw CairnError.stateLocation(origin: "--sign", problem: "git's user.signingKey is not set",
+                                               fix: "git config user.signingKey ~/.ssh/id_ed25519 (and git config gpg.format ssh, so that git tag -s signs alike)")
+            }
+            signer = SSHKeygenSigner(signingKey: key)
+        }
         return (Lifecycle(reader: context.reconciler.reader, store: context.store, config: context.reconciler.config,
-                        actor: context.actor(actor), remote: push), context)
+                          actor: context.actor(actor), remote: push, signer: signer, policyCommit: context.commit), context)
     }
 
     /// Prints what was done; a refusal exits 1, anything else that stops the command exits 2.

@@ -108,6 +108,11 @@ enum EmbeddedSchemas {
         "url": { "type": "string", "minLength": 1, "description": "sqlite:PATH (default sqlite:.cairn/state.sqlite) or postgres://..." }
       }
     },
+    "signers": {
+      "type": "string",
+      "minLength": 1,
+      "description": "An allowed-signers file in git's format (gpg.ssh.allowedSignersFile), relative to this file's folder and read from git at the same commit: who may sign tags."
+    },
     "environments": {
       "type": "array",
       "minItems": 1,
@@ -132,6 +137,8 @@ enum EmbeddedSchemas {
               "minApprovals": { "type": "integer", "minimum": 0 },
               "promoteFromPrevious": { "type": "boolean", "description": "A version must be live in the previous environment first." },
               "gatesMustPass": { "type": "boolean" },
+              "signedPromotions": { "type": "boolean", "description": "Every assignment tag that declares this environment carries an SSH signature that the allowed signers (signers:) accept for its tagger's email." },
+              "promoters": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Principals (patterns, as in the allowed-signers file) who may sign assignment tags for this environment; implies signedPromotions." },
               "sync": { "enum": ["auto", "manual"], "description": "auto: cairn serve --interval applies what git declares here, through the same checks as apply; manual (the default): a person or CI applies." },
               "forbiddenRiskClasses": { "type": "array", "items": { "enum": ["minimal", "limited", "high", "prohibited", "gpai"] } },
               "freezeWindows": {

@@ -5,11 +5,14 @@ public struct RegistryConfig: Sendable, Hashable {
     public var environments: [Environment]
     /// `sqlite:PATH` or `postgres://...`; nil means the default `.cairn/state.sqlite`.
     public var stateURL: String?
+    /// `signers:`: the allowed-signers file (git's format), relative to the registry folder, read at the same commit.
+    public var signers: String?
 
-    public init(name: String? = nil, environments: [Environment], stateURL: String? = nil) {
+    public init(name: String? = nil, environments: [Environment], stateURL: String? = nil, signers: String? = nil) {
         self.name = name
         self.environments = environments
         self.stateURL = stateURL
+        self.signers = signers
     }
 
     public func environment(named name: String) -> Environment? {
@@ -51,6 +54,13 @@ public struct RegistryConfig: Sendable, Hashable {
         public var freezeWindows: [FreezeWindow] = []
         /// `sync: auto`: the agent (`cairn serve --interval`) applies this environment when its plan has changes.
         public var autoSync = false
+        /// Every assignment tag that declares the environment must carry an SSH signature the allowed signers accept.
+        public var signedPromotions = false
+        /// Principal patterns who may sign those tags (empty: any allowed signer). Naming any implies `signedPromotions`.
+        public var promoters: [String] = []
+
+        /// Whether assignment tags must verify: `signedPromotions`, or promoters named.
+        public var requiresSignedAssignments: Bool { signedPromotions || !promoters.isEmpty }
 
         public init() {}
     }

@@ -100,6 +100,9 @@ enum PostgresSchema {
                 """,
             ]
         },
+        Migration(version: 2, name: "tag sightings: when cairn first saw each tag object") { schema in
+            ["CREATE TABLE \(schema).tag_sighting (object text PRIMARY KEY, first_seen bigint NOT NULL)"]
+        },
     ]
 
     static var latest: Int { migrations.last?.version ?? 0 }

@@ -45,7 +45,7 @@ public final class PostgresStateStore: StateTransfer {
     public func close() async { await slot.close() }
 
     struct Tables: Sendable {
-        let environment, deployed, audit, auditHead, lease, deployedMark: String
+        let environment, deployed, audit, auditHead, lease, deployedMark, tagSighting: String
 
         init(schema: String) {
             environment = schema + ".environment"
@@ -54,6 +54,7 @@ public final class PostgresStateStore: StateTransfer {
             auditHead = schema + ".audit_head"
             lease = schema + ".lease"
             deployedMark = schema + ".deployed_mark"
+            tagSighting = schema + ".tag_sighting"
         }
     }
 
@@ -144,6 +145,21 @@ public final class PostgresStateStore: StateTransfer {
             stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
         }
         return stored
+    }
+
+    public func firstSightings(of objects: [String], now: Int64) async throws -> [String: Int64] {
+        guard !objects.isEmpty else { return [:] }
+        let logger = self.logger, table = tables.tagSighting, unique = Array(Set(objects))
+        return try await transaction("recording tag sightings") { connection in
+            try await connection.query("INSERT INTO \(unescaped: table) (object, first_seen) SELECT unnest(\(unique)::text[]), \(now) ON CONFLICT DO NOTHING",
+                                       logger: logger)
+            var seen: [String: Int64] = [:]
+            for try await (object, time) in try await connection.query("SELECT object, first_seen FROM \(unescaped: table) WHERE object = ANY(\(unique))",
+                                                                         logger: logger).decode((String, Int64).self) {
+                seen[object] = time
+            }
+            return seen
+        }
     }
 
     public func deployedMark(environment: String) async throws -> [UInt8]? {

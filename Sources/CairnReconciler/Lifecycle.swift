@@ -2,6 +2,7 @@ import CairnManifest
 import CairnModel
 import CairnRegistry
 import CairnState
+import CairnTrust
 import Foundation
 import Git2
 
@@ -20,15 +21,21 @@ public struct Lifecycle {
     /// The remote to push new tags to, if any.
     public let remote: String?
     public let now: Int64
+    /// Signs the tags written, as `git tag -s` does with SSH keys (`--sign`); nil: unsigned.
+    public let signer: SSHKeygenSigner?
+    /// The commit whose cairn.yaml applies: the allowed signers are read there.
+    public let policyCommit: ObjectID?
 
     public init(reader: RegistryReader, store: any StateStore, config: RegistryConfig, actor: String, remote: String? = nil,
-                now: Int64 = Int64(Date().timeIntervalSince1970)) {
+                now: Int64 = Int64(Date().timeIntervalSince1970), signer: SSHKeygenSigner? = nil, policyCommit: ObjectID? = nil) {
         self.reader = reader
         self.store = store
         self.config = config
         self.actor = actor
         self.remote = remote
         self.now = now
+        self.signer = signer
+        self.policyCommit = policyCommit
     }
 
     /// What a command did.
@@ -186,15 +193,23 @@ public struct Lifecycle {
         if !problems.isEmpty {
             try await refuse(.wouldNotApply(version, environment: environment, problems: problems), environment: environment, version: version)
         }
-        let engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
+        var engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
+        let digest = ContentDigest.of(documents[version.id]!)
+        var pending = PendingTag(name: tag.text, target: registration.commit, message: body,
+            audit: draft(.promote, environment: environment, version: version, digest: digest, commit: registration.commit, tag: tag.text,
+                         summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""),
+                         document: documents[version.id]!))
+        // The tag is judged as apply will judge it: its bytes as they will be written, signed or not.
+        if settings.policy.requiresSignedAssignments {
+            let bytes = try tagBytes(pending, tagger: try signature())
+            pending.bytes = bytes
+            engine.signatures[tag.text] = try TagSignatures.judge(bytes: bytes, reader: reader, config: config,
+                                                                  policyCommit: policyCommit ?? registration.commit, at: now)
+        }
         if let refusal = engine.check(candidates) {
             try await refuse(.policy(refusal), environment: environment, version: version)
         }
-        let digest = ContentDigest.of(documents[version.id]!)
-        return Outcome(tags: try await write([PendingTag(name: tag.text, target: registration.commit, message: body,
-            audit: draft(.promote, environment: environment, version: version, digest: digest, commit: registration.commit, tag: tag.text,
-                         summary: "promoted \(version) to \(environment)" + (skipOrderReason.map { " (order skipped: \($0))" } ?? ""),
-                         document: documents[version.id]!))]))
+        return Outcome(tags: try await write([pending]))
     }
 
     /// "Nothing to do" when `version` is what the tags assign `environment` now.
@@ -387,17 +402,41 @@ public struct Lifecycle {
         let target: ObjectID
         let message: String
         let audit: AuditDraft
+        /// The tag object's bytes when they were made (and judged) before writing.
+        var bytes: [UInt8]? = nil
     }
 
-    /// Writes `tags`, pushes them when a remote is set, then audits them. A failed push deletes the tags again.
+    /// The tag object's bytes as they will be written: git's payload, with the signature appended when signing.
+    func tagBytes(_ tag: PendingTag, tagger: Signature) throws -> [UInt8] {
+        let payload = try repository.tagPayload(name: tag.name, target: tag.target, tagger: tagger, message: tag.message)
+        guard let signer else { return payload }
+        return payload + Array(try signer.sign(payload).utf8)
+    }
+
+    /// Writes `tags` (signed when a signer is set), pushes them when a remote is set, then audits them. A failed push
+    /// deletes the tags again. An assignment or unassignment in an environment that takes signed assignments only is
+    /// refused before anything is written when there is no signer.
     func write(_ tags: [PendingTag]) async throws -> [String] {
         guard !tags.isEmpty else { return [] }
+        if signer == nil, let tag = tags.first(where: { requiresSignature($0.name) }) {
+            let environment = tag.audit.environment
+            let refusal = PolicyEngine.Refusal(policy: .signedPromotions, artifact: tag.audit.artifact,
+                                               message: "'\(environment)' takes signed assignments only, and \(tag.name) would not be signed; pass --sign (git's user.signingKey)")
+            try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: tag.audit.artifact,
+                                                    planSummary: "tag refused", compliance: JSONValue.quoted(refusal.description))])
+            throw Refusal.policy(refusal)
+        }
         let tagger = try signature()
         var written: [String] = []
+        var objects: [String] = []
         func undo() { for name in written { try? repository.deleteTag(name: name) } }
         do {
             for tag in tags {
-                try repository.createTag(name: tag.name, target: tag.target, tagger: tagger, message: tag.message)
+                if let bytes = try tag.bytes ?? (signer != nil ? tagBytes(tag, tagger: tagger) : nil) {
+                    objects.append(try repository.createTag(bytes: bytes).hex)
+                } else {
+                    try repository.createTag(name: tag.name, target: tag.target, tagger: tagger, message: tag.message)
+                }
                 written.append(tag.name)
             }
             if let remote { try repository.push(written.map { "refs/tags/" + $0 }, to: remote) }
@@ -407,11 +446,23 @@ public struct Lifecycle {
         }
         do {
             try await store.appendAudit(tags.map(\.audit))
+            // A signed tag is first seen now, by the cairn that wrote it: its signer's window is judged at this time.
+            if !objects.isEmpty { _ = try await store.firstSightings(of: objects, now: now) }
         } catch {
             if remote == nil { undo() }
             throw error
         }
         return written
+    }
+
+    /// Whether `name` assigns or unassigns in an environment whose policy takes signed assignments only.
+    func requiresSignature(_ name: String) -> Bool {
+        switch TagName(name) {
+        case .assign(_, let environment, _)?, .unassign(_, let environment, _)?:
+            config.environment(named: environment)?.policy.requiresSignedAssignments ?? false
+        default:
+            false
+        }
     }
 
     /// The tagger: the actor's name (without the angle brackets a signature may not hold), with git's configured email

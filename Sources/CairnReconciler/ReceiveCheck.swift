@@ -30,8 +30,9 @@ public struct ReceiveCheck: Sendable {
     ///   - store: the deployed state, when the server can reach it (`CAIRN_STATE_URL` or `git config cairn.state`):
     ///     then an assignment is judged exactly as promote and apply judge it. Without it, "live in the previous
     ///     environment" can only be "assigned there", which refuses what cannot be live and leaves the rest to apply.
-    ///   - now: seconds since 1970, for freeze windows.
-    public init(reader: RegistryReader, updates: [Update], config: RegistryConfig?, store: (any StateStore)? = nil,
+    ///   - policyCommit: the commit `config` was read at, where the allowed signers are read too.
+    ///   - now: seconds since 1970, for freeze windows and for signatures (the server sees a pushed tag first).
+    public init(reader: RegistryReader, updates: [Update], config: RegistryConfig?, policyCommit: ObjectID? = nil, store: (any StateStore)? = nil,
                 now: Int64 = Int64(Date().timeIntervalSince1970)) async throws {
         let repository = reader.location.repository
         var rejections: [String] = []
@@ -69,7 +70,7 @@ public struct ReceiveCheck: Sendable {
                 rejections.append("\(update.reference): \(name) is a lightweight tag; registry tags must be annotated (git tag -a)")
                 continue
             }
-            let event = TagEvent(tag: tag, name: name, commit: target, tagger: annotation.tagger, message: annotation.message)
+            let event = TagEvent(tag: tag, name: name, commit: target, tagger: annotation.tagger, message: annotation.message, object: new)
             events.append(event)
             pushed.append((update, event))
         }
@@ -116,7 +117,7 @@ public struct ReceiveCheck: Sendable {
                     continue
                 }
                 // With the store, the engine apply uses; without, "live" can only be "assigned there by the tags".
-                let engine: PolicyEngine
+                var engine: PolicyEngine
                 if let store {
                     engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
                 } else {
@@ -129,6 +130,11 @@ public struct ReceiveCheck: Sendable {
                         previous = PolicyEngine.Previous(name: before, live: Set(assigned), isDeployedState: false)
                     }
                     engine = PolicyEngine(environment: settings, previous: previous, now: now)
+                }
+                if settings.policy.requiresSignedAssignments, let object = event.object {
+                    // The server sees the tag first: its signer's window is judged now (and recorded, with a store).
+                    engine.signatures = try await TagSignatures.judge([(event.name, object)], reader: reader, config: config,
+                                                                      policyCommit: policyCommit ?? event.commit, store: store, now: now)
                 }
                 if let refusal = engine.check(candidates) {
                     rejections.append("\(update.reference): \(refusal)")

@@ -188,16 +188,27 @@ public struct Reconciler: Sendable {
     public func refusal(_ planned: Planned, allowEmpty: Bool, now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> Refusal? {
         let (plan, declared, environment) = (planned.plan, planned.declared, planned.plan.environment)
         if !plan.problems.isEmpty { return .problems(plan.problems) }
-        let engine = try await policyEngine(for: environment, now: now)
+        var engine = try await policyEngine(for: environment, now: now)
         var candidates = plan.actions.compactMap { action in
             action.declared.map { PolicyEngine.Candidate(version: $0.version, document: declared.documents[action.id] ?? .null,
                                                          assignment: DeclaredState.Source.requirer($0.tag) == nil ? $0.tag : nil) }
+        }
+        // The tags, read once and only when a policy needs their messages or objects.
+        var read: [TagEvent]?
+        func events() throws -> [TagEvent] {
+            if let read { return read }
+            read = try reader.tagEvents()
+            return read!
+        }
+        let signed = try TagSignatures.needed(candidates, engine: engine, events: events)
+        if !signed.isEmpty, let commit = ObjectID(hex: plan.commit) {
+            engine.signatures = try await TagSignatures.judge(signed, reader: reader, config: config, policyCommit: commit, store: store, now: now)
         }
         // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
         if let previous = engine.previous,
            candidates.contains(where: { $0.assignment != nil && !previous.live.contains($0.version) }) {
             var skipReasons: [String: String] = [:]
-            for event in try reader.tagEvents() {
+            for event in try events() {
                 if case .assign = event.tag, let reason = PolicyEngine.skipReason(inTagMessage: event.message) { skipReasons[event.name] = reason }
             }
             candidates = candidates.map { PolicyEngine.Candidate(version: $0.version, document: $0.document, assignment: $0.assignment,

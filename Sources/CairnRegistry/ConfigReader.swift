@@ -28,6 +28,13 @@ public enum ConfigReader {
             policy.promoteFromPrevious = raw?["promoteFromPrevious"]?.boolValue ?? false
             policy.gatesMustPass = raw?["gatesMustPass"]?.boolValue ?? false
             policy.autoSync = raw?["sync"]?.stringValue == "auto"
+            policy.signedPromotions = raw?["signedPromotions"]?.boolValue ?? false
+            policy.promoters = raw?["promoters"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if policy.requiresSignedAssignments, value["signers"]?.stringValue == nil {
+                findings.append(ParsedManifest.Finding(parsed.node.mark(at: [.key("environments"), .index(index), .key("policy")]),
+                                                       "environment '\(name)' requires signed promotions, but cairn.yaml names no signers file (signers: PATH)",
+                                                       rule: "config"))
+            }
             policy.forbiddenRiskClasses = raw?["forbiddenRiskClasses"]?.arrayValue?.compactMap(\.stringValue) ?? []
             policy.freezeWindows = (raw?["freezeWindows"]?.arrayValue ?? []).compactMap { window in
                 guard let from = window["from"]?.stringValue, let until = window["until"]?.stringValue else { return nil }
@@ -40,8 +47,13 @@ public enum ConfigReader {
                                                    "state.url carries a password, which everyone who reads the repository can read; give it in PGPASSWORD or ~/.pgpass",
                                                    rule: "config"))
         }
+        let signers = value["signers"]?.stringValue
+        if let signers, signers.hasPrefix("/") || signers.split(separator: "/").contains("..") {
+            findings.append(ParsedManifest.Finding(parsed.node.mark(at: [.key("signers")]),
+                                                   "signers must be a path inside the registry folder (no leading '/', no '..')", rule: "config"))
+        }
         let config = RegistryConfig(name: value["metadata"]?["name"]?.stringValue, environments: environments,
-                                    stateURL: value["state"]?["url"]?.stringValue)
+                                    stateURL: value["state"]?["url"]?.stringValue, signers: signers)
         return (config, findings)
     }
 }

@@ -1,5 +1,6 @@
 import CairnManifest
 import CairnModel
+import CairnTrust
 
 /// An environment's policies (`cairn.yaml`), one function each, over the typed artifact model. `promote` (before it
 /// writes a tag), `apply` (before it writes a row) and the server's pre-receive hook (before it takes a pushed
@@ -14,7 +15,7 @@ import CairnModel
 public struct PolicyEngine: Sendable {
     /// The policies, as `cairn.yaml` names them.
     public enum Policy: String, Sendable, Hashable {
-        case freezeWindows, requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass, promoteFromPrevious
+        case freezeWindows, requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass, promoteFromPrevious, signedPromotions, promoters
     }
 
     /// Why a change may not go into the environment: which policy, which artifact, and what to do.
@@ -22,6 +23,12 @@ public struct PolicyEngine: Sendable {
         public let policy: Policy
         public let artifact: String
         public let message: String
+
+        public init(policy: Policy, artifact: String, message: String) {
+            self.policy = policy
+            self.artifact = artifact
+            self.message = message
+        }
 
         public var description: String {
             "refused by policy '\(policy.rawValue)'\(artifact.isEmpty ? "" : " for \(artifact)"): \(message)"
@@ -74,10 +81,15 @@ public struct PolicyEngine: Sendable {
     /// Seconds since 1970, for freeze windows.
     public let now: Int64
 
-    public init(environment: RegistryConfig.Environment, previous: Previous?, now: Int64) {
+    /// The verdict on each assignment tag's signature, by tag name, judged by the caller against the allowed signers
+    /// at the policy commit (`signedPromotions`, `promoters`); a tag missing here is refused as not checked.
+    public var signatures: [String: TagTrust]
+
+    public init(environment: RegistryConfig.Environment, previous: Previous?, now: Int64, signatures: [String: TagTrust] = [:]) {
         self.environment = environment
         self.previous = previous
         self.now = now
+        self.signatures = signatures
     }
 
     /// The first refusal for deploying `candidates` (in their order), or nil.
@@ -103,6 +115,7 @@ public struct PolicyEngine: Sendable {
                 }
             }
             if let refusal = promoteFromPrevious(candidate) { return refusal }
+            if let refusal = signedPromotions(candidate) { return refusal }
         }
         return nil
     }
@@ -163,5 +176,23 @@ public struct PolicyEngine: Sendable {
         let how = previous.isDeployedState ? "not deployed there" : "not even assigned there"
         return Refusal(policy: .promoteFromPrevious, artifact: candidate.version.description,
                        message: "\(candidate.version) is not live in '\(previous.name)' (\(how)); apply it there first, or promote with --skip-order --reason")
+    }
+
+    /// An assignment tag carries a signature the allowed signers accept for its tagger (`signedPromotions`), by one of
+    /// the environment's `promoters` when it names any. What comes with a dependent is judged by its dependent's tag.
+    func signedPromotions(_ candidate: Candidate) -> Refusal? {
+        let policy = environment.policy
+        guard policy.requiresSignedAssignments, let tag = candidate.assignment else { return nil }
+        switch signatures[tag] {
+        case nil:
+            return Refusal(policy: .signedPromotions, artifact: candidate.version.description, message: "its assignment tag \(tag) was not checked for a signature")
+        case .refused(let problem)?:
+            return Refusal(policy: .signedPromotions, artifact: candidate.version.description,
+                           message: "'\(environment.name)' takes signed assignments only, and \(tag) is refused: \(problem); sign it ('cairn promote --sign', or git tag -s with gpg.format=ssh)")
+        case .verified(let signer)?:
+            guard !policy.promoters.isEmpty, !policy.promoters.contains(where: { AllowedSigners.matches(signer.principal, patterns: $0) }) else { return nil }
+            return Refusal(policy: .promoters, artifact: candidate.version.description,
+                           message: "\(tag) is signed by \(signer.principal) (\(signer.fingerprint)), who is not among the promoters of '\(environment.name)' (\(policy.promoters.joined(separator: ", ")))")
+        }
     }
 }

@@ -82,6 +82,7 @@ public struct RegistryReader: Sendable {
                 message: "no \(Self.configFileName) at the registry root; run 'cairn init' or pass --path to the registry folder", rule: "config"))
         }
 
+        diagnostics += signersDiagnostics(config, source: source)
         clock.mark("config")
         let (registered, tags) = try events.map { (Set(Registrations($0).live.keys), nil) } ?? registeredVersions()
         clock.mark("tags")

@@ -13,13 +13,16 @@ public final class TagEvent: Sendable, Hashable {
     public let commit: ObjectID
     public let tagger: Signature?
     public let message: String
+    /// The tag object's id (what a signature covers); nil for a tag not written yet.
+    public let object: ObjectID?
 
-    public init(tag: TagName, name: String, commit: ObjectID, tagger: Signature?, message: String) {
+    public init(tag: TagName, name: String, commit: ObjectID, tagger: Signature?, message: String, object: ObjectID? = nil) {
         self.tag = tag
         self.name = name
         self.commit = commit
         self.tagger = tagger
         self.message = message
+        self.object = object
     }
 
     public static func == (lhs: TagEvent, rhs: TagEvent) -> Bool {
@@ -54,7 +57,8 @@ public final class TagEvent: Sendable, Hashable {
                 cache?.store(annotation!, for: reference.object)
             }
             guard let annotation else { return nil }
-            return TagEvent(tag: tag, name: reference.name, commit: annotation.target, tagger: annotation.tagger, message: annotation.message)
+            return TagEvent(tag: tag, name: reference.name, commit: annotation.target, tagger: annotation.tagger, message: annotation.message,
+                            object: reference.object)
         }
     }
 }

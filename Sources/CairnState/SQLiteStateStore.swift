@@ -147,6 +147,10 @@ public final class SQLiteStateStore: StateTransfer {
         migrator.registerMigration("v4 lease fence") { db in
             try db.execute(sql: "ALTER TABLE lease ADD COLUMN fence INTEGER NOT NULL DEFAULT 0")
         }
+        // When cairn first saw each tag object, for judging a signer's validity window.
+        migrator.registerMigration("v5 tag sightings") { db in
+            try db.execute(sql: "CREATE TABLE tag_sighting (object TEXT PRIMARY KEY, first_seen INTEGER NOT NULL)")
+        }
         return migrator
     }
 
@@ -212,6 +216,20 @@ public final class SQLiteStateStore: StateTransfer {
                 content: content ? String(decoding: contentBytes, as: UTF8.self) : "", commit: text(5), tag: text(6),
                 deployedBy: text(7), deployedAt: sqlite3_column_int64(raw, 8))
             stored.append(StoredArtifact(artifact: artifact, drifted: drifted))
+        }
+    }
+
+    public func firstSightings(of objects: [String], now: Int64) async throws -> [String: Int64] {
+        guard !objects.isEmpty else { return [:] }
+        return try run { db in
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO tag_sighting (object, first_seen) VALUES (?, ?)")
+            let select = try db.makeStatement(sql: "SELECT first_seen FROM tag_sighting WHERE object = ?")
+            var seen: [String: Int64] = [:]
+            for object in Set(objects) {
+                try insert.execute(arguments: [object, now])
+                seen[object] = try Int64.fetchOne(select, arguments: [object])
+            }
+            return seen
         }
     }
 

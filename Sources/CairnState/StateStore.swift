@@ -41,6 +41,10 @@ public protocol StateStore: Sendable {
     func releaseLease(_ lease: Lease) async throws
     /// Breaks a lease; the id must match the one the holder was given.
     func forceUnlock(environment: String, id: String) async throws
+    /// When each of `objects` (tag object ids) was first seen by a cairn using this store: `now` for those never seen
+    /// before, recorded so. A signer's validity window is judged at that time, not at the date the tagger wrote,
+    /// which the signer chose. Concurrent callers agree: the first recorded time stands.
+    func firstSightings(of objects: [String], now: Int64) async throws -> [String: Int64]
 }
 
 extension StateStore {

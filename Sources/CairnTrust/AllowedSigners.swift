@@ -75,7 +75,7 @@ public struct AllowedSigners: Sendable, Hashable {
     // MARK: - Patterns
 
     /// OpenSSH's pattern lists: a text matches when some pattern matches it and no `!` pattern does.
-    static func matches(_ text: String, patterns list: String) -> Bool {
+    public static func matches(_ text: String, patterns list: String) -> Bool {
         let text = Array(text.utf8)
         var matched = false
         for pattern in list.split(separator: ",", omittingEmptySubsequences: true) {

@@ -62,6 +62,10 @@ public enum TagTrust: Sendable, Hashable {
     }
 
     public enum Problem: Sendable, Hashable, CustomStringConvertible {
+        /// cairn.yaml names no allowed-signers file, so no signature can be accepted.
+        case noAllowedSigners
+        /// The tag object could not be read (too large, or missing).
+        case unreadable(String)
         case unsigned
         /// A GPG or X.509 signature: cairn verifies SSH signatures only, and never accepts another kind.
         case unsupported(SignedTag.Format)
@@ -77,6 +81,8 @@ public enum TagTrust: Sendable, Hashable {
 
         public var description: String {
             switch self {
+            case .noAllowedSigners: "cairn.yaml names no allowed-signers file (signers: PATH), so no signature can be accepted"
+            case .unreadable(let why): "the tag object cannot be read (\(why))"
             case .unsigned: "the tag is not signed"
             case .unsupported(let format): "the tag carries a \(format.rawValue) signature, which cairn does not verify (sign with an SSH key: gpg.format=ssh)"
             case .malformed(let why): "its SSH signature cannot be read (\(why))"

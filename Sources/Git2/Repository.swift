@@ -337,6 +337,55 @@ public final class Repository: @unchecked Sendable {
         }
     }
 
+    /// The bytes of tag object `id` as git stores them (headers, message and any signature after it): what a
+    /// signature covers. nil when `id` is not a tag object; an error when it is larger than `limit` bytes (read from
+    /// its header first, so a huge object is refused without being loaded).
+    public func rawTag(_ id: ObjectID, limit: Int = 1 << 20) throws -> [UInt8]? {
+        try withHandle { repo in
+            var odb: OpaquePointer?
+            _ = try check("git_repository_odb", git_repository_odb(&odb, repo))
+            defer { git_odb_free(odb) }
+            var oid = id.raw
+            var size = 0
+            var type = GIT_OBJECT_INVALID
+            _ = try check("git_odb_read_header", git_odb_read_header(&size, &type, odb, &oid))
+            guard type == GIT_OBJECT_TAG else { return nil }
+            guard size <= limit else { throw GitError(function: "git_odb_read", code: -1, message: "tag object \(id.hex) is \(size) bytes, more than \(limit)") }
+            var object: OpaquePointer?
+            _ = try check("git_odb_read", git_odb_read(&object, odb, &oid))
+            defer { git_odb_object_free(object) }
+            guard let data = git_odb_object_data(object) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: data, count: git_odb_object_size(object)))
+        }
+    }
+
+    /// The bytes of an annotated tag object as `git tag` writes them before any signature is appended: what
+    /// `git tag -s` signs. The tag is not written.
+    public func tagPayload(name: String, target: ObjectID, tagger: Signature, message: String) throws -> [UInt8] {
+        let type: String = try withHandle { repo in
+            var oid = target.raw
+            var object: OpaquePointer?
+            _ = try check("git_object_lookup", git_object_lookup(&object, repo, &oid, GIT_OBJECT_ANY))
+            defer { git_object_free(object) }
+            return String(cString: git_object_type2string(git_object_type(object)))
+        }
+        let offset = abs(tagger.offsetMinutes)
+        let zone = (tagger.offsetMinutes < 0 ? "-" : "+") + String(format: "%02d%02d", offset / 60, offset % 60)
+        return Array("object \(target.hex)\ntype \(type)\ntag \(name)\ntagger \(tagger.name) <\(tagger.email)> \(tagger.time) \(zone)\n\n\(message)".utf8)
+    }
+
+    /// Writes the tag object `bytes` (a payload from `tagPayload`, with a signature appended) and `refs/tags/NAME`
+    /// for the name it holds. Refuses to overwrite unless `force`.
+    @discardableResult
+    public func createTag(bytes: [UInt8], force: Bool = false) throws -> ObjectID {
+        try withHandle { repo in
+            var tagOID = git_oid()
+            let text = String(decoding: bytes, as: UTF8.self)
+            _ = try check("git_tag_create_from_buffer", git_tag_create_from_buffer(&tagOID, repo, text, force ? 1 : 0))
+            return ObjectID(tagOID)
+        }
+    }
+
     /// Writes the index (what is staged) as a tree and a commit on top of HEAD that no reference points to, so that
     /// the staged state can be read like any commit. The objects are collected by git's usual housekeeping.
     public func commitIndex(message: String) throws -> ObjectID {

@@ -86,6 +86,16 @@ struct StateStoreConformanceTests {
         #expect(try await store.verifyAudit() == AuditVerification(records: 2, firstBad: nil, headHash: try #require(try await store.auditHash(sequence: 2)), lastSequence: 2))
     }
 
+    @Test("a tag object's first sighting stands: later callers, and another connection, read the first time", arguments: StoreBackend.available)
+    func tagSightings(backend: StoreBackend) async throws {
+        let made = try await backend.make()
+        let (store, other) = (made.store, try await made.reopen())
+        #expect(try await store.firstSightings(of: [], now: 5).isEmpty)
+        #expect(try await store.firstSightings(of: ["aa", "bb", "aa"], now: 100) == ["aa": 100, "bb": 100])
+        #expect(try await other.firstSightings(of: ["bb", "cc"], now: 200) == ["bb": 100, "cc": 200])
+        #expect(try await store.firstSightings(of: ["aa", "cc"], now: 300) == ["aa": 100, "cc": 200])
+    }
+
     @Test("one lease per environment; the loser is told who holds it; unlock needs the id", arguments: StoreBackend.available)
     func leases(backend: StoreBackend) async throws {
         let made = try await backend.make()

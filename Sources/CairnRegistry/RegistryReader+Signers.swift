@@ -1,0 +1,66 @@
+import CairnModel
+import CairnTrust
+import Foundation
+import Git2
+
+extension RegistryReader {
+    /// The largest allowed-signers file read: thousands of keys fit; a larger one is refused before it is read.
+    static let largestSignersFile = 1 << 20
+
+    /// The allowed signers `config` names, read from git at `commit` (the policy commit), never from a working tree:
+    /// nil when cairn.yaml names none. A missing, oversized or malformed file is an error naming its line and column.
+    public func signers(at commit: ObjectID, config: RegistryConfig) throws -> AllowedSigners? {
+        guard let path = config.signers else { return nil }
+        let bytes = try signersBytes(path, source: .commit(commit))
+        return try Self.parseSigners(bytes, path: location.repositoryPath(path))
+    }
+
+    /// What validate says of the signers file `config` names (nothing when it names none or the file is sound).
+    func signersDiagnostics(_ config: RegistryConfig?, source: RegistrySource) -> [Diagnostic] {
+        guard let path = config?.signers else { return [] }
+        let shown = location.repositoryPath(path)
+        do {
+            _ = try Self.parseSigners(try signersBytes(path, source: source), path: shown)
+            return []
+        } catch let CairnError.unreadableFile(path, line, column, message) {
+            return [Diagnostic(path: path, line: line, column: column, message: message, rule: "signers")]
+        } catch {
+            return [Diagnostic(path: location.repositoryPath(Self.configFileName), line: 1, column: 1, message: "signers: \(error)", rule: "signers")]
+        }
+    }
+
+    private func signersBytes(_ path: String, source: RegistrySource) throws -> [UInt8] {
+        guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+            throw CairnError.unreadableFile(path: location.repositoryPath(Self.configFileName), line: 1, column: 1,
+                                            message: "signers must be a path inside the registry folder")
+        }
+        let shown = location.repositoryPath(path)
+        switch source {
+        case .commit(let commit):
+            guard let blob = try location.repository.blobID(commit: commit, path: shown) else {
+                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file cairn.yaml names is not in the tree at \(commit.short)")
+            }
+            guard try location.repository.blobSize(blob) <= Self.largestSignersFile else {
+                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file is larger than \(Self.largestSignersFile) bytes")
+            }
+            return try location.repository.blob(blob)
+        case .worktree:
+            guard let workdir = location.repository.workingDirectory else { throw CairnError.bareRepository(option: "--worktree") }
+            let url = URL(fileURLWithPath: workdir).appendingPathComponent(shown)
+            let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue
+            guard let size else { throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file cairn.yaml names does not exist") }
+            guard size <= Self.largestSignersFile else {
+                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file is larger than \(Self.largestSignersFile) bytes")
+            }
+            return [UInt8](try Data(contentsOf: url))
+        }
+    }
+
+    static func parseSigners(_ bytes: [UInt8], path: String) throws -> AllowedSigners {
+        do {
+            return try AllowedSigners(parsing: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw CairnError.unreadableFile(path: path, line: error.line, column: error.column, message: error.message)
+        }
+    }
+}
