@@ -14,6 +14,8 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v python3 >/dev/null 2>&1 && ! python3 -c "import venv, ensurepip" >/dev/null 2>&1 && missing+=(python3-venv)
 # The CI-recipe test installs the release tarball the way the recipes do (curl, here from a file:// address).
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# --sign signs tags with ssh-keygen, as git tag -s does; the signature tests make their keys with it.
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 # With `postgres` (make test, demo-postgres, bench): a PostgreSQL server for scripts/with-postgres.sh, and psql.
 if [ "${1:-}" = postgres ]; then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
