@@ -84,7 +84,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache",
+        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache", "CairnTrust",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Server
@@ -114,6 +114,7 @@ let package = Package(
                 "CairnPostgres",
                 "CairnReconciler",
                 "CairnServer",
+                "CairnTrust",
                 "CBuildStamp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

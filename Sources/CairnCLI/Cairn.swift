@@ -14,7 +14,8 @@ public struct Cairn: AsyncParsableCommand {
                       GetCommand.self, AuditCommand.self, ReportCommand.self, UnlockCommand.self, ShowCommand.self, HistoryCommand.self,
                       RegisterCommand.self, PromoteCommand.self, RollbackCommand.self, HoldCommand.self, ReleaseCommand.self,
                       UnassignCommand.self, DeprecateCommand.self, BumpCommand.self, SchemasCommand.self, VersionCommand.self,
-                      DiffCommand.self, CheckCommand.self, HooksCommand.self, StateCommand.self, ServeCommand.self, ExportCommand.self]
+                      DiffCommand.self, CheckCommand.self, HooksCommand.self, StateCommand.self, ServeCommand.self, ExportCommand.self,
+                      EvidenceCommand.self, ApproveCommand.self]
     )
 
     public init() {}

@@ -134,9 +134,20 @@ enum EmbeddedSchemas {
                 "uniqueItems": true,
                 "items": { "enum": ["accountable", "intendedUse", "outOfScopeUse", "riskClass", "license", "dataClassification", "pii", "retention", "evaluations", "approvals"] }
               },
-              "minApprovals": { "type": "integer", "minimum": 0 },
+              "minApprovals": { "type": "integer", "minimum": 0, "description": "Distinct signers of approvals (cairn approve --sign) of the exact digest of what is assigned here; the YAML's compliance.approvals is a claim and never counts." },
+              "approvals": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["min"],
+                "description": "minApprovals with options.",
+                "properties": {
+                  "min": { "type": "integer", "minimum": 0 },
+                  "excludeAuthor": { "type": "boolean", "description": "An approval signed by the author of the commit that introduced the version does not count." }
+                }
+              },
+              "approvers": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Principals (patterns, as in the allowed-signers file) whose approvals count." },
               "promoteFromPrevious": { "type": "boolean", "description": "A version must be live in the previous environment first." },
-              "gatesMustPass": { "type": "boolean" },
+              "gatesMustPass": { "type": "boolean", "description": "Each gate of a deployment assigned here is met by an evaluation record (cairn evidence add) of its exact digest, for the gate's metric and dataset; the YAML's gates[].result is a claim and never counts." },
               "signedPromotions": { "type": "boolean", "description": "Every assignment tag that declares this environment carries an SSH signature that the allowed signers (signers:) accept for its tagger's email." },
               "promoters": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Principals (patterns, as in the allowed-signers file) who may sign assignment tags for this environment; implies signedPromotions." },
               "sync": { "enum": ["auto", "manual"], "description": "auto: cairn serve --interval applies what git declares here, through the same checks as apply; manual (the default): a person or CI applies." },

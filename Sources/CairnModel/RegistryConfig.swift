@@ -58,6 +58,10 @@ public struct RegistryConfig: Sendable, Hashable {
         public var signedPromotions = false
         /// Principal patterns who may sign those tags (empty: any allowed signer). Naming any implies `signedPromotions`.
         public var promoters: [String] = []
+        /// Principal patterns whose signed approvals count towards `minApprovals` (empty: any allowed signer).
+        public var approvers: [String] = []
+        /// Approvals signed by the author of the commit that introduced the version do not count.
+        public var approvalsExcludeAuthor = false
 
         /// Whether assignment tags must verify: `signedPromotions`, or promoters named.
         public var requiresSignedAssignments: Bool { signedPromotions || !promoters.isEmpty }

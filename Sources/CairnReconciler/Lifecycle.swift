@@ -194,6 +194,8 @@ public struct Lifecycle {
             try await refuse(.wouldNotApply(version, environment: environment, problems: problems), environment: environment, version: version)
         }
         var engine = try await Reconciler(reader: reader, store: store, config: config).policyEngine(for: environment, now: now)
+        try await TagSignatures.gather(candidates, into: &engine, events: { events }, reader: reader, config: config,
+                                       policyCommit: policyCommit ?? registration.commit, store: store, now: now)
         let digest = ContentDigest.of(documents[version.id]!)
         var pending = PendingTag(name: tag.text, target: registration.commit, message: body,
             audit: draft(.promote, environment: environment, version: version, digest: digest, commit: registration.commit, tag: tag.text,

@@ -1,6 +1,7 @@
 import CairnModel
 import CairnRegistry
 import CairnState
+import CairnTrust
 import Foundation
 import Git2
 
@@ -47,6 +48,12 @@ public struct ReceiveCheck: Sendable {
         for update in updates where update.reference.hasPrefix(tagPrefix) {
             let name = String(update.reference.dropFirst(tagPrefix.count))
             guard Self.isCairnTag(name) else { continue }
+            if EvidenceTag.isEvidenceNamespace(name) {
+                if let problem = try Self.evidenceProblem(update, name: name, repository: repository) {
+                    rejections.append("\(update.reference): \(problem)")
+                }
+                continue
+            }
             if AnchorTag.isAnchorNamespace(name) {
                 if let problem = try Self.anchorProblem(update, name: name, repository: repository, updates: updates, existing: existingNames) {
                     rejections.append("\(update.reference): \(problem)")
@@ -131,11 +138,9 @@ public struct ReceiveCheck: Sendable {
                     }
                     engine = PolicyEngine(environment: settings, previous: previous, now: now)
                 }
-                if settings.policy.requiresSignedAssignments, let object = event.object {
-                    // The server sees the tag first: its signer's window is judged now (and recorded, with a store).
-                    engine.signatures = try await TagSignatures.judge([(event.name, object)], reader: reader, config: config,
-                                                                      policyCommit: policyCommit ?? event.commit, store: store, now: now)
-                }
+                // The server sees a pushed tag first: its signer's window is judged now (and recorded, with a store).
+                try await TagSignatures.gather(candidates, into: &engine, events: { events }, reader: reader, config: config,
+                                               policyCommit: policyCommit ?? event.commit, store: store, now: now)
                 if let refusal = engine.check(candidates) {
                     rejections.append("\(update.reference): \(refusal)")
                 }
@@ -171,6 +176,24 @@ public struct ReceiveCheck: Sendable {
             let target = AnchorTag.anchor(sequence: sequence).name
             let arriving = updates.contains { $0.reference == "refs/tags/" + target && $0.new != nil }
             guard existing.contains(target) || arriving else { return "retires \(target), which does not exist" }
+        }
+        return nil
+    }
+
+    /// Why an update of an evidence tag is refused, or nil: evidence is history (never moved or deleted); a new tag
+    /// must be annotated, well named, and hold a statement about the version its name says. Whether a policy counts
+    /// it (its digest, its signer) is for promote and apply to judge.
+    static func evidenceProblem(_ update: Update, name: String, repository: Repository) throws -> String? {
+        guard update.old == nil else { return "evidence tags are history: they are never moved or deleted" }
+        guard let tag = EvidenceTag(name) else {
+            return "'\(name)' is not an evidence tag (cairn-eval/KIND/NAME/vX.Y.Z/ID or cairn-approval/..., ID 16 hex digits)"
+        }
+        guard let new = update.new, let (_, annotation) = try repository.annotatedTag(new) else {
+            return "\(name) is a lightweight tag; evidence tags are annotated, with an in-toto statement in their message"
+        }
+        guard let statement = EvidenceStatement(tagMessage: annotation.message), statement.subject.count == 1,
+              statement.subject[0].name == tag.version.description, (tag.kind == .evaluation) == (statement.evaluation != nil) else {
+            return "\(name) holds no in-toto statement about \(tag.version) of its kind"
         }
         return nil
     }

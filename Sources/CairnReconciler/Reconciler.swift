@@ -200,9 +200,8 @@ public struct Reconciler: Sendable {
             read = try reader.tagEvents()
             return read!
         }
-        let signed = try TagSignatures.needed(candidates, engine: engine, events: events)
-        if !signed.isEmpty, let commit = ObjectID(hex: plan.commit) {
-            engine.signatures = try await TagSignatures.judge(signed, reader: reader, config: config, policyCommit: commit, store: store, now: now)
+        if let commit = ObjectID(hex: plan.commit) {
+            try await TagSignatures.gather(candidates, into: &engine, events: events, reader: reader, config: config, policyCommit: commit, store: store, now: now)
         }
         // Assignments that skipped the order say so in their tag's message; read only when the order could refuse one.
         if let previous = engine.previous,

@@ -15,7 +15,12 @@ public enum TagSignatures {
                              store: (any StateStore)?, now: Int64) async throws -> [String: TagTrust] {
         guard !tags.isEmpty else { return [:] }
         guard let signers = try reader.signers(at: policyCommit, config: config) else {
-            return Dictionary(tags.map { ($0.name, TagTrust.refused(.noAllowedSigners)) }, uniquingKeysWith: { first, _ in first })
+            // Nothing can verify; an unsigned tag is still said to be unsigned.
+            let repository = reader.location.repository
+            return Dictionary(tags.map { tag in
+                let signed = (try? repository.rawTag(tag.object)).flatMap { $0 }.map { SignedTag(object: $0).signature != nil } ?? false
+                return (tag.name, TagTrust.refused(signed ? .noAllowedSigners : .unsigned))
+            }, uniquingKeysWith: { first, _ in first })
         }
         let seen = try await store?.firstSightings(of: tags.map(\.object.hex), now: now) ?? [:]
         var verdicts: [String: TagTrust] = [:]
@@ -41,14 +46,36 @@ public enum TagSignatures {
         }
     }
 
-    /// The assignment tags among `candidates` that `engine`'s policy needs judged, with their objects from `events`.
-    static func needed(_ candidates: [PolicyEngine.Candidate], engine: PolicyEngine, events: () throws -> [TagEvent]) rethrows -> [(name: String, object: ObjectID)] {
-        guard engine.environment.policy.requiresSignedAssignments else { return [] }
-        let names = Set(candidates.compactMap(\.assignment))
-        guard !names.isEmpty else { return [] }
-        return try events().compactMap { event in
-            guard names.contains(event.name), let object = event.object else { return nil }
-            return (event.name, object)
+    /// Gives `engine` what its signature and evidence policies read about `candidates`: the verdicts on their
+    /// assignment tags (`signedPromotions`, `promoters`), the evidence tags about them with their verdicts
+    /// (`minApprovals`, `gatesMustPass`) and, for `approvals.excludeAuthor`, who wrote the commits that introduced
+    /// them. Promote, apply and the pre-receive hook all fill the engine this way. `events` lists the tags (as they
+    /// will be, for the hook); it is read only when a policy needs it.
+    public static func gather(_ candidates: [PolicyEngine.Candidate], into engine: inout PolicyEngine, events: () throws -> [TagEvent],
+                              reader: RegistryReader, config: RegistryConfig, policyCommit: ObjectID, store: (any StateStore)?, now: Int64) async throws {
+        let policy = engine.environment.policy
+        var tags: [(name: String, object: ObjectID)] = []
+        let assigned = Set(candidates.compactMap(\.assignment))
+        if policy.requiresSignedAssignments, !assigned.isEmpty {
+            tags += try events().compactMap { event in
+                guard assigned.contains(event.name), let object = event.object else { return nil }
+                return (event.name, object)
+            }
         }
+        let versions = Set(candidates.filter(engine.needsEvidence).map(\.version))
+        if !versions.isEmpty {
+            engine.evidence = try reader.evidence(for: versions)
+            tags += engine.evidence.values.flatMap { $0.map { ($0.name, $0.object) } }
+            if policy.approvalsExcludeAuthor {
+                let registrations = Registrations(try events())
+                for version in versions {
+                    guard let registration = registrations.live[version] else { continue }
+                    engine.authors[version] = try reader.location.repository.commit(registration.commit).author.email
+                }
+            }
+        }
+        guard !tags.isEmpty else { return }
+        let verdicts = try await judge(tags, reader: reader, config: config, policyCommit: policyCommit, store: store, now: now)
+        engine.signatures.merge(verdicts) { _, new in new }
     }
 }

@@ -25,6 +25,15 @@ public enum ConfigReader {
             policy.isProtected = raw?["protected"]?.boolValue ?? false
             policy.requiredCompliance = raw?["requiredCompliance"]?.arrayValue?.compactMap(\.stringValue) ?? []
             policy.minApprovals = raw?["minApprovals"].flatMap { if case .int(let count) = $0 { count } else { nil } } ?? 0
+            if let approvals = raw?["approvals"] {
+                if raw?["minApprovals"] != nil {
+                    findings.append(ParsedManifest.Finding(parsed.node.mark(at: [.key("environments"), .index(index), .key("policy"), .key("approvals")]),
+                                                           "give minApprovals or approvals.min, not both", rule: "config"))
+                }
+                policy.minApprovals = approvals["min"].flatMap { if case .int(let count) = $0 { count } else { nil } } ?? 0
+                policy.approvalsExcludeAuthor = approvals["excludeAuthor"]?.boolValue ?? false
+            }
+            policy.approvers = raw?["approvers"]?.arrayValue?.compactMap(\.stringValue) ?? []
             policy.promoteFromPrevious = raw?["promoteFromPrevious"]?.boolValue ?? false
             policy.gatesMustPass = raw?["gatesMustPass"]?.boolValue ?? false
             policy.autoSync = raw?["sync"]?.stringValue == "auto"

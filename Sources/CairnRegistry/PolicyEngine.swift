@@ -84,12 +84,27 @@ public struct PolicyEngine: Sendable {
     /// The verdict on each assignment tag's signature, by tag name, judged by the caller against the allowed signers
     /// at the policy commit (`signedPromotions`, `promoters`); a tag missing here is refused as not checked.
     public var signatures: [String: TagTrust]
+    /// The evidence tags about the candidates the evidence policies judge (`minApprovals`, `gatesMustPass`), by version;
+    /// their signatures' verdicts are in `signatures`, by tag name.
+    public var evidence: [ArtifactVersion: [EvidenceRecord]]
+    /// The email of the author of the commit that introduced each version (for `approvals.excludeAuthor`).
+    public var authors: [ArtifactVersion: String]
 
-    public init(environment: RegistryConfig.Environment, previous: Previous?, now: Int64, signatures: [String: TagTrust] = [:]) {
+    public init(environment: RegistryConfig.Environment, previous: Previous?, now: Int64, signatures: [String: TagTrust] = [:],
+                evidence: [ArtifactVersion: [EvidenceRecord]] = [:], authors: [ArtifactVersion: String] = [:]) {
         self.environment = environment
         self.previous = previous
         self.now = now
         self.signatures = signatures
+        self.evidence = evidence
+        self.authors = authors
+    }
+
+    /// Whether the evidence policies need the evidence about `candidate`: approvals of what is assigned directly,
+    /// evaluations of deployments (their gates).
+    public func needsEvidence(_ candidate: Candidate) -> Bool {
+        (environment.policy.minApprovals > 0 && candidate.assignment != nil)
+            || (environment.policy.gatesMustPass && candidate.version.id.kind == .deployment)
     }
 
     /// The first refusal for deploying `candidates` (in their order), or nil.
@@ -98,7 +113,7 @@ public struct PolicyEngine: Sendable {
         let policy = environment.policy
         let readsDocuments = !policy.requiredCompliance.isEmpty || policy.minApprovals > 0 || !policy.forbiddenRiskClasses.isEmpty
             || policy.gatesMustPass
-        let documentChecks = [requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass]
+        let documentChecks = [requiredCompliance, forbiddenRiskClasses]
         for candidate in candidates {
             if readsDocuments {
                 // Candidates come from the declared state, which holds cairn's artifacts only (a tag-only one has no document).
@@ -113,6 +128,7 @@ public struct PolicyEngine: Sendable {
                 for check in documentChecks {
                     if let refusal = check(candidate.version, artifact) { return refusal }
                 }
+                if let refusal = gatesMustPass(candidate, artifact) ?? minApprovals(candidate, artifact) { return refusal }
             }
             if let refusal = promoteFromPrevious(candidate) { return refusal }
             if let refusal = signedPromotions(candidate) { return refusal }
@@ -139,15 +155,6 @@ public struct PolicyEngine: Sendable {
         return nil
     }
 
-    /// At least `minApprovals` distinct approvers.
-    func minApprovals(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
-        let needed = environment.policy.minApprovals
-        let approvers = Set((artifact.compliance.approvals ?? []).map(\.by))
-        guard approvers.count < needed else { return nil }
-        return Refusal(policy: .minApprovals, artifact: version.description,
-                       message: "\(approvers.count) distinct approval\(approvers.count == 1 ? "" : "s"), '\(environment.name)' needs \(needed)")
-    }
-
     /// The artifact's risk class is not one the environment forbids.
     func forbiddenRiskClasses(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
         let risk = artifact.compliance.riskClass
@@ -155,16 +162,69 @@ public struct PolicyEngine: Sendable {
         return Refusal(policy: .forbiddenRiskClasses, artifact: version.description, message: "risk class '\(risk)' may not run in '\(environment.name)'")
     }
 
-    /// Every gate of a deployment has a recorded result that meets its threshold.
-    func gatesMustPass(_ version: ArtifactVersion, _ artifact: Artifact) -> Refusal? {
+    /// What is assigned directly has approvals signed by at least `minApprovals` distinct principals, for its exact
+    /// digest and for this environment (or any): each approval tag's signature verifies against the allowed signers,
+    /// its signer is among `approvers` (when named) and, with `excludeAuthor`, is not the author of the commit that
+    /// introduced the version. What the YAML says under `compliance.approvals` is a claim and is never counted.
+    func minApprovals(_ candidate: Candidate, _ artifact: Artifact) -> Refusal? {
+        let policy = environment.policy
+        guard policy.minApprovals > 0, candidate.assignment != nil else { return nil }
+        let digest = ContentDigest.of(candidate.document)
+        var counted = Set<String>(), notCounted: [String] = []
+        for record in evidence[candidate.version] ?? [] {
+            guard let approval = record.statement.approval, record.isAbout(candidate.version, digest: digest),
+                  approval.environment == nil || approval.environment == environment.name else { continue }
+            guard case .verified(let signer)? = signatures[record.name] else {
+                notCounted.append("\(record.name): \(signatures[record.name].map { if case .refused(let why) = $0 { why.description } else { "" } } ?? "not checked")")
+                continue
+            }
+            if !policy.approvers.isEmpty, !policy.approvers.contains(where: { AllowedSigners.matches(signer.principal, patterns: $0) }) {
+                notCounted.append("\(record.name): \(signer.principal) is not among the approvers of '\(environment.name)'")
+            } else if policy.approvalsExcludeAuthor, let author = authors[candidate.version], author.lowercased() == signer.principal.lowercased() {
+                notCounted.append("\(record.name): \(signer.principal) wrote the commit that introduced it")
+            } else {
+                counted.insert(signer.principal)
+            }
+        }
+        guard counted.count < policy.minApprovals else { return nil }
+        let claims = artifact.compliance.approvals?.count ?? 0
+        var message = "\(candidate.version) (sha256:\(digest.prefix(12))) has \(counted.count) distinct signed approval\(counted.count == 1 ? "" : "s") for '\(environment.name)'"
+            + (counted.isEmpty ? "" : " (\(counted.sorted().joined(separator: ", ")))") + ", needs \(policy.minApprovals)"
+        if !notCounted.isEmpty { message += "; not counted: " + notCounted.joined(separator: "; ") }
+        if claims > 0 { message += "; its YAML claims \(claims) approval\(claims == 1 ? "" : "s"), which are not counted" }
+        message += "; record one with 'cairn approve \(candidate.version) --env \(environment.name) --sign'"
+        return Refusal(policy: .minApprovals, artifact: candidate.version.description, message: message)
+    }
+
+    /// Every gate of a deployment is met by evidence: the latest evaluation record of its exact digest for the gate's
+    /// metric, on a version of the gate's dataset the gate accepts, meets the gate's threshold in its direction. In an
+    /// environment that takes signed assignments only, the record must be signed by an allowed signer too. What the
+    /// YAML says under `gates[].result` is a claim and is never counted.
+    func gatesMustPass(_ candidate: Candidate, _ artifact: Artifact) -> Refusal? {
         guard environment.policy.gatesMustPass, case .deployment(let spec) = artifact.spec else { return nil }
-        for gate in spec.gates ?? [] where !gate.passes {
-            guard let value = gate.result?.value else {
-                return Refusal(policy: .gatesMustPass, artifact: version.description, message: "gate '\(gate.metric)' has no recorded evaluation result")
+        let digest = ContentDigest.of(candidate.document)
+        let signedOnly = environment.policy.requiresSignedAssignments
+        for gate in spec.gates ?? [] {
+            let wanted = ArtifactReference(gate.dataset)
+            let records = (evidence[candidate.version] ?? []).filter { record in
+                guard let evaluation = record.statement.evaluation, record.isAbout(candidate.version, digest: digest), evaluation.metric == gate.metric,
+                      let dataset = evaluation.dataset.flatMap({ ArtifactVersion($0.name) }), let wanted,
+                      dataset.id == wanted.id, wanted.requirement.accepts(dataset.version) else { return false }
+                if signedOnly, case .verified? = signatures[record.name] { return true }
+                return !signedOnly
             }
             let atMost = gate.direction == "atMost"
-            return Refusal(policy: .gatesMustPass, artifact: version.description,
-                           message: "gate '\(gate.metric)' scored \(JSONValue.format(value)), needs \(atMost ? "at most" : "at least") \(JSONValue.format(gate.threshold))")
+            let needs = "\(atMost ? "at most" : "at least") \(JSONValue.format(gate.threshold))"
+            guard let latest = records.last, let value = latest.statement.evaluation?.value else {
+                let claim = gate.result.map { "; its YAML claims \(JSONValue.format($0.value)), which is not counted" } ?? ""
+                return Refusal(policy: .gatesMustPass, artifact: candidate.version.description,
+                               message: "gate '\(gate.metric)' on \(gate.dataset) has no \(signedOnly ? "signed " : "")evaluation record of \(candidate.version) (sha256:\(digest.prefix(12)))\(claim); "
+                                   + "record one with 'cairn evidence add \(candidate.version) --metric \(gate.metric) --value V --dataset DATASET@VERSION\(signedOnly ? " --sign" : "")'")
+            }
+            guard atMost ? value <= gate.threshold : value >= gate.threshold else {
+                return Refusal(policy: .gatesMustPass, artifact: candidate.version.description,
+                               message: "gate '\(gate.metric)': the latest evaluation of \(candidate.version) (sha256:\(digest.prefix(12))), \(latest.name), scored \(JSONValue.format(value)), needs \(needs)")
+            }
         }
         return nil
     }

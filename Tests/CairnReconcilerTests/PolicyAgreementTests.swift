@@ -68,22 +68,32 @@ struct PolicyAgreementTests {
 
     @Test("requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass and freezeWindows: the same verdict from all three")
     func documentPolicies() async throws {
-        let cases: [(policy: String, version: String, refused: String?)] = [
-            ("{requiredCompliance: [accountable, license]}", "prompt/sentiment-classify@0.4.2", nil),
-            ("{requiredCompliance: [retention]}", "prompt/sentiment-classify@0.4.2", "requiredCompliance"),
-            ("{minApprovals: 1}", "prompt/sentiment-classify@0.4.2", "minApprovals"),
-            ("{forbiddenRiskClasses: [minimal]}", "prompt/sentiment-classify@0.4.2", "forbiddenRiskClasses"),
-            ("{forbiddenRiskClasses: [prohibited]}", "prompt/sentiment-classify@0.4.2", nil),
-            ("{gatesMustPass: true}", "deployment/refund-bot@0.7.0", "gatesMustPass"),
-            ("{gatesMustPass: true}", "deployment/support-bot@1.4.0", nil),
+        // `evaluated`: an evaluation of the version recorded first (accuracy on the support-bot gate's dataset).
+        let cases: [(policy: String, version: String, refused: String?, evaluated: Double?)] = [
+            ("{requiredCompliance: [accountable, license]}", "prompt/sentiment-classify@0.4.2", nil, nil),
+            ("{requiredCompliance: [retention]}", "prompt/sentiment-classify@0.4.2", "requiredCompliance", nil),
+            // The YAML's approvals are claims: they never count.
+            ("{minApprovals: 1}", "prompt/sentiment-classify@0.4.2", "minApprovals", nil),
+            ("{forbiddenRiskClasses: [minimal]}", "prompt/sentiment-classify@0.4.2", "forbiddenRiskClasses", nil),
+            ("{forbiddenRiskClasses: [prohibited]}", "prompt/sentiment-classify@0.4.2", nil, nil),
+            ("{gatesMustPass: true}", "deployment/refund-bot@0.7.0", "gatesMustPass", nil),
+            // Its YAML claims a passing result: not counted without an evaluation record.
+            ("{gatesMustPass: true}", "deployment/support-bot@1.4.0", "gatesMustPass", nil),
+            ("{gatesMustPass: true}", "deployment/support-bot@1.4.0", nil, 0.93),
+            ("{gatesMustPass: true}", "deployment/support-bot@1.4.0", "gatesMustPass", 0.85),
             // A dependency is held to the document policies too: refund-bot requires a limited-risk chain.
-            ("{forbiddenRiskClasses: [high]}", "deployment/refund-bot@0.7.0", nil),
+            ("{forbiddenRiskClasses: [high]}", "deployment/refund-bot@0.7.0", nil, nil),
         ]
         for item in cases {
             let fixture = try await Self.fixture(policy: item.policy)
+            if let value = item.evaluated {
+                let measurement = Lifecycle.Measurement(metric: "accuracy", value: value, dataset: fixture.version("dataset/triage-eval-set@1.2.0"))
+                _ = try await fixture.lifecycle().recordEvaluation(of: fixture.version(item.version), measurement)
+            }
             let verdicts = try await Self.verdicts(fixture, item.version)
             Self.expectAgreement(verdicts, item.refused)
-            #expect(verdicts.hookWithoutStore == item.refused, "\(item.policy): without a store the hook judges documents the same")
+            let label = "\(item.policy) \(item.version) \(item.evaluated ?? 0)"
+            #expect(verdicts.hookWithoutStore == item.refused, "\(label): without a store the hook judges documents the same")
         }
         let frozen = try await Self.fixture(policy: "{freezeWindows: [{from: 2026-12-22T00:00:00Z, until: 2027-01-04T00:00:00Z}]}")
         Self.expectAgreement(try await Self.verdicts(frozen, "prompt/sentiment-classify@0.4.2", now: Timestamp.seconds("2026-12-24T00:00:00Z")!), "freezeWindows")

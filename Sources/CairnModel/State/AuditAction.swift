@@ -17,6 +17,10 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     case leaseTakeover = "lease-takeover"
     /// A bad audit anchor set aside (`cairn audit retire-anchor`).
     case retireAnchor = "retire-anchor"
+    /// An evaluation recorded as evidence about a version (`cairn evidence add`, a `cairn-eval/` tag).
+    case evaluate
+    /// An approval recorded as evidence about a version (`cairn approve`, a `cairn-approval/` tag).
+    case approve
 
     /// Actions that put an artifact's content into an environment.
     public var deploys: Bool { self == .apply || self == .driftRepair }
