@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo: the whole lifecycle in a throw-away git repository built from registry-example/: validate, render,
-# a broken edit caught, register, a pull request caught by the gate and fixed, promote through dev, staging and
-# production, apply, roll back (with a hold), history, drift repair, the audit trail and the compliance report, then
+# a broken edit caught, register, a pull request caught by the gate and fixed, promote through dev, staging (a gate
+# met by an evaluation imported from promptfoo's output) and production (two signed approvals, an unsigned promotion
+# refused and a signed one taken, with throw-away SSH keys), apply, roll back (with a hold), history, drift repair,
+# the audit trail and the compliance report, then
 # cairn serve on a bare remote: a deployed prompt over HTTP (200, then 304), a render, and a new version promoted,
 # pushed and applied by the agent when a signed webhook arrives.
 # With DEMO_POSTGRES=1 beside a server from scripts/with-postgres.sh (make demo-postgres), the state lives on
@@ -36,7 +38,7 @@ cd "$work"
 git init -q -b main .
 mkdir -p schemas && cp "$top"/schemas/*.json schemas/
 mkdir -p registry-example
-cp "$top/registry-example/cairn.yaml" registry-example/
+cp "$top/registry-example/cairn.yaml" "$top/registry-example/allowed_signers" registry-example/
 cp -r "$top/registry-example/datasets" registry-example/
 git add -A && git commit -qm "Registry config and datasets"
 cp -r "$top/registry-example/prompts" "$top/registry-example/adapters" registry-example/
@@ -102,14 +104,44 @@ CAIRN_ACTOR=alice run "$cairn" apply --env dev --path registry-example --auto-ap
 
 step "Staging takes only what dev runs: promoting past dev is refused"
 set +e; CAIRN_ACTOR=bob run "$cairn" promote prompt/refund-policy-answer@1.1.0 --to staging --path registry-example; set -e
+
+step "Staging's gate counts evaluation records, not claims: the bot is refused until its evaluation is recorded"
+set +e; CAIRN_ACTOR=bob run "$cairn" promote deployment/support-bot@1.4.0 --to staging --path registry-example; set -e
+# What promptfoo wrote after running the bot's regression suite on the gate's dataset (promptfoo eval -o ...).
+cat > "$outside/promptfoo-results.json" <<'JSON'
+{"evalId": "eval-demo", "config": {"description": "support-bot regression"},
+ "results": {"version": 3, "results": [
+   {"success": true, "namedScores": {"accuracy": 0.97}, "gradingResult": {"pass": true, "componentResults": [{"pass": true}]}},
+   {"success": true, "namedScores": {"accuracy": 0.92}, "gradingResult": {"pass": true, "componentResults": [{"pass": true}]}},
+   {"success": true, "namedScores": {"accuracy": 0.9}, "gradingResult": {"pass": true, "componentResults": [{"pass": true}]}}],
+   "stats": {"successes": 3, "failures": 0, "errors": 0}}}
+JSON
+CAIRN_ACTOR=ci run "$cairn" evidence add deployment/support-bot@1.4.0 --metric accuracy --from-promptfoo "$outside/promptfoo-results.json" \
+  --dataset dataset/triage-eval-set@1.2.0 --threshold 0.9 --path registry-example
 for version in deployment/support-bot@1.4.0 prompt/support-triage@1.3.0; do
   CAIRN_ACTOR=bob run "$cairn" promote "$version" --to staging --path registry-example
 done
 CAIRN_ACTOR=bob run "$cairn" apply --env staging --path registry-example --auto-approve
 
-step "Production: the triage prompt passes its policy (approvals, evaluations); the bot's deployment does not"
-CAIRN_ACTOR=carol run "$cairn" promote prompt/support-triage@1.3.0 --to production --path registry-example
-set +e; CAIRN_ACTOR=carol run "$cairn" promote deployment/support-bot@1.4.0 --to production --path registry-example; set -e
+step "Production takes signed promotions and two signed approvals: throw-away SSH keys for carol, dave and erin"
+mkdir -p "$outside/keys"
+for person in carol dave erin; do
+  ssh-keygen -q -t ed25519 -N "" -C "$person" -f "$outside/keys/$person"
+  echo "$person@example.com namespaces=\"git\" $(cut -d' ' -f1,2 "$outside/keys/$person.pub")" >> registry-example/allowed_signers
+done
+git add -A && git commit -qm "allowed signers: carol, dave, erin"
+# Acting as someone: git's user.email (the tagger, matched against the principal) and user.signingKey.
+as() { git config user.email "$1@example.com"; git config user.signingKey "$outside/keys/$1"; git config gpg.format ssh; }
+as dave; CAIRN_ACTOR=dave run "$cairn" approve prompt/support-triage@1.3.0 --env production --comment "triage eval reviewed" --sign --path registry-example
+as erin; CAIRN_ACTOR=erin run "$cairn" approve prompt/support-triage@1.3.0 --env production --sign --path registry-example
+run "$cairn" evidence list prompt/support-triage@1.3.0 --path registry-example
+as carol
+step "An unsigned promotion to production is refused (and audited); a signed one is taken"
+set +e; CAIRN_ACTOR=carol run "$cairn" promote prompt/support-triage@1.3.0 --to production --path registry-example; set -e
+CAIRN_ACTOR=carol run "$cairn" promote prompt/support-triage@1.3.0 --to production --sign --path registry-example
+run git -c gpg.ssh.allowedSignersFile=registry-example/allowed_signers verify-tag "prompt/support-triage#production#3"
+step "Production counts only signed evaluations (and two approvals): the bot's unsigned evaluation does not pass its gate there"
+set +e; CAIRN_ACTOR=carol run "$cairn" promote deployment/support-bot@1.4.0 --to production --sign --path registry-example; set -e
 CAIRN_ACTOR=carol run "$cairn" apply --env production --path registry-example --auto-approve
 run "$cairn" show --path registry-example
 

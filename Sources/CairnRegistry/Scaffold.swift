@@ -69,7 +69,7 @@ public enum Scaffold {
           - name: production
             policy:
               protected: true
-              requiredCompliance: [accountable, riskClass, license, dataClassification, pii, approvals]
+              requiredCompliance: [accountable, riskClass, license, dataClassification, pii]
               minApprovals: 1
               promoteFromPrevious: true
               gatesMustPass: true

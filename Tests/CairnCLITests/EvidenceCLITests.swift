@@ -24,7 +24,7 @@ struct EvidenceCLITests {
             let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
             let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
                 of: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n",
-                with: "signers: allowed_signers\nenvironments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      gatesMustPass: true\n      approvals: {min: 2, excludeAuthor: true}\n      approvers: [\"*@example.com\"]\n")
+                with: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      gatesMustPass: true\n      approvals: {min: 2, excludeAuthor: true}\n      approvers: [\"*@example.com\"]\n")
             try repo.write("registry/cairn.yaml", text)
             try repo.write("registry/allowed_signers", [jane.allowedSigner("jane@example.com"), bob.allowedSigner("bob@example.com"),
                                                         author.allowedSigner("author@example.com")].joined(separator: "\n") + "\n")
@@ -67,7 +67,7 @@ struct EvidenceCLITests {
         let bot = "deployment/support-bot@1.4.0"
         func promote() throws -> (status: Int32, output: String) { try setup.run(["promote", bot, "--to", "dev"], as: nil, email: "ci@example.com") }
         let claimed = try promote()
-        #expect(claimed.status == 1 && claimed.output.contains("gatesMustPass") && claimed.output.contains("which is not counted"), "\(claimed.output)")
+        #expect(claimed.status == 1 && claimed.output.contains("gatesMustPass") && claimed.output.contains("has no evaluation record"), "\(claimed.output)")
 
         let results = setup.repo.directory.appendingPathComponent("promptfoo.json")
         try Data(Self.promptfoo.utf8).write(to: results)

@@ -25,7 +25,7 @@ struct SignedPromotionCLITests {
             let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
             var text = try String(contentsOf: config, encoding: .utf8)
             text = text.replacingOccurrences(of: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n",
-                                             with: "signers: allowed_signers\nenvironments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      signedPromotions: true\n      promoters: \(promoters)\n")
+                                             with: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      signedPromotions: true\n      promoters: \(promoters)\n")
             try repo.write("registry/cairn.yaml", text)
             try repo.write("registry/allowed_signers", """
                 # who may sign registry tags

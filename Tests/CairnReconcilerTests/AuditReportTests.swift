@@ -77,7 +77,7 @@ struct AuditReportTests {
         #expect(before.entries.first?.snapshot["owner"] == .string("team-support"))
         #expect(before.entries.first?.snapshot["compliance"]?["riskClass"] == .string("minimal"))
         #expect(before.entries.first?.deployedBy == "alice")
-        #expect(before.markdown.contains("li.wei@acme.example"))
+        #expect(before.markdown.contains("| prompt/summarize-ticket@2.0.1 | team-support | minimal | Apache-2.0 | confidential | yes: customer-name |"))
         #expect(ComplianceReport.build(environment: "dev", at: 2_500, records: records).entries.isEmpty)
     }
 }

@@ -154,15 +154,15 @@ struct LifecycleTests {
         }
         #expect(try fixture.tags() == before)
         #expect(try await fixture.actions().last == "refuse")
-        // Approvals are evidence, not claims: support-bot's YAML lists two approvals, but no signed approval record
-        // exists, so production's minApprovals refuses what is assigned directly, naming its digest.
-        for version in ["deployment/support-bot@1.4.0", "prompt/support-triage@1.3.0"] {
+        // Gates and approvals are evidence: with no evaluation record, production's gate refuses the deployment; with
+        // no signed approval record, its minApprovals refuses the prompt assigned directly; each names the digest.
+        for (version, policy) in [("deployment/support-bot@1.4.0", PolicyEngine.Policy.gatesMustPass), ("prompt/support-triage@1.3.0", .minApprovals)] {
             do {
                 _ = try await lifecycle.promote(fixture.version(version), to: "production", skipOrderReason: "test")
-                Issue.record("promoted \(version) without approval records")
+                Issue.record("promoted \(version) without evidence")
             } catch let refusal as Lifecycle.Refusal {
                 guard case .policy(let refused) = refusal else { Issue.record("\(refusal)"); continue }
-                #expect(refused.policy == .minApprovals && refused.artifact == version && refused.message.contains("(sha256:"), "\(refused)")
+                #expect(refused.policy == policy && refused.artifact == version && refused.message.contains("(sha256:"), "\(refused)")
             }
         }
         #expect(try fixture.tags() == before)

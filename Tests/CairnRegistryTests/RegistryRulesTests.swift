@@ -33,7 +33,7 @@ struct RegistryRulesTests {
         }
         #expect(findings.count == 1)
         #expect(findings.first?.message.contains("known versions: 2.0.1") == true)
-        #expect(findings.first?.line == 28)
+        #expect(findings.first?.line == 25)
         try fixture.repo.tag("prompt/summarize-ticket@v2.0.0", message: "registered earlier")
         #expect(try fixture.read().diagnostics.filter { $0.rule == "reference" }.isEmpty)
     }
