@@ -3,7 +3,7 @@ SWIFT ?= swift
 CAIRN_DEBUG := .build/debug/cairn
 CAIRN_RELEASE := .build/release/cairn
 
-.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-serve bench-compare interop clean schemas install dist api-check
+.PHONY: deps deps-postgres build release demo demo-postgres test fault fuzz bench bench-state bench-serve bench-compare bench-signatures interop clean schemas install dist api-check
 
 deps:
 	@scripts/install-deps.sh
@@ -75,6 +75,11 @@ bench: deps-postgres release
 	@scripts/bench-reconcile.sh $(CAIRN_RELEASE)
 	@scripts/bench-tags.sh $(CAIRN_RELEASE)
 	@POSTGRES_OPTIONS= scripts/with-postgres.sh scripts/bench-state.sh $(CAIRN_RELEASE)
+	@scripts/bench-signatures.sh $(CAIRN_RELEASE)
+
+# signedPromotions over 10,000 assignment tags next to the same registry unsigned: make bench-signatures [BENCH_ARTIFACTS=N]
+bench-signatures: release
+	@scripts/bench-signatures.sh $(CAIRN_RELEASE)
 
 # SQLite and PostgreSQL side by side (PostgreSQL's default settings): make bench-state [BENCH_AUDIT_RECORDS=N]
 bench-state: deps-postgres release

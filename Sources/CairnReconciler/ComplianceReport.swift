@@ -58,6 +58,7 @@ public struct ComplianceReport: Sendable {
                     "artifact": .string(entry.artifact), "digest": .string("sha256:" + entry.digest), "commit": .string(entry.commit),
                     "tag": .string(entry.tag), "deployedBy": .string(entry.deployedBy), "deployedAt": .string(Timestamp.text(entry.deployedAt)),
                     "owner": entry.snapshot["owner"] ?? .null, "compliance": entry.snapshot["compliance"] ?? .null,
+                    "evidence": entry.snapshot["evidence"] ?? .null,
                     "auditRecords": .array(entry.records.map { .int(Int($0)) }),
                 ])
             }),
@@ -72,9 +73,15 @@ public struct ComplianceReport: Sendable {
         for entry in entries {
             let compliance = entry.snapshot["compliance"]
             let pii = compliance?["pii"].map { ($0["contains"]?.boolValue ?? false) ? "yes: " + (($0["categories"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")) : "no" } ?? "—"
-            let approvals = (compliance?["approvals"]?.arrayValue ?? []).map { "\($0["by"]?.stringValue ?? "?") (\($0["at"]?.stringValue ?? "?"))" }
-            let evaluations = (compliance?["evaluations"]?.arrayValue ?? []).map {
+            // Evidence the policies relied on (signed approvals, evaluation records); the YAML's own lists are claims.
+            let evidence = entry.snapshot["evidence"]
+            let approvals = (evidence?["approvals"]?.arrayValue ?? []).map { Self.signer($0["signer"]) }
+                + (compliance?["approvals"]?.arrayValue ?? []).map { "claimed: \($0["by"]?.stringValue ?? "?") (\($0["at"]?.stringValue ?? "?"))" }
+            let evaluations = (evidence?["evaluations"]?.arrayValue ?? []).map {
                 "\($0["metric"]?.stringValue ?? "?")=\($0["value"].map { $0.canonicalJSON } ?? "?")"
+                    + ($0["dataset"]?.stringValue.map { " on \($0)" } ?? "") + " (\($0["tag"]?.stringValue ?? "?"), \(Self.signer($0["signer"])))"
+            } + (compliance?["evaluations"]?.arrayValue ?? []).map {
+                "claimed: \($0["metric"]?.stringValue ?? "?")=\($0["value"].map { $0.canonicalJSON } ?? "?")"
             }
             let cells = [entry.artifact, entry.snapshot["owner"]?.stringValue ?? "—", compliance?["riskClass"]?.stringValue ?? "—",
                          compliance?["license"]?.stringValue ?? "—", compliance?["dataClassification"]?.stringValue ?? "—", pii,
@@ -83,9 +90,16 @@ public struct ComplianceReport: Sendable {
         }
         lines += ["", "## Provenance", ""]
         for entry in entries {
-            lines.append("- `\(entry.artifact)` sha256:\(entry.digest.prefix(12))… from commit `\(entry.commit.prefix(7))` via `\(entry.tag)`, "
+            let promotion = entry.snapshot["evidence"]?["promotion"].map { ", its assignment signed by " + Self.signer($0["signer"]) } ?? ""
+            lines.append("- `\(entry.artifact)` sha256:\(entry.digest.prefix(12))… from commit `\(entry.commit.prefix(7))` via `\(entry.tag)`\(promotion), "
                          + "deployed by \(entry.deployedBy) at \(Timestamp.text(entry.deployedAt)); audit records " + entry.records.map { "#\($0)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `principal (SHA256:…)` for a verified signer, `unsigned` otherwise.
+    static func signer(_ value: JSONValue?) -> String {
+        guard let principal = value?["principal"]?.stringValue else { return "unsigned" }
+        return principal + (value?["fingerprint"]?.stringValue.map { " (\($0))" } ?? "")
     }
 }

@@ -154,11 +154,15 @@ public struct Reconciler: Sendable {
             if expected.serial != plan.serial { try await refuse(.stalePlan("the store's serial moved from \(expected.serial) to \(plan.serial)")) }
             if let difference = Self.firstDifference(saved: expected, fresh: plan) { try await refuse(.stalePlan(difference)) }
         }
-        if let refusal = try await refusal(planned, allowEmpty: allowEmpty, now: now) {
+        let (refusal, engine, candidates) = try await judge(planned, allowEmpty: allowEmpty, now: now)
+        if let refusal {
             if case .policy(let policy) = refusal { try await refuse(refusal, artifact: policy.artifact) }
             try await refuse(refusal)
         }
         guard plan.hasChanges else { return .noChanges }
+        // What each deployment relied on (signed promotion, approvals, evaluations) goes into its audit record.
+        var relied: [ArtifactVersion: JSONValue] = [:]
+        for candidate in candidates { relied[candidate.version] = engine?.reliedOn(candidate) }
 
         let summary = plan.summary
         var upserts: [DeployedArtifact] = []
@@ -170,7 +174,7 @@ public struct Reconciler: Sendable {
                                                 tag: want.tag, deployedBy: actor, deployedAt: now))
                 audit.append(AuditDraft(time: now, actor: actor, action: action.repairsDrift ? .driftRepair : .apply, environment: environment,
                                         artifact: want.version.description, digest: want.digest, commit: want.commit, tag: want.tag,
-                                        planSummary: summary, compliance: Self.complianceSnapshot(declared.documents[action.id])))
+                                        planSummary: summary, compliance: Self.complianceSnapshot(declared.documents[action.id], evidence: relied[want.version])))
             } else {
                 deletions.append(action.id)
                 audit.append(AuditDraft(time: now, actor: actor, action: .prune, environment: environment,
@@ -186,8 +190,15 @@ public struct Reconciler: Sendable {
     /// the declared state, the environment's policies, a plan that would prune everything); nil when it may. A command
     /// that asks before applying asks this first, so that it never asks about a plan apply would refuse.
     public func refusal(_ planned: Planned, allowEmpty: Bool, now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> Refusal? {
+        try await judge(planned, allowEmpty: allowEmpty, now: now).refusal
+    }
+
+    /// `refusal`, with the engine that judged the plan and the candidates it judged (nil and none when the plan's
+    /// problems stopped it first).
+    func judge(_ planned: Planned, allowEmpty: Bool, now: Int64) async throws
+        -> (refusal: Refusal?, engine: PolicyEngine?, candidates: [PolicyEngine.Candidate]) {
         let (plan, declared, environment) = (planned.plan, planned.declared, planned.plan.environment)
-        if !plan.problems.isEmpty { return .problems(plan.problems) }
+        if !plan.problems.isEmpty { return (.problems(plan.problems), nil, []) }
         var engine = try await policyEngine(for: environment, now: now)
         var candidates = plan.actions.compactMap { action in
             action.declared.map { PolicyEngine.Candidate(version: $0.version, document: declared.documents[action.id] ?? .null,
@@ -213,10 +224,30 @@ public struct Reconciler: Sendable {
             candidates = candidates.map { PolicyEngine.Candidate(version: $0.version, document: $0.document, assignment: $0.assignment,
                                                                   skipReason: $0.assignment.flatMap { skipReasons[$0] }) }
         }
-        if let refusal = engine.check(candidates) { return .policy(refusal) }
+        if let refusal = engine.check(candidates) { return (.policy(refusal), engine, candidates) }
+        // What is pruned because an unassignment withdrew it: that tag is held to the signature policies too.
+        let pruning = Set(plan.actions.filter { $0.kind == .prune }.map(\.id))
+        if engine.environment.policy.requiresSignedAssignments, !pruning.isEmpty, let commit = ObjectID(hex: plan.commit) {
+            var latest: [ArtifactID: TagEvent] = [:]
+            for event in try events() where pruning.contains(event.tag.artifact) && event.tag.environment == environment {
+                switch event.tag {
+                case .assign(let id, _, let counter), .unassign(let id, _, let counter):
+                    if counter >= (latest[id]?.tag.counter ?? 0) { latest[id] = event }
+                default: continue
+                }
+            }
+            // Only where the newest of the artifact's tags in the environment is an unassignment: that one withdrew it.
+            let withdrawals = latest.compactMap { id, event -> (ArtifactID, String, ObjectID)? in
+                guard case .unassign = event.tag, let object = event.object else { return nil }
+                return (id, event.name, object)
+            }
+            engine.signatures.merge(try await TagSignatures.judge(withdrawals.map { ($0.1, $0.2) }, reader: reader, config: config, policyCommit: commit,
+                                                                  store: store, now: now)) { _, new in new }
+            if let refusal = engine.checkWithdrawals(withdrawals.map { ("\($0.0)", $0.1) }) { return (.policy(refusal), engine, candidates) }
+        }
         let pruned = plan.actions.filter { $0.kind == .prune }.count
-        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { return .wouldPruneEverything(pruned) }
-        return nil
+        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { return (.wouldPruneEverything(pruned), engine, candidates) }
+        return (nil, engine, candidates)
     }
 
     /// The policies of `environment`, with what is deployed in the one before it when a policy reads that.
@@ -230,11 +261,14 @@ public struct Reconciler: Sendable {
     }
 
     /// What the audit keeps of an artifact's accountability: its owner and its whole compliance block.
-    static func complianceSnapshot(_ document: JSONValue?) -> String {
-        JSONValue.object([
+    /// With `evidence`, what the policies relied on to let it in (`PolicyEngine.reliedOn`).
+    static func complianceSnapshot(_ document: JSONValue?, evidence: JSONValue? = nil) -> String {
+        var snapshot: [String: JSONValue] = [
             "owner": document?["metadata"]?["owner"] ?? .null,
             "compliance": document?["compliance"] ?? .object([:]),
-        ]).canonicalJSON
+        ]
+        if let evidence { snapshot["evidence"] = evidence }
+        return JSONValue.object(snapshot).canonicalJSON
     }
 
     /// What a plan would write, for comparing a saved plan with a fresh one.

@@ -241,18 +241,70 @@ public struct PolicyEngine: Sendable {
     /// An assignment tag carries a signature the allowed signers accept for its tagger (`signedPromotions`), by one of
     /// the environment's `promoters` when it names any. What comes with a dependent is judged by its dependent's tag.
     func signedPromotions(_ candidate: Candidate) -> Refusal? {
+        guard let tag = candidate.assignment else { return nil }
+        return signedAssignment(tag, artifact: candidate.version.description)
+    }
+
+    /// The unassignment tags that withdraw what a change prunes (artifact, tag) are held to `signedPromotions` and
+    /// `promoters` as assignments are: an unsigned one could otherwise empty a protected environment.
+    public func checkWithdrawals(_ withdrawals: [(artifact: String, tag: String)]) -> Refusal? {
+        for withdrawal in withdrawals {
+            if let refusal = signedAssignment(withdrawal.tag, artifact: withdrawal.artifact) { return refusal }
+        }
+        return nil
+    }
+
+    private func signedAssignment(_ tag: String, artifact: String) -> Refusal? {
         let policy = environment.policy
-        guard policy.requiresSignedAssignments, let tag = candidate.assignment else { return nil }
+        guard policy.requiresSignedAssignments else { return nil }
         switch signatures[tag] {
         case nil:
-            return Refusal(policy: .signedPromotions, artifact: candidate.version.description, message: "its assignment tag \(tag) was not checked for a signature")
+            return Refusal(policy: .signedPromotions, artifact: artifact, message: "its tag \(tag) was not checked for a signature")
         case .refused(let problem)?:
-            return Refusal(policy: .signedPromotions, artifact: candidate.version.description,
+            return Refusal(policy: .signedPromotions, artifact: artifact,
                            message: "'\(environment.name)' takes signed assignments only, and \(tag) is refused: \(problem); sign it ('cairn promote --sign', or git tag -s with gpg.format=ssh)")
         case .verified(let signer)?:
             guard !policy.promoters.isEmpty, !policy.promoters.contains(where: { AllowedSigners.matches(signer.principal, patterns: $0) }) else { return nil }
-            return Refusal(policy: .promoters, artifact: candidate.version.description,
+            return Refusal(policy: .promoters, artifact: artifact,
                            message: "\(tag) is signed by \(signer.principal) (\(signer.fingerprint)), who is not among the promoters of '\(environment.name)' (\(policy.promoters.joined(separator: ", ")))")
         }
+    }
+
+    /// The evidence a verdict on `candidate` relied on, for the audit record of its deployment: the assignment tag's
+    /// signer, the approvals counted, and the evaluation records that met its gates; nil when none was read.
+    public func reliedOn(_ candidate: Candidate) -> JSONValue? {
+        var relied: [String: JSONValue] = [:]
+        func signer(_ tag: String) -> JSONValue {
+            guard case .verified(let who)? = signatures[tag] else { return .null }
+            return .object(["principal": .string(who.principal), "fingerprint": .string(who.fingerprint)])
+        }
+        if let tag = candidate.assignment, signatures[tag] != nil {
+            relied["promotion"] = .object(["tag": .string(tag), "signer": signer(tag)])
+        }
+        let records = evidence[candidate.version] ?? []
+        if !records.isEmpty {
+            let digest = ContentDigest.of(candidate.document)
+            let bound = records.filter { $0.isAbout(candidate.version, digest: digest) }
+            let approvals = bound.filter { record in
+                guard let approval = record.statement.approval, approval.environment == nil || approval.environment == environment.name,
+                      case .verified? = signatures[record.name] else { return false }
+                return true
+            }
+            if !approvals.isEmpty { relied["approvals"] = .array(approvals.map { .object(["tag": .string($0.name), "signer": signer($0.name)]) }) }
+            // The latest record per metric and dataset: what a gate reads.
+            var latest: [String: EvidenceRecord] = [:]
+            for record in bound {
+                guard let evaluation = record.statement.evaluation else { continue }
+                latest[evaluation.metric + " " + (evaluation.dataset?.name ?? "")] = record
+            }
+            if !latest.isEmpty {
+                relied["evaluations"] = .array(latest.values.sorted { $0.name < $1.name }.map { record in
+                    let evaluation = record.statement.evaluation!
+                    return .object(["tag": .string(record.name), "metric": .string(evaluation.metric), "value": .number(evaluation.value),
+                                    "dataset": evaluation.dataset.map { .string($0.name) } ?? .null, "signer": signer(record.name)])
+                })
+            }
+        }
+        return relied.isEmpty ? nil : .object(relied)
     }
 }

@@ -99,6 +99,14 @@ struct EvidenceCLITests {
         let applied = try setup.run(["apply", "--env", "dev", "--auto-approve"], as: nil, email: "ci@example.com")
         #expect(applied.status == 0, "\(applied.output)")
 
+        // The report answers who approved it and on what evidence, from the apply's audit record.
+        let report = try setup.run(["report", "--env", "dev"], as: nil, email: "ci@example.com")
+        #expect(report.output.contains("| deployment/support-bot@1.4.0 |") && report.output.contains("bob@example.com (SHA256:")
+                && report.output.contains("jane@example.com (SHA256:") && report.output.contains("accuracy=0.94 on dataset/triage-eval-set@1.2.0 (cairn-eval/"),
+                "\(report.output)")
+        let export = try setup.run(["audit", "export"], as: nil, email: "ci@example.com")
+        #expect(export.output.contains("cairn-approval/deployment/support-bot/v1.4.0/"), "\(export.output.prefix(3000))")
+
         let list = try setup.run(["evidence", "list", bot], as: nil, email: "ci@example.com")
         #expect(list.output.contains("8 records") && list.output.contains("signed by jane@example.com (ssh-ed25519 SHA256:")
                 && list.output.contains("signed by bob@example.com (ecdsa-sha2-nistp256") && list.output.contains("evaluation accuracy = 0.94"), "\(list.output)")

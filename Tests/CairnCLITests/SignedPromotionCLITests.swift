@@ -100,6 +100,15 @@ struct SignedPromotionCLITests {
         let applied = try apply(setup)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(try cli.run(["audit", "verify", "--path", "registry"], in: setup.repo.directory).status == 0)
+        // Withdrawing it takes a signed unassignment too: an unsigned one would prune it.
+        try setup.gitTag("prompt/sentiment-classify#dev!#21", key: nil)
+        let unsignedWithdrawal = try apply(setup)
+        #expect(unsignedWithdrawal.status == 1 && unsignedWithdrawal.output.contains("#dev!#21 is refused: the tag is not signed"), "\(unsignedWithdrawal.output)")
+        #expect(try cli.run(["status", "--env", "dev", "--path", "registry"], in: setup.repo.directory).output.contains("sentiment-classify"))
+        try setup.repo.git(["tag", "-d", "prompt/sentiment-classify#dev!#21"])
+        try setup.gitTag("prompt/sentiment-classify#dev!#22", key: setup.jane)
+        let withdrawn = try cli.run(["apply", "--env", "dev", "--auto-approve", "--allow-empty", "--path", "registry", "--actor", "ci"], in: setup.repo.directory)
+        #expect(withdrawn.status == 0 && withdrawn.output.contains("prune"), "\(withdrawn.output)")
     }
 
     @Test("a signer the allowed signers accept but the environment's promoters do not name is refused")
