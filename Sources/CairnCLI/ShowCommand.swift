@@ -89,21 +89,26 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try artifact.map { try parseArtifactID($0, anyName: true) }
-        let entries = try await orExit {
-            let ledger = try openLedger(registry).ledger
+        let (entries, verdicts) = try await orExit {
+            let (ledger, reader) = try openLedger(registry)
             if let id, !ledger.rows.contains(where: { $0.id == id }) { throw ledger.unknown(id) }
             if let env, !ledger.namedEnvironments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.namedEnvironments.sorted()) }
-            return ledger.history(of: id, environment: env)
+            let entries = ledger.history(of: id, environment: env)
+            // With an allowed-signers file, who signed each tag (judged now).
+            let head = try? reader.location.commit("HEAD")
+            let verdicts = try head.flatMap { try reader.signatureVerdicts(of: entries.map(\.event), at: $0, now: Int64(Date().timeIntervalSince1970)) }
+            return (entries, verdicts)
         }
         switch format {
         case .json:
-            print(TagLedger.historyJSON(entries).prettyJSON())
+            print(TagLedger.historyJSON(entries, signatures: verdicts?.mapValues(\.json)).prettyJSON())
         case .text:
             for entry in entries {
                 let what = [entry.version, entry.environment.map { "→ " + $0 }].compactMap { $0 }.joined(separator: " ")
                 let message = entry.event.message.split(separator: "\n").first.map { "  \"\($0)\"" } ?? ""
+                let signed = verdicts?[entry.event.name].map { "  [\($0.summary)]" } ?? ""
                 print("\(Timestamp.text(entry.event.time))  \(padded(entry.kind.rawValue, to: 14)) "
-                      + "\(entry.artifact) \(what)  by \(entry.event.tagger?.name ?? "?")  commit \(entry.event.commit.short)\(message)")
+                      + "\(entry.artifact) \(what)  by \(entry.event.tagger?.name ?? "?")  commit \(entry.event.commit.short)\(message)\(signed)")
             }
         }
     }

@@ -56,17 +56,9 @@ public struct EvidenceListing: Sendable {
                 line += "approval" + (approval.environment.map { " for \($0)" } ?? "") + " by \(approval.approver.actor) <\(approval.approver.email)> at \(approval.time)"
                 if let comment = approval.comment { line += ": \(comment)" }
             }
-            line += "\n  " + Self.signer(item.trust)
+            line += "\n  " + item.trust.summary
             if !item.boundToDigest { line += "\n  NOT COUNTED: its subject is another digest than \(version)'s (\(digest.prefix(12)))" }
             return line
-        }
-    }
-
-    static func signer(_ trust: TagTrust) -> String {
-        switch trust {
-        case .verified(let signer): "signed by \(signer.principal) (\(signer.keyType) \(signer.fingerprint))"
-        case .refused(.unsigned): "unsigned"
-        case .refused(let problem): "signature not accepted: \(problem)"
         }
     }
 

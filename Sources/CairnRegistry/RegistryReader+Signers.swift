@@ -64,3 +64,38 @@ extension RegistryReader {
         }
     }
 }
+
+extension RegistryReader {
+    /// Each of `events`' signature verdict against the allowed signers cairn.yaml names at `commit`, judged now (no
+    /// store is read: a listing such as `history` has no first sighting to go by, and now never accepts a key that has
+    /// expired); nil when the registry names no signers file (a GTO repository, say).
+    public func signatureVerdicts(of events: [TagEvent], at commit: ObjectID, now: Int64) throws -> [String: TagTrust]? {
+        guard let config = try self.config(at: commit).config, let signers = try self.signers(at: commit, config: config) else { return nil }
+        var verdicts: [String: TagTrust] = [:]
+        for event in events {
+            guard let object = event.object, let bytes = try location.repository.rawTag(object) else { continue }
+            verdicts[event.name] = TagTrust.judge(tag: bytes, signers: signers, at: now)
+        }
+        return verdicts
+    }
+}
+
+extension TagTrust {
+    /// `signed by PRINCIPAL (KEYTYPE FINGERPRINT)`, `unsigned`, or why the signature is not accepted.
+    public var summary: String {
+        switch self {
+        case .verified(let signer): "signed by \(signer.principal) (\(signer.keyType) \(signer.fingerprint))"
+        case .refused(.unsigned): "unsigned"
+        case .refused(let problem): "signature not accepted: \(problem)"
+        }
+    }
+
+    /// As JSON: the signer, or the problem.
+    public var json: JSONValue {
+        switch self {
+        case .verified(let signer):
+            .object(["principal": .string(signer.principal), "fingerprint": .string(signer.fingerprint), "keyType": .string(signer.keyType)])
+        case .refused(let problem): .object(["problem": .string(problem.description)])
+        }
+    }
+}

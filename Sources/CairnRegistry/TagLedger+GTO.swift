@@ -70,15 +70,18 @@ extension TagLedger {
     }
 
     /// `gto history --json`.
-    public static func historyJSON(_ entries: [Entry]) -> JSONValue {
+    /// With `signatures` (by tag name), each entry also carries its tag's `signature` (cairn's addition to GTO's shape).
+    public static func historyJSON(_ entries: [Entry], signatures: [String: JSONValue]? = nil) -> JSONValue {
         .array(entries.map { entry in
-            .object([
+            var fields: [String: JSONValue] = [
                 "timestamp": .string(Timestamp.text(entry.event.time)), "artifact": .string(entry.artifact.description),
                 "event": .string(entry.kind.rawValue), "version": entry.version.map(JSONValue.string) ?? .null,
                 "stage": entry.environment.map(JSONValue.string) ?? .null, "commit": .string(entry.event.commit.hex),
                 "author": .string(entry.event.tagger?.name ?? ""), "author_email": .string(entry.event.tagger?.email ?? ""),
                 "message": .string(entry.event.message), "ref": .string(entry.event.name),
-            ])
+            ]
+            if let signatures { fields["signature"] = signatures[entry.event.name] ?? .null }
+            return .object(fields)
         })
     }
 }

@@ -69,6 +69,11 @@ struct SignedPromotionCLITests {
         let applied = try apply(setup)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(try cli.run(["status", "--env", "dev", "--path", "registry"], in: setup.repo.directory).output.contains("prompt/support-triage"))
+        // history says who signed each tag (the registration by CI was not signed).
+        let history = try cli.run(["history", "prompt/support-triage", "--path", "registry"], in: setup.repo.directory).output
+        #expect(history.contains("[signed by jane@example.com (ssh-ed25519 SHA256:") && history.contains("[unsigned]"), "\(history)")
+        let json = try cli.run(["history", "prompt/support-triage", "--path", "registry", "--format", "json"], in: setup.repo.directory).output
+        #expect(json.contains("\"principal\" : \"jane@example.com\"") || json.contains("\"principal\": \"jane@example.com\""), "\(json)")
     }
 
     @Test("apply refuses a plain-git assignment that is unsigned, by an unknown key, an expired key, another principal, or altered; a good git tag -s applies")
