@@ -2,7 +2,9 @@ import CairnModel
 import CairnRegistry
 import CairnState
 import CairnTrust
+import Foundation
 import Git2
+import Synchronization
 
 /// Judges assignment tags' signatures for the policy engine (`signedPromotions`, `promoters`): each tag object read
 /// from git by id, against the allowed signers cairn.yaml names at the policy commit, at the time cairn first saw the
@@ -23,10 +25,29 @@ public enum TagSignatures {
             }, uniquingKeysWith: { first, _ in first })
         }
         let seen = try await store?.firstSightings(of: tags.map(\.object.hex), now: now) ?? [:]
-        var verdicts: [String: TagTrust] = [:]
-        for tag in tags {
-            verdicts[tag.name] = judge(tag.object, repository: reader.location.repository, signers: signers, at: seen[tag.object.hex] ?? now)
+        let repository = reader.location.repository
+        // The objects are read in turn; the signatures (most of the time) are verified on every core.
+        // Each tag object's bytes, or (a verdict already) why it cannot be read.
+        let objects: [(bytes: [UInt8]?, problem: TagTrust.Problem?)] = tags.map { tag in
+            do {
+                guard let bytes = try repository.rawTag(tag.object) else { return (nil, .unreadable("\(tag.object.short) is not a tag object")) }
+                return (bytes, nil)
+            } catch {
+                return (nil, .unreadable("\(error)"))
+            }
         }
+        let results = Mutex([TagTrust?](repeating: nil, count: tags.count))
+        let chunks = max(1, min(tags.count / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (tags.count * chunk / chunks)..<(tags.count * (chunk + 1) / chunks)
+            let judged: [TagTrust] = range.map { index in
+                guard let bytes = objects[index].bytes else { return .refused(objects[index].problem!) }
+                return TagTrust.judge(tag: bytes, signers: signers, at: seen[tags[index].object.hex] ?? now)
+            }
+            results.withLock { $0.replaceSubrange(range, with: judged.map(Optional.some)) }
+        }
+        var verdicts: [String: TagTrust] = [:]
+        for (tag, verdict) in zip(tags, results.withLock { $0 }) { verdicts[tag.name] = verdict }
         return verdicts
     }
 

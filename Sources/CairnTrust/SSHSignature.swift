@@ -18,14 +18,34 @@ public struct SSHSignature: Sendable, Hashable {
     public static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
     static let armorEnd = "-----END SSH SIGNATURE-----"
 
-    /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64 lines, `-----END SSH SIGNATURE-----`).
+    /// Reads the armored form (`-----BEGIN SSH SIGNATURE-----`, base64 lines, `-----END SSH SIGNATURE-----`, then
+    /// nothing but line ends). One pass over the bytes: a tag's signature is read for every assignment a plan checks.
     public init(armored text: String) throws(SSHFormatError) {
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let begin = lines.firstIndex(of: Self.armorBegin), let end = lines[begin...].firstIndex(of: Self.armorEnd) else {
+        let bytes = Array(text.utf8)
+        let begin = Array(Self.armorBegin.utf8), end = Array(Self.armorEnd.utf8)
+        guard bytes.starts(with: begin), bytes.count > begin.count, bytes[begin.count] == UInt8(ascii: "\n") || bytes[begin.count] == UInt8(ascii: "\r") else {
             throw SSHFormatError("not an armored SSH signature")
         }
-        guard end == lines.count - 1 || lines[(end + 1)...].allSatisfy(\.isEmpty) else { throw SSHFormatError("text after the signature") }
-        guard let data = Data(base64Encoded: lines[(begin + 1)..<end].joined()) else { throw SSHFormatError("the signature is not base64") }
+        var body: [UInt8] = []
+        body.reserveCapacity(bytes.count)
+        var line = begin.count
+        var ended = false
+        while line < bytes.count {
+            var next = line
+            while next < bytes.count, bytes[next] != UInt8(ascii: "\n") { next += 1 }
+            var content = bytes[line..<next]
+            if content.last == UInt8(ascii: "\r") { content = content.dropLast() }
+            if ended {
+                guard content.isEmpty else { throw SSHFormatError("text after the signature") }
+            } else if content.elementsEqual(end) {
+                ended = true
+            } else {
+                body += content
+            }
+            line = next + 1
+        }
+        guard ended else { throw SSHFormatError("not an armored SSH signature") }
+        guard let data = Data(base64Encoded: Data(body)) else { throw SSHFormatError("the signature is not base64") }
         try self.init(blob: Array(data))
     }
 
