@@ -47,6 +47,8 @@ struct Init: AsyncParsableCommand {
             "cairn promote deployment/greeter@0.1.0 --to dev  # with everything it pins",
             "cairn apply --env dev                            # shows the plan, asks, applies",
             "cairn status --env dev",
+            "cairn evidence add deployment/greeter@0.1.0 --metric accuracy --value 0.9 --dataset dataset/eval-set@0.1.0  # staging's gate counts it",
+            "cairn approve deployment/greeter@0.1.0 --env production  # production counts it once signed: --sign, with git's user.signingKey",
             "cairn hooks install                              # validate before each commit and push",
         ]
         print("\nNext steps:")

@@ -59,6 +59,8 @@ public enum Scaffold {
         kind: Registry
         metadata:
           name: my-registry
+        # Who may sign tags (git's allowed-signers format). Approvals count only when signed by someone listed there.
+        signers: allowed_signers
         environments:
           - name: dev
           - name: staging
@@ -73,6 +75,13 @@ public enum Scaffold {
               minApprovals: 1
               promoteFromPrevious: true
               gatesMustPass: true
+
+        """),
+        ("allowed_signers", """
+        # Who may sign registry tags, in git's allowed-signers format (ssh-keygen(1), ALLOWED SIGNERS): one line a key,
+        #   PRINCIPALS [namespaces="git"] KEYTYPE BASE64-KEY
+        # where the principal is the signer's git email. For example:
+        #   you@example.com namespaces="git" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...
 
         """),
         ("datasets/eval-set.yaml", """
