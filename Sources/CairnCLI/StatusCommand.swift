@@ -17,11 +17,15 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ReconcileOptions
 
     func run() async throws {
-        let (rows, serial) = try await orExit {
+        let (rows, serial, evidence) = try await orExit {
             let context = try await options.open()
             let rows = try await context.store.deployed(environment: env, content: false)
             try await context.requireEnvironment(env) { !rows.isEmpty }
-            return (rows, try await context.store.serial(environment: env))
+            // Where the policy reads signatures or evidence, what each deployment relied on (from the audit trail).
+            let policy = context.reconciler.config.environment(named: env)?.policy
+            let readsEvidence = policy.map { $0.requiresSignedAssignments || $0.minApprovals > 0 || $0.gatesMustPass } ?? false
+            let evidence = readsEvidence ? try await ComplianceReport.evidence(environment: env, store: context.store) : [:]
+            return (rows, try await context.store.serial(environment: env), evidence)
         }
         switch format {
         case .json:
@@ -32,6 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
                         "artifact": .string(row.artifact.version.description), "digest": .string("sha256:" + row.artifact.digest),
                         "commit": .string(row.artifact.commit), "tag": .string(row.artifact.tag), "deployedBy": .string(row.artifact.deployedBy),
                         "deployedAt": .string(Timestamp.text(row.artifact.deployedAt)), "drifted": .bool(row.drifted),
+                        "evidence": evidence[row.artifact.version.description] ?? .null,
                     ])
                 }),
             ]).prettyJSON())
@@ -41,6 +46,7 @@ struct StatusCommand: AsyncParsableCommand {
                 let artifact = row.artifact
                 print("  \(artifact.version)  \(artifact.commit.prefix(7))  \(artifact.tag)  by \(artifact.deployedBy) at \(Timestamp.text(artifact.deployedAt))"
                       + (row.drifted ? "  DRIFTED: changed outside cairn; the next apply repairs it" : ""))
+                if let relied = evidence[artifact.version.description] { print("      " + ComplianceReport.evidenceSummary(relied)) }
             }
         }
     }

@@ -97,6 +97,31 @@ public struct ComplianceReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// What each artifact deployed in `environment` now relied on when it was applied (its assignment's signer, the
+    /// approvals and evaluations the policies counted), by `KIND/NAME@VERSION`, from the audit trail.
+    public static func evidence(environment: String, store: any StateStore, now: Int64 = Int64(Date().timeIntervalSince1970)) async throws
+        -> [String: JSONValue] {
+        let report = build(environment: environment, at: now, records: try await store.auditRecords(AuditQuery(environment: environment)))
+        var evidence: [String: JSONValue] = [:]
+        for entry in report.entries { evidence[entry.artifact] = entry.snapshot["evidence"] }
+        return evidence
+    }
+
+    /// One line of what `evidence` (an entry of `evidence(environment:store:)`) says: who signed the assignment, who
+    /// approved, what was evaluated.
+    public static func evidenceSummary(_ evidence: JSONValue) -> String {
+        var parts: [String] = []
+        if let promotion = evidence["promotion"] { parts.append("assignment " + (promotion["signer"]?["principal"] == nil ? "unsigned" : "signed by " + signer(promotion["signer"]))) }
+        if let approvals = evidence["approvals"]?.arrayValue, !approvals.isEmpty {
+            parts.append("approved by " + approvals.map { signer($0["signer"]) }.joined(separator: ", "))
+        }
+        if let evaluations = evidence["evaluations"]?.arrayValue, !evaluations.isEmpty {
+            parts.append("evaluated " + evaluations.map { "\($0["metric"]?.stringValue ?? "?")=\($0["value"].map { $0.canonicalJSON } ?? "?") (\(signer($0["signer"])))" }
+                .joined(separator: ", "))
+        }
+        return parts.joined(separator: "; ")
+    }
+
     /// `principal (SHA256:…)` for a verified signer, `unsigned` otherwise.
     static func signer(_ value: JSONValue?) -> String {
         guard let principal = value?["principal"]?.stringValue else { return "unsigned" }

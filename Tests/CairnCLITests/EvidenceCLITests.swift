@@ -104,6 +104,9 @@ struct EvidenceCLITests {
         #expect(report.output.contains("| deployment/support-bot@1.4.0 |") && report.output.contains("bob@example.com (SHA256:")
                 && report.output.contains("jane@example.com (SHA256:") && report.output.contains("accuracy=0.94 on dataset/triage-eval-set@1.2.0 (cairn-eval/"),
                 "\(report.output)")
+        let status = try setup.run(["status", "--env", "dev"], as: nil, email: "ci@example.com")
+        #expect(status.output.contains("approved by ") && status.output.contains("bob@example.com (SHA256:") && status.output.contains("evaluated ") && status.output.contains("accuracy=0.94 (unsigned)"),
+                "\(status.output)")
         let export = try setup.run(["audit", "export"], as: nil, email: "ci@example.com")
         #expect(export.output.contains("cairn-approval/deployment/support-bot/v1.4.0/"), "\(export.output.prefix(3000))")
 
