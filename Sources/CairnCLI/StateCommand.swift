@@ -35,7 +35,8 @@ struct StateCommand: AsyncParsableCommand {
                 return try await StateMigration.copy(from: source, to: target) { print($0) }
             }
             print("copied \(counts.environments) environment\(counts.environments == 1 ? "" : "s"), \(counts.rows) deployed row\(counts.rows == 1 ? "" : "s") "
-                  + "and \(counts.records) audit record\(counts.records == 1 ? "" : "s"); the copy's chain verifies (head \(counts.headHash.prefix(16)))")
+                  + "and \(counts.records) audit record\(counts.records == 1 ? "" : "s"); the copy's chain verifies (head \(counts.headHash.prefix(16))); "
+                  + "\(counts.sightings) tag sighting\(counts.sightings == 1 ? "" : "s") kept")
         }
 
         static func open(_ text: String, origin: String, mayCreate: Bool) async throws -> any StateTransfer {

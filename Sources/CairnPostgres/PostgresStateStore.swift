@@ -485,6 +485,26 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
+    public func sightings() async throws -> [String: Int64] {
+        let logger = self.logger, table = tables.tagSighting
+        return try await read("reading tag sightings") { connection in
+            var all: [String: Int64] = [:]
+            for try await (object, time) in try await connection.query("SELECT object, first_seen FROM \(unescaped: table)", logger: logger)
+                .decode((String, Int64).self) { all[object] = time }
+            return all
+        }
+    }
+
+    public func importSightings(_ sightings: [String: Int64]) async throws {
+        guard !sightings.isEmpty else { return }
+        let logger = self.logger, table = tables.tagSighting
+        let objects = Array(sightings.keys), times = objects.map { sightings[$0]! }
+        try await transaction("copying tag sightings") { connection in
+            try await connection.query("INSERT INTO \(unescaped: table) (object, first_seen) SELECT * FROM unnest(\(objects)::text[], \(times)::bigint[]) ON CONFLICT DO NOTHING",
+                                       logger: logger)
+        }
+    }
+
     public func importAudit(_ records: [AuditRecord]) async throws {
         guard let last = records.last else { return }
         let tables = self.tables

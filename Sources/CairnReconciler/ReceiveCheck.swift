@@ -144,6 +144,16 @@ public struct ReceiveCheck: Sendable {
                 if let refusal = engine.check(candidates) {
                     rejections.append("\(update.reference): \(refusal)")
                 }
+            case .unassign(let id, let environment, _):
+                // A withdrawal from an environment that takes signed assignments only must be signed too.
+                guard let config, let settings = config.environment(named: environment), settings.policy.requiresSignedAssignments,
+                      let object = event.object else { continue }
+                var engine = PolicyEngine(environment: settings, previous: nil, now: now)
+                engine.signatures = try await TagSignatures.judge([(event.name, object)], reader: reader, config: config,
+                                                                  policyCommit: policyCommit ?? event.commit, store: store, now: now)
+                if let refusal = engine.checkWithdrawals([(id.description, event.name)]) {
+                    rejections.append("\(update.reference): \(refusal)")
+                }
             default:
                 continue
             }

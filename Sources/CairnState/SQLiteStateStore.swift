@@ -474,6 +474,21 @@ public final class SQLiteStateStore: StateTransfer {
         }
     }
 
+    public func sightings() async throws -> [String: Int64] {
+        try run { db in
+            var all: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT object, first_seen FROM tag_sighting") { all[row[0]] = row[1] }
+            return all
+        }
+    }
+
+    public func importSightings(_ sightings: [String: Int64]) async throws {
+        try run { db in
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO tag_sighting (object, first_seen) VALUES (?, ?)")
+            for (object, time) in sightings { try insert.execute(arguments: [object, time]) }
+        }
+    }
+
     public func importAudit(_ records: [AuditRecord]) async throws {
         try run { db in
             let head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit ORDER BY sequence DESC LIMIT 1")

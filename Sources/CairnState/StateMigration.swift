@@ -1,6 +1,6 @@
 /// Copies one store into another (`cairn state migrate`): deployed rows and serials of every environment, then the
-/// audit chain record by record as it is (numbers and hashes kept), then verifies the copy's chain. Leases are not
-/// copied. The source's chain must verify before anything is copied; the target must be empty.
+/// audit chain record by record as it is (numbers and hashes kept), then when each tag was first seen (signers'
+/// validity windows are judged at that time), then verifies the copy's chain. Leases are not copied. The source's chain must verify before anything is copied; the target must be empty.
 public enum StateMigration {
     /// What was copied: environments, deployed rows, audit records, and the hash the copied chain ends with.
     public struct Counts: Sendable, Equatable {
@@ -8,6 +8,7 @@ public enum StateMigration {
         public let rows: Int
         public let records: Int
         public let headHash: String
+        public var sightings = 0
     }
 
     /// `progress` hears a line after each environment and every page of audit records.
@@ -38,10 +39,15 @@ public enum StateMigration {
             after = last.sequence
             progress("audit records: \(records) of \(checked.records)")
         }
+        let sightings = try await source.sightings()
+        try await target.importSightings(sightings)
+        progress("tag sightings: \(sightings.count)")
         let copied = try await target.verifyAudit()
         guard copied.firstBad == nil, copied.records == checked.records, copied.headHash == checked.headHash else {
             throw StateError.storage("the copy's chain does not match the source's (\(copied.records) records, head \(copied.headHash.prefix(12)); the source had \(checked.records), head \(checked.headHash.prefix(12))): was the source written to during the migration? Delete the copy and migrate again with writers stopped")
         }
-        return Counts(environments: environments.count, rows: rows, records: records, headHash: copied.headHash)
+        var counts = Counts(environments: environments.count, rows: rows, records: records, headHash: copied.headHash)
+        counts.sightings = sightings.count
+        return counts
     }
 }

@@ -213,6 +213,10 @@ public protocol StateTransfer: StateStore {
     /// Appends sealed records as they are, in one transaction; refused unless they continue the chain (the first
     /// numbered one past the last record, linked to its hash, each to the one before).
     func importAudit(_ records: [AuditRecord]) async throws
+    /// When each tag object was first seen (`firstSightings`), all of them.
+    func sightings() async throws -> [String: Int64]
+    /// Records first sightings as they are (one already recorded stands), in one transaction.
+    func importSightings(_ sightings: [String: Int64]) async throws
 }
 
 extension StateTransfer {

@@ -116,6 +116,36 @@ struct SignedPromotionCLITests {
         #expect(withdrawn.status == 0 && withdrawn.output.contains("prune"), "\(withdrawn.output)")
     }
 
+    @Test("the pre-receive hook refuses an unsigned assignment or unassignment pushed for dev, and takes signed ones")
+    func serverHook() async throws {
+        let setup = try Setup()
+        setenv("CAIRN", CLITests.binary.path, 1)
+        let server = try TestRepository(bare: true)
+        let hook = server.directory.appendingPathComponent("hooks/pre-receive")
+        try? FileManager.default.removeItem(at: hook)
+        try FileManager.default.copyItem(at: SourceTree.root.appendingPathComponent("hooks/pre-receive"), to: hook)
+        try server.git(["config", "cairn.path", "registry"])
+        try setup.repo.git(["push", "-q", server.path, "HEAD:refs/heads/main", "--tags"])
+        func push(_ tag: String) -> String? {
+            do {
+                try setup.repo.git(["push", "-q", server.path, "refs/tags/\(tag)"])
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        try setup.gitTag("prompt/sentiment-classify#dev#10", key: nil)
+        #expect(push("prompt/sentiment-classify#dev#10")?.contains("the tag is not signed") == true)
+        try setup.gitTag("prompt/sentiment-classify#dev#11", key: setup.jane)
+        #expect(push("prompt/sentiment-classify#dev#11") == nil)
+        try setup.gitTag("prompt/sentiment-classify#dev!#12", key: nil)
+        #expect(push("prompt/sentiment-classify#dev!#12")?.contains("the tag is not signed") == true)
+        try setup.gitTag("prompt/sentiment-classify#dev!#13", key: setup.stranger, email: "jane@example.com")
+        #expect(push("prompt/sentiment-classify#dev!#13")?.contains("do not list") == true)
+        try setup.gitTag("prompt/sentiment-classify#dev!#14", key: setup.jane)
+        #expect(push("prompt/sentiment-classify#dev!#14") == nil)
+    }
+
     @Test("a signer the allowed signers accept but the environment's promoters do not name is refused")
     func promoters() async throws {
         let setup = try Setup(promoters: "[\"release-bot@example.com\"]")

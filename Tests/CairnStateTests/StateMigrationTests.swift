@@ -15,6 +15,8 @@ struct StateMigrationTests {
         try await made.store.commit(StateChange(environment: "prod", expectedSerial: 0, upserts: Array(rows.prefix(3)), deletions: [], audit: []))
         try await made.store.appendAudit((1...records).map { StateStoreConformanceTests.audit(.apply, "prompt/p\($0)@1.0.0", environment: $0 % 2 == 0 ? "dev" : "prod") })
         try made.raw(#"UPDATE deployed SET content = '{"edited":true}' WHERE environment = 'dev' AND name = 'p5'"#)
+        _ = try await made.store.firstSightings(of: ["aaaa", "bbbb"], now: 1_700_000_000)
+        _ = try await made.store.firstSightings(of: ["cccc"], now: 1_800_000_000)
     }
 
     static func snapshot(_ store: any StateStore) async throws -> (dev: [StoredArtifact], prod: [StoredArtifact], serials: [Int], audit: AuditVerification) {
@@ -35,7 +37,11 @@ struct StateMigrationTests {
         #expect(counts.environments == 2 && counts.rows == 10_003 && counts.records == 10_000 && counts.headHash == before.audit.headHash)
         #expect(after.dev == before.dev && after.prod == before.prod && after.serials == [2, 1] && after.audit == before.audit)
         #expect(after.dev.filter(\.drifted).map(\.artifact.id.name) == ["p5"])
-        #expect(lines.last == "audit records: 10000 of 10000")
+        #expect(lines.last == "tag sightings: 3" && lines.contains("audit records: 10000 of 10000"))
+        // When each tag was first seen travels too: signers' windows are judged at that time, not at the migration.
+        #expect(counts.sightings == 3)
+        #expect(try await postgres.store.firstSightings(of: ["aaaa", "cccc", "dddd"], now: 1_900_000_000)
+                == ["aaaa": 1_700_000_000, "cccc": 1_800_000_000, "dddd": 1_900_000_000])
         // Appends go on from the copied head, and the chain still verifies.
         try await postgres.store.appendAudit([StateStoreConformanceTests.audit(.refuse, "after")])
         #expect(try await postgres.store.verifyAudit().records == 10_001)
