@@ -89,27 +89,41 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let id = try artifact.map { try parseArtifactID($0, anyName: true) }
-        let (entries, verdicts) = try await orExit {
+        let (entries, evidence, verdicts) = try await orExit {
             let (ledger, reader) = try openLedger(registry)
             if let id, !ledger.rows.contains(where: { $0.id == id }) { throw ledger.unknown(id) }
             if let env, !ledger.namedEnvironments.contains(env) { throw CairnError.unknownEnvironment(env, defined: ledger.namedEnvironments.sorted()) }
             let entries = ledger.history(of: id, environment: env)
+            // Evaluations and approvals recorded about its versions (approvals for another environment left out with --env).
+            let evidence = try reader.evidence(about: id).values.joined().filter { record in
+                env == nil || record.statement.approval.map { $0.environment == nil || $0.environment == env } ?? false
+            }
             // With an allowed-signers file, who signed each tag (judged now).
             let head = try? reader.location.commit("HEAD")
-            let verdicts = try head.flatMap { try reader.signatureVerdicts(of: entries.map(\.event), at: $0, now: Int64(Date().timeIntervalSince1970)) }
-            return (entries, verdicts)
+            let tags = entries.map(\.event) + evidence.map { TagEvent(tag: .register($0.tag.version.id, $0.tag.version.version), name: $0.name, commit: $0.commit,
+                                                                    tagger: $0.tagger, message: "", object: $0.object) }
+            let verdicts = try head.flatMap { try reader.signatureVerdicts(of: tags, at: $0, now: Int64(Date().timeIntervalSince1970)) }
+            return (entries, Array(evidence), verdicts)
         }
         switch format {
         case .json:
-            print(TagLedger.historyJSON(entries, signatures: verdicts?.mapValues(\.json)).prettyJSON())
+            print(TagLedger.historyJSON(entries, evidence: evidence, signatures: verdicts?.mapValues(\.json)).prettyJSON())
         case .text:
-            for entry in entries {
+            let lines: [(Int64, String)] = entries.map { entry in
                 let what = [entry.version, entry.environment.map { "→ " + $0 }].compactMap { $0 }.joined(separator: " ")
                 let message = entry.event.message.split(separator: "\n").first.map { "  \"\($0)\"" } ?? ""
                 let signed = verdicts?[entry.event.name].map { "  [\($0.summary)]" } ?? ""
-                print("\(Timestamp.text(entry.event.time))  \(padded(entry.kind.rawValue, to: 14)) "
-                      + "\(entry.artifact) \(what)  by \(entry.event.tagger?.name ?? "?")  commit \(entry.event.commit.short)\(message)\(signed)")
+                return (entry.event.time, "\(Timestamp.text(entry.event.time))  \(padded(entry.kind.rawValue, to: 14)) "
+                        + "\(entry.artifact) \(what)  by \(entry.event.tagger?.name ?? "?")  commit \(entry.event.commit.short)\(message)\(signed)")
             }
+            let recorded: [(Int64, String)] = evidence.map { record in
+                let signed = verdicts?[record.name].map { "  [\($0.summary)]" } ?? ""
+                let what = record.statement.evaluation.map { "\($0.metric)=\(JSONValue.format($0.value))" + ($0.dataset.map { " on \($0.name)" } ?? "") }
+                    ?? record.statement.approval.map { $0.environment.map { "for \($0)" } ?? "for any environment" } ?? ""
+                return (record.time, "\(Timestamp.text(record.time))  \(padded(record.tag.kind == .evaluation ? "evaluation" : "approval", to: 14)) "
+                        + "\(record.tag.version.id) v\(record.tag.version.version) \(what)  by \(record.tagger?.name ?? "?")  \(record.name)\(signed)")
+            }
+            for line in TagLedger.merged(lines, recorded) { print(line) }
         }
     }
 }

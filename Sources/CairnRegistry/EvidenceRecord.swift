@@ -27,10 +27,19 @@ extension RegistryReader {
     /// name is never counted for either).
     public func evidence(for versions: Set<ArtifactVersion>) throws -> [ArtifactVersion: [EvidenceRecord]] {
         guard !versions.isEmpty else { return [:] }
+        return try evidence { versions.contains($0.version) }
+    }
+
+    /// Every evidence tag about `id` (every artifact when nil), by version, oldest first.
+    public func evidence(about id: ArtifactID?) throws -> [ArtifactVersion: [EvidenceRecord]] {
+        try evidence { id == nil || $0.version.id == id }
+    }
+
+    private func evidence(where wanted: (EvidenceTag) -> Bool) throws -> [ArtifactVersion: [EvidenceRecord]] {
         let repository = location.repository
         var found: [ArtifactVersion: [EvidenceRecord]] = [:]
         for reference in try tagReferences() where EvidenceTag.isEvidenceNamespace(reference.name) {
-            guard let tag = EvidenceTag(reference.name), versions.contains(tag.version) else { continue }
+            guard let tag = EvidenceTag(reference.name), wanted(tag) else { continue }
             guard let (target, annotation) = try repository.annotatedTag(reference.object),
                   let statement = EvidenceStatement(tagMessage: annotation.message), statement.subject.first?.name == tag.version.description,
                   (tag.kind == .evaluation) == (statement.evaluation != nil) else {

@@ -1,4 +1,6 @@
+import CairnManifest
 import CairnModel
+import Foundation
 
 /// The ledger in GTO's JSON shapes (`gto show --json`, `gto show NAME --json`, `gto history --json`), so that tools
 /// written for GTO read cairn's output; the text forms print the same values.
@@ -70,9 +72,36 @@ extension TagLedger {
     }
 
     /// `gto history --json`.
-    /// With `signatures` (by tag name), each entry also carries its tag's `signature` (cairn's addition to GTO's shape).
-    public static func historyJSON(_ entries: [Entry], signatures: [String: JSONValue]? = nil) -> JSONValue {
-        .array(entries.map { entry in
+    /// With `signatures` (by tag name), each entry also carries its tag's `signature`; `evidence` adds `evaluation` and
+    /// `approval` events (both cairn's additions to GTO's shape, absent from a repository that has neither).
+    public static func historyJSON(_ entries: [Entry], evidence: [EvidenceRecord] = [], signatures: [String: JSONValue]? = nil) -> JSONValue {
+        let records: [(Int64, JSONValue)] = evidence.map { record in
+            var fields: [String: JSONValue] = [
+                "timestamp": .string(Timestamp.text(record.time)), "artifact": .string(record.tag.version.id.description),
+                "event": .string(record.tag.kind == .evaluation ? "evaluation" : "approval"), "version": .string("v\(record.tag.version.version)"),
+                "stage": record.statement.approval?.environment.map(JSONValue.string) ?? .null, "commit": .string(record.commit.hex),
+                "author": .string(record.tagger?.name ?? ""), "author_email": .string(record.tagger?.email ?? ""),
+                "statement": (try? JSONValue.parse(json: Data(record.statement.json.utf8))) ?? .null, "ref": .string(record.name),
+            ]
+            if let signatures { fields["signature"] = signatures[record.name] ?? .null }
+            return (record.time, .object(fields))
+        }
+        return .array(merged(historyEntries(entries, signatures: signatures), records))
+    }
+
+    /// `entries` in their order, with each of `records` (by time) placed before the first entry later than it.
+    public static func merged<T>(_ entries: [(Int64, T)], _ records: [(Int64, T)]) -> [T] {
+        var pending = records.sorted { $0.0 < $1.0 }[...]
+        var out: [T] = []
+        for entry in entries {
+            while let next = pending.first, next.0 < entry.0 { out.append(next.1); pending.removeFirst() }
+            out.append(entry.1)
+        }
+        return out + pending.map(\.1)
+    }
+
+    private static func historyEntries(_ entries: [Entry], signatures: [String: JSONValue]?) -> [(Int64, JSONValue)] {
+        entries.map { entry in
             var fields: [String: JSONValue] = [
                 "timestamp": .string(Timestamp.text(entry.event.time)), "artifact": .string(entry.artifact.description),
                 "event": .string(entry.kind.rawValue), "version": entry.version.map(JSONValue.string) ?? .null,
@@ -81,7 +110,7 @@ extension TagLedger {
                 "message": .string(entry.event.message), "ref": .string(entry.event.name),
             ]
             if let signatures { fields["signature"] = signatures[entry.event.name] ?? .null }
-            return .object(fields)
-        })
+            return (entry.event.time, .object(fields))
+        }
     }
 }

@@ -107,6 +107,13 @@ struct EvidenceCLITests {
         let status = try setup.run(["status", "--env", "dev"], as: nil, email: "ci@example.com")
         #expect(status.output.contains("approved by ") && status.output.contains("bob@example.com (SHA256:") && status.output.contains("evaluated ") && status.output.contains("accuracy=0.94 (unsigned)"),
                 "\(status.output)")
+        // history interleaves the evidence with the tags, each with its signer.
+        let history = try setup.run(["history", "deployment/support-bot"], as: nil, email: "ci@example.com").output
+        #expect(history.contains("approval       deployment/support-bot v1.4.0 for dev  by") && history.contains("[signed by bob@example.com")
+                && history.contains("evaluation     deployment/support-bot v1.4.0 accuracy=0.94 on dataset/triage-eval-set@1.2.0"), "\(history)")
+        let historyJSON = try setup.run(["history", "deployment/support-bot", "--format", "json"], as: nil, email: "ci@example.com").output
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(historyJSON.utf8)) as? [[String: Any]])
+        #expect(events.filter { $0["event"] as? String == "approval" }.count == 6 && events.contains { $0["event"] as? String == "assignment" })
         let export = try setup.run(["audit", "export"], as: nil, email: "ci@example.com")
         #expect(export.output.contains("cairn-approval/deployment/support-bot/v1.4.0/"), "\(export.output.prefix(3000))")
 
