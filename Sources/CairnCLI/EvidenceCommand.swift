@@ -40,8 +40,8 @@ struct EvidenceCommand: AsyncParsableCommand {
                 throw ExitStatus.couldNotRun
             }
             try await tagging.run { lifecycle, _ in
-                var measurement = Lifecycle.Measurement(metric: metric, value: value ?? 0, threshold: threshold, direction: atMost ? "atMost" : nil,
-                                                        suite: suite, dataset: datasetVersion, note: note)
+                var measurement = Lifecycle.Measurement(metric: metric, value: value ?? 0, dataset: datasetVersion)
+                (measurement.threshold, measurement.direction, measurement.suite, measurement.note) = (threshold, atMost ? "atMost" : nil, suite, note)
                 if let path = fromPromptfoo ?? fromLmEval {
                     let bytes = try readResults(path)
                     let imported = fromPromptfoo != nil ? try EvaluationImport.promptfoo(bytes, metric: metric) : try EvaluationImport.lmEvaluationHarness(bytes, metric: metric)

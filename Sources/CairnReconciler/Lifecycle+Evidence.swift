@@ -12,8 +12,9 @@ extension Lifecycle {
         public var metric: String
         public var value: Double
         public var threshold: Double?
+        /// `atMost` when lower is better; nil: at least.
         public var direction: String?
-        public var tool: String
+        public var tool = "cairn"
         public var suite: String?
         /// `dataset/NAME@VERSION`, registered: recorded with its content digest.
         public var dataset: ArtifactVersion?
@@ -22,18 +23,11 @@ extension Lifecycle {
         public var details: [String: Double]?
         public var note: String?
 
-        public init(metric: String, value: Double, threshold: Double? = nil, direction: String? = nil, tool: String = "cairn", suite: String? = nil,
-                    dataset: ArtifactVersion? = nil, source: (name: String, bytes: [UInt8])? = nil, details: [String: Double]? = nil, note: String? = nil) {
+        /// The rest is set field by field (an importer sets the tool, the source and the details).
+        public init(metric: String, value: Double, dataset: ArtifactVersion? = nil) {
             self.metric = metric
             self.value = value
-            self.threshold = threshold
-            self.direction = direction
-            self.tool = tool
-            self.suite = suite
             self.dataset = dataset
-            self.source = source
-            self.details = details
-            self.note = note
         }
     }
 
