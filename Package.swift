@@ -66,9 +66,9 @@ let package = Package(
         /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
         .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", "CairnTrust", .product(name: "Crypto", package: "swift-crypto")]),
 
-        /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file (no git); signing
-        /// goes through ssh-keygen, as git's does.
-        .target(name: "CairnTrust", dependencies: [.product(name: "Crypto", package: "swift-crypto"),
+        /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file, and evidence
+        /// statements (no git); signing goes through ssh-keygen, as git's does.
+        .target(name: "CairnTrust", dependencies: ["CairnModel", .product(name: "Crypto", package: "swift-crypto"),
                                                    .product(name: "CryptoExtras", package: "swift-crypto")]),
 
         /// Deployed state and the audit chain: the `StateStore` protocol and its SQLite implementation (GRDB).

@@ -65,16 +65,12 @@ public struct EvidenceListing: Sendable {
     /// As JSON: each record's tag, kind, digest binding, signature and statement.
     public var json: JSONValue {
         .array(items.map { item in
-            var signer: JSONValue = .null
-            if case .verified(let who) = item.trust {
-                signer = .object(["principal": .string(who.principal), "fingerprint": .string(who.fingerprint), "keyType": .string(who.keyType)])
-            }
             let problem: JSONValue
             if case .refused(let why) = item.trust { problem = .string(why.description) } else { problem = .null }
             let statement = (try? JSONValue.parse(json: Data(item.record.statement.json.utf8))) ?? .null
             return .object([
                 "tag": .string(item.record.name), "kind": .string(item.record.tag.kind == .evaluation ? "evaluation" : "approval"),
-                "boundToDigest": .bool(item.boundToDigest), "signer": signer, "signatureProblem": problem, "statement": statement,
+                "boundToDigest": .bool(item.boundToDigest), "signer": item.trust.signerJSON, "signatureProblem": problem, "statement": statement,
             ])
         })
     }

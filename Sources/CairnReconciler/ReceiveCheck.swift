@@ -201,8 +201,7 @@ public struct ReceiveCheck: Sendable {
         guard let new = update.new, let (_, annotation) = try repository.annotatedTag(new) else {
             return "\(name) is a lightweight tag; evidence tags are annotated, with an in-toto statement in their message"
         }
-        guard let statement = EvidenceStatement(tagMessage: annotation.message), statement.subject.count == 1,
-              statement.subject[0].name == tag.version.description, (tag.kind == .evaluation) == (statement.evaluation != nil) else {
+        guard let statement = EvidenceStatement(tagMessage: annotation.message), statement.isFiled(under: tag) else {
             return "\(name) holds no in-toto statement about \(tag.version) of its kind"
         }
         return nil

@@ -41,8 +41,7 @@ extension RegistryReader {
         for reference in try tagReferences() where EvidenceTag.isEvidenceNamespace(reference.name) {
             guard let tag = EvidenceTag(reference.name), wanted(tag) else { continue }
             guard let (target, annotation) = try repository.annotatedTag(reference.object),
-                  let statement = EvidenceStatement(tagMessage: annotation.message), statement.subject.first?.name == tag.version.description,
-                  (tag.kind == .evaluation) == (statement.evaluation != nil) else {
+                  let statement = EvidenceStatement(tagMessage: annotation.message), statement.isFiled(under: tag) else {
                 Warnings.emit("tag '\(reference.name)' holds no statement about \(tag.version) of its kind; it is ignored")
                 continue
             }

@@ -274,10 +274,7 @@ public struct PolicyEngine: Sendable {
     /// signer, the approvals counted, and the evaluation records that met its gates; nil when none was read.
     public func reliedOn(_ candidate: Candidate) -> JSONValue? {
         var relied: [String: JSONValue] = [:]
-        func signer(_ tag: String) -> JSONValue {
-            guard case .verified(let who)? = signatures[tag] else { return .null }
-            return .object(["principal": .string(who.principal), "fingerprint": .string(who.fingerprint)])
-        }
+        func signer(_ tag: String) -> JSONValue { signatures[tag]?.signerJSON ?? .null }
         if let tag = candidate.assignment, signatures[tag] != nil {
             relied["promotion"] = .object(["tag": .string(tag), "signer": signer(tag)])
         }

@@ -79,23 +79,3 @@ extension RegistryReader {
         return verdicts
     }
 }
-
-extension TagTrust {
-    /// `signed by PRINCIPAL (KEYTYPE FINGERPRINT)`, `unsigned`, or why the signature is not accepted.
-    public var summary: String {
-        switch self {
-        case .verified(let signer): "signed by \(signer.principal) (\(signer.keyType) \(signer.fingerprint))"
-        case .refused(.unsigned): "unsigned"
-        case .refused(let problem): "signature not accepted: \(problem)"
-        }
-    }
-
-    /// As JSON: the signer, or the problem.
-    public var json: JSONValue {
-        switch self {
-        case .verified(let signer):
-            .object(["principal": .string(signer.principal), "fingerprint": .string(signer.fingerprint), "keyType": .string(signer.keyType)])
-        case .refused(let problem): .object(["problem": .string(problem.description)])
-        }
-    }
-}

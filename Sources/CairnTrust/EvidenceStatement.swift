@@ -1,3 +1,4 @@
+import CairnModel
 import Foundation
 
 /// A piece of evidence about one registered version, as an in-toto Statement v1: the subject is the artifact version
@@ -168,4 +169,9 @@ public struct EvidenceStatement: Sendable, Hashable, Codable {
 
     /// The subject's sha256, the version's cairn content digest.
     public var subjectDigest: String? { subject.first?.digest["sha256"] }
+
+    /// Whether this statement belongs under `tag`'s name: about exactly the version the name says, of the name's kind.
+    public func isFiled(under tag: EvidenceTag) -> Bool {
+        subject.count == 1 && subject[0].name == tag.version.description && (tag.kind == .evaluation) == (evaluation != nil)
+    }
 }

@@ -1,50 +1,4 @@
-import Foundation
-
-/// A tag object's bytes as git splits them to verify a signature: the payload (headers and message) and the
-/// signature block after it, which starts at the last line that opens one (git's `parse_signed_buffer`).
-public struct SignedTag: Sendable {
-    public enum Format: String, Sendable, Hashable {
-        case ssh, gpg = "GPG", x509 = "X.509"
-    }
-
-    public let payload: ArraySlice<UInt8>
-    /// The armored signature, nil when the tag is not signed.
-    public let signature: String?
-    public let format: Format?
-    /// The email of the `tagger` header, without its angle brackets.
-    public let taggerEmail: String?
-
-    static let openers: [(String, Format)] = [
-        (SSHSignature.armorBegin, .ssh), ("-----BEGIN PGP SIGNATURE-----", .gpg), ("-----BEGIN PGP MESSAGE-----", .gpg),
-        ("-----BEGIN SIGNED MESSAGE-----", .x509),
-    ]
-
-    public init(object bytes: [UInt8]) {
-        var start = 0, signatureStart: Int?, format: Format?
-        var email: String?
-        var inHeaders = true
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-            let line = bytes[start..<end]
-            if inHeaders {
-                if line.isEmpty { inHeaders = false }
-                else if email == nil, line.starts(with: "tagger ".utf8), let open = line.firstIndex(of: UInt8(ascii: "<")),
-                        let close = line[open...].firstIndex(of: UInt8(ascii: ">")) {
-                    email = String(decoding: line[(open + 1)..<close], as: UTF8.self)
-                }
-            }
-            if line.first == UInt8(ascii: "-"), let opener = Self.openers.first(where: { line.starts(with: $0.0.utf8) }) {
-                signatureStart = start
-                format = opener.1
-            }
-            start = end + 1
-        }
-        payload = bytes[..<(signatureStart ?? bytes.count)]
-        signature = signatureStart.map { String(decoding: bytes[$0...], as: UTF8.self) }
-        self.format = format
-        taggerEmail = email
-    }
-}
+import CairnModel
 
 /// Whether a tag's signature is one the allowed signers accept, as cairn judges it before anything it names is
 /// deployed: an SSH signature in namespace `git`, by a key of an allowed-signers line whose principals match the
@@ -95,18 +49,12 @@ public enum TagTrust: Sendable, Hashable {
             case .namespaceNotAllowed(let fingerprint, let allowed):
                 "the allowed signers let \(fingerprint) sign only in namespaces \(allowed.joined(separator: "; ")), not 'git'"
             case .notYetValid(let fingerprint, let from, let at):
-                "\(fingerprint) is allowed only from \(Self.utc(from)), and cairn first saw the tag at \(Self.utc(at))"
+                "\(fingerprint) is allowed only from \(Timestamp.text(from)), and cairn first saw the tag at \(Timestamp.text(at))"
             case .expired(let fingerprint, let until, let seen):
-                "\(fingerprint) was allowed only until \(Self.utc(until)), and cairn first saw the tag at \(Self.utc(seen))"
+                "\(fingerprint) was allowed only until \(Timestamp.text(until)), and cairn first saw the tag at \(Timestamp.text(seen))"
             }
         }
 
-        static func utc(_ seconds: Int64) -> String {
-            var time = time_t(seconds), parts = tm()
-            gmtime_r(&time, &parts)
-            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-            return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
-        }
     }
 
     /// Judges the tag object `bytes` against `signers` at `time` (seconds since 1970).
