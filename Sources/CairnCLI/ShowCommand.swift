@@ -100,8 +100,7 @@ struct HistoryCommand: AsyncParsableCommand {
             }
             // With an allowed-signers file, who signed each tag (judged now).
             let head = try? reader.location.commit("HEAD")
-            let tags = entries.map(\.event) + evidence.map { TagEvent(tag: .register($0.tag.version.id, $0.tag.version.version), name: $0.name, commit: $0.commit,
-                                                                    tagger: $0.tagger, message: "", object: $0.object) }
+            let tags = entries.compactMap { entry in entry.event.object.map { (entry.event.name, $0) } } + evidence.map { ($0.name, $0.object) }
             let verdicts = try head.flatMap { try reader.signatureVerdicts(of: tags, at: $0, now: Int64(Date().timeIntervalSince1970)) }
             return (entries, Array(evidence), verdicts)
         }

@@ -2,6 +2,7 @@ import CairnModel
 import CairnTrust
 import Foundation
 import Git2
+import Synchronization
 
 extension RegistryReader {
     /// The largest allowed-signers file read: thousands of keys fit; a larger one is refused before it is read.
@@ -66,16 +67,43 @@ extension RegistryReader {
 }
 
 extension RegistryReader {
-    /// Each of `events`' signature verdict against the allowed signers cairn.yaml names at `commit`, judged now (no
+    /// Each of `tags`' signature verdict against the allowed signers cairn.yaml names at `commit`, judged now (no
     /// store is read: a listing such as `history` has no first sighting to go by, and now never accepts a key that has
     /// expired); nil when the registry names no signers file (a GTO repository, say).
-    public func signatureVerdicts(of events: [TagEvent], at commit: ObjectID, now: Int64) throws -> [String: TagTrust]? {
+    public func signatureVerdicts(of tags: [(name: String, object: ObjectID)], at commit: ObjectID, now: Int64) throws -> [String: TagTrust]? {
         guard let config = try self.config(at: commit).config, let signers = try self.signers(at: commit, config: config) else { return nil }
-        var verdicts: [String: TagTrust] = [:]
-        for event in events {
-            guard let object = event.object, let bytes = try location.repository.rawTag(object) else { continue }
-            verdicts[event.name] = TagTrust.judge(tag: bytes, signers: signers, at: now)
+        return verdicts(of: tags, signers: signers, firstSeen: [:], otherwise: now)
+    }
+
+    /// Each of `tags`' verdict, by name: its object read from git by id and judged against `signers` at the time
+    /// `firstSeen` gives its object (by hex id), else `otherwise`. Without signers nothing verifies, and a tag that
+    /// carries no signature is still said to be unsigned. The objects are read in turn; the signatures (most of the
+    /// time) are verified on every core.
+    public func verdicts(of tags: [(name: String, object: ObjectID)], signers: AllowedSigners?, firstSeen: [String: Int64], otherwise now: Int64)
+        -> [String: TagTrust] {
+        let repository = location.repository
+        // Each tag object's bytes, or (a verdict already) why it cannot be read.
+        let objects: [(bytes: [UInt8]?, problem: TagTrust.Problem?)] = tags.map { tag in
+            do {
+                guard let bytes = try repository.rawTag(tag.object) else { return (nil, .unreadable("\(tag.object.short) is not a tag object")) }
+                return (bytes, nil)
+            } catch {
+                return (nil, .unreadable("\(error)"))
+            }
         }
+        let results = Mutex([TagTrust?](repeating: nil, count: tags.count))
+        let chunks = max(1, min(tags.count / 64, ProcessInfo.processInfo.activeProcessorCount * 4))
+        DispatchQueue.concurrentPerform(iterations: tags.isEmpty ? 0 : chunks) { chunk in
+            let range = (tags.count * chunk / chunks)..<(tags.count * (chunk + 1) / chunks)
+            let judged: [TagTrust] = range.map { index in
+                guard let bytes = objects[index].bytes else { return .refused(objects[index].problem!) }
+                guard let signers else { return .refused(SignedTag(object: bytes).signature == nil ? .unsigned : .noAllowedSigners) }
+                return TagTrust.judge(tag: bytes, signers: signers, at: firstSeen[tags[index].object.hex] ?? now)
+            }
+            results.withLock { $0.replaceSubrange(range, with: judged.map(Optional.some)) }
+        }
+        var verdicts: [String: TagTrust] = [:]
+        for (tag, verdict) in zip(tags, results.withLock { $0 }) { verdicts[tag.name] = verdict }
         return verdicts
     }
 }
