@@ -304,7 +304,7 @@ public struct Lifecycle {
             let earlier = events.filter { event in
                 if case .assign(id, environment, _) = event.tag { return true }
                 return false
-            }.sorted { ($0.tag.counter, $0.time, $0.name) > ($1.tag.counter, $1.time, $1.name) }
+            }.sorted { $1.precedes($0) }
             let candidates = earlier.compactMap { registrations.liveVersion(of: id, at: $0.commit) }
             guard let previous = candidates.first(where: { $0 != current.version && holds.hold(on: $0, in: environment) == nil }) else {
                 throw CairnError.noEarlierVersion(id, environment: environment, before: current.version.version)

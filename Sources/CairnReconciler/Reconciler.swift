@@ -228,25 +228,13 @@ public struct Reconciler: Sendable {
         // What is pruned because an unassignment withdrew it: that tag is held to the signature policies too.
         let pruning = Set(plan.actions.filter { $0.kind == .prune }.map(\.id))
         if engine.environment.policy.requiresSignedAssignments, !pruning.isEmpty, let commit = ObjectID(hex: plan.commit) {
-            var latest: [ArtifactID: TagEvent] = [:]
-            for event in try events() where pruning.contains(event.tag.artifact) && event.tag.environment == environment {
-                switch event.tag {
-                case .assign(let id, _, let counter), .unassign(let id, _, let counter):
-                    if counter >= (latest[id]?.tag.counter ?? 0) { latest[id] = event }
-                default: continue
-                }
-            }
-            // Only where the newest of the artifact's tags in the environment is an unassignment: that one withdrew it.
-            let withdrawals = latest.compactMap { id, event -> (ArtifactID, String, ObjectID)? in
-                guard case .unassign = event.tag, let object = event.object else { return nil }
-                return (id, event.name, object)
-            }
-            engine.signatures.merge(try await TagSignatures.judge(withdrawals.map { ($0.1, $0.2) }, reader: reader, config: config, policyCommit: commit,
-                                                                  store: store, now: now)) { _, new in new }
-            if let refusal = engine.checkWithdrawals(withdrawals.map { ("\($0.0)", $0.1) }) { return (.policy(refusal), engine, candidates) }
+            let withdrawals = EnvironmentAssignments.withdrawals(try events(), environment: environment, of: pruning)
+                .compactMap { id, event in event.object.map { (id: id, name: event.name, object: $0) } }
+            engine.signatures.merge(try await TagSignatures.judge(withdrawals.map { ($0.name, $0.object) }, reader: reader, config: config,
+                                                                  policyCommit: commit, store: store, now: now)) { _, new in new }
+            if let refusal = engine.checkWithdrawals(withdrawals.map { ($0.id.description, $0.name) }) { return (.policy(refusal), engine, candidates) }
         }
-        let pruned = plan.actions.filter { $0.kind == .prune }.count
-        if declared.artifacts.isEmpty, pruned > 0, !allowEmpty { return (.wouldPruneEverything(pruned), engine, candidates) }
+        if declared.artifacts.isEmpty, !pruning.isEmpty, !allowEmpty { return (.wouldPruneEverything(pruning.count), engine, candidates) }
         return (nil, engine, candidates)
     }
 

@@ -46,6 +46,21 @@ public enum EnvironmentAssignments {
         public var description: String { "\(tag): \(message)" }
     }
 
+    /// Of `ids`, those whose newest assignment or unassignment tag in `environment` is an unassignment, with that tag:
+    /// what withdrew them.
+    public static func withdrawals(_ events: [TagEvent], environment: String, of ids: Set<ArtifactID>) -> [ArtifactID: TagEvent] {
+        var latest: [ArtifactID: TagEvent] = [:]
+        for event in events where ids.contains(event.tag.artifact) && event.tag.environment == environment {
+            switch event.tag {
+            case .assign, .unassign:
+                if latest[event.tag.artifact].map({ $0.precedes(event) }) ?? true { latest[event.tag.artifact] = event }
+            default:
+                continue
+            }
+        }
+        return latest.filter { if case .unassign = $0.value.tag { true } else { false } }
+    }
+
     /// The current assignment of every artifact in every environment (or only `environment`).
     public static func current(_ events: [TagEvent], registrations: Registrations,
                                environment only: String? = nil) -> [ArtifactID: [String: Current]] {
@@ -53,9 +68,6 @@ public enum EnvironmentAssignments {
             let id: ArtifactID
             let environment: String
             let commit: ObjectID
-        }
-        func precedes(_ lhs: TagEvent, _ rhs: TagEvent) -> Bool {
-            (lhs.tag.counter, lhs.time, lhs.name) < (rhs.tag.counter, rhs.time, rhs.name)
         }
         var latest: [Key: TagEvent] = [:]
         var latestAssignment: [Key: TagEvent] = [:]
@@ -67,8 +79,8 @@ public enum EnvironmentAssignments {
             default: continue
             }
             if let only, key.environment != only { continue }
-            if latest[key].map({ precedes($0, event) }) ?? true { latest[key] = event }
-            if isAssignment, latestAssignment[key].map({ precedes($0, event) }) ?? true { latestAssignment[key] = event }
+            if latest[key].map({ $0.precedes(event) }) ?? true { latest[key] = event }
+            if isAssignment, latestAssignment[key].map({ $0.precedes(event) }) ?? true { latestAssignment[key] = event }
         }
         var winners: [ArtifactID: [String: (assignment: TagEvent, commit: ObjectID)]] = [:]
         for (key, event) in latest {
@@ -76,7 +88,7 @@ public enum EnvironmentAssignments {
             let versions = registrations.atCommit[key.id]?[key.commit] ?? []
             // A deregistered version no longer counts (GTO treats it as inactive).
             if !versions.isEmpty, versions.allSatisfy(registrations.deregistered.contains) { continue }
-            if let current = winners[key.id]?[key.environment], !precedes(current.assignment, assignment) { continue }
+            if let current = winners[key.id]?[key.environment], !current.assignment.precedes(assignment) { continue }
             winners[key.id, default: [:]][key.environment] = (assignment, key.commit)
         }
         return winners.mapValues { byEnvironment in

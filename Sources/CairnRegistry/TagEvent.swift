@@ -37,6 +37,11 @@ public final class TagEvent: Sendable, Hashable {
     /// Seconds since 1970 of the tagger's signature (0 when there is none).
     public var time: Int64 { tagger?.time ?? 0 }
 
+    /// GTO's order of an artifact's tags: by counter, then tagger time, then name.
+    public func precedes(_ other: TagEvent) -> Bool {
+        (tag.counter, time, name) < (other.tag.counter, other.time, other.name)
+    }
+
     /// The cairn/GTO tags of a repository: annotated tags whose names parse; all others are ignored.
     /// Tag objects already in `cache` are not read again; those read are added to it.
     public static func read(from repository: Repository, cache: TagCache? = nil) throws -> [TagEvent] {
