@@ -24,14 +24,7 @@ public struct EvidenceListing: Sendable {
     /// Reads the evidence about `version`, judging signatures against the allowed signers at `policyCommit`.
     public static func read(_ version: ArtifactVersion, reader: RegistryReader, config: RegistryConfig, policyCommit: ObjectID,
                             store: (any StateStore)?, now: Int64 = Int64(Date().timeIntervalSince1970)) async throws -> EvidenceListing {
-        let registrations = Registrations(try reader.tagEvents())
-        guard let registration = registrations.live[version] else {
-            guard let versions = registrations.versions[version.id], !versions.isEmpty else {
-                throw CairnError.unknownArtifact(version.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
-            }
-            throw CairnError.notRegistered(version, registered: versions.sorted().map { $0.version.description })
-        }
-        let digest = ContentDigest.of(try reader.document(of: version, at: registration.commit))
+        let digest = try reader.registered(version).digest
         let records = try reader.evidence(for: [version])[version] ?? []
         let verdicts = try await TagSignatures.judge(records.map { ($0.name, $0.object) }, reader: reader, config: config, policyCommit: policyCommit,
                                                      store: store, now: now)

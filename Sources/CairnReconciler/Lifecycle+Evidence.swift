@@ -69,10 +69,7 @@ extension Lifecycle {
     /// The in-toto subject of a registered, live version: its id, content digest (read at its registration commit), tag.
     func subjectOf(_ version: ArtifactVersion) throws -> (EvidenceStatement.Subject, String, TagEvent, JSONValue) {
         guard !version.id.isTagOnly else { throw CairnError.unknownArtifact(version.description, known: []) }
-        let registrations = Registrations(try reader.tagEvents())
-        guard let registration = registrations.live[version] else { throw unregistered(version, registrations) }
-        let document = try reader.document(of: version, at: registration.commit)
-        let digest = ContentDigest.of(document)
+        let (registration, document, digest) = try reader.registered(version)
         let subject = EvidenceStatement.Subject(name: version.description, digest: ["sha256": digest],
                                                 annotations: ["registrationTag": registration.name, "commit": registration.commit.hex])
         return (subject, digest, registration, document)

@@ -170,7 +170,7 @@ public struct Lifecycle {
         let facts = DeclaredState.Facts(events, environment: environment)
         let registrations = facts.registrations
         guard let registration = registrations.live[version] else {
-            throw unregistered(version, registrations)
+            throw registrations.whyNotLive(version)
         }
         if let already = Self.alreadyAssigned(version, to: environment, events: events, registrations: registrations) { return already }
         if let hold = facts.holds.hold(on: version, in: environment) {
@@ -263,7 +263,7 @@ public struct Lifecycle {
         try requireStage(environment, for: version.id)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard let registration = registrations.live[version] else { throw unregistered(version, registrations) }
+        guard let registration = registrations.live[version] else { throw registrations.whyNotLive(version) }
         if let already = Self.alreadyAssigned(version, to: environment, events: events, registrations: registrations) { return already }
         let tag = TagName.assign(version.id, environment: environment, counter: try nextCounter(version.id, events)).text
         let fields = [("actor", actor)] + (message.map { [("message", $0)] } ?? [])
@@ -311,7 +311,7 @@ public struct Lifecycle {
             }
             back = previous
         }
-        guard let registration = registrations.live[back] else { throw unregistered(back, registrations) }
+        guard let registration = registrations.live[back] else { throw registrations.whyNotLive(back) }
         if let hold = holds.hold(on: back, in: environment) {
             throw CairnError.targetOnHold(back, environment: environment, hold: hold.name)
         }
@@ -337,7 +337,7 @@ public struct Lifecycle {
         _ = try config.require(environment: environment)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard let registration = registrations.all[version] else { throw unregistered(version, registrations) }
+        guard let registration = registrations.all[version] else { throw registrations.whyNotLive(version) }
         let holds = Holds(events)
         let key = Holds.Key(environment: environment, version: version)
         let held = holds.active[key] != nil
@@ -363,7 +363,7 @@ public struct Lifecycle {
         try requireStage(environment, for: id)
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else { throw unknown(id, registrations) }
+        guard registrations.versions[id] != nil || events.contains(where: { $0.tag.artifact == id }) else { throw registrations.unknown(id) }
         guard case .registered(let current)? = EnvironmentAssignments.current(events, registrations: registrations, environment: environment)[id]?[environment] else {
             return Outcome(notes: ["\(id) is not assigned to '\(environment)'"])
         }
@@ -380,7 +380,7 @@ public struct Lifecycle {
     public func deprecate(_ id: ArtifactID, reason: String? = nil) async throws -> Outcome {
         let events = try reader.tagEvents()
         let registrations = Registrations(events)
-        guard let newest = registrations.versions[id]?.max(), let registration = registrations.all[newest] else { throw unknown(id, registrations) }
+        guard let newest = registrations.versions[id]?.max(), let registration = registrations.all[newest] else { throw registrations.unknown(id) }
         if TagLedger(events).rows.first(where: { $0.id == id })?.active == false {
             return Outcome(notes: ["\(id) is deprecated already"])
         }
@@ -424,9 +424,7 @@ public struct Lifecycle {
             let environment = tag.audit.environment
             let refusal = PolicyEngine.Refusal(policy: .signedPromotions, artifact: tag.audit.artifact,
                                                message: "'\(environment)' takes signed assignments only, and \(tag.name) would not be signed; pass --sign (git's user.signingKey)")
-            try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: tag.audit.artifact,
-                                                    planSummary: "tag refused", compliance: JSONValue.quoted(refusal.description))])
-            throw Refusal.policy(refusal)
+            try await refuse(.policy(refusal), environment: environment, artifact: tag.audit.artifact, summary: "tag refused")
         }
         let tagger = try signature()
         var written: [String] = []
@@ -483,22 +481,14 @@ public struct Lifecycle {
 
     /// Audits a refusal and throws it.
     func refuse(_ refusal: Refusal, environment: String, version: ArtifactVersion) async throws -> Never {
-        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: version.description,
-                                          planSummary: "promotion refused", compliance: JSONValue.quoted(refusal.description))])
+        try await refuse(refusal, environment: environment, artifact: version.description, summary: "promotion refused")
+    }
+
+    /// Audits a refusal about `artifact` (`KIND/NAME@VERSION`) with `summary` as its plan summary, and throws it.
+    func refuse(_ refusal: Refusal, environment: String, artifact: String, summary: String) async throws -> Never {
+        try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
+                                                planSummary: summary, compliance: JSONValue.quoted(refusal.description))])
         throw refusal
-    }
-
-    /// Why `version` cannot be promoted or held: deregistered; not registered (with the versions that are); or an
-    /// artifact no tag names at all (with the closest that one does).
-    func unregistered(_ version: ArtifactVersion, _ registrations: Registrations) -> CairnError {
-        if registrations.all[version] != nil { return .deregistered(version) }
-        guard let versions = registrations.versions[version.id], !versions.isEmpty else { return unknown(version.id, registrations) }
-        return .notRegistered(version, registered: versions.sorted().map { $0.version.description })
-    }
-
-    /// An artifact no registration names, with the closest one that does.
-    func unknown(_ id: ArtifactID, _ registrations: Registrations) -> CairnError {
-        .unknownArtifact(id.description, known: Set(registrations.all.keys.map(\.id.description)).sorted())
     }
 
     /// GTO's next counter: one more than the highest counter on any of the artifact's tags.

@@ -85,3 +85,18 @@ public struct Holds: Sendable {
         active[Key(environment: environment, version: version)]
     }
 }
+
+extension Registrations {
+    /// Why `version` is not registered and live: deregistered; not registered (with the versions that are); or an
+    /// artifact no tag names at all (with the closest that one does).
+    public func whyNotLive(_ version: ArtifactVersion) -> CairnError {
+        if all[version] != nil { return .deregistered(version) }
+        guard let registered = versions[version.id], !registered.isEmpty else { return unknown(version.id) }
+        return .notRegistered(version, registered: registered.sorted().map { $0.version.description })
+    }
+
+    /// An artifact no registration names, with the closest one that does.
+    public func unknown(_ id: ArtifactID) -> CairnError {
+        .unknownArtifact(id.description, known: Set(all.keys.map(\.id.description)).sorted())
+    }
+}

@@ -20,6 +20,15 @@ extension RegistryReader {
         try artifacts(at: commit).first { $0.summary.versioned == version }
     }
 
+    /// A registered, live version as registered: its registration tag, its document (read at that tag's commit) and
+    /// its content digest; an error saying why when it is not registered and live.
+    public func registered(_ version: ArtifactVersion) throws -> (registration: TagEvent, document: JSONValue, digest: String) {
+        let registrations = Registrations(try tagEvents())
+        guard let registration = registrations.live[version] else { throw registrations.whyNotLive(version) }
+        let document = try document(of: version, at: registration.commit)
+        return (registration, document, ContentDigest.of(document))
+    }
+
     /// The parsed document of one artifact version: from the tree at `commit`, or else at the commit its
     /// registration tag points to.
     public func document(of version: ArtifactVersion, at commit: ObjectID) throws -> JSONValue {
