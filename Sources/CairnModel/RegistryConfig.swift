@@ -84,6 +84,11 @@ public struct RegistryConfig: Sendable, Hashable {
 }
 
 extension RegistryConfig {
+    /// Whether a path cairn.yaml names (`signers:`) stays inside the registry folder: relative, with no `..` part.
+    public static func isInsideRegistry(_ path: String) -> Bool {
+        !path.hasPrefix("/") && !path.split(separator: "/").contains("..")
+    }
+
     /// Whether a state URL names a PostgreSQL database (`postgres://` or `postgresql://`).
     public static func stateURLNamesPostgres(_ url: String) -> Bool {
         url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")

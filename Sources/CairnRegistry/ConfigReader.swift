@@ -57,7 +57,7 @@ public enum ConfigReader {
                                                    rule: "config"))
         }
         let signers = value["signers"]?.stringValue
-        if let signers, signers.hasPrefix("/") || signers.split(separator: "/").contains("..") {
+        if let signers, !RegistryConfig.isInsideRegistry(signers) {
             findings.append(ParsedManifest.Finding(parsed.node.mark(at: [.key("signers")]),
                                                    "signers must be a path inside the registry folder (no leading '/', no '..')", rule: "config"))
         }

@@ -31,30 +31,32 @@ extension RegistryReader {
     }
 
     private func signersBytes(_ path: String, source: RegistrySource) throws -> [UInt8] {
-        guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+        guard RegistryConfig.isInsideRegistry(path) else {
             throw CairnError.unreadableFile(path: location.repositoryPath(Self.configFileName), line: 1, column: 1,
                                             message: "signers must be a path inside the registry folder")
         }
         let shown = location.repositoryPath(path)
+        // Its size first, then its bytes: a file larger than the bound is refused before it is read.
+        let size: Int?, read: () throws -> [UInt8]
         switch source {
         case .commit(let commit):
-            guard let blob = try location.repository.blobID(commit: commit, path: shown) else {
-                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file cairn.yaml names is not in the tree at \(commit.short)")
-            }
-            guard try location.repository.blobSize(blob) <= Self.largestSignersFile else {
-                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file is larger than \(Self.largestSignersFile) bytes")
-            }
-            return try location.repository.blob(blob)
+            let blob = try location.repository.blobID(commit: commit, path: shown)
+            size = try blob.map { try location.repository.blobSize($0) }
+            read = { try self.location.repository.blob(blob!) }
         case .worktree:
             guard let workdir = location.repository.workingDirectory else { throw CairnError.bareRepository(option: "--worktree") }
             let url = URL(fileURLWithPath: workdir).appendingPathComponent(shown)
-            let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue
-            guard let size else { throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file cairn.yaml names does not exist") }
-            guard size <= Self.largestSignersFile else {
-                throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file is larger than \(Self.largestSignersFile) bytes")
-            }
-            return [UInt8](try Data(contentsOf: url))
+            size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue
+            read = { [UInt8](try Data(contentsOf: url)) }
         }
+        guard let size else {
+            let place = if case .commit(let commit) = source { "in the tree at \(commit.short)" } else { "in the working tree" }
+            throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file cairn.yaml names is not \(place)")
+        }
+        guard size <= Self.largestSignersFile else {
+            throw CairnError.unreadableFile(path: shown, line: 1, column: 1, message: "the signers file is larger than \(Self.largestSignersFile) bytes")
+        }
+        return try read()
     }
 
     static func parseSigners(_ bytes: [UInt8], path: String) throws -> AllowedSigners {
