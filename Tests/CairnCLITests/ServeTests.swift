@@ -510,8 +510,9 @@ struct ServeTests {
         let exports = repo.directory.appendingPathComponent("exports")
         let server = try Server(in: repo.directory, arguments: ["--path", "registry", "--interval", "1", "--export-dir", exports.path])
         #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/staging/dataset/triage-eval-set.json") })
-        #expect(FileManager.default.fileExists(atPath: exports.path + "/dev/deployment/support-bot.json"))
-        #expect(FileManager.default.fileExists(atPath: exports.path + "/production/manifest.json"))
+        // Each environment is exported in turn: the others may land a moment after staging.
+        #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/dev/deployment/support-bot.json") })
+        #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/production/manifest.json") })
         #expect(try cli.run(["promote", "prompt/sentiment-classify@0.4.2", "--to", "staging"] + registry, in: repo.directory).status == 0)
         #expect(try cli.run(["apply", "--env", "staging", "--auto-approve"] + registry, in: repo.directory).status == 0)
         #expect(eventually { FileManager.default.fileExists(atPath: exports.path + "/staging/prompt/sentiment-classify.json") })
