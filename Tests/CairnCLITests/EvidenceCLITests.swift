@@ -18,18 +18,10 @@ struct EvidenceCLITests {
         let author: TestKey
 
         init() throws {
-            repo = try TestRepository()
             (jane, bob, author) = (try TestKey(), try TestKey(type: "ecdsa"), try TestKey())
-            try repo.copy(from: SourceTree.registryExample, to: "registry")
-            let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
-            let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(
-                of: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n",
-                with: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      gatesMustPass: true\n      approvals: {min: 2, excludeAuthor: true}\n      approvers: [\"*@example.com\"]\n")
-            try repo.write("registry/cairn.yaml", text)
-            try repo.write("registry/allowed_signers", [jane.allowedSigner("jane@example.com"), bob.allowedSigner("bob@example.com"),
-                                                        author.allowedSigner("author@example.com")].joined(separator: "\n") + "\n")
-            try repo.commitAll("registry")
-            #expect(try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: repo.directory).status == 0)
+            repo = try signedRegistry(devPolicy: ["gatesMustPass: true", "approvals: {min: 2, excludeAuthor: true}", "approvers: [\"*@example.com\"]"],
+                                      allowedSigners: [jane.allowedSigner("jane@example.com"), bob.allowedSigner("bob@example.com"),
+                                                       author.allowedSigner("author@example.com")])
         }
 
         /// Runs cairn as `key`'s holder (git's user.email and user.signingKey), or as an unsigned user.

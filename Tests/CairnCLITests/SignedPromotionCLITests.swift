@@ -17,25 +17,13 @@ struct SignedPromotionCLITests {
         let expired: TestKey
 
         init(promoters: String = "[\"*@example.com\"]") throws {
-            repo = try TestRepository()
             jane = try TestKey()
             stranger = try TestKey(type: "ecdsa")
             expired = try TestKey(type: "ecdsa")
-            try repo.copy(from: SourceTree.registryExample, to: "registry")
-            let config = repo.directory.appendingPathComponent("registry/cairn.yaml")
-            var text = try String(contentsOf: config, encoding: .utf8)
-            text = text.replacingOccurrences(of: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n",
-                                             with: "environments:\n  - name: dev\n    description: Every merged change lands here first.\n    policy:\n      signedPromotions: true\n      promoters: \(promoters)\n")
-            try repo.write("registry/cairn.yaml", text)
-            try repo.write("registry/allowed_signers", """
-                # who may sign registry tags
-                jane@example.com namespaces="git" \(jane.publicKey)
-                ops@example.com valid-before="20200101Z" \(expired.publicKey)
-
-                """)
-            try repo.commitAll("registry")
-            let register = try CLITests().run(["register", "--all", "--path", "registry", "--actor", "ci"], in: repo.directory)
-            #expect(register.status == 0, "\(register.output)")
+            repo = try signedRegistry(devPolicy: ["signedPromotions: true", "promoters: \(promoters)"], allowedSigners: [
+                "# who may sign registry tags", jane.allowedSigner("jane@example.com", options: "namespaces=\"git\""),
+                expired.allowedSigner("ops@example.com", options: "valid-before=\"20200101Z\""),
+            ])
         }
 
         /// A tag `name` at HEAD written by plain git: signed with `key` as `email`, or annotated only.
