@@ -25,7 +25,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Who is applying (default: CAIRN_ACTOR, the CI's identity, git's user.name and user.email, the login name).")
     var actor: String?
 
-    @Option(name: .long, help: "How long the apply lease holds: seconds, or with s/m/h (default 60s). Another machine may take over an apply that outlives it; that apply is then refused at its commit.",
+    @Option(name: .long, help: "How long the apply lease holds: seconds, or with s/m/h (default 60s). The apply renews it every third of that while it runs; another machine takes over once a holder stops renewing (it died or stalled), and the stalled apply is then refused at its commit.",
             transform: { try ApplyCommand.seconds($0, option: "--lease") })
     var lease: Int = Reconciler.defaultLeaseSeconds
 

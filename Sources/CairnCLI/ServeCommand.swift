@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Keep DIR/ENV current for every environment, as cairn export writes it (swapped in atomically).")
     var exportDir: String?
 
-    @Option(name: .long, help: "How long the agent's apply lease holds: seconds, or with s/m/h. Another agent takes over an apply that outlives it (or whose process on this host is gone).",
+    @Option(name: .long, help: "How long the agent's apply lease holds: seconds, or with s/m/h. The agent renews it every third of that while applying; another agent takes over once it stops renewing (or at once when its process on this host is gone).",
             transform: { try ApplyCommand.seconds($0, option: "--lease") })
     var lease: Int = Reconciler.defaultLeaseSeconds
 

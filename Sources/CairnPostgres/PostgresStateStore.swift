@@ -409,6 +409,24 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
+    public func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease {
+        let logger = self.logger
+        let expiresAt: Int64? = try await transaction("renewing the apply lease of \(lease.environment)") { connection in
+            var expiresAt: Int64?
+            for try await row in try await connection.query("""
+                UPDATE \(unescaped: self.tables.lease) SET expires_at = extract(epoch FROM clock_timestamp())::bigint + \(Int64(seconds))
+                WHERE environment = \(lease.environment) AND id = \(lease.id) AND fence = \(lease.fence) AND id <> '' RETURNING expires_at
+                """, logger: logger) {
+                expiresAt = try row.decode(Int64.self)
+            }
+            if expiresAt == nil { try await Self.checkHeld(lease, tables: self.tables, connection: connection) }
+            return expiresAt
+        }
+        var renewed = lease
+        renewed.expiresAt = expiresAt ?? lease.expiresAt
+        return renewed
+    }
+
     public func releaseLease(_ lease: Lease) async throws {
         _ = try await free(environment: lease.environment, id: lease.id)
     }

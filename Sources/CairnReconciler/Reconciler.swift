@@ -119,20 +119,45 @@ public struct Reconciler: Sendable {
     /// Policies are checked before anything is written; a refusal is audited and nothing else is written.
     ///
     /// `loaded`: the declared state of a plan this process made and showed (see `plan`), so that its content is not
-    /// parsed twice. `leaseSeconds`: how long the lease holds; an apply that outlives it may be taken over, and is
-    /// then refused at its commit (the store checks the lease's fence), so a short lease costs only a wasted apply.
+    /// parsed twice. `leaseSeconds`: how long the lease holds; it is renewed every third of that while the apply runs
+    /// (`keep`). An apply that stalls past it may be taken over, and is then refused at its commit (the store checks the
+    /// lease's fence).
     public func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool,
                       now: Int64 = Int64(Date().timeIntervalSince1970), loaded: DeclaredState? = nil,
                       leaseSeconds: Int = Reconciler.defaultLeaseSeconds) async throws -> Outcome {
         let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: leaseSeconds)
+        let renewing = Task { [store] in await Self.keep(lease, seconds: leaseSeconds, store: store) }
+        func giveBack() async {
+            renewing.cancel()
+            await renewing.value
+            try? await store.releaseLease(lease)
+        }
         do {
             let outcome = try await apply(environment: environment, commit: commit, expected: expected, actor: actor, allowEmpty: allowEmpty, now: now,
                                           loaded: loaded, holding: lease)
-            try? await store.releaseLease(lease)
+            await giveBack()
             return outcome
         } catch {
-            try? await store.releaseLease(lease)
+            await giveBack()
             throw error
+        }
+    }
+
+    /// Renews `lease` every third of its time until cancelled, so that an apply longer than its lease (a slow
+    /// machine, a large first apply) keeps it while its process lives; a holder that dies stops renewing and is
+    /// replaced once the lease runs out. A failed renewal is tried again at the next turn; a lease found lost
+    /// ends the loop (the apply's commit is then refused by the fence).
+    public static func keep(_ lease: Lease, seconds: Int, store: any StateStore) async {
+        let period = Duration.milliseconds(max(200, seconds * 1000 / 3))
+        while true {
+            do { try await Task.sleep(for: period) } catch { return }
+            do {
+                try await store.renewLease(lease, seconds: seconds)
+            } catch StateError.leaseLost {
+                return
+            } catch {
+                continue
+            }
         }
     }
 

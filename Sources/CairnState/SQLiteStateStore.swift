@@ -431,6 +431,17 @@ public final class SQLiteStateStore: StateTransfer {
         guard id == lease.id, fence == lease.fence else { throw StateError.leaseLost(lease, current: id.isEmpty ? nil : fence) }
     }
 
+    public func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease {
+        try run { db in
+            var renewed = lease
+            renewed.expiresAt = Int64(Date().timeIntervalSince1970) + Int64(seconds)
+            try db.execute(sql: "UPDATE lease SET expires_at = ? WHERE environment = ? AND id = ? AND fence = ? AND id <> ''",
+                           arguments: [renewed.expiresAt, lease.environment, lease.id, lease.fence])
+            if db.changesCount == 0 { try Self.checkHeld(lease, in: db) }
+            return renewed
+        }
+    }
+
     public func releaseLease(_ lease: Lease) async throws {
         try run { db in
             try db.execute(sql: "UPDATE lease SET id = '', holder = '', expires_at = 0 WHERE environment = ? AND id = ? AND id <> ''",

@@ -37,6 +37,11 @@ public protocol StateStore: Sendable {
     /// Takes the environment's apply lease, or throws `StateError.leaseHeld` naming the holder. A lease whose time
     /// ran out (or whose process died on this host) is taken over; each grant moves the environment's fence.
     func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease
+    /// Extends a held lease to `seconds` from now (the store's clock), so that an apply longer than its lease keeps
+    /// it; throws `StateError.leaseLost` when `lease` is no longer the environment's (taken over, given back or
+    /// unlocked), which is never undone by renewing.
+    @discardableResult
+    func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease
     /// Gives a lease back; a lease that is no longer held (expired and taken over, or unlocked) is left alone.
     func releaseLease(_ lease: Lease) async throws
     /// Breaks a lease; the id must match the one the holder was given.

@@ -134,6 +134,27 @@ struct ReconcilerTests {
         #expect(audit.map(\.action) == ["refuse"])
     }
 
+    @Test("an apply's lease is renewed while it runs: held well past its time, taken over once renewing stops")
+    func leaseKept() async throws {
+        let fixture = try ReconcilerFixture()
+        let lease = try await fixture.store.acquireLease(environment: "dev", holder: "slow-apply", seconds: 2)
+        let keeping = Task { await Reconciler.keep(lease, seconds: 2, store: fixture.store) }
+        try await Task.sleep(for: .seconds(5))
+        do {
+            _ = try await fixture.store.acquireLease(environment: "dev", holder: "pipeline-42", seconds: 60)
+            Issue.record("a lease that was being renewed was taken over")
+        } catch StateError.leaseHeld(let held) {
+            #expect(held.id == lease.id)
+        }
+        keeping.cancel()
+        await keeping.value
+        try await Task.sleep(for: .seconds(3))
+        let next = try await fixture.store.acquireLease(environment: "dev", holder: "pipeline-42", seconds: 60)
+        #expect(next.fence == lease.fence + 1)
+        let takeover = try #require(try await fixture.store.auditRecords(AuditQuery(environment: "dev")).last)
+        #expect(takeover.action == "lease-takeover" && takeover.planSummary.contains("expired"))
+    }
+
     @Test("a second apply while the lease is held is told who holds it")
     func concurrentApply() async throws {
         let fixture = try ReconcilerFixture()

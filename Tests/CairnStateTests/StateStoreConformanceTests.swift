@@ -121,6 +121,37 @@ struct StateStoreConformanceTests {
         #expect(try await store.acquireLease(environment: "prod", holder: "carol", seconds: 60).fence == bobs.fence + 1)
     }
 
+    @Test("renewing: a held lease is extended; one taken over, given back or unlocked is never revived", arguments: StoreBackend.available)
+    func renewal(backend: StoreBackend) async throws {
+        let made = try await backend.make()
+        let (store, other) = (made.store, try await made.reopen())
+        // Expired the moment it is granted, then renewed: held again, by the same id and fence.
+        let alices = try await store.acquireLease(environment: "prod", holder: "alice", seconds: 0)
+        let renewed = try await store.renewLease(alices, seconds: 60)
+        #expect(renewed.id == alices.id && renewed.fence == alices.fence && renewed.expiresAt >= alices.expiresAt + 59)
+        do {
+            _ = try await other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+            Issue.record("a renewed lease was taken over")
+        } catch StateError.leaseHeld(let held) {
+            #expect(held.id == alices.id && held.expiresAt == renewed.expiresAt)
+        }
+        try await store.commit(StateChange(environment: "prod", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [],
+                                           audit: [Self.audit(.apply, environment: "prod")], lease: renewed))
+        // Let it run out and be taken over: renewing it now is refused and leaves bob's lease as it is.
+        try await store.renewLease(alices, seconds: 0)
+        let bobs = try await other.acquireLease(environment: "prod", holder: "bob", seconds: 60)
+        await #expect(throws: StateError.leaseLost(alices, current: bobs.fence)) { try await store.renewLease(alices, seconds: 60) }
+        await #expect(throws: StateError.self) { try await store.acquireLease(environment: "prod", holder: "carol", seconds: 60) }
+        // Given back, or unlocked by id: nothing to renew.
+        try await other.releaseLease(bobs)
+        await #expect(throws: StateError.leaseLost(bobs, current: nil)) { try await other.renewLease(bobs, seconds: 60) }
+        let carols = try await store.acquireLease(environment: "prod", holder: "carol", seconds: 60)
+        try await other.forceUnlock(environment: "prod", id: carols.id)
+        await #expect(throws: StateError.leaseLost(carols, current: nil)) { try await store.renewLease(carols, seconds: 60) }
+        #expect(try await store.acquireLease(environment: "prod", holder: "dave", seconds: 60).fence == carols.fence + 1)
+        #expect(try await store.verifyAudit().firstBad == nil)
+    }
+
     @Test("fencing: a holder whose lease expired and was taken over cannot commit; the new holder can", arguments: StoreBackend.available)
     func fencedZombie(backend: StoreBackend) async throws {
         let made = try await backend.make()
