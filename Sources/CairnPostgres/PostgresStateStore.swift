@@ -523,6 +523,18 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
+    /// `VACUUM ANALYZE` of every table: a bulk copy leaves pages that autovacuum has not visited yet, and until it
+    /// does, each read of a row checks the row's visibility on its own (reading a freshly copied million-record chain
+    /// took 2.2 s instead of 1.7 s here); vacuumed pages are marked all-visible and are read without those checks.
+    public func settle() async throws {
+        let logger = self.logger
+        let tables = [self.tables.environment, self.tables.deployed, self.tables.audit, self.tables.auditHead, self.tables.deployedMark,
+                      self.tables.tagSighting]
+        try await read("vacuuming the copy") { connection in
+            try await connection.query("VACUUM (ANALYZE) \(unescaped: tables.joined(separator: ", "))", logger: logger)
+        }
+    }
+
     public func importAudit(_ records: [AuditRecord]) async throws {
         guard let last = records.last else { return }
         let tables = self.tables

@@ -493,6 +493,11 @@ public final class SQLiteStateStore: StateTransfer {
         }
     }
 
+    /// `ANALYZE`: statistics for the query planner over what was just copied in.
+    public func settle() async throws {
+        try run { db in try db.execute(sql: "ANALYZE") }
+    }
+
     public func importSightings(_ sightings: [String: Int64]) async throws {
         try run { db in
             let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO tag_sighting (object, first_seen) VALUES (?, ?)")

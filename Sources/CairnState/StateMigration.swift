@@ -42,6 +42,7 @@ public enum StateMigration {
         let sightings = try await source.sightings()
         try await target.importSightings(sightings)
         progress("tag sightings: \(sightings.count)")
+        try await target.settle()
         let copied = try await target.verifyAudit()
         guard copied.firstBad == nil, copied.records == checked.records, copied.headHash == checked.headHash else {
             throw StateError.storage("the copy's chain does not match the source's (\(copied.records) records, head \(copied.headHash.prefix(12)); the source had \(checked.records), head \(checked.headHash.prefix(12))): was the source written to during the migration? Delete the copy and migrate again with writers stopped")

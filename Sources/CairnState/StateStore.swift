@@ -222,6 +222,9 @@ public protocol StateTransfer: StateStore {
     func sightings() async throws -> [String: Int64]
     /// Records first sightings as they are (one already recorded stands), in one transaction.
     func importSightings(_ sightings: [String: Int64]) async throws
+    /// Brings the store's own bookkeeping up to date after a bulk copy into it, so that the first reads of the copy
+    /// are as fast as later ones (PostgreSQL: `VACUUM ANALYZE`; SQLite: `ANALYZE`). Changes no row.
+    func settle() async throws
 }
 
 extension StateTransfer {
