@@ -99,10 +99,10 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try await orExit { try await options.open(withoutConfig: true, repository: mirror?.repository) }
         var serverLogger = Logger(label: "cairn.serve")
         serverLogger.logLevel = .warning
-        let history = ReconcileHistory(), wakeup = Wakeup(), reads = DeployedReads(store: context.store)
-        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, history: history, status: status,
+        let wakeup = Wakeup(), reads = DeployedReads(store: context.store)
+        let api = ReadAPI(reader: context.reconciler.reader, store: context.store, token: token, status: status,
                           fetchInterval: mirror == nil ? nil : .seconds(interval), webhookSecret: secret.map { Array($0.utf8) }, wakeup: wakeup, reads: reads)
-        let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor, history: history,
+        let agent = Agent(reader: context.reconciler.reader, store: context.store, interval: .seconds(interval), actor: actor,
                           logger: logger, mirror: mirror, wakeup: wakeup, status: status, exportDirectory: exportDir, leaseSeconds: lease, reads: reads)
         try await orExit {
             try await CairnServe.run(api, agent: agent, host: host, port: port, logger: serverLogger) { address in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnModel
 import CairnReconciler
+import CairnState
 import Foundation
 
 /// `cairn status`: what is deployed in an environment, from where, by whom, and whether it drifted.
@@ -17,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ReconcileOptions
 
     func run() async throws {
-        let (rows, serial, evidence) = try await orExit {
+        let (rows, serial, evidence, reconciliations) = try await orExit {
             let context = try await options.open()
             let rows = try await context.store.deployed(environment: env, content: false)
             try await context.requireEnvironment(env) { !rows.isEmpty }
@@ -25,7 +26,8 @@ struct StatusCommand: AsyncParsableCommand {
             let policy = context.reconciler.config.environment(named: env)?.policy
             let readsEvidence = policy.map { $0.requiresSignedAssignments || $0.minApprovals > 0 || $0.gatesMustPass } ?? false
             let evidence = readsEvidence ? try await ComplianceReport.evidence(environment: env, store: context.store) : [:]
-            return (rows, try await context.store.serial(environment: env), evidence)
+            let reconciliations = try await context.store.reconciliations(environment: env, limit: Reconciliation.kept)
+            return (rows, try await context.store.serial(environment: env), evidence, reconciliations)
         }
         switch format {
         case .json:
@@ -39,9 +41,18 @@ struct StatusCommand: AsyncParsableCommand {
                         "evidence": evidence[row.artifact.version.description] ?? .null,
                     ])
                 }),
+                "reconciliations": .array(reconciliations.map(\.json)),
             ]).prettyJSON())
         case .text:
             print("'\(env)' at state serial \(serial): \(rows.count) artifact\(rows.count == 1 ? "" : "s")")
+            // The agents' last reconciliation (cairn serve), and the last failure or refusal when that is not it.
+            if let last = reconciliations.first {
+                print("  agent: " + last.summary)
+                if last.result != .failed && last.result != .refused,
+                   let trouble = reconciliations.first(where: { $0.result == .failed || $0.result == .refused }) {
+                    print("  agent, last trouble: " + trouble.summary)
+                }
+            }
             for row in rows {
                 let artifact = row.artifact
                 print("  \(artifact.version)  \(artifact.commit.prefix(7))  \(artifact.tag)  by \(artifact.deployedBy) at \(Timestamp.text(artifact.deployedAt))"

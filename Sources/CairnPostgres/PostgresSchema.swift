@@ -103,12 +103,24 @@ enum PostgresSchema {
         Migration(version: 2, name: "tag sightings: when cairn first saw each tag object") { schema in
             ["CREATE TABLE \(schema).tag_sighting (object text PRIMARY KEY, first_seen bigint NOT NULL)"]
         },
+        Migration(version: 3, name: "reconciliation history shared by the agents") { schema in
+            [
+                """
+                CREATE TABLE \(schema).reconciliation (
+                    id bigserial PRIMARY KEY, environment text NOT NULL, revision text NOT NULL, declared_digest text NOT NULL,
+                    result text NOT NULL, changes integer NOT NULL, message text, milliseconds integer NOT NULL, at bigint NOT NULL,
+                    first_at bigint NOT NULL, runs integer NOT NULL, agent text NOT NULL)
+                """,
+                "CREATE INDEX reconciliation_environment ON \(schema).reconciliation (environment, id)",
+            ]
+        },
     ]
 
     static var latest: Int { migrations.last?.version ?? 0 }
 
     /// The tables and triggers every query relies on.
     static let expected: Set = ["table environment", "table deployed", "table audit", "table audit_head", "table lease", "table deployed_mark",
+                                "table reconciliation",
                                 "trigger deployed_insert", "trigger deployed_update", "trigger deployed_delete", "trigger deployed_truncate"]
 
     /// Checks the server and the schema, and migrates it to the latest version.

@@ -45,7 +45,8 @@ public final class PostgresStateStore: StateTransfer {
     public func close() async { await slot.close() }
 
     struct Tables: Sendable {
-        let environment, deployed, audit, auditHead, lease, deployedMark, tagSighting: String
+        let environment, deployed, audit, auditHead, lease, deployedMark, tagSighting, reconciliation: String
+        let schema: String
 
         init(schema: String) {
             environment = schema + ".environment"
@@ -55,6 +56,8 @@ public final class PostgresStateStore: StateTransfer {
             lease = schema + ".lease"
             deployedMark = schema + ".deployed_mark"
             tagSighting = schema + ".tag_sighting"
+            reconciliation = schema + ".reconciliation"
+            self.schema = schema
         }
     }
 
@@ -339,6 +342,63 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
+    // MARK: - Reconciliation history
+
+    public func recordReconciliation(_ reconciliation: Reconciliation) async throws {
+        let logger = self.logger, tables = self.tables, environment = reconciliation.environment
+        try await transaction("recording a reconciliation of \(environment)") { connection in
+            // One writer per environment at a time (a transaction-scoped lock, keyed by schema and environment).
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("cairn reconcile " + tables.schema + " " + environment), 0))",
+                                       logger: logger)
+            if let (id, newest) = try await Self.reconciliations(environment: environment, limit: 1, tables: tables, connection: connection).first,
+               newest.absorbs(reconciliation) {
+                let merged = newest.merged(with: reconciliation)
+                try await connection.query("""
+                    UPDATE \(unescaped: tables.reconciliation) SET changes = \(merged.changes), milliseconds = \(merged.milliseconds), at = \(merged.at),
+                        runs = \(merged.runs), agent = \(merged.agent) WHERE id = \(id)
+                    """, logger: logger)
+            } else {
+                let r = reconciliation
+                try await connection.query("""
+                    INSERT INTO \(unescaped: tables.reconciliation)
+                        (environment, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent)
+                    VALUES (\(environment), \(r.revision), \(r.declaredDigest), \(r.result.rawValue), \(r.changes), \(r.message), \(r.milliseconds),
+                            \(r.at), \(r.firstAt), \(r.runs), \(r.agent))
+                    """, logger: logger)
+                try await connection.query("""
+                    DELETE FROM \(unescaped: tables.reconciliation) WHERE environment = \(environment) AND id NOT IN
+                        (SELECT id FROM \(unescaped: tables.reconciliation) WHERE environment = \(environment) ORDER BY id DESC LIMIT \(Reconciliation.kept))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func reconciliations(environment: String, limit: Int) async throws -> [Reconciliation] {
+        let tables = self.tables
+        return try await read("reading the reconciliations of \(environment)") { connection in
+            try await Self.reconciliations(environment: environment, limit: limit, tables: tables, connection: connection).map(\.1)
+        }
+    }
+
+    /// An environment's newest `limit` entries with their row ids, newest first.
+    private static func reconciliations(environment: String, limit: Int, tables: Tables,
+                                        connection: PostgresConnection) async throws -> [(Int64, Reconciliation)] {
+        var found: [(Int64, Reconciliation)] = []
+        for try await row in try await connection.query("""
+            SELECT id, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent
+            FROM \(unescaped: tables.reconciliation) WHERE environment = \(environment) ORDER BY id DESC LIMIT \(max(0, limit))
+            """, logger: PostgresConnectionSlot.logger) {
+            let (id, revision, digest, result, changes, message, milliseconds, at, firstAt, runs, agent) =
+                try row.decode((Int64, String, String, String, Int32, String?, Int32, Int64, Int64, Int32, String).self)
+            guard let known = Reconciliation.Result(rawValue: result) else {
+                throw StateError.storage("a reconciliation of \(environment) has the unknown result '\(result)'; the store was edited outside cairn")
+            }
+            found.append((id, Reconciliation(environment: environment, revision: revision, declaredDigest: digest, result: known, changes: Int(changes),
+                                             message: message, milliseconds: Int(milliseconds), at: at, firstAt: firstAt, runs: Int(runs), agent: agent)))
+        }
+        return found
+    }
+
     // MARK: - Leases
 
     public func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease {
@@ -529,7 +589,7 @@ public final class PostgresStateStore: StateTransfer {
     public func settle() async throws {
         let logger = self.logger
         let tables = [self.tables.environment, self.tables.deployed, self.tables.audit, self.tables.auditHead, self.tables.deployedMark,
-                      self.tables.tagSighting]
+                      self.tables.tagSighting, self.tables.reconciliation]
         try await read("vacuuming the copy") { connection in
             try await connection.query("VACUUM (ANALYZE) \(unescaped: tables.joined(separator: ", "))", logger: logger)
         }

@@ -45,6 +45,18 @@ public struct DeclaredState: Sendable {
         self.problems = problems
     }
 
+    /// SHA-256 (hex) over what is declared: each artifact's id, version and content digest, in id order, then each
+    /// problem. Equal digests mean git declares the same thing, whatever commit or tag it was read from.
+    public var digest: String {
+        var text = ""
+        for id in artifacts.keys.sorted() {
+            let artifact = artifacts[id]!
+            text += "\(id)\t\(artifact.version.version)\t\(artifact.digest)\n"
+        }
+        for problem in problems.sorted() { text += "problem\t\(problem)\n" }
+        return SHA256.hash(data: Array(text.utf8)).hexString
+    }
+
     /// `self` with `removed` dropped and `overlay`'s artifacts put on top.
     func updated(removing removed: Set<ArtifactID>, overlay: DeclaredState) -> DeclaredState {
         if removed.isEmpty && overlay.artifacts.isEmpty { return self }

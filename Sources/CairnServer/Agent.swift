@@ -7,65 +7,20 @@ import Git2
 import Logging
 import ServiceLifecycle
 
-/// One reconciliation of one environment, as the agent's history keeps it (Flux-style).
-public struct Reconciliation: Sendable {
-    public enum Result: String, Sendable {
-        /// The plan had changes and they were applied.
-        case applied
-        /// Nothing to apply: what is deployed matches git.
-        case inSync = "in-sync"
-        /// Apply refused (a policy, problems in the declared state): nothing was written.
-        case refused
-        /// Another apply holds the environment's lease; tried again next time.
-        case busy
-        /// Something failed (git, the store); retried with backoff.
-        case failed
-    }
-
-    public let environment: String
-    /// The commit (HEAD) whose cairn.yaml and tags were reconciled.
-    public let revision: String
-    public let result: Result
-    public let changes: Int
-    public let message: String?
-    public let milliseconds: Int
-    /// Seconds since 1970.
-    public let at: Int64
-}
-
-/// The last reconciliations of each environment, newest last, at most `limit` each.
-public actor ReconcileHistory {
-    private var entries: [String: [Reconciliation]] = [:]
-    private let limit: Int
-
-    public init(limit: Int = 20) {
-        self.limit = limit
-    }
-
-    func record(_ reconciliation: Reconciliation) {
-        var list = entries[reconciliation.environment, default: []]
-        list.append(reconciliation)
-        if list.count > limit { list.removeFirst(list.count - limit) }
-        entries[reconciliation.environment] = list
-    }
-
-    public func history(of environment: String) -> [Reconciliation] { entries[environment] ?? [] }
-}
-
 /// The GitOps agent: every `interval` (with ±10% jitter, so that agents on one remote spread out), or at once when a
 /// webhook wakes it, it fetches the remote into its mirror (with `--remote`), then applies each environment whose
 /// policy says `sync: auto` (in cairn.yaml at HEAD) when its plan has changes, through the same checks and atomic
 /// apply as `cairn apply`, under the environment's lease (one reconcile per environment at a time, across every agent
 /// and CI job on the store); the other environments are planned, for `cairn_environment_synced`.
 /// A failure is recorded and retried with exponential backoff (the interval doubled per failure, at most 16 times it);
-/// a refusal waits for git to change. On graceful shutdown (SIGTERM) an apply in progress finishes (it is atomic and
+/// a refusal waits for git to change. Each reconciliation goes into the environment's history in the store
+/// (`StateStore.recordReconciliation`), shared with the other agents and shown by `cairn status`. On graceful shutdown (SIGTERM) an apply in progress finishes (it is atomic and
 /// short), and the loop stops.
 public struct Agent: Service {
     let reader: RegistryReader
     let store: any StateStore
     let interval: Duration
     let actor: String
-    let history: ReconcileHistory
     let logger: Logger
     let mirror: Mirror?
     let wakeup: Wakeup
@@ -76,14 +31,13 @@ public struct Agent: Service {
     /// The read API's rows, forgotten for an environment once this agent applied it.
     let reads: DeployedReads?
 
-    public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, history: ReconcileHistory, logger: Logger,
+    public init(reader: RegistryReader, store: any StateStore, interval: Duration, actor: String, logger: Logger,
                 mirror: Mirror? = nil, wakeup: Wakeup = Wakeup(), status: ServeStatus = ServeStatus(), exportDirectory: String? = nil,
                 leaseSeconds: Int = Reconciler.defaultLeaseSeconds, reads: DeployedReads? = nil) {
         self.reader = reader
         self.store = store
         self.interval = interval
         self.actor = actor
-        self.history = history
         self.logger = logger
         self.mirror = mirror
         self.wakeup = wakeup
@@ -161,10 +115,12 @@ public struct Agent: Service {
     func reconcile(_ environment: String, head: ObjectID, config: RegistryConfig) async -> Reconciliation {
         let start = ContinuousClock.now
         let result: Reconciliation.Result, changes: Int, message: String?
+        var declaredDigest = ""
         let reconciler = Reconciler(reader: reader, store: store, config: config)
         do {
-            let plan = try await reconciler.plan(environment: environment, commit: head).plan
-            if plan.actions.isEmpty && plan.problems.isEmpty {
+            let planned = try await reconciler.plan(environment: environment, commit: head)
+            declaredDigest = planned.declared.digest
+            if planned.plan.actions.isEmpty && planned.plan.problems.isEmpty {
                 (result, changes, message) = (.inSync, 0, nil)
             } else {
                 // Applied as cairn apply does: planned again under the lease, so what is written is what the store holds then.
@@ -184,14 +140,18 @@ public struct Agent: Service {
             (result, changes, message) = (.failed, 0, "\(error)")
         }
         let elapsed = ContinuousClock.now - start
-        let reconciliation = Reconciliation(environment: environment, revision: head.hex, result: result, changes: changes, message: message,
-                                            milliseconds: Int((elapsed / .milliseconds(1)).rounded()),
-                                            at: Int64(Date().timeIntervalSince1970))
+        let reconciliation = Reconciliation(environment: environment, revision: head.hex, declaredDigest: declaredDigest, result: result,
+                                            changes: changes, message: message, milliseconds: Int((elapsed / .milliseconds(1)).rounded()),
+                                            at: Int64(Date().timeIntervalSince1970), agent: "\(actor) on \(LeaseHolder.current.host)")
         if result == .applied || result == .failed || result == .refused {
             logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)")
         }
         ServeMetrics.reconciled(reconciliation, duration: elapsed)
-        await history.record(reconciliation)
+        do {
+            try await store.recordReconciliation(reconciliation)
+        } catch {
+            logger.warning("recording the reconciliation of \(environment) failed: \(error)")
+        }
         return reconciliation
     }
 }

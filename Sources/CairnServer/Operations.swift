@@ -1,3 +1,4 @@
+import CairnState
 import Foundation
 import Metrics
 import Prometheus

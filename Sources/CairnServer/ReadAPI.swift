@@ -14,8 +14,6 @@ public struct ReadAPI: Sendable {
     public let store: any StateStore
     /// When set, every `/v1` request must carry `Authorization: Bearer TOKEN`.
     public let token: String?
-    /// The agent's reconciliations, shown per environment.
-    public let history: ReconcileHistory
     /// The agent's fetches, for `/readyz`.
     public let status: ServeStatus
     /// How often the agent fetches a remote; nil when it reads a local repository (nothing to fetch).
@@ -28,13 +26,12 @@ public struct ReadAPI: Sendable {
     /// may go on using its copy for 30 s while it does, and for a day when the server cannot be reached.
     static let liveCacheControl = "max-age=0, stale-while-revalidate=30, stale-if-error=86400"
 
-    public init(reader: RegistryReader, store: any StateStore, token: String?, history: ReconcileHistory = ReconcileHistory(),
+    public init(reader: RegistryReader, store: any StateStore, token: String?,
                 status: ServeStatus = ServeStatus(), fetchInterval: Duration? = nil, webhookSecret: [UInt8]? = nil, wakeup: Wakeup = Wakeup(),
                 reads: DeployedReads? = nil) {
         self.reader = reader
         self.store = store
         self.token = token
-        self.history = history
         self.status = status
         self.fetchInterval = fetchInterval
         webhooks = Webhooks(secret: webhookSecret, wakeup: wakeup)
@@ -97,7 +94,7 @@ public struct ReadAPI: Sendable {
                 "name": .string(name), "serial": .int(deployed.serial), "artifacts": .int(rows.count),
                 "drifted": .int(rows.filter(\.drifted).count), "revision": .string(head.hex),
             ]
-            item["reconciliations"] = .array(await history.history(of: name).reversed().map(Self.describe))
+            item["reconciliations"] = .array(try await store.reconciliations(environment: name, limit: Reconciliation.kept).map(\.json))
             if let settings = config?.environment(named: name) { item["syncPolicy"] = .string(settings.policy.autoSync ? "auto" : "manual") }
             if let config, config.environment(named: name) != nil {
                 do {
@@ -200,15 +197,6 @@ public struct ReadAPI: Sendable {
     }
 
     // MARK: - JSON
-
-    static func describe(_ reconciliation: Reconciliation) -> JSONValue {
-        var object: [String: JSONValue] = [
-            "revision": .string(reconciliation.revision), "result": .string(reconciliation.result.rawValue), "changes": .int(reconciliation.changes),
-            "durationMs": .int(reconciliation.milliseconds), "at": .string(Timestamp.text(reconciliation.at)),
-        ]
-        if let message = reconciliation.message { object["message"] = .string(message) }
-        return .object(object)
-    }
 
     static func describe(_ row: StoredArtifact, content: JSONValue?) -> JSONValue {
         let artifact = row.artifact

@@ -87,7 +87,7 @@ public final class SQLiteStateStore: StateTransfer {
     /// The tables and triggers every query relies on: a store with one dropped behind cairn's back is refused by
     /// every command alike (a plan built on the last one would otherwise answer without reading the rows).
     private static func checkSchema(_ queue: DatabaseQueue, path: String) throws {
-        let expected: Set = ["table environment", "table deployed", "table audit", "table lease", "table deployed_mark",
+        let expected: Set = ["table environment", "table deployed", "table audit", "table lease", "table deployed_mark", "table reconciliation",
                              "trigger deployed_insert", "trigger deployed_update", "trigger deployed_delete"]
         let present = try queue.read { db in
             Set(try Row.fetchAll(db, sql: "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')").map { "\($0[0] as String) \($0[1] as String)" })
@@ -150,6 +150,17 @@ public final class SQLiteStateStore: StateTransfer {
         // When cairn first saw each tag object, for judging a signer's validity window.
         migrator.registerMigration("v5 tag sightings") { db in
             try db.execute(sql: "CREATE TABLE tag_sighting (object TEXT PRIMARY KEY, first_seen INTEGER NOT NULL)")
+        }
+        // The agents' reconciliation history, shared by every agent on the store.
+        migrator.registerMigration("v6 reconciliation history") { db in
+            try db.execute(sql: """
+                CREATE TABLE reconciliation (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, environment TEXT NOT NULL, revision TEXT NOT NULL,
+                    declared_digest TEXT NOT NULL, result TEXT NOT NULL, changes INTEGER NOT NULL, message TEXT,
+                    milliseconds INTEGER NOT NULL, at INTEGER NOT NULL, first_at INTEGER NOT NULL, runs INTEGER NOT NULL,
+                    agent TEXT NOT NULL);
+                CREATE INDEX reconciliation_environment ON reconciliation (environment, id);
+                """)
         }
         return migrator
     }
@@ -230,6 +241,53 @@ public final class SQLiteStateStore: StateTransfer {
                 seen[object] = try Int64.fetchOne(select, arguments: [object])
             }
             return seen
+        }
+    }
+
+    public func recordReconciliation(_ reconciliation: Reconciliation) async throws {
+        do {
+            // Immediate: the newest entry is read and then written by one writer at a time, across processes.
+            try queue.inTransaction(.immediate) { db in
+                let environment = reconciliation.environment
+                if let (id, newest) = try Self.reconciliations(db, environment: environment, limit: 1).first, newest.absorbs(reconciliation) {
+                    let merged = newest.merged(with: reconciliation)
+                    try db.execute(sql: "UPDATE reconciliation SET changes = ?, milliseconds = ?, at = ?, runs = ?, agent = ? WHERE id = ?",
+                                   arguments: [merged.changes, merged.milliseconds, merged.at, merged.runs, merged.agent, id])
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO reconciliation (environment, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [environment, reconciliation.revision, reconciliation.declaredDigest, reconciliation.result.rawValue,
+                                           reconciliation.changes, reconciliation.message, reconciliation.milliseconds, reconciliation.at,
+                                           reconciliation.firstAt, reconciliation.runs, reconciliation.agent])
+                    try db.execute(sql: """
+                        DELETE FROM reconciliation WHERE environment = ?
+                            AND id NOT IN (SELECT id FROM reconciliation WHERE environment = ? ORDER BY id DESC LIMIT ?)
+                        """, arguments: [environment, environment, Reconciliation.kept])
+                }
+                return .commit
+            }
+        } catch let error as DatabaseError {
+            throw StateError.storage("recording a reconciliation in \(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+    }
+
+    public func reconciliations(environment: String, limit: Int) async throws -> [Reconciliation] {
+        try run { db in try Self.reconciliations(db, environment: environment, limit: limit).map(\.1) }
+    }
+
+    /// An environment's newest `limit` entries with their row ids, newest first.
+    private static func reconciliations(_ db: Database, environment: String, limit: Int) throws -> [(Int64, Reconciliation)] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent
+            FROM reconciliation WHERE environment = ? ORDER BY id DESC LIMIT ?
+            """, arguments: [environment, max(0, limit)]).map { row in
+            let result: String = row[3]
+            guard let known = Reconciliation.Result(rawValue: result) else {
+                throw StateError.storage("a reconciliation of \(environment) has the unknown result '\(result)'; the store was edited outside cairn")
+            }
+            return (row[0], Reconciliation(environment: environment, revision: row[1], declaredDigest: row[2], result: known, changes: row[4],
+                                           message: row[5], milliseconds: row[6], at: row[7], firstAt: row[8], runs: row[9], agent: row[10]))
         }
     }
 

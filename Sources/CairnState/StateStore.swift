@@ -50,6 +50,12 @@ public protocol StateStore: Sendable {
     /// before, recorded so. A signer's validity window is judged at that time, not at the date the tagger wrote,
     /// which the signer chose. Concurrent callers agree: the first recorded time stands.
     func firstSightings(of objects: [String], now: Int64) async throws -> [String: Int64]
+    /// Adds a reconciliation to its environment's history, or counts it as one more run of the newest entry when that
+    /// entry absorbs it (`Reconciliation.absorbs`); keeps the newest `Reconciliation.kept` entries. Concurrent agents
+    /// are serialized per environment.
+    func recordReconciliation(_ reconciliation: Reconciliation) async throws
+    /// An environment's reconciliation history, newest first, at most `limit` entries.
+    func reconciliations(environment: String, limit: Int) async throws -> [Reconciliation]
 }
 
 extension StateStore {

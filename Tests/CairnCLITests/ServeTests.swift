@@ -223,6 +223,23 @@ struct ServeTests {
         Thread.sleep(forTimeInterval: 2.5)
         #expect(try fenceAndRecords() == before, "\(before)")
         #expect(server.stop() == 0)
+
+        // The history is the store's: in-sync runs on the same declared state are one entry, the apply one of its own,
+        // and both outlive the agent (cairn status shows them; a new agent serves them).
+        let json = try object(try cli.run(["status", "--env", "dev", "--path", "registry", "--format", "json"], in: repo.directory).output)
+        let kept = json["reconciliations"] as? [[String: Any]] ?? []
+        let newest = kept.first ?? [:], applied = kept.first { $0["result"] as? String == "applied" } ?? [:]
+        #expect(newest["result"] as? String == "in-sync" && (newest["runs"] as? Int ?? 0) >= 2 && kept.count >= 2 && kept[1]["result"] as? String == "applied",
+                "\(kept)")
+        #expect((newest["declaredDigest"] as? String)?.hasPrefix("sha256:") == true && newest["declaredDigest"] as? String == applied["declaredDigest"] as? String
+                && (applied["agent"] as? String)?.hasPrefix("cairn-agent on ") == true && applied["changes"] as? Int == 2, "\(kept)")
+        let text = try cli.run(["status", "--env", "dev", "--path", "registry"], in: repo.directory).output
+        #expect(text.contains("  agent: in-sync at ") && text.contains(" runs since "), "\(text)")
+        let again = try Server(in: repo.directory, arguments: ["--path", "registry", "--interval", "600"])
+        let served = try object(try get(again, "/v1/environments").body)["environments"] as? [[String: Any]] ?? []
+        let history = served.first { $0["name"] as? String == "dev" }?["reconciliations"] as? [[String: Any]] ?? []
+        #expect(history.contains { $0["result"] as? String == "applied" && $0["changes"] as? Int == 2 }, "\(history)")
+        #expect(again.stop() == 0)
     }
 
     /// Polls `condition` every 0.2 s for up to `seconds`.

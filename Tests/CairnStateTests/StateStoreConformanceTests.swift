@@ -152,6 +152,63 @@ struct StateStoreConformanceTests {
         #expect(try await store.verifyAudit().firstBad == nil)
     }
 
+    @Test("reconciliation history: repeated runs are one entry, applies their own, newest first, the newest kept, shared by every opener",
+          arguments: StoreBackend.available)
+    func reconciliationHistory(backend: StoreBackend) async throws {
+        let made = try await backend.make()
+        let (agentA, agentB) = (made.store, try await made.reopen())
+        func run(_ result: Reconciliation.Result, revision: String = "r1", digest: String = "d1", changes: Int = 0, message: String? = nil,
+                 at: Int64, agent: String = "a") -> Reconciliation {
+            Reconciliation(environment: "prod", revision: revision, declaredDigest: digest, result: result, changes: changes, message: message,
+                           milliseconds: Int(at), at: at, agent: agent)
+        }
+        try await agentA.recordReconciliation(run(.applied, changes: 3, at: 10))
+        try await agentA.recordReconciliation(run(.inSync, at: 11))
+        try await agentB.recordReconciliation(run(.inSync, at: 12, agent: "b"))
+        try await agentA.recordReconciliation(run(.inSync, at: 13))
+        var history = try await agentB.reconciliations(environment: "prod", limit: 10)
+        #expect(history.map(\.result) == [.inSync, .applied])
+        #expect(history[0].runs == 3 && history[0].firstAt == 11 && history[0].at == 13 && history[0].milliseconds == 13 && history[0].agent == "a")
+        #expect(history[1] == run(.applied, changes: 3, at: 10))
+        // Another reason, revision or declared state is an entry of its own; so is every apply.
+        try await agentA.recordReconciliation(run(.failed, message: "git: timeout", at: 14))
+        try await agentA.recordReconciliation(run(.failed, message: "store: refused", at: 15))
+        try await agentA.recordReconciliation(run(.failed, message: "store: refused", at: 16))
+        try await agentB.recordReconciliation(run(.inSync, revision: "r2", at: 17))
+        try await agentB.recordReconciliation(run(.inSync, revision: "r2", digest: "d2", at: 18))
+        try await agentA.recordReconciliation(run(.applied, changes: 1, at: 19))
+        try await agentA.recordReconciliation(run(.applied, changes: 1, at: 20))
+        history = try await agentA.reconciliations(environment: "prod", limit: 100)
+        #expect(history.map(\.at) == [20, 19, 18, 17, 16, 14, 13, 10])
+        #expect(history.first { $0.at == 16 }?.runs == 2 && history.first { $0.at == 16 }?.firstAt == 15)
+        #expect(try await agentA.reconciliations(environment: "prod", limit: 2).map(\.at) == [20, 19])
+        #expect(try await agentA.reconciliations(environment: "dev", limit: 10).isEmpty)
+        // Only the newest are kept.
+        for at in Int64(100)..<Int64(100 + Reconciliation.kept + 5) { try await agentA.recordReconciliation(run(.applied, changes: 1, at: at)) }
+        history = try await agentB.reconciliations(environment: "prod", limit: 1000)
+        #expect(history.count == Reconciliation.kept && history.first?.at == Int64(100 + Reconciliation.kept + 4) && history.last?.at == 105)
+    }
+
+    @Test("concurrent agents record into one history without losing runs", arguments: StoreBackend.available)
+    func concurrentReconciliations(backend: StoreBackend) async throws {
+        let made = try await backend.make()
+        var stores: [any StateStore] = [made.store]
+        for _ in 1..<4 { stores.append(try await made.reopen()) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask {
+                    for run in 0..<10 {
+                        try await store.recordReconciliation(Reconciliation(environment: "prod", revision: "r", declaredDigest: "d", result: .inSync,
+                                                                            changes: 0, message: nil, milliseconds: 1, at: Int64(run), agent: "agent-\(index)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let history = try await made.store.reconciliations(environment: "prod", limit: 10)
+        #expect(history.count == 1 && history.first?.runs == 40, "\(history)")
+    }
+
     @Test("fencing: a holder whose lease expired and was taken over cannot commit; the new holder can", arguments: StoreBackend.available)
     func fencedZombie(backend: StoreBackend) async throws {
         let made = try await backend.make()
