@@ -73,6 +73,6 @@ curl -s "http://$address/v1/environments" | python3 -c '
 import json, sys
 dev = [e for e in json.load(sys.stdin)["environments"] if e["name"] == "dev"][0]
 rounds = '"$rounds"'
-print("  dev reconciliations (newest first):", ", ".join(r["result"] + " " + str(r["milliseconds"]) + " ms" for r in dev.get("reconciliations", [])[:rounds + 1]))' 2>/dev/null || true
+print("  dev reconciliations (newest first):", ", ".join(r["result"] + " " + str(r["durationMs"]) + " ms" for r in dev.get("reconciliations", [])[:rounds + 1]))' 2>/dev/null || true
 curl -s "http://$address/metrics" | awk '/^cairn_git_fetch_duration_seconds_(sum|count)/ { v[$1] = $2 } END { for (k in v) if (k ~ /count/) n = v[k]; else s = v[k]; if (n > 0) printf "  git fetches: %d, %.0f ms each on average\n", n, s * 1000 / n }'
 

@@ -2,6 +2,7 @@
 #define CAIRN_CLIBGIT2_SHIM_H
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 /// git_libgit2_opts is variadic, which Swift cannot call; these wrappers fix one signature each.
 static inline int cairn_git_opts_set_int(int option, int value) {

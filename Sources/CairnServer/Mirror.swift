@@ -15,6 +15,14 @@ public final class Mirror: Sendable {
     let branch: String?
 
     static let refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+    static let namespaces = ["refs/heads/", "refs/tags/"]
+
+    /// What one fetch did: how many references it created, moved or deleted, and the branch the remote's HEAD names
+    /// (`refs/heads/main`; nil when the remote does not say).
+    public struct Fetched: Sendable {
+        public let updated: Int
+        public let defaultBranch: String?
+    }
 
     /// Opens the mirror of `url` in `directory`, creating it (bare, empty) when the folder is missing or empty. A
     /// folder that mirrors another URL, or holds something else, is refused rather than fetched into.
@@ -60,16 +68,50 @@ public final class Mirror: Sendable {
     }
 
     /// Fetches every branch and tag (a tag deleted there is deleted here) and points HEAD at the branch to follow.
+    /// The objects come first, then the references, so that a reader of the mirror never meets a reference to an
+    /// object it lacks. A remote on this machine (a path or `file://`) is read directly and what the mirror lacks
+    /// copied as one pack; any other goes through libgit2's transports, negotiated from `negotiator`.
     @discardableResult
-    public func fetch() throws -> Repository.Fetched {
-        let fetched = try repository.fetch(Self.refspecs, from: "origin", prune: true)
+    public func fetch() throws -> Fetched {
+        let remote: Repository.References
+        if let path = Self.localPath(url) {
+            let source = try Repository.open(at: path)
+            remote = try source.references(under: Self.namespaces)
+            let missing = try Set(remote.objects.values).filter { try !repository.hasObject($0) }
+            if !missing.isEmpty {
+                let known = try repository.references(under: ["refs/heads/"]).objects.values
+                try repository.copyObjects(from: source, reachableFrom: missing.sorted(), notFrom: Array(known))
+            }
+        } else {
+            remote = try negotiator().download(from: url, refspecs: Self.refspecs)
+        }
+        let updated = try repository.setReferences(remote.objects, under: Self.namespaces)
         // A fetch that wrote many references (the first one, into an empty mirror) packs them, as `git gc --auto`
         // would: later fetches then compare the remote's references with one file, not thousands (13 s → 0.8 s per
         // fetch for 20,000 tags).
-        if fetched.updated > 256 { try repository.packReferences() }
-        if let head = branch ?? fetched.defaultBranch, try repository.headReference() != head {
+        if updated > 256 { try repository.packReferences() }
+        if let head = branch ?? remote.head, try repository.headReference() != head {
             try repository.setHead(head)
         }
-        return fetched
+        return Fetched(updated: updated, defaultBranch: remote.head)
+    }
+
+    /// The repository libgit2's transports download through (`cairn/fetch.git` inside the mirror): its objects are
+    /// the mirror's, and its references only the mirror's branches, which is what the remote is told the mirror has.
+    /// libgit2 offers every local reference in the negotiation, one sorted insertion each; offering 20,000 tags
+    /// took 3.8 s, offering the branches takes milliseconds, and the branches' history covers what the tags name.
+    func negotiator() throws -> Repository {
+        let path = repository.gitDirectory + (repository.gitDirectory.hasSuffix("/") ? "" : "/") + "cairn/fetch.git"
+        let negotiator = FileManager.default.fileExists(atPath: path + "/HEAD") ? try Repository.open(at: path) : try Repository.create(at: path, bare: true)
+        let branches = try repository.references(under: ["refs/heads/"]).objects
+        try negotiator.shareObjects(with: repository.gitDirectory)
+        try negotiator.setReferences(branches, under: ["refs/heads/"])
+        return negotiator
+    }
+
+    /// The folder of a remote on this machine (a path, or a `file://` URL), nil for a network URL.
+    static func localPath(_ url: String) -> String? {
+        if url.hasPrefix("file://") { return URL(string: url)?.path }
+        return url.contains("://") || url.contains("@") ? nil : url
     }
 }

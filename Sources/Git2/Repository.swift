@@ -16,7 +16,7 @@ public final class Repository: @unchecked Sendable {
     /// Where references and objects live: the git directory, or for a linked worktree its main repository's.
     public let commonDirectory: String
 
-    private init(handle: OpaquePointer) {
+    init(handle: OpaquePointer) {
         self.handle = handle
         gitDirectory = String(cString: git_repository_path(handle))
         commonDirectory = String(cString: git_repository_commondir(handle))
@@ -511,57 +511,8 @@ public final class Repository: @unchecked Sendable {
 }
 
 extension Repository {
-    /// What one fetch did: how many references it created, moved or deleted, and the branch the remote's HEAD names
-    /// (`refs/heads/main`; nil when the remote does not say).
-    public struct Fetched: Sendable {
-        public let updated: Int
-        public let defaultBranch: String?
-    }
-
-    /// Fetches `refspecs` from `remote` (a configured remote's name, or a URL or path), forcing them as the refspecs
-    /// say; with `prune`, local references the refspecs cover that the remote no longer has are deleted. No tags are
-    /// followed beyond the refspecs. SSH remotes authenticate through the SSH agent, once.
-    public func fetch(_ refspecs: [String], from remote: String, prune: Bool) throws -> Fetched {
-        try withHandle { repo in
-            let handle = try Self.remote(remote, in: repo)
-            defer { git_remote_free(handle) }
-            let progress = FetchProgress()
-            var options = git_fetch_options()
-            try check("git_fetch_options_init", git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)))
-            options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE
-            options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-            options.update_fetchhead = 0
-            options.callbacks.payload = Unmanaged.passUnretained(progress).toOpaque()
-            options.callbacks.update_tips = { _, _, _, payload in
-                if let payload { Unmanaged<FetchProgress>.fromOpaque(payload).takeUnretainedValue().updated += 1 }
-                return 0
-            }
-            options.callbacks.credentials = { out, _, username, allowed, payload in
-                guard let payload else { return GIT_PASSTHROUGH.rawValue }
-                let progress = Unmanaged<FetchProgress>.fromOpaque(payload).takeUnretainedValue()
-                guard !progress.askedAgent, allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 else { return GIT_PASSTHROUGH.rawValue }
-                progress.askedAgent = true
-                if let username { return git_credential_ssh_key_from_agent(out, username) }
-                return git_credential_ssh_key_from_agent(out, "git")
-            }
-            let specs = refspecs.map { strdup($0)! }
-            defer { specs.forEach { free($0) } }
-            var pointers = specs.map { UnsafeMutablePointer<CChar>?($0) }
-            try pointers.withUnsafeMutableBufferPointer { buffer in
-                var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
-                try check("git_remote_fetch", git_remote_fetch(handle, &array, &options, "cairn fetch"))
-            }
-            // The advertised references stay readable after the fetch disconnects.
-            var branch = git_buf()
-            defer { git_buf_dispose(&branch) }
-            let named = git_remote_default_branch(&branch, handle) == 0 && branch.ptr != nil
-            if !named { git_error_clear() }
-            return Fetched(updated: progress.updated, defaultBranch: named ? String(cString: branch.ptr) : nil)
-        }
-    }
-
     /// A configured remote by name, else an anonymous one for a URL or path; the caller frees it.
-    private static func remote(_ remote: String, in repo: OpaquePointer) throws -> OpaquePointer? {
+    static func remote(_ remote: String, in repo: OpaquePointer) throws -> OpaquePointer? {
         var handle: OpaquePointer?
         if git_remote_lookup(&handle, repo, remote) != 0 {
             git_error_clear()
@@ -605,12 +556,6 @@ extension Repository {
             git_remote_free(remote)
         }
     }
-}
-
-/// Counts what libgit2's fetch callbacks report.
-private final class FetchProgress {
-    var updated = 0
-    var askedAgent = false
 }
 
 /// The references a push could not update, with the remote's reasons.
