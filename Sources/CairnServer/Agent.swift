@@ -124,8 +124,9 @@ public struct Agent: Service {
                 (result, changes, message) = (.inSync, 0, nil)
             } else {
                 // Applied as cairn apply does: planned again under the lease, so what is written is what the store holds then.
+                // The declared state just resolved is reused (`loaded`): its content is not read twice.
                 switch try await reconciler.apply(environment: environment, commit: head, expected: nil, actor: actor, allowEmpty: false,
-                                                     leaseSeconds: leaseSeconds) {
+                                                     loaded: planned.declared, leaseSeconds: leaseSeconds) {
                 case .noChanges: (result, changes, message) = (.inSync, 0, nil)
                 case .applied(_, let actions):
                     (result, changes, message) = (.applied, actions, nil)
