@@ -471,15 +471,28 @@ public final class PostgresStateStore: StateTransfer {
 
     public func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease {
         let logger = self.logger
+        let tables = self.tables
         let expiresAt: Int64? = try await transaction("renewing the apply lease of \(lease.environment)") { connection in
+            // A row locked right now is left as it is: by this holder's own commit (which checks the lease under
+            // that lock, whatever its expiry), or by someone taking the lease, who finds it held. Waiting would only
+            // hold a connection until that commit ends.
+            var current: (id: String, fence: Int64)?
+            for try await row in try await connection.query("""
+                SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE SKIP LOCKED
+                """, logger: logger) {
+                current = try row.decode((String, Int64).self)
+            }
+            guard let current else { return nil }
+            guard current.id == lease.id, current.fence == lease.fence, !current.id.isEmpty else {
+                throw StateError.leaseLost(lease, current: current.id.isEmpty ? nil : current.fence)
+            }
             var expiresAt: Int64?
             for try await row in try await connection.query("""
-                UPDATE \(unescaped: self.tables.lease) SET expires_at = extract(epoch FROM clock_timestamp())::bigint + \(Int64(seconds))
-                WHERE environment = \(lease.environment) AND id = \(lease.id) AND fence = \(lease.fence) AND id <> '' RETURNING expires_at
+                UPDATE \(unescaped: tables.lease) SET expires_at = extract(epoch FROM clock_timestamp())::bigint + \(Int64(seconds))
+                WHERE environment = \(lease.environment) RETURNING expires_at
                 """, logger: logger) {
                 expiresAt = try row.decode(Int64.self)
             }
-            if expiresAt == nil { try await Self.checkHeld(lease, tables: self.tables, connection: connection) }
             return expiresAt
         }
         var renewed = lease

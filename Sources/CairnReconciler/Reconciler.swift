@@ -126,7 +126,7 @@ public struct Reconciler: Sendable {
                       now: Int64 = Int64(Date().timeIntervalSince1970), loaded: DeclaredState? = nil,
                       leaseSeconds: Int = Reconciler.defaultLeaseSeconds) async throws -> Outcome {
         let lease = try await store.acquireLease(environment: environment, holder: actor, seconds: leaseSeconds)
-        let renewing = Task { [store] in await Self.keep(lease, seconds: leaseSeconds, store: store) }
+        let renewing = Self.keeping(lease, seconds: leaseSeconds, store: store)
         func giveBack() async {
             renewing.cancel()
             await renewing.value
@@ -141,6 +141,12 @@ public struct Reconciler: Sendable {
             await giveBack()
             throw error
         }
+    }
+
+    /// Starts `keep` on a thread of its own (`LeaseKeeper`), not on Swift's few shared ones: the apply it keeps the
+    /// lease for does long synchronous work there, and a renewal must not wait behind it. Cancel the task to stop.
+    public static func keeping(_ lease: Lease, seconds: Int, store: any StateStore) -> Task<Void, Never> {
+        Task(executorPreference: LeaseKeeper.shared) { await keep(lease, seconds: seconds, store: store) }
     }
 
     /// Renews `lease` every third of its time until cancelled, so that an apply longer than its lease (a slow
@@ -309,3 +315,16 @@ public struct Reconciler: Sendable {
         return "it would \(describe(savedAction)), a plan made now would \(describe(freshAction)) (\(cause))"
     }
 }
+
+/// Where lease renewals run: a serial dispatch queue (its own thread), so that renewals keep time however busy
+/// Swift's cooperative threads are.
+final class LeaseKeeper: TaskExecutor {
+    static let shared = LeaseKeeper()
+    private let queue = DispatchQueue(label: "cairn.lease-keeper")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+

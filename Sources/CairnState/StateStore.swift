@@ -39,7 +39,8 @@ public protocol StateStore: Sendable {
     func acquireLease(environment: String, holder: String, seconds: Int) async throws -> Lease
     /// Extends a held lease to `seconds` from now (the store's clock), so that an apply longer than its lease keeps
     /// it; throws `StateError.leaseLost` when `lease` is no longer the environment's (taken over, given back or
-    /// unlocked), which is never undone by renewing.
+    /// unlocked), which is never undone by renewing. A PostgreSQL lease row locked at that moment (by the holder's
+    /// own commit, or by someone taking the lease, who will find it held) is left as it is.
     @discardableResult
     func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease
     /// Gives a lease back; a lease that is no longer held (expired and taken over, or unlocked) is left alone.

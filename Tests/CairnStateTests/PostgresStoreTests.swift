@@ -63,7 +63,7 @@ struct PostgresStoreTests {
         await #expect {
             _ = try await made.reopen()
         } throws: { error in
-            "\(error)".contains("migrated by a newer cairn (schema version 99; this cairn knows versions up to 2)")
+            "\(error)".contains("migrated by a newer cairn (schema version 99; this cairn knows versions up to 3)")
         }
         try made.raw("DELETE FROM cairn_migrations WHERE version = 99")
         _ = try await made.reopen()
