@@ -8,33 +8,48 @@ public enum TemplateText {
         case malformed(String, line: Int)
     }
 
-    /// Splits a template into literal text and placeholders (`{{ name }}`, spaces allowed inside the braces).
+    /// Splits a template into literal text and placeholders (`{{ name }}`, spaces allowed inside the braces). The
+    /// braces are ASCII, so the template is scanned as UTF-8 bytes (Foundation's `range(of:)` per brace pair cost
+    /// more than the rest of a render).
     public static func pieces(_ template: String) -> [Piece] {
+        let bytes = Array(template.utf8)
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func newlines(_ range: Range<Int>) -> Int { bytes[range].reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) } }
+        /// Where the next two `brace`s in a row start, at or after `start`.
+        func pair(_ brace: UInt8, from start: Int) -> Int? {
+            var index = start
+            while index + 1 < bytes.count {
+                if bytes[index] == brace && bytes[index + 1] == brace { return index }
+                index += 1
+            }
+            return nil
+        }
         var pieces: [Piece] = []
         var literal = ""
         var line = 1
-        var rest = Substring(template)
-        while let open = rest.range(of: "{{") {
-            literal += rest[..<open.lowerBound]
-            line += rest[..<open.lowerBound].filter { $0 == "\n" }.count
-            let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.range(of: "}}") else {
+        var position = 0
+        while let open = pair(UInt8(ascii: "{"), from: position) {
+            literal += text(position..<open)
+            line += newlines(position..<open)
+            let afterOpen = open + 2
+            guard let close = pair(UInt8(ascii: "}"), from: afterOpen) else {
                 if !literal.isEmpty { pieces.append(.text(literal)) }
-                pieces.append(.malformed("{{" + afterOpen.prefix(20), line: line))
+                pieces.append(.malformed("{{" + text(afterOpen..<bytes.count).prefix(20), line: line))
                 return pieces
             }
-            let inner = afterOpen[..<close.lowerBound].trimmingSpaces()
+            let between = text(afterOpen..<close)
+            let inner = Substring(between).trimmingSpaces()
             if !literal.isEmpty { pieces.append(.text(literal)) }
             literal = ""
             if isIdentifier(inner) {
                 pieces.append(.variable(String(inner), line: line))
             } else {
-                pieces.append(.malformed("{{" + afterOpen[..<close.lowerBound] + "}}", line: line))
+                pieces.append(.malformed("{{" + between + "}}", line: line))
             }
-            line += afterOpen[..<close.lowerBound].filter { $0 == "\n" }.count
-            rest = afterOpen[close.upperBound...]
+            line += newlines(afterOpen..<close)
+            position = close + 2
         }
-        literal += rest
+        literal += text(position..<bytes.count)
         if !literal.isEmpty { pieces.append(.text(literal)) }
         return pieces
     }
