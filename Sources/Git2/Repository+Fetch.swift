@@ -35,17 +35,7 @@ extension Repository {
         try withHandle { repo in
             var objects: [String: ObjectID] = [:]
             for namespace in namespaces {
-                var iterator: OpaquePointer?
-                try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, repo, namespace + "*"))
-                defer { git_reference_iterator_free(iterator) }
-                while true {
-                    var reference: OpaquePointer?
-                    let result = git_reference_next(&reference, iterator)
-                    if result == GIT_ITEROVER.rawValue { break }
-                    try check("git_reference_next", result)
-                    defer { git_reference_free(reference) }
-                    if let target = git_reference_target(reference) { objects[String(cString: git_reference_name(reference))] = ObjectID(target.pointee) }
-                }
+                for reference in try Self.directReferences(repo, glob: namespace + "*") { objects[reference.name] = reference.object }
             }
             var head: OpaquePointer?
             var named: String?
@@ -61,10 +51,7 @@ extension Repository {
 
     /// Whether the object database holds `id` (packed, loose, or through an alternate).
     public func hasObject(_ id: ObjectID) throws -> Bool {
-        try withHandle { repo in
-            var odb: OpaquePointer?
-            try check("git_repository_odb", git_repository_odb(&odb, repo))
-            defer { git_odb_free(odb) }
+        try withObjectDatabase { odb in
             var oid = id.raw
             return git_odb_exists(odb, &oid) == 1
         }
@@ -183,12 +170,7 @@ extension Repository {
             try check("git_packbuilder_write", git_packbuilder_write(builder, pack, 0, nil, nil))
             return count
         }
-        try withHandle { repo in
-            var odb: OpaquePointer?
-            try check("git_repository_odb", git_repository_odb(&odb, repo))
-            defer { git_odb_free(odb) }
-            try check("git_odb_refresh", git_odb_refresh(odb))
-        }
+        try withObjectDatabase { odb in _ = try check("git_odb_refresh", git_odb_refresh(odb)) }
         return copied
     }
 

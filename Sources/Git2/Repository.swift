@@ -193,15 +193,22 @@ public final class Repository: @unchecked Sendable {
 
     /// The size of a blob in bytes, read from the object header without loading its content.
     public func blobSize(_ id: ObjectID) throws -> Int {
-        try withHandle { repo in
-            var odb: OpaquePointer?
-            try check("git_repository_odb", git_repository_odb(&odb, repo))
-            defer { git_odb_free(odb) }
+        try withObjectDatabase { odb in
             var oid = id.raw
             var size = 0
             var type = GIT_OBJECT_ANY
             try check("git_odb_read_header", git_odb_read_header(&size, &type, odb, &oid))
             return size
+        }
+    }
+
+    /// Runs `body` with the repository's object database, under the repository's lock.
+    func withObjectDatabase<T>(_ body: (OpaquePointer?) throws -> T) throws -> T {
+        try withHandle { repo in
+            var odb: OpaquePointer?
+            try check("git_repository_odb", git_repository_odb(&odb, repo))
+            defer { git_odb_free(odb) }
+            return try body(odb)
         }
     }
 
@@ -271,22 +278,27 @@ public final class Repository: @unchecked Sendable {
     /// so this costs what listing the references costs.
     public func tagReferences() throws -> [(name: String, object: ObjectID)] {
         try withHandle { repo in
-            var iterator: OpaquePointer?
-            try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, repo, "refs/tags/*"))
-            defer { git_reference_iterator_free(iterator) }
-            var references: [(name: String, object: ObjectID)] = []
-            while true {
-                var reference: OpaquePointer?
-                let result = git_reference_next(&reference, iterator)
-                if result == GIT_ITEROVER.rawValue { break }
-                try check("git_reference_next", result)
-                defer { git_reference_free(reference) }
-                guard let direct = git_reference_target(reference) else { continue }
-                let fullName = String(cString: git_reference_name(reference))
-                references.append((String(fullName.dropFirst("refs/tags/".count)), ObjectID(direct.pointee)))
-            }
-            return references
+            try Self.directReferences(repo, glob: "refs/tags/*").map { (String($0.name.dropFirst("refs/tags/".count)), $0.object) }
         }
+    }
+
+    /// The references matching `glob` that point straight at an object (symbolic ones left out): full names, in
+    /// libgit2's order.
+    static func directReferences(_ repo: OpaquePointer, glob: String) throws -> [(name: String, object: ObjectID)] {
+        var iterator: OpaquePointer?
+        try check("git_reference_iterator_glob_new", git_reference_iterator_glob_new(&iterator, repo, glob))
+        defer { git_reference_iterator_free(iterator) }
+        var references: [(name: String, object: ObjectID)] = []
+        while true {
+            var reference: OpaquePointer?
+            let result = git_reference_next(&reference, iterator)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check("git_reference_next", result)
+            defer { git_reference_free(reference) }
+            guard let direct = git_reference_target(reference) else { continue }
+            references.append((String(cString: git_reference_name(reference)), ObjectID(direct.pointee)))
+        }
+        return references
     }
 
     /// The annotated tag object `id`: what it tags, its tagger and message; nil when `id` is not a tag object
