@@ -14,7 +14,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench-serve.XXXXXX")"
 server=""
 nginx_pid="" mlflow_pid=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null
-      [ -n "$mlflow_pid" ] && kill -- -"$mlflow_pid" 2>/dev/null; rm -rf "$work"' EXIT
+      [ -n "$mlflow_pid" ] && kill -- -"$mlflow_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com
 cd "$work" && git init -q -b main repo && cd repo
 cp -r "$top/registry-example" registry && git add -A && git commit -qm registry
@@ -84,14 +84,15 @@ if [ -x "$mlflow" ]; then
         > "$work/mlflow.log" 2>&1) &
     mlflow_pid=$!
     for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$mlflow_port/health" && break; sleep 0.1; done
-    # Bounded: MLflow's client has been seen to hang here (it is left out of the run then).
-    MLFLOW_TRACKING_URI="http://127.0.0.1:$mlflow_port" timeout 60 "$top/.venv-mlflow/bin/python" - > "$work/mlflow-client.log" 2>&1 <<'PY'
-import mlflow
-prompt = mlflow.genai.register_prompt(name="support-triage", template="Ticket subject: {{subject}}\n\n{{body}}")
-mlflow.genai.set_prompt_alias("support-triage", alias="production", version=prompt.version)
-PY
-    if [ -s "$work/mlflow-client.log" ] && ! curl -sf -o /dev/null "http://127.0.0.1:$mlflow_port/api/2.0/mlflow/registered-models/alias?name=support-triage&alias=production"; then
-        echo " MLflow: registering the prompt failed or hung; left out ($(tail -1 "$work/mlflow-client.log"))"
+    # The prompt is registered through MLflow's REST API as its client registers one (a registered model and a
+    # version tagged as a prompt, then the alias): MLflow 3's Python client hung here before (8 min, then killed).
+    api="http://127.0.0.1:$mlflow_port/api/2.0/mlflow"
+    post() { curl -s -f -X POST -H 'Content-Type: application/json' -d "$2" "$api/$1" >>"$work/mlflow-client.log" 2>&1; }
+    post registered-models/create '{"name": "support-triage", "tags": [{"key": "mlflow.prompt.is_prompt", "value": "true"}]}' \
+      && post model-versions/create '{"name": "support-triage", "source": "dummy-source", "tags": [{"key": "mlflow.prompt.is_prompt", "value": "true"}, {"key": "mlflow.prompt.text", "value": "Ticket subject: {{subject}}\\n\\n{{body}}"}]}' \
+      && post registered-models/alias '{"name": "support-triage", "alias": "production", "version": "1"}'
+    if ! curl -sf -o /dev/null "$api/registered-models/alias?name=support-triage&alias=production"; then
+        echo " MLflow: registering the prompt failed; left out ($(tail -c 300 "$work/mlflow-client.log"))"
     else
     echo " MLflow $("$mlflow" --version 2>/dev/null | sed 's/.*version //'), 4 workers, SQLite: the request load_prompt(\"prompts:/support-triage@production\") makes:"
     run mlflow "GET registered-models/alias (200)" "http://127.0.0.1:$mlflow_port/api/2.0/mlflow/registered-models/alias?name=support-triage&alias=production"
