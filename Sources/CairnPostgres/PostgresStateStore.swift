@@ -457,16 +457,21 @@ public final class PostgresStateStore: StateTransfer {
     }
 
     /// Refuses unless `lease` is still the environment's lease; locks its row until the transaction ends, so that no
-    /// takeover can come between the check and the commit.
-    private static func checkHeld(_ lease: Lease, tables: Tables, connection: PostgresConnection) async throws {
-        var current: (id: String, fence: Int64) = ("", 0)
-        for try await row in try await connection.query("SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE",
-                                                        logger: PostgresConnectionSlot.logger) {
+    /// takeover can come between the check and the commit. With `skippingLocked`, a row another transaction has
+    /// locked is not waited for: nothing is checked, and false is returned.
+    @discardableResult
+    private static func checkHeld(_ lease: Lease, tables: Tables, connection: PostgresConnection, skippingLocked: Bool = false) async throws -> Bool {
+        let query: PostgresQuery = skippingLocked
+            ? "SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE SKIP LOCKED"
+            : "SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE"
+        var current: (id: String, fence: Int64)?
+        for try await row in try await connection.query(query, logger: PostgresConnectionSlot.logger) {
             current = try row.decode((String, Int64).self)
         }
-        guard current.id == lease.id, current.fence == lease.fence else {
-            throw StateError.leaseLost(lease, current: current.id.isEmpty ? nil : current.fence)
-        }
+        if skippingLocked && current == nil { return false }
+        let (id, fence) = current ?? ("", 0)
+        guard id == lease.id, fence == lease.fence else { throw StateError.leaseLost(lease, current: id.isEmpty ? nil : fence) }
+        return true
     }
 
     public func renewLease(_ lease: Lease, seconds: Int) async throws -> Lease {
@@ -476,16 +481,7 @@ public final class PostgresStateStore: StateTransfer {
             // A row locked right now is left as it is: by this holder's own commit (which checks the lease under
             // that lock, whatever its expiry), or by someone taking the lease, who finds it held. Waiting would only
             // hold a connection until that commit ends.
-            var current: (id: String, fence: Int64)?
-            for try await row in try await connection.query("""
-                SELECT id, fence FROM \(unescaped: tables.lease) WHERE environment = \(lease.environment) FOR UPDATE SKIP LOCKED
-                """, logger: logger) {
-                current = try row.decode((String, Int64).self)
-            }
-            guard let current else { return nil }
-            guard current.id == lease.id, current.fence == lease.fence, !current.id.isEmpty else {
-                throw StateError.leaseLost(lease, current: current.id.isEmpty ? nil : current.fence)
-            }
+            guard try await Self.checkHeld(lease, tables: tables, connection: connection, skippingLocked: true) else { return nil }
             var expiresAt: Int64?
             for try await row in try await connection.query("""
                 UPDATE \(unescaped: tables.lease) SET expires_at = extract(epoch FROM clock_timestamp())::bigint + \(Int64(seconds))

@@ -25,22 +25,18 @@ public enum TemplateText {
             return nil
         }
         var pieces: [Piece] = []
-        var literal = ""
         var line = 1
         var position = 0
         while let open = pair(UInt8(ascii: "{"), from: position) {
-            literal += text(position..<open)
+            if open > position { pieces.append(.text(text(position..<open))) }
             line += newlines(position..<open)
             let afterOpen = open + 2
             guard let close = pair(UInt8(ascii: "}"), from: afterOpen) else {
-                if !literal.isEmpty { pieces.append(.text(literal)) }
                 pieces.append(.malformed("{{" + text(afterOpen..<bytes.count).prefix(20), line: line))
                 return pieces
             }
             let between = text(afterOpen..<close)
             let inner = Substring(between).trimmingSpaces()
-            if !literal.isEmpty { pieces.append(.text(literal)) }
-            literal = ""
             if isIdentifier(inner) {
                 pieces.append(.variable(String(inner), line: line))
             } else {
@@ -49,8 +45,7 @@ public enum TemplateText {
             line += newlines(afterOpen..<close)
             position = close + 2
         }
-        literal += text(position..<bytes.count)
-        if !literal.isEmpty { pieces.append(.text(literal)) }
+        if position < bytes.count { pieces.append(.text(text(position..<bytes.count))) }
         return pieces
     }
 

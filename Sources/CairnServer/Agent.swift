@@ -14,8 +14,8 @@ import ServiceLifecycle
 /// and CI job on the store); the other environments are planned, for `cairn_environment_synced`.
 /// A failure is recorded and retried with exponential backoff (the interval doubled per failure, at most 16 times it);
 /// a refusal waits for git to change. Each reconciliation goes into the environment's history in the store
-/// (`StateStore.recordReconciliation`), shared with the other agents and shown by `cairn status`. On graceful shutdown (SIGTERM) an apply in progress finishes (it is atomic and
-/// short), and the loop stops.
+/// (`StateStore.recordReconciliation`), shared with the other agents and shown by `cairn status`. On graceful
+/// shutdown (SIGTERM) an apply in progress finishes (it is atomic and short), and the loop stops.
 public struct Agent: Service {
     let reader: RegistryReader
     let store: any StateStore

@@ -165,9 +165,16 @@ public final class SQLiteStateStore: StateTransfer {
         return migrator
     }
 
-    private func run<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` in one write transaction (`kind`, or GRDB's default); SQLite's errors become `StateError`s.
+    private func run<T>(_ kind: Database.TransactionKind? = nil, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try queue.write(body)
+            guard let kind else { return try queue.write(body) }
+            var result: T?
+            try queue.inTransaction(kind) { db in
+                result = try body(db)
+                return .commit
+            }
+            return result!
         } catch let error as StateError {
             throw error
         } catch {
@@ -245,30 +252,25 @@ public final class SQLiteStateStore: StateTransfer {
     }
 
     public func recordReconciliation(_ reconciliation: Reconciliation) async throws {
-        do {
-            // Immediate: the newest entry is read and then written by one writer at a time, across processes.
-            try queue.inTransaction(.immediate) { db in
-                let environment = reconciliation.environment
-                if let (id, newest) = try Self.reconciliations(db, environment: environment, limit: 1).first, newest.absorbs(reconciliation) {
-                    let merged = newest.merged(with: reconciliation)
-                    try db.execute(sql: "UPDATE reconciliation SET changes = ?, milliseconds = ?, at = ?, runs = ?, agent = ? WHERE id = ?",
-                                   arguments: [merged.changes, merged.milliseconds, merged.at, merged.runs, merged.agent, id])
-                } else {
-                    try db.execute(sql: """
-                        INSERT INTO reconciliation (environment, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [environment, reconciliation.revision, reconciliation.declaredDigest, reconciliation.result.rawValue,
-                                           reconciliation.changes, reconciliation.message, reconciliation.milliseconds, reconciliation.at,
-                                           reconciliation.firstAt, reconciliation.runs, reconciliation.agent])
-                    try db.execute(sql: """
-                        DELETE FROM reconciliation WHERE environment = ?
-                            AND id NOT IN (SELECT id FROM reconciliation WHERE environment = ? ORDER BY id DESC LIMIT ?)
-                        """, arguments: [environment, environment, Reconciliation.kept])
-                }
-                return .commit
+        // Immediate: the newest entry is read and then written by one writer at a time, across processes.
+        try run(.immediate) { db in
+            let environment = reconciliation.environment
+            if let (id, newest) = try Self.reconciliations(db, environment: environment, limit: 1).first, newest.absorbs(reconciliation) {
+                let merged = newest.merged(with: reconciliation)
+                try db.execute(sql: "UPDATE reconciliation SET changes = ?, milliseconds = ?, at = ?, runs = ?, agent = ? WHERE id = ?",
+                               arguments: [merged.changes, merged.milliseconds, merged.at, merged.runs, merged.agent, id])
+            } else {
+                try db.execute(sql: """
+                    INSERT INTO reconciliation (environment, revision, declared_digest, result, changes, message, milliseconds, at, first_at, runs, agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [environment, reconciliation.revision, reconciliation.declaredDigest, reconciliation.result.rawValue,
+                                       reconciliation.changes, reconciliation.message, reconciliation.milliseconds, reconciliation.at,
+                                       reconciliation.firstAt, reconciliation.runs, reconciliation.agent])
+                try db.execute(sql: """
+                    DELETE FROM reconciliation WHERE environment = ?
+                        AND id NOT IN (SELECT id FROM reconciliation WHERE environment = ? ORDER BY id DESC LIMIT ?)
+                    """, arguments: [environment, environment, Reconciliation.kept])
             }
-        } catch let error as DatabaseError {
-            throw StateError.storage("recording a reconciliation in \(path): \(error.message ?? "SQLite error \(error.resultCode)")")
         }
     }
 
