@@ -39,11 +39,9 @@ let package = Package(
             name: "CLibGit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        /// libpq's headers from the system (Debian: libpq-dev), for the audit chain's binary COPY reader.
-        .systemLibrary(
-            name: "CLibPQ",
-            providers: [.apt(["libpq-dev"])]
-        ),
+        /// libpq (Debian: libpq-dev for its headers, libpq5 at run time) for the audit chain's binary COPY reader,
+        /// loaded with dlopen when first used rather than linked (see CLibPQ.h).
+        .target(name: "CLibPQ"),
         /// A thin, domain-free Swift layer over libgit2: repositories, objects, trees, blobs, tags, diffs.
         .target(name: "Git2", dependencies: ["CLibGit2"], linkerSettings: libgit2Linking),
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The encoding of cache values: little-endian integers, length-prefixed UTF-8 strings, raw bytes. Each store writes
 /// its own values with these (its codec sits beside it) and reads them back with `CacheReader`.
 public struct CacheWriter: Sendable {
@@ -159,6 +161,30 @@ public struct CacheStore<Key, Value>: Sendable {
             encodeValue(newValue, &writer)
             log.put(self.key(key), writer.bytes)
         }
+    }
+
+    /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): looked
+    /// up together, decoded on every core when there are many.
+    public func values(_ keys: [Key]) -> [Value?] {
+        let readers = log.values(keys.map(key))
+        var values = [Value?](repeating: nil, count: keys.count)
+        var failed = [Bool](repeating: false, count: keys.count)
+        let decode = decodeValue
+        let chunks = keys.count > 256 ? ProcessInfo.processInfo.activeProcessorCount * 2 : 1
+        values.withUnsafeMutableBufferPointer { values in
+            failed.withUnsafeMutableBufferPointer { failed in
+                nonisolated(unsafe) let (values, failed) = (values, failed)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    for index in stride(from: chunk, to: readers.count, by: chunks) {
+                        guard var reader = readers[index] else { continue }
+                        let value = try? decode(&reader)
+                        if value == nil || (try? reader.finish()) == nil { failed[index] = true } else { values[index] = value }
+                    }
+                }
+            }
+        }
+        for index in failed.indices where failed[index] { log.remove(key(keys[index])) }
+        return values
     }
 
     /// Every value of this store, by encoded key (the namespace byte dropped); nil for a value that does not decode.

@@ -48,18 +48,22 @@ public final class CacheLog: @unchecked Sendable {
     }
 
     /// The value recorded for `key`, positioned for decoding, or nil.
-    public func value(_ key: [UInt8]) -> CacheReader? {
-        locked {
-            if let slot = addedIndex[key] {
-                guard let value = added[slot].value else { return nil }
-                markUsed(Self.hash(key))
-                return CacheReader(bytes: value)
-            }
-            let hash = Self.hash(key)
-            guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
-            markUsed(hash)
-            return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
+    public func value(_ key: [UInt8]) -> CacheReader? { locked { lookup(key) } }
+
+    /// The values recorded for `keys`, in order, looked up under one lock (a batch read from several threads would
+    /// otherwise queue on it once per key).
+    public func values(_ keys: [[UInt8]]) -> [CacheReader?] { locked { keys.map(lookup) } }
+
+    private func lookup(_ key: [UInt8]) -> CacheReader? {
+        if let slot = addedIndex[key] {
+            guard let value = added[slot].value else { return nil }
+            markUsed(Self.hash(key))
+            return CacheReader(bytes: value)
         }
+        let hash = Self.hash(key)
+        guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
+        markUsed(hash)
+        return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
     }
 
     /// Records `value` for `key`, replacing what was there.

@@ -62,6 +62,15 @@ public struct JSONSchemaSet: Sendable {
         return result
     }
 
+    /// Compiles every `pattern` and `patternProperties` key now (they are otherwise compiled when first matched), so
+    /// that a bad one is an error when the schemas are loaded.
+    public func checkPatterns() throws {
+        for node in nodes {
+            for (pattern, _) in node.patternProperties { _ = try pattern.regex() }
+            _ = try node.pattern?.regex()
+        }
+    }
+
     /// The root node of a document added as `name`.
     public func root(named name: String) -> Int? { roots[name] }
 
@@ -140,7 +149,7 @@ public struct JSONSchemaSet: Sendable {
         if let patterns = keywords["patternProperties"]?.objectValue {
             for (pattern, schema) in patterns.sorted(by: { $0.key < $1.key }) {
                 let child = try compile(schema, base: base, pointer: localPointer + "/patternProperties/" + Self.escape(pattern))
-                node.patternProperties.append((try SchemaPattern(pattern), child))
+                node.patternProperties.append((SchemaPattern(pattern), child))
             }
         }
         if let additional = keywords["additionalProperties"] {
@@ -149,7 +158,7 @@ public struct JSONSchemaSet: Sendable {
         if let required = keywords["required"]?.arrayValue { node.required = required.compactMap(\.stringValue) }
         if let values = keywords["enum"]?.arrayValue { node.enumValues = values }
         if let constant = keywords["const"] { node.constValue = constant }
-        if let pattern = keywords["pattern"]?.stringValue { node.pattern = try SchemaPattern(pattern) }
+        if let pattern = keywords["pattern"]?.stringValue { node.pattern = SchemaPattern(pattern) }
         node.description = keywords["description"]?.stringValue
         node.minimum = keywords["minimum"]?.doubleValue
         node.maximum = keywords["maximum"]?.doubleValue
@@ -194,7 +203,8 @@ public struct JSONSchemaSet: Sendable {
     }
 
     private static func escape(_ key: String) -> String {
-        key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return key }
+        return key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }
 
@@ -239,22 +249,30 @@ final class SchemaNode: @unchecked Sendable {
     var ref: Int?
 }
 
-/// A compiled `pattern` (ECMA-262 approximated by ICU, unanchored as the spec says).
-struct SchemaPattern: @unchecked Sendable {
-    // NSRegularExpression is immutable after creation and documented thread-safe for matching.
+/// A `pattern` (ECMA-262 approximated by ICU, unanchored as the spec says), compiled on first use: the first
+/// `NSRegularExpression` of a process loads ICU's data, which a run that matches no pattern (a warm `validate`) skips.
+/// `JSONSchemaSet.checkPatterns()` compiles them all up front, for schemas that did not come with the binary.
+final class SchemaPattern: @unchecked Sendable {
+    // NSRegularExpression is immutable after creation and documented thread-safe for matching; `compiled` is set
+    // once, under the lock.
     let source: String
-    private let regex: NSRegularExpression
+    private let lock = NSLock()
+    private var compiled: Result<NSRegularExpression, SchemaCompileError>?
 
-    init(_ source: String) throws {
-        self.source = source
-        do {
-            regex = try NSRegularExpression(pattern: source)
-        } catch {
-            throw SchemaCompileError(message: "invalid pattern '\(source)'")
-        }
+    init(_ source: String) { self.source = source }
+
+    func regex() throws -> NSRegularExpression {
+        try lock.withLock {
+            if let compiled { return compiled }
+            let made = Result { try NSRegularExpression(pattern: source) }.mapError { _ in SchemaCompileError(message: "invalid pattern '\(source)'") }
+            compiled = made
+            return made
+        }.get()
     }
 
+    /// Whether `text` matches; a pattern that does not compile matches nothing.
     func matches(_ text: String) -> Bool {
+        guard let regex = try? regex() else { return false }
         let range = NSRange(text.startIndex..., in: text)
         return regex.firstMatch(in: text, options: [], range: range) != nil
     }

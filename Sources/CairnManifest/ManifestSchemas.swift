@@ -26,6 +26,7 @@ public struct ManifestSchemas: Sendable {
         var files: [String: [UInt8]] = [:]
         for file in Self.files { files[file] = [UInt8](try Data(contentsOf: directory.appendingPathComponent(file))) }
         try self.init(files: files)
+        try set.checkPatterns()
     }
 
     /// The text of each schema the binary carries, by file name (for `cairn schemas export` and `cairn init`).

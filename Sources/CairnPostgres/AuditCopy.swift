@@ -84,6 +84,7 @@ enum AuditCopy {
 
         init(_ location: PostgresLocation) throws {
             identity = location.identity
+            if let failure = cairn_pq_load() { throw StateError.storage("cannot verify \(identity): \(String(cString: failure))") }
             var parameters: [(String, String)] = []
             switch location.endpoint {
             case .tcp(let host, let port), .socket(folder: let host, let port): parameters += [("host", host), ("port", String(port))]
@@ -103,59 +104,59 @@ enum AuditCopy {
             defer { (keywords + values).forEach { free($0) } }
             let opened = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywords in
                 values.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-                    PQconnectdbParams(keywords.baseAddress, values.baseAddress, 0)
+                    cairn_PQconnectdbParams(keywords.baseAddress, values.baseAddress, 0)
                 }
             }
             guard let opened else { throw StateError.storage("cannot connect to \(identity): out of memory") }
             connection = opened
-            guard PQstatus(connection) == CONNECTION_OK else {
+            guard cairn_PQstatus(connection) == CONNECTION_OK else {
                 let message = lastError
-                PQfinish(connection)
+                cairn_PQfinish(connection)
                 throw StateError.storage("cannot connect to \(identity): \(message)")
             }
         }
 
-        deinit { PQfinish(connection) }
+        deinit { cairn_PQfinish(connection) }
 
         private var lastError: String {
-            String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+            String(cString: cairn_PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         private func run(_ sql: String, expecting status: ExecStatusType) throws -> OpaquePointer {
-            guard let result = PQexec(connection, sql) else { throw StateError.storage("\(identity): \(lastError)") }
-            guard PQresultStatus(result) == status else {
-                let message = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
-                PQclear(result)
+            guard let result = cairn_PQexec(connection, sql) else { throw StateError.storage("\(identity): \(lastError)") }
+            guard cairn_PQresultStatus(result) == status else {
+                let message = String(cString: cairn_PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
+                cairn_PQclear(result)
                 throw StateError.storage("verifying the audit trail of \(identity): \(message.isEmpty ? lastError : message)")
             }
             return result
         }
 
-        func execute(_ sql: String) throws { PQclear(try run(sql, expecting: PGRES_COMMAND_OK)) }
+        func execute(_ sql: String) throws { cairn_PQclear(try run(sql, expecting: PGRES_COMMAND_OK)) }
 
         /// The first row's values as text (empty when there is none).
         func row(_ sql: String) throws -> [String] {
             let result = try run(sql, expecting: PGRES_TUPLES_OK)
-            defer { PQclear(result) }
-            guard PQntuples(result) > 0 else { return [] }
-            return (0..<PQnfields(result)).map { String(cString: PQgetvalue(result, 0, $0)) }
+            defer { cairn_PQclear(result) }
+            guard cairn_PQntuples(result) > 0 else { return [] }
+            return (0..<cairn_PQnfields(result)).map { String(cString: cairn_PQgetvalue(result, 0, $0)) }
         }
 
         /// Runs a binary `COPY ... TO STDOUT` and hands each row's cells (nil for NULL) to `body`, in order. A row
         /// that does not fit its buffer ends the read with an error.
         func copy(_ sql: String, _ body: ([UnsafeRawBufferPointer?]) throws -> Void) throws {
-            PQclear(try run(sql, expecting: PGRES_COPY_OUT))
+            cairn_PQclear(try run(sql, expecting: PGRES_COPY_OUT))
             var cells: [UnsafeRawBufferPointer?] = []
             var headerRead = false
             var failure: (any Error)?
             while true {
                 var buffer: UnsafeMutablePointer<CChar>?
-                let length = PQgetCopyData(connection, &buffer, 0)
+                let length = cairn_PQgetCopyData(connection, &buffer, 0)
                 guard length > 0, let buffer else {
                     if length == -2 { failure = failure ?? StateError.storage("verifying the audit trail of \(identity): \(lastError)") }
                     break
                 }
-                defer { PQfreemem(buffer) }
+                defer { cairn_PQfreemem(buffer) }
                 // Once a row failed, the rest of the stream is drained so that the connection ends cleanly.
                 guard failure == nil else { continue }
                 do {
@@ -170,10 +171,10 @@ enum AuditCopy {
                     failure = error
                 }
             }
-            while let result = PQgetResult(connection) {
-                defer { PQclear(result) }
-                if failure == nil, PQresultStatus(result) != PGRES_COMMAND_OK {
-                    failure = StateError.storage("verifying the audit trail of \(identity): \(String(cString: PQresultErrorMessage(result)))")
+            while let result = cairn_PQgetResult(connection) {
+                defer { cairn_PQclear(result) }
+                if failure == nil, cairn_PQresultStatus(result) != PGRES_COMMAND_OK {
+                    failure = StateError.storage("verifying the audit trail of \(identity): \(String(cString: cairn_PQresultErrorMessage(result)))")
                 }
             }
             if let failure { throw failure }

@@ -159,7 +159,7 @@ final class Counter: @unchecked Sendable {
 
     var value: Int { lock.withLock { count } }
 
-    func add() { lock.withLock { count += 1 } }
+    func add(_ more: Int = 1) { lock.withLock { count += more } }
 }
 
 /// What an annotated tag object says; immutable, so cached by the object's id.

@@ -65,6 +65,15 @@ public final class ValidationCache: Sendable {
         return result
     }
 
+    /// Each blob's result, nil where there is none.
+    func files(_ blobs: [ObjectID]) -> [FileResult?] {
+        let results = files.values(blobs)
+        let found = results.count { $0 != nil }
+        fileCounts.hits.add(found)
+        fileCounts.misses.add(results.count - found)
+        return results
+    }
+
     func store(_ result: FileResult, for blob: ObjectID) { files[blob] = result }
 
     func tree(_ id: ObjectID) -> TreeListing? {

@@ -36,6 +36,22 @@ struct CacheLogTests {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    @Test("a batch lookup (decoded on several threads) answers as one lookup per key, and drops a value that does not decode")
+    func batch() throws {
+        _ = written(600)
+        let log = CacheLog(url: url, format: "test", fingerprint: "f")
+        let strings = store(log)
+        strings["added"] = "this run's"
+        // Same namespace and key encoding, a value this codec cannot read: absent, and removed.
+        CacheStore<String, [UInt8]>(log: log, namespace: 7, key: { key, out in out.string(key) }, encode: { value, out in out.raw(value) },
+                                    decode: { reader in Array(try reader.raw(1)) })["broken"] = [1]
+        let keys = (0..<600).map { "key\($0)" } + ["added", "missing", "broken"]
+        let values = strings.values(keys)
+        #expect(values == (0..<600).map(expected) + ["this run's", nil, nil])
+        #expect(log.value(strings.key("broken")) == nil)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     /// A damaged file reads as it was at an earlier save: key0's removal may be lost with the records after it.
     @Test("every single flipped bit and every truncation leaves each value right, absent or as an earlier save left it")
     func damage() throws {

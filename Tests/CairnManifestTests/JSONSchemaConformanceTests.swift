@@ -40,7 +40,7 @@ struct JSONSchemaConformanceTests {
                 var set = JSONSchemaSet()
                 guard let schema = group["schema"],
                       (try? set.add(schema, name: "\(file)-\(index).json", baseURI: "https://suite.invalid/")) != nil,
-                      (try? set.link()) != nil, let root = set.root(named: "\(file)-\(index).json") else { continue }
+                      (try? set.link()) != nil, (try? set.checkPatterns()) != nil, let root = set.root(named: "\(file)-\(index).json") else { continue }
                 for test in tests {
                     guard let instance = test["data"], let valid = test["valid"]?.boolValue else { continue }
                     if set.isValid(instance, against: root) == valid { passed += 1 }
