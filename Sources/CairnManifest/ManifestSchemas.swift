@@ -2,22 +2,32 @@ import CairnModel
 import Crypto
 import Foundation
 
-/// cairn's own schemas (`schemas/`), compiled once per process.
+/// cairn's own schemas (`schemas/`), compiled once per process, when first needed: a run that only needs their
+/// fingerprint (a warm `validate` whose results are all cached) does not compile them.
 public struct ManifestSchemas: Sendable {
-    public let set: JSONSchemaSet
+    /// The compiled schemas.
+    public var set: JSONSchemaSet {
+        do {
+            return try compiled.get()
+        } catch {
+            // `init(files:)` compiled them already; only the embedded ones are compiled here first, and a broken one
+            // is a build error.
+            fatalError("cairn's embedded schemas do not compile: \(error)")
+        }
+    }
     /// SHA-256 over every schema file, so caches of validation results die when a schema changes.
     public let fingerprint: String
+    private let compiled: Compiled
 
     public static let configFile = "cairn.schema.json"
     public static let files = ["common.schema.json", "cairn.schema.json"] + ArtifactKind.allCases.map(\.schemaFile)
 
-    /// The schemas carried in the binary (`EmbeddedSchemas`, generated from `schemas/`); broken ones are a build
-    /// error, so this traps with the reason.
+    /// The schemas carried in the binary (`EmbeddedSchemas`, generated from `schemas/`).
     public static let bundled: ManifestSchemas = {
         do {
-            return try ManifestSchemas(files: sources.mapValues { Array($0.utf8) })
+            return try ManifestSchemas(uncompiled: sources.mapValues { Array($0.utf8) })
         } catch {
-            fatalError("cairn's embedded schemas do not compile: \(error)")
+            fatalError("cairn's embedded schemas are incomplete: \(error)")
         }
     }()
 
@@ -42,20 +52,47 @@ public struct ManifestSchemas: Sendable {
         }
     }
 
-    /// The schemas by file name; every name in `files` must be there.
+    /// The schemas by file name, compiled now; every name in `files` must be there.
     public init(files: [String: [UInt8]]) throws {
-        var set = JSONSchemaSet()
+        try self.init(uncompiled: files)
+        _ = try compiled.get()
+    }
+
+    private init(uncompiled files: [String: [UInt8]]) throws {
         var hasher = SHA256()
         for file in Self.files {
             guard let bytes = files[file] else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: file]) }
             hasher.update(data: bytes)
-            // JSON is YAML: libyaml reads these files several times faster than JSONDecoder.
-            let node = try HardenedYAMLLoader().load(bytes)
-            try set.add(JSONSchemaSet().typed(node, schema: nil), name: file, baseURI: "https://cairn.dev/schemas/v1/")
         }
-        try set.link()
-        self.set = set
         fingerprint = hasher.finalize().hexString
+        compiled = Compiled {
+            var set = JSONSchemaSet()
+            for file in Self.files {
+                // JSON is YAML: libyaml reads these files several times faster than JSONDecoder.
+                let node = try HardenedYAMLLoader().load(files[file]!)
+                try set.add(JSONSchemaSet().typed(node, schema: nil), name: file, baseURI: "https://cairn.dev/schemas/v1/")
+            }
+            try set.link()
+            return set
+        }
+    }
+
+    /// The set, compiled by the first caller (the others wait for it).
+    private final class Compiled: @unchecked Sendable {
+        private let lock = NSLock()
+        private var compile: (() throws -> JSONSchemaSet)?
+        private var result: Result<JSONSchemaSet, any Error>?
+
+        init(_ compile: @escaping () throws -> JSONSchemaSet) { self.compile = compile }
+
+        func get() throws -> JSONSchemaSet {
+            try lock.withLock {
+                if let result { return result }
+                let made = Result { try compile!() }
+                (result, compile) = (made, nil)
+                return made
+            }.get()
+        }
     }
 
     /// The compiled root of the schema for `kind`.

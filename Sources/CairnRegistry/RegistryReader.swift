@@ -29,6 +29,9 @@ public struct RegistryReader: Sendable {
     public func read(_ source: RegistrySource, events: [TagEvent]? = nil) throws -> RegistrySnapshot {
         var clock = PhaseClock()
         let repository = location.repository
+        // The registered versions depend on the tags alone: read on another thread while the tree is listed.
+        let reader = self
+        let tagsRead = events == nil ? Background { try reader.registeredVersions() } : nil
         var listing: TreeListing
         var blobs: [String: [UInt8]] = [:]
         var commit: ObjectID?
@@ -86,8 +89,8 @@ public struct RegistryReader: Sendable {
 
         diagnostics += signersDiagnostics(config, source: source)
         clock.mark("config")
-        let (registered, tags) = try events.map { (Set(Registrations($0).live.keys), nil) } ?? registeredVersions()
-        clock.mark("tags")
+        let (registered, tags) = try events.map { (Set(Registrations($0).live.keys), nil) } ?? tagsRead!.value()
+        clock.mark("tags (waited for)")
         // A pure function of the tree (the artifacts and cairn.yaml in it) and the registered versions: kept by the
         // tree's id and the tags' snapshot.
         let rulesKey = rootTree.flatMap { tree in tags.map { ValidationCache.RulesKey(tree: tree, root: location.root, tags: $0) } }
@@ -348,5 +351,25 @@ public struct RegistryReader: Sendable {
         }
         try walk("")
         return (listing, contents)
+    }
+}
+
+/// Work started on another thread at once, its result waited for when needed.
+final class Background<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once before `done` is signalled, read only after waiting for it.
+    private var result: Result<Value, any Error>?
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global().async {
+            self.result = Result(catching: work)
+            self.done.signal()
+        }
+    }
+
+    func value() throws -> Value {
+        done.wait()
+        defer { done.signal() }
+        return try result!.get()
     }
 }

@@ -60,11 +60,16 @@ struct SemanticRules {
             var out: [(target: Int?, isRange: Bool)] = []
             for site in artifacts[index].summary.references {
                 let reference = site.reference
-                let candidates = numbers[reference.id].map { versions[$0] } ?? []
-                if let best = candidates.filter({ reference.requirement.accepts($0.version) }).max(by: { $0.version < $1.version }) {
+                let number = numbers[reference.id]
+                // The newest version the requirement accepts, found without building the list of those it accepts.
+                var best: (version: SemVer, index: Int?)?
+                for candidate in number.map({ versions[$0] }) ?? [] where reference.requirement.accepts(candidate.version) {
+                    if best.map({ $0.version < candidate.version }) ?? true { best = candidate }
+                }
+                if let best {
                     out.append((best.index, !reference.requirement.isExact))
                 } else {
-                    let known = candidates.map(\.version).sorted().map(\.description)
+                    let known = (number.map { versions[$0] } ?? []).map(\.version).sorted().map(\.description)
                     let hint = known.isEmpty ? "no version of \(reference.id) exists at this commit or is registered by tag"
                                              : "known versions: \(known.joined(separator: ", "))"
                     report(index, site.mark, "\(site.field): reference '\(site.text)' does not resolve; \(hint)", rule: "reference")
