@@ -47,8 +47,17 @@ struct SemanticRules {
             let original = versions[id].first { $0.version == key.version }!.index!
             report(index, artifacts[index].summary.mark, "\(key) is already defined in \(artifacts[original].path); each version lives in one file", rule: "unique-version")
         }
+        // A version registered by tag matters only as what a reference may resolve to: only referenced ids get theirs.
+        var referenced = [Bool](repeating: false, count: versions.count)
+        for artifact in artifacts {
+            for site in artifact.summary.references {
+                let id = number(site.reference.id)
+                if id >= referenced.count { referenced.append(contentsOf: repeatElement(false, count: id - referenced.count + 1)) }
+                referenced[id] = true
+            }
+        }
         for version in registered {
-            let id = number(version.id)
+            guard let id = numbers[version.id], referenced[id] else { continue }
             if !versions[id].contains(where: { $0.version == version.version }) { versions[id].append((version.version, nil)) }
         }
 
