@@ -174,8 +174,7 @@ public final class PostgresStateStore: StateTransfer {
         }
     }
 
-    @discardableResult
-    public func commit(_ change: StateChange) async throws -> Int {
+    public func write(_ change: StateChange) async throws -> Committed {
         try change.checkDeployable()
         let logger = self.logger
         let tables = self.tables
@@ -189,6 +188,14 @@ public final class PostgresStateStore: StateTransfer {
             guard current == Int64(change.expectedSerial) else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: Int(current))
             }
+            func mark() async throws -> [UInt8]? {
+                var mark: [UInt8]?
+                for try await row in try await connection.query("SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment)", logger: logger) {
+                    mark = Array(try row.decode(ByteBuffer.self).readableBytesView)
+                }
+                return mark
+            }
+            let previousMark = try await mark()
             if !change.deletions.isEmpty {
                 try await connection.query("""
                     DELETE FROM \(unescaped: tables.deployed) WHERE environment = \(change.environment)
@@ -198,7 +205,7 @@ public final class PostgresStateStore: StateTransfer {
             try await Self.write(change.upserts, environment: change.environment, tables: tables, connection: connection)
             try await connection.query("UPDATE \(unescaped: tables.environment) SET serial = \(current + 1) WHERE name = \(change.environment)", logger: logger)
             try await Self.append(change.audit, tables: tables, connection: connection)
-            return Int(current + 1)
+            return Committed(serial: Int(current + 1), previousMark: previousMark, mark: try await mark())
         }
     }
 

@@ -26,8 +26,8 @@ public struct Reconciler: Sendable {
     }
 
     /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
-    /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`); apply always
-    /// compares every row. What a plan would write is read from git and checked against its digest; when that fails
+    /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`), as apply's does:
+    /// while the store's serial and deployed mark are as the last plan or apply left them, no row changed since. What a plan would write is read from git and checked against its digest; when that fails
     /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
     /// `loaded` is a declared state this process loaded before (the plan a command showed): an artifact with the same
     /// version, digest and registration commit takes its content from there instead of being parsed again.
@@ -70,7 +70,16 @@ public struct Reconciler: Sendable {
             let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                     deployed: deployed, problems: declared.problems)
             resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))))
-            return Planned(plan: plan, declared: declared, declaredCount: { resolved.count }, resolution: resolved.how, comparison: compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow)
+            let problems = declared.problems, whole = compared == nil ? declared : nil
+            return Planned(plan: plan, declared: declared, declaredCount: { resolved.count },
+                           declaredDigest: {
+                               // Of every declared artifact, also when only some were compared.
+                               var state = whole ?? resolved.state
+                               state.problems = problems
+                               return state.digest
+                           },
+                           resolution: resolved.how, comparison: compared.map { .sinceLastPlan(artifacts: $0.count) } ?? .everyRow, resolved: resolved,
+                           mark: mark)
         }
     }
 
@@ -81,8 +90,13 @@ public struct Reconciler: Sendable {
         public var declared: DeclaredState
         /// How many artifacts are declared in all (counted when asked).
         public var declaredCount: @Sendable () -> Int
+        /// `DeclaredState.digest` of everything declared, with this plan's problems (computed when asked).
+        public var declaredDigest: @Sendable () -> String
         public var resolution: DeclaredResolution.How
         public var comparison: Comparison
+        /// Where the declared state came from, and the store's deployed mark the plan read: for apply to record what it left.
+        let resolved: DeclaredResolution
+        let mark: [UInt8]?
     }
 
     /// The outcome of an apply.
@@ -170,7 +184,9 @@ public struct Reconciler: Sendable {
     /// The apply itself, while `lease` is held.
     private func apply(environment: String, commit: ObjectID, expected: Plan?, actor: String, allowEmpty: Bool, now: Int64,
                        loaded: DeclaredState?, holding lease: Lease) async throws -> Outcome {
-        let planned = try await self.plan(environment: environment, commit: commit, loaded: loaded)
+        // On the last plan when the store's serial and mark are as that plan saw them (no row changed since, by cairn or
+        // by hand): the artifacts it had actions for and those declared anew are compared, the rest are known equal.
+        let planned = try await self.plan(environment: environment, commit: commit, sinceLastPlan: true, loaded: loaded)
         let (plan, declared) = (planned.plan, planned.declared)
         func refuse(_ refusal: Refusal, artifact: String = "") async throws -> Never {
             try await store.appendAudit([AuditDraft(time: now, actor: actor, action: .refuse, environment: environment, artifact: artifact,
@@ -212,9 +228,15 @@ public struct Reconciler: Sendable {
                                         artifact: "\(action.id)@\(action.from!)", commit: commit.hex, planSummary: summary))
             }
         }
-        let serial = try await store.commit(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions, audit: audit,
-                                                             lease: lease))
-        return .applied(serial: serial, actions: plan.actions.count)
+        let committed = try await store.write(StateChange(environment: environment, expectedSerial: plan.serial, upserts: upserts, deletions: deletions,
+                                                          audit: audit, lease: lease))
+        // No row changed between the plan's look at the store and this change (the mark the change found is the one the
+        // plan read), and the change wrote every action: the store holds what is declared, as of the mark it left. The
+        // next plan builds on that; any later change to a row moves the mark.
+        if committed.previousMark == planned.mark {
+            planned.resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: committed.serial, mark: committed.mark, pending: []))
+        }
+        return .applied(serial: committed.serial, actions: plan.actions.count)
     }
 
     /// Why `planned` may not be applied: the checks apply makes, in its order, before it writes anything (problems in
@@ -265,7 +287,7 @@ public struct Reconciler: Sendable {
                                                                   policyCommit: commit, store: store, now: now)) { _, new in new }
             if let refusal = engine.checkWithdrawals(withdrawals.map { ($0.id.description, $0.name) }) { return (.policy(refusal), engine, candidates) }
         }
-        if declared.artifacts.isEmpty, !pruning.isEmpty, !allowEmpty { return (.wouldPruneEverything(pruning.count), engine, candidates) }
+        if planned.declaredCount() == 0, !pruning.isEmpty, !allowEmpty { return (.wouldPruneEverything(pruning.count), engine, candidates) }
         return (nil, engine, candidates)
     }
 

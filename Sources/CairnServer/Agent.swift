@@ -116,10 +116,14 @@ public struct Agent: Service {
         let start = ContinuousClock.now
         let result: Reconciliation.Result, changes: Int, message: String?
         var declaredDigest = ""
+        var how = ""
         let reconciler = Reconciler(reader: reader, store: store, config: config)
         do {
-            let planned = try await reconciler.plan(environment: environment, commit: head)
-            declaredDigest = planned.declared.digest
+            // On the last plan or apply when the store is as that left it: after an apply, only what changed in git since
+            // is compared.
+            let planned = try await reconciler.plan(environment: environment, commit: head, sinceLastPlan: true)
+            how = " (declared state \(planned.resolution), planned in \(Int(((ContinuousClock.now - start) / .milliseconds(1)).rounded())) ms)"
+            declaredDigest = planned.declaredDigest()
             if planned.plan.actions.isEmpty && planned.plan.problems.isEmpty {
                 (result, changes, message) = (.inSync, 0, nil)
             } else {
@@ -145,7 +149,7 @@ public struct Agent: Service {
                                             changes: changes, message: message, milliseconds: Int((elapsed / .milliseconds(1)).rounded()),
                                             at: Int64(Date().timeIntervalSince1970), agent: "\(actor) on \(LeaseHolder.current.host)")
         if result == .applied || result == .failed || result == .refused {
-            logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)")
+            logger.notice("\(environment): \(result.rawValue)\(changes > 0 ? " \(changes) changes" : "")\(message.map { ": \($0)" } ?? "") at \(head.short)\(how)")
         }
         ServeMetrics.reconciled(reconciliation, duration: elapsed)
         do {

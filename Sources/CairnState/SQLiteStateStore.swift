@@ -297,8 +297,7 @@ public final class SQLiteStateStore: StateTransfer {
         try run { db in try Data.fetchOne(db, sql: "SELECT mark FROM deployed_mark WHERE environment = ?", arguments: [environment]).map { [UInt8]($0) } }
     }
 
-    @discardableResult
-    public func commit(_ change: StateChange) async throws -> Int {
+    public func write(_ change: StateChange) async throws -> Committed {
         try change.checkDeployable()
         return try run { db in
             let current = try Int.fetchOne(db, sql: "SELECT serial FROM environment WHERE name = ?", arguments: [change.environment]) ?? 0
@@ -306,6 +305,8 @@ public final class SQLiteStateStore: StateTransfer {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
             }
             if let lease = change.lease { try Self.checkHeld(lease, in: db) }
+            let markSQL = "SELECT mark FROM deployed_mark WHERE environment = ?"
+            let previousMark = try Data.fetchOne(db, sql: markSQL, arguments: [change.environment])
             // One prepared statement each: preparing 10,000 times cost more than the writes.
             let delete = try db.makeStatement(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             for id in change.deletions {
@@ -314,7 +315,8 @@ public final class SQLiteStateStore: StateTransfer {
             try Self.write(change.upserts, environment: change.environment, in: db)
             try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
             try Self.append(change.audit, in: db)
-            return current + 1
+            let mark = try Data.fetchOne(db, sql: markSQL, arguments: [change.environment])
+            return Committed(serial: current + 1, previousMark: previousMark.map { [UInt8]($0) }, mark: mark.map { [UInt8]($0) })
         }
     }
 

@@ -23,9 +23,9 @@ public protocol StateStore: Sendable {
     /// an edit of the store behind its back); nil before the first change. Equal marks and serials mean the rows are
     /// as they were, so a plan can be brought up to date from the artifacts whose declared state changed.
     func deployedMark(environment: String) async throws -> [UInt8]?
-    /// Applies a change atomically; returns the new serial.
-    @discardableResult
-    func commit(_ change: StateChange) async throws -> Int
+    /// Applies a change atomically; returns the new serial and the deployed mark before and after it (read in its
+    /// transaction, so no other change is in either).
+    func write(_ change: StateChange) async throws -> Committed
     /// Appends audit records on their own (refusals), chained like all others.
     func appendAudit(_ drafts: [AuditDraft]) async throws
     /// Audit records in sequence order, filtered.
@@ -59,7 +59,25 @@ public protocol StateStore: Sendable {
     func reconciliations(environment: String, limit: Int) async throws -> [Reconciliation]
 }
 
+/// What a committed change left: the environment's serial, and its deployed mark (`StateStore.deployedMark`) as the
+/// change found it and as it left it, both read in the change's transaction.
+public struct Committed: Sendable, Equatable {
+    public var serial: Int
+    public var previousMark: [UInt8]?
+    public var mark: [UInt8]?
+
+    public init(serial: Int, previousMark: [UInt8]?, mark: [UInt8]?) {
+        self.serial = serial
+        self.previousMark = previousMark
+        self.mark = mark
+    }
+}
+
 extension StateStore {
+    /// Applies a change atomically; returns the new serial.
+    @discardableResult
+    public func commit(_ change: StateChange) async throws -> Int { try await write(change).serial }
+
     /// The deployed rows of an environment with their content.
     public func deployed(environment: String) async throws -> [StoredArtifact] {
         try await deployed(environment: environment, content: true)

@@ -327,8 +327,10 @@ struct StateStoreConformanceTests {
         let made = try await backend.make()
         let store = made.store
         #expect(try await store.deployedMark(environment: "dev") == nil)
-        try await store.commit(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
+        let committed = try await store.write(StateChange(environment: "dev", expectedSerial: 0, upserts: [row("a", "1.0.0"), row("b", "1.0.0")], deletions: [], audit: []))
         let applied = try #require(try await store.deployedMark(environment: "dev"))
+        // The write returns the marks before and after its own change.
+        #expect(committed == Committed(serial: 1, previousMark: nil, mark: applied))
         try await store.appendAudit([audit(.refuse, "prompt/a@1.0.0")])
         try await store.commit(StateChange(environment: "staging", expectedSerial: 0, upserts: [row("a", "1.0.0")], deletions: [], audit: []))
         _ = try await store.acquireLease(environment: "dev", holder: "x", seconds: 60)
