@@ -81,12 +81,14 @@ public final class TagCache: Sendable {
     public func read(commonDirectory: String) -> Reading {
         let recorded = stamps[""]
         let folders = self.folders
+        // Before this read records the folders it reads again.
+        let recordedIdentity = recorded?.identity { folders[$0] }
         let previous = recorded.map { TagRefSnapshot.Previous(packed: $0.packed, folders: $0.folders, contents: { folders[$0] }) }
         let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: previous)
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
         guard let snapshot else {
             stamps[""] = nil
-            let since = session.record(since: recorded.map(\.identity), changed: nil)
+            let since = session.record(since: recordedIdentity, changed: nil)
             return Reading(snapshot: nil, changed: nil, since: since, identity: nil, kept: kept)
         }
         for (path, contents) in snapshot.read { folders[path] = contents }
@@ -100,9 +102,9 @@ public final class TagCache: Sendable {
         let complete = snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil }
         // A second read in one process (promote lists tags, then resolves the declared state) reports the changes since
         // the file's snapshot, not since the first read, so that a caller can still compare with what it recorded.
-        let since = session.record(since: recorded.map(\.identity), changed: complete ? changed : nil)
+        let since = session.record(since: recordedIdentity, changed: complete ? changed : nil)
         return Reading(snapshot: complete ? snapshot : nil, changed: complete ? session.changed : nil, since: since,
-                       identity: complete ? now.identity : nil, kept: kept)
+                       identity: complete ? now.identity { snapshot.read[$0] ?? folders[$0] } : nil, kept: kept)
     }
 
     public var hits: Int { counter.value }
@@ -221,20 +223,38 @@ struct Stamps: Equatable {
     var packed: TagRefSnapshot.Stamp?
     var folders: [String: TagRefSnapshot.FolderStamp]
 
-    /// What tells this snapshot from another: a digest of its encoding.
-    var identity: [UInt8] {
+    /// What tells this snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
+    /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
+    /// held (`contents`), not when it was read: such a folder is read every time, and reading it again unchanged (just
+    /// after `git pack-refs`, say) leaves the identity, and what is kept by it, as it was. Nil contents for such a
+    /// folder make the identity one no other snapshot has.
+    func identity(contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
         var out = CacheWriter()
-        Self.encode(self, &out)
+        if let packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
+        out.int(folders.count)
+        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) {
+            out.string(path)
+            out.stamp(folder.stamp)
+            out.int(folder.folders.count)
+            for child in folder.folders { out.string(child) }
+            guard !folder.settled else { out.byte(0); continue }
+            guard let held = contents(path) else {
+                out.byte(2)
+                out.raw((0..<16).map { _ in UInt8.random(in: 0...255) })
+                continue
+            }
+            out.byte(1)
+            out.int(held.references.count)
+            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) {
+                out.string(name)
+                out.objectID(object)
+            }
+        }
         return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
     }
 
     @Sendable static func encode(_ stamps: Self, _ out: inout CacheWriter) {
-        if let packed = stamps.packed {
-            out.byte(1)
-            out.stamp(packed)
-        } else {
-            out.byte(0)
-        }
+        if let packed = stamps.packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
         out.int(stamps.folders.count)
         for (path, folder) in stamps.folders.sorted(by: { $0.key < $1.key }) {
             out.string(path)

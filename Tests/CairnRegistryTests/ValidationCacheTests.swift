@@ -57,6 +57,15 @@ struct ValidationCacheTests {
         #expect(try validate() == ([], 0))
         _ = try fixture.repo.git(["pack-refs", "--all"])
         #expect(try validate().rules == [])
+        // Folders modified too recently for their stamps to be trusted (here: dated an hour ahead) are read every time;
+        // read again unchanged a second later, they leave the tags' identity, and the findings kept by it, as they were.
+        let folders = FileManager.default.enumerator(atPath: fixture.repo.directory.appendingPathComponent(".git/refs/tags").path)!
+            .compactMap { $0 as? String }.map { fixture.repo.directory.appendingPathComponent(".git/refs/tags/" + $0).path } + [
+            fixture.repo.directory.appendingPathComponent(".git/refs/tags").path]
+        for folder in folders { try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(3600)], ofItemAtPath: folder) }
+        #expect(try validate().rules == [])
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try validate() == ([], 1))
         _ = try fixture.repo.git(["tag", "-d", "prompt/summarize-ticket@v2.0.0"])
         #expect(try validate() == (["reference"], 0))
     }
