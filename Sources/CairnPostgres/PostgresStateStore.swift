@@ -188,14 +188,19 @@ public final class PostgresStateStore: StateTransfer {
             guard current == Int64(change.expectedSerial) else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: Int(current))
             }
-            func mark() async throws -> [UInt8]? {
+            func mark(locking: Bool) async throws -> [UInt8]? {
                 var mark: [UInt8]?
-                for try await row in try await connection.query("SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment)", logger: logger) {
+                let query: PostgresQuery = locking
+                    ? "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment) FOR UPDATE"
+                    : "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment)"
+                for try await row in try await connection.query(query, logger: logger) {
                     mark = Array(try row.decode(ByteBuffer.self).readableBytesView)
                 }
                 return mark
             }
-            let previousMark = try await mark()
+            // Locked until this change commits: an edit of a row by hand (whose trigger moves the mark) waits for it, or
+            // came before and shows in the mark read here.
+            let previousMark = try await mark(locking: true)
             if !change.deletions.isEmpty {
                 try await connection.query("""
                     DELETE FROM \(unescaped: tables.deployed) WHERE environment = \(change.environment)
@@ -205,7 +210,7 @@ public final class PostgresStateStore: StateTransfer {
             try await Self.write(change.upserts, environment: change.environment, tables: tables, connection: connection)
             try await connection.query("UPDATE \(unescaped: tables.environment) SET serial = \(current + 1) WHERE name = \(change.environment)", logger: logger)
             try await Self.append(change.audit, tables: tables, connection: connection)
-            return Committed(serial: Int(current + 1), previousMark: previousMark, mark: try await mark())
+            return Committed(serial: Int(current + 1), previousMark: previousMark, mark: try await mark(locking: false))
         }
     }
 

@@ -27,8 +27,9 @@ public struct Reconciler: Sendable {
 
     /// What an apply would do to `environment`, with declared state read from tags and policies from `commit`.
     /// With `sinceLastPlan`, a plan may build on the last one made here (`Comparison.sinceLastPlan`), as apply's does:
-    /// while the store's serial and deployed mark are as the last plan or apply left them, no row changed since. What a plan would write is read from git and checked against its digest; when that fails
-    /// (a memoized resolution that no longer holds), the state is resolved again from every tag.
+    /// while the store's serial and deployed mark are as the last plan or apply left them, no row changed since. What a
+    /// plan would write is read from git and checked against its digest; when that fails (a memoized resolution that no
+    /// longer holds), the state is resolved again from every tag.
     /// `loaded` is a declared state this process loaded before (the plan a command showed): an artifact with the same
     /// version, digest and registration commit takes its content from there instead of being parsed again.
     public func plan(environment: String, commit: ObjectID, sinceLastPlan: Bool = false, loaded: DeclaredState? = nil) async throws -> Planned {
