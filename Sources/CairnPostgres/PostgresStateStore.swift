@@ -166,12 +166,22 @@ public final class PostgresStateStore: StateTransfer {
     }
 
     public func deployedMark(environment: String) async throws -> [UInt8]? {
-        let logger = self.logger
+        let tables = self.tables
         return try await read("reading the deployed mark of \(environment)") { connection in
-            let rows = try await connection.query("SELECT mark FROM \(unescaped: self.tables.deployedMark) WHERE environment = \(environment)", logger: logger)
-            for try await row in rows { return Array(try row.decode(ByteBuffer.self).readableBytesView) }
-            return nil
+            try await Self.mark(of: environment, tables: tables, connection: connection)
         }
+    }
+
+    /// An environment's deployed mark, inside the caller's transaction; with `locking`, its row stays locked until
+    /// the transaction ends.
+    private static func mark(of environment: String, tables: Tables, connection: PostgresConnection, locking: Bool = false) async throws -> [UInt8]? {
+        let query: PostgresQuery = locking
+            ? "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(environment) FOR UPDATE"
+            : "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(environment)"
+        for try await row in try await connection.query(query, logger: PostgresConnectionSlot.logger) {
+            return Array(try row.decode(ByteBuffer.self).readableBytesView)
+        }
+        return nil
     }
 
     public func write(_ change: StateChange) async throws -> Committed {
@@ -188,19 +198,9 @@ public final class PostgresStateStore: StateTransfer {
             guard current == Int64(change.expectedSerial) else {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: Int(current))
             }
-            func mark(locking: Bool) async throws -> [UInt8]? {
-                var mark: [UInt8]?
-                let query: PostgresQuery = locking
-                    ? "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment) FOR UPDATE"
-                    : "SELECT mark FROM \(unescaped: tables.deployedMark) WHERE environment = \(change.environment)"
-                for try await row in try await connection.query(query, logger: logger) {
-                    mark = Array(try row.decode(ByteBuffer.self).readableBytesView)
-                }
-                return mark
-            }
             // Locked until this change commits: an edit of a row by hand (whose trigger moves the mark) waits for it, or
             // came before and shows in the mark read here.
-            let previousMark = try await mark(locking: true)
+            let previousMark = try await Self.mark(of: change.environment, tables: tables, connection: connection, locking: true)
             if !change.deletions.isEmpty {
                 try await connection.query("""
                     DELETE FROM \(unescaped: tables.deployed) WHERE environment = \(change.environment)
@@ -210,7 +210,8 @@ public final class PostgresStateStore: StateTransfer {
             try await Self.write(change.upserts, environment: change.environment, tables: tables, connection: connection)
             try await connection.query("UPDATE \(unescaped: tables.environment) SET serial = \(current + 1) WHERE name = \(change.environment)", logger: logger)
             try await Self.append(change.audit, tables: tables, connection: connection)
-            return Committed(serial: Int(current + 1), previousMark: previousMark, mark: try await mark(locking: false))
+            return Committed(serial: Int(current + 1), previousMark: previousMark,
+                             mark: try await Self.mark(of: change.environment, tables: tables, connection: connection))
         }
     }
 

@@ -294,7 +294,12 @@ public final class SQLiteStateStore: StateTransfer {
     }
 
     public func deployedMark(environment: String) async throws -> [UInt8]? {
-        try run { db in try Data.fetchOne(db, sql: "SELECT mark FROM deployed_mark WHERE environment = ?", arguments: [environment]).map { [UInt8]($0) } }
+        try run { db in try Self.mark(of: environment, in: db) }
+    }
+
+    /// An environment's deployed mark, inside the caller's transaction.
+    private static func mark(of environment: String, in db: Database) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT mark FROM deployed_mark WHERE environment = ?", arguments: [environment]).map { [UInt8]($0) }
     }
 
     public func write(_ change: StateChange) async throws -> Committed {
@@ -305,8 +310,7 @@ public final class SQLiteStateStore: StateTransfer {
                 throw StateError.staleSerial(environment: change.environment, expected: change.expectedSerial, actual: current)
             }
             if let lease = change.lease { try Self.checkHeld(lease, in: db) }
-            let markSQL = "SELECT mark FROM deployed_mark WHERE environment = ?"
-            let previousMark = try Data.fetchOne(db, sql: markSQL, arguments: [change.environment])
+            let previousMark = try Self.mark(of: change.environment, in: db)
             // One prepared statement each: preparing 10,000 times cost more than the writes.
             let delete = try db.makeStatement(sql: "DELETE FROM deployed WHERE environment = ? AND kind = ? AND name = ?")
             for id in change.deletions {
@@ -315,8 +319,7 @@ public final class SQLiteStateStore: StateTransfer {
             try Self.write(change.upserts, environment: change.environment, in: db)
             try db.execute(sql: "INSERT OR REPLACE INTO environment (name, serial) VALUES (?, ?)", arguments: [change.environment, current + 1])
             try Self.append(change.audit, in: db)
-            let mark = try Data.fetchOne(db, sql: markSQL, arguments: [change.environment])
-            return Committed(serial: current + 1, previousMark: previousMark.map { [UInt8]($0) }, mark: mark.map { [UInt8]($0) })
+            return Committed(serial: current + 1, previousMark: previousMark, mark: try Self.mark(of: change.environment, in: db))
         }
     }
 

@@ -353,10 +353,7 @@ public final class Repository: @unchecked Sendable {
     /// signature covers. nil when `id` is not a tag object; an error when it is larger than `limit` bytes (read from
     /// its header first, so a huge object is refused without being loaded).
     public func rawTag(_ id: ObjectID, limit: Int = 1 << 20) throws -> [UInt8]? {
-        try withHandle { repo in
-            var odb: OpaquePointer?
-            _ = try check("git_repository_odb", git_repository_odb(&odb, repo))
-            defer { git_odb_free(odb) }
+        try withObjectDatabase { odb in
             var oid = id.raw
             var size = 0
             var type = GIT_OBJECT_INVALID
@@ -524,7 +521,7 @@ public final class Repository: @unchecked Sendable {
 
 extension Repository {
     /// A configured remote by name, else an anonymous one for a URL or path; the caller frees it.
-    static func remote(_ remote: String, in repo: OpaquePointer) throws -> OpaquePointer? {
+    private static func remote(_ remote: String, in repo: OpaquePointer) throws -> OpaquePointer? {
         var handle: OpaquePointer?
         if git_remote_lookup(&handle, repo, remote) != 0 {
             git_error_clear()
