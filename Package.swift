@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "CairnTrustTests", dependencies: ["CairnTrust", "CairnTestSupport"]),
         .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),
-        .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel"]),
+        .testTarget(name: "CairnManifestTests", dependencies: ["CairnManifest", "CairnModel", "CairnTestSupport"]),
         .testTarget(name: "CairnRegistryTests", dependencies: ["CairnRegistry", "CairnManifest", "CairnModel", "Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnStateTests", dependencies: ["CairnState", "CairnPostgres", "CairnModel", .product(name: "GRDB", package: "GRDB.swift"),
                                                             .product(name: "Crypto", package: "swift-crypto")]),

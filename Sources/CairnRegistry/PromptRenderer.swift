@@ -34,8 +34,27 @@ public enum PromptRenderer {
         public var description: String { message }
     }
 
+    /// A prompt with its templates split into pieces: made once, rendered many times (the server keeps one per
+    /// deployed prompt).
+    public struct Prepared: Sendable {
+        public let spec: PromptTemplateSpec
+        let text: [TemplateText.Piece]
+        let messages: [(role: String, pieces: [TemplateText.Piece])]
+
+        public init(_ spec: PromptTemplateSpec) {
+            self.spec = spec
+            text = spec.type == .text ? TemplateText.pieces(spec.template ?? "") : []
+            messages = spec.type == .chat ? (spec.messages ?? []).map { ($0.role, TemplateText.pieces($0.content)) } : []
+        }
+    }
+
     /// Renders a prompt with `values` given as text (from `--var k=v`) or typed (from a vars file).
     public static func render(_ prompt: PromptTemplateSpec, values: [String: JSONValue]) throws(Failure) -> Rendered {
+        try render(Prepared(prompt), values: values)
+    }
+
+    public static func render(_ prepared: Prepared, values: [String: JSONValue]) throws(Failure) -> Rendered {
+        let prompt = prepared.spec
         let declared = prompt.variables ?? []
         let names = Set(declared.map(\.name))
         if let unknown = values.keys.sorted().first(where: { !names.contains($0) }) {
@@ -65,18 +84,19 @@ public enum PromptRenderer {
             }
             resolved[name] = text
         }
-        func fill(_ template: String) -> String {
-            TemplateText.pieces(template).map { piece in
+        func fill(_ pieces: [TemplateText.Piece]) -> String {
+            var filled = ""
+            for piece in pieces {
                 switch piece {
-                case .text(let text): text
-                case .variable(let name, _): resolved[name] ?? ""
-                case .malformed(let text, _): text
+                case .text(let text), .malformed(let text, _): filled += text
+                case .variable(let name, _): filled += resolved[name] ?? ""
                 }
-            }.joined()
+            }
+            return filled
         }
         switch prompt.type {
-        case .text: return .text(fill(prompt.template ?? ""))
-        case .chat: return .chat((prompt.messages ?? []).map { (role: $0.role, content: fill($0.content)) })
+        case .text: return .text(fill(prepared.text))
+        case .chat: return .chat(prepared.messages.map { (role: $0.role, content: fill($0.pieces)) })
         }
     }
 

@@ -1,5 +1,6 @@
 import CairnManifest
 import CairnModel
+import CairnRegistry
 import CairnState
 import Foundation
 import Hummingbird
@@ -21,32 +22,47 @@ public final class DeployedReads: @unchecked Sendable {
         /// What was made from these rows, kept with them (and gone with them when the store changes).
         let made = Made()
 
-        /// The answer for `id`, made once per version of the rows.
-        public func body(of id: ArtifactID, _ make: () -> ByteBuffer) -> ByteBuffer {
-            made.lock.withLock {
-                if let body = made.bodies[id] { return body }
-                let body = make()
-                made.bodies[id] = body
-                return body
+        /// What `make` makes of these rows for `key`, made once per version of the rows.
+        public func memo<Value: Sendable>(_ key: some Hashable & Sendable, _ make: () throws -> Value) rethrows -> Value {
+            let key = AnyHashable(key)
+            // Unwrapped before the cast: a missing entry cast to an optional `Value` would be a found nil.
+            if let known = made.lock.withLock({ made.values[key] }), let value = known as? Value { return value }
+            let value = try make()
+            made.lock.withLock { made.values[key] = .some(value as any Sendable) }
+            return value
+        }
+
+        /// The answer for `id`.
+        public func body(of id: ArtifactID, _ make: () -> ByteBuffer) -> ByteBuffer { memo(Key(id: id, what: .body), make) }
+
+        /// The typed model of a row's content.
+        public func spec(of row: StoredArtifact) throws -> Artifact.Spec {
+            let id = row.artifact.version.id
+            return try memo(Key(id: id, what: .spec)) {
+                guard let kind = id.kind else { throw CairnError.undecodable(row.artifact.version) }
+                return try ArtifactDecoder.decode(try JSONValue.parse(json: Data(row.artifact.content.utf8)), kind: kind).spec
             }
         }
 
-        /// The typed model of a row's content, decoded once per version of the rows.
-        public func spec(of row: StoredArtifact) throws -> Artifact.Spec {
-            let id = row.artifact.version.id
-            if let spec = made.lock.withLock({ made.specs[id] }) { return spec }
-            guard let kind = id.kind else { throw CairnError.undecodable(row.artifact.version) }
-            let spec = try ArtifactDecoder.decode(try JSONValue.parse(json: Data(row.artifact.content.utf8)), kind: kind).spec
-            made.lock.withLock { made.specs[id] = spec }
-            return spec
+        /// A deployed prompt ready to render (nil when the row is not a prompt).
+        public func prompt(of row: StoredArtifact) throws -> PromptRenderer.Prepared? {
+            try memo(Key(id: row.artifact.version.id, what: .prompt)) {
+                guard case .promptTemplate(let template) = try self.spec(of: row) else { return nil }
+                return PromptRenderer.Prepared(template)
+            }
+        }
+
+        private struct Key: Hashable, Sendable {
+            enum What { case body, spec, prompt }
+            let id: ArtifactID
+            let what: What
         }
     }
 
     /// Memo of one version of an environment's rows.
     public final class Made: @unchecked Sendable {
         let lock = NSLock()
-        var bodies: [ArtifactID: ByteBuffer] = [:]
-        var specs: [ArtifactID: Artifact.Spec] = [:]
+        var values: [AnyHashable: any Sendable] = [:]
     }
 
     let store: any StateStore

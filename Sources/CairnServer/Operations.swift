@@ -1,5 +1,6 @@
 import CairnState
 import Foundation
+import Hummingbird
 import Metrics
 import Prometheus
 
@@ -24,32 +25,17 @@ public actor ServeStatus {
     }
 }
 
-/// The Prometheus registry `/metrics` prints, and the names cairn's metrics go by. Hummingbird's request metrics are
-/// renamed to cairn's (`cairn_http_request_duration_seconds{route,method,status}`), so that one prefix finds them all.
+/// The Prometheus registry `/metrics` prints; every metric of cairn's is named `cairn_…`.
 public enum ServeMetrics {
     public static let registry = PrometheusCollectorRegistry()
 
     private static let bootstrapped: Bool = {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.nameAndLabelSanitizer = { name, labels in
-            (names[name] ?? name, labels.map { (labelNames[$0.0] ?? $0.0, $0.1) })
-        }
-        MetricsSystem.bootstrap(factory)
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return true
     }()
 
     /// Makes swift-metrics report into `registry` (once per process).
     public static func bootstrap() { _ = bootstrapped }
-
-    private static let names = [
-        "http.server.request.duration": "cairn_http_request_duration_seconds",
-        "hb.requests": "cairn_http_requests_total",
-        "hb.request.errors": "cairn_http_request_errors_total",
-        "http.server.active_requests": "cairn_http_active_requests",
-    ]
-    private static let labelNames = [
-        "http.route": "route", "http.request.method": "method", "http.response.status_code": "status", "error.type": "status",
-    ]
 
     static func reconciled(_ reconciliation: Reconciliation, duration: Duration) {
         let environment = ("environment", reconciliation.environment)
@@ -85,5 +71,78 @@ extension Metrics.Timer {
     func recordInterval(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// Counts and times each request by route pattern (`/v1/environments/{env}/artifacts/{kind}/{name}`), method and
+/// status: `cairn_http_requests_total`, `cairn_http_request_duration_seconds` (from the request's arrival to its
+/// response being made, not sent), `cairn_http_request_errors_total` (what a handler threw), and
+/// `cairn_http_active_requests`. Recorded when the response is made: Hummingbird's `MetricsMiddleware` records after
+/// the write, which makes the response's body a closure, and then the head and the body go out in two writes (two
+/// TCP segments) instead of one.
+struct RequestMetrics: RouterMiddleware {
+    private let handles = Handles()
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let active = handles.active(request.method)
+        active.increment()
+        defer { active.decrement() }
+        do {
+            let response = try await next(request, context)
+            handles.endpoint(context.endpointPath ?? "Unknown", request.method, response.status).record(since: start, error: false)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            handles.endpoint(context.endpointPath ?? "NotFound", request.method, status).record(since: start, error: true)
+            throw error
+        }
+    }
+
+    /// The metrics of each route, method and status, made on first use (swift-metrics' factory is a lookup under a
+    /// lock with the labels built each time).
+    final class Handles: @unchecked Sendable {
+        struct Endpoint {
+            let requests: Metrics.Counter
+            let errors: Metrics.Counter
+            let duration: Metrics.Timer
+
+            func record(since start: ContinuousClock.Instant, error: Bool) {
+                requests.increment()
+                if error { errors.increment() }
+                duration.recordInterval(ContinuousClock.now - start)
+            }
+        }
+        private struct Key: Hashable {
+            let route: String
+            let method: HTTPRequest.Method
+            let status: Int
+        }
+        private let lock = NSLock()
+        private var endpoints: [Key: Endpoint] = [:]
+        private var meters: [HTTPRequest.Method: Metrics.Meter] = [:]
+
+        func active(_ method: HTTPRequest.Method) -> Metrics.Meter {
+            lock.withLock {
+                if let meter = meters[method] { return meter }
+                let meter = Metrics.Meter(label: "cairn_http_active_requests", dimensions: [("method", method.rawValue)])
+                meters[method] = meter
+                return meter
+            }
+        }
+
+        func endpoint(_ route: String, _ method: HTTPRequest.Method, _ status: HTTPResponse.Status) -> Endpoint {
+            let key = Key(route: route, method: method, status: status.code)
+            return lock.withLock {
+                if let known = endpoints[key] { return known }
+                let labels = [("route", route), ("method", method.rawValue), ("status", String(status.code))]
+                let made = Endpoint(requests: Metrics.Counter(label: "cairn_http_requests_total", dimensions: labels),
+                                    errors: Metrics.Counter(label: "cairn_http_request_errors_total", dimensions: labels),
+                                    duration: Metrics.Timer(label: "cairn_http_request_duration_seconds", dimensions: labels,
+                                                            preferredDisplayUnit: .seconds))
+                endpoints[key] = made
+                return made
+            }
+        }
     }
 }

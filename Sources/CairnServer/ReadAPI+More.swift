@@ -141,12 +141,12 @@ extension ReadAPI {
         }
         let deployed = try await reads.environment(environment)
         guard let row = deployed.rows[id] else { return try await notDeployed(id, in: environment, deployed) }
-        guard case .promptTemplate(let spec)? = try? deployed.spec(of: row) else {
+        guard let prompt = (try? deployed.prompt(of: row)) ?? nil else {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not a prompt; the store was edited outside cairn")
         }
         var answer: [String: JSONValue]
         do {
-            answer = Self.rendered(try PromptRenderer.render(spec, values: variables))
+            answer = Self.rendered(try PromptRenderer.render(prompt, values: variables))
         } catch {
             return Self.problem(.unprocessableContent, "\(row.artifact.version): \(error.message)")
         }
@@ -170,39 +170,53 @@ extension ReadAPI {
     /// resolves to (deployed here when a deployed version satisfies it, else the registered exact version) rendered
     /// with `variables`, or why it could not be.
     func fallback(for prompt: ArtifactID, in deployed: DeployedReads.Environment, variables: [String: JSONValue]) throws -> JSONValue? {
-        for deployment in deployed.sorted where deployment.artifact.version.id.kind == .deployment {
-            guard case .deployment(let spec)? = try? deployed.spec(of: deployment), let text = spec.runtime?.fallback,
-                  runs(spec.target, prompt: prompt, in: deployed) else { continue }
-            var answer: [String: JSONValue] = ["deployment": .string(deployment.artifact.version.id.description), "reference": .string(text)]
-            guard let reference = ArtifactReference(text), reference.id.kind == .promptTemplate else {
-                answer["error"] = .string("'\(text)' is not a prompt reference")
-                return .object(answer)
+        // Which deployment's fallback applies depends on the rows alone: found once per version of them.
+        let site: FallbackSite? = deployed.memo(FallbackSite.Key(prompt: prompt)) {
+            for deployment in deployed.sorted where deployment.artifact.version.id.kind == .deployment {
+                guard case .deployment(let spec)? = try? deployed.spec(of: deployment), let text = spec.runtime?.fallback,
+                      runs(spec.target, prompt: prompt, in: deployed) else { continue }
+                return FallbackSite(deployment: deployment.artifact.version.id, text: text, reference: ArtifactReference(text))
             }
-            var resolved: (version: ArtifactVersion, spec: PromptTemplateSpec, source: String)?
-            if let row = deployed.rows[reference.id], reference.requirement.accepts(row.artifact.version.version), case .promptTemplate(let spec)? = try? deployed.spec(of: row) {
-                resolved = (row.artifact.version, spec, "deployed")
-            } else if case .exact(let pinned) = reference.requirement {
-                let version = ArtifactVersion(id: reference.id, version: pinned)
-                if let tag = Registrations(try reader.tagEvents()).live[version],
-                   case .promptTemplate(let spec)? = try? reader.artifact(version, at: tag.commit).spec {
-                    resolved = (version, spec, "registered")
-                }
-            }
-            guard let resolved else {
-                answer["error"] = .string("no deployed or registered prompt satisfies \(text)")
-                return .object(answer)
-            }
-            answer["id"] = .string(resolved.version.id.description)
-            answer["version"] = .string(resolved.version.version.description)
-            answer["source"] = .string(resolved.source)
-            do {
-                answer.merge(Self.rendered(try PromptRenderer.render(resolved.spec, values: variables))) { $1 }
-            } catch {
-                answer["error"] = .string("\(resolved.version): \(error.message)")
-            }
+            return nil
+        }
+        guard let site else { return nil }
+        var answer: [String: JSONValue] = ["deployment": .string(site.deployment.description), "reference": .string(site.text)]
+        guard let reference = site.reference, reference.id.kind == .promptTemplate else {
+            answer["error"] = .string("'\(site.text)' is not a prompt reference")
             return .object(answer)
         }
-        return nil
+        var resolved: (version: ArtifactVersion, prompt: PromptRenderer.Prepared, source: String)?
+        if let row = deployed.rows[reference.id], reference.requirement.accepts(row.artifact.version.version), let prompt = (try? deployed.prompt(of: row)) ?? nil {
+            resolved = (row.artifact.version, prompt, "deployed")
+        } else if case .exact(let pinned) = reference.requirement {
+            let version = ArtifactVersion(id: reference.id, version: pinned)
+            if let tag = Registrations(try reader.tagEvents()).live[version],
+               case .promptTemplate(let spec)? = try? reader.artifact(version, at: tag.commit).spec {
+                resolved = (version, PromptRenderer.Prepared(spec), "registered")
+            }
+        }
+        guard let resolved else {
+            answer["error"] = .string("no deployed or registered prompt satisfies \(site.text)")
+            return .object(answer)
+        }
+        answer["id"] = .string(resolved.version.id.description)
+        answer["version"] = .string(resolved.version.version.description)
+        answer["source"] = .string(resolved.source)
+        do {
+            answer.merge(Self.rendered(try PromptRenderer.render(resolved.prompt, values: variables))) { $1 }
+        } catch {
+            answer["error"] = .string("\(resolved.version): \(error.message)")
+        }
+        return .object(answer)
+    }
+
+    /// The deployment whose `runtime.fallback` applies to a prompt: the first (by id) that runs it, directly or
+    /// through its chain.
+    struct FallbackSite: Sendable {
+        struct Key: Hashable, Sendable { let prompt: ArtifactID }
+        let deployment: ArtifactID
+        let text: String
+        let reference: ArtifactReference?
     }
 
     /// Whether a deployment's target is `prompt`, or a chain deployed here with a step that uses it.

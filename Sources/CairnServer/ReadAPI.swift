@@ -44,7 +44,7 @@ public struct ReadAPI: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let routes = Routes()
         routes.router.add(middleware: ErrorJSON(table: routes.table))
-        routes.router.add(middleware: MetricsMiddleware())
+        routes.router.add(middleware: RequestMetrics())
         routes.router.add(middleware: BearerToken(token: token))
         for path in ["/livez", "/healthz"] {
             routes.get(path) { _, _ in Self.json(.ok, .object(["status": .string("ok")])) }

@@ -7,19 +7,6 @@ import Foundation
 import Git2
 import Testing
 
-/// A small deterministic generator (SplitMix64), so that a failing sequence can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
-
 @Suite("Incremental resolution of declared state")
 struct IncrementalResolutionTests {
     /// registry-example with every version registered, then random tag operations (assign, unassign, hold, release,
