@@ -22,23 +22,21 @@ public final class DeployedReads: @unchecked Sendable {
         /// What was made from these rows, kept with them (and gone with them when the store changes).
         let made = Made()
 
-        /// What `make` makes of these rows for `key`, made once per version of the rows.
-        public func memo<Value: Sendable>(_ key: some Hashable & Sendable, _ make: () throws -> Value) rethrows -> Value {
-            let key = AnyHashable(key)
-            // Unwrapped before the cast: a missing entry cast to an optional `Value` would be a found nil.
-            if let known = made.lock.withLock({ made.values[key] }), let value = known as? Value { return value }
+        /// What `make` makes of these rows for `id`, made once per version of the rows and kept in `table`.
+        func memo<Value>(_ table: ReferenceWritableKeyPath<Made, [ArtifactID: Value]>, _ id: ArtifactID, _ make: () throws -> Value) rethrows -> Value {
+            if let known = made.lock.withLock({ made[keyPath: table][id] }) { return known }
             let value = try make()
-            made.lock.withLock { made.values[key] = .some(value as any Sendable) }
+            made.lock.withLock { made[keyPath: table][id] = value }
             return value
         }
 
         /// The answer for `id`.
-        public func body(of id: ArtifactID, _ make: () -> ByteBuffer) -> ByteBuffer { memo(Key(id: id, what: .body), make) }
+        public func body(of id: ArtifactID, _ make: () -> ByteBuffer) -> ByteBuffer { memo(\.bodies, id, make) }
 
         /// The typed model of a row's content.
         public func spec(of row: StoredArtifact) throws -> Artifact.Spec {
             let id = row.artifact.version.id
-            return try memo(Key(id: id, what: .spec)) {
+            return try memo(\.specs, id) {
                 guard let kind = id.kind else { throw CairnError.undecodable(row.artifact.version) }
                 return try ArtifactDecoder.decode(try JSONValue.parse(json: Data(row.artifact.content.utf8)), kind: kind).spec
             }
@@ -46,23 +44,29 @@ public final class DeployedReads: @unchecked Sendable {
 
         /// A deployed prompt ready to render (nil when the row is not a prompt).
         public func prompt(of row: StoredArtifact) throws -> PromptRenderer.Prepared? {
-            try memo(Key(id: row.artifact.version.id, what: .prompt)) {
+            try memo(\.prompts, row.artifact.version.id) {
                 guard case .promptTemplate(let template) = try self.spec(of: row) else { return nil }
                 return PromptRenderer.Prepared(template)
             }
-        }
-
-        private struct Key: Hashable, Sendable {
-            enum What { case body, spec, prompt }
-            let id: ArtifactID
-            let what: What
         }
     }
 
     /// Memo of one version of an environment's rows.
     public final class Made: @unchecked Sendable {
         let lock = NSLock()
-        var values: [AnyHashable: any Sendable] = [:]
+        var bodies: [ArtifactID: ByteBuffer] = [:]
+        var specs: [ArtifactID: Artifact.Spec] = [:]
+        var prompts: [ArtifactID: PromptRenderer.Prepared?] = [:]
+        /// By prompt: the deployment whose `runtime.fallback` applies to it (the read API's).
+        var fallbacks: [ArtifactID: FallbackSite?] = [:]
+    }
+
+    /// The deployment whose `runtime.fallback` applies to a prompt: the first (by id) that runs it, directly or
+    /// through its chain.
+    struct FallbackSite: Sendable {
+        let deployment: ArtifactID
+        let text: String
+        let reference: ArtifactReference?
     }
 
     let store: any StateStore

@@ -145,8 +145,10 @@ extension ReadAPI {
             return Self.problem(.internalServerError, "the deployed content of \(id) in '\(environment)' is not a prompt; the store was edited outside cairn")
         }
         var answer: [String: JSONValue]
+        let rendered: PromptRenderer.Rendered
         do {
-            answer = Self.rendered(try PromptRenderer.render(prompt, values: variables))
+            rendered = try PromptRenderer.render(prompt, values: variables)
+            answer = Self.rendered(rendered)
         } catch {
             return Self.problem(.unprocessableContent, "\(row.artifact.version): \(error.message)")
         }
@@ -154,7 +156,9 @@ extension ReadAPI {
         answer["version"] = .string(row.artifact.version.version.description)
         answer["digest"] = .string("sha256:" + row.artifact.digest)
         answer["environment"] = .string(environment)
-        if let fallback = try fallback(for: id, in: deployed, variables: variables) { answer["fallback"] = fallback }
+        if let fallback = try fallback(for: id, in: deployed, variables: variables, rendered: (row.artifact.version, rendered)) {
+            answer["fallback"] = fallback
+        }
         return Self.json(.ok, .object(answer))
     }
 
@@ -169,13 +173,15 @@ extension ReadAPI {
     /// The fallback of the first deployed deployment (by id) that runs `prompt`: its reference, and the prompt it
     /// resolves to (deployed here when a deployed version satisfies it, else the registered exact version) rendered
     /// with `variables`, or why it could not be.
-    func fallback(for prompt: ArtifactID, in deployed: DeployedReads.Environment, variables: [String: JSONValue]) throws -> JSONValue? {
+    /// `rendered` is the prompt's own rendering: when the fallback resolves to the same version, it is that.
+    func fallback(for prompt: ArtifactID, in deployed: DeployedReads.Environment, variables: [String: JSONValue],
+                  rendered: (version: ArtifactVersion, output: PromptRenderer.Rendered)) throws -> JSONValue? {
         // Which deployment's fallback applies depends on the rows alone: found once per version of them.
-        let site: FallbackSite? = deployed.memo(FallbackSite.Key(prompt: prompt)) {
+        let site = deployed.memo(\.fallbacks, prompt) { () -> DeployedReads.FallbackSite? in
             for deployment in deployed.sorted where deployment.artifact.version.id.kind == .deployment {
                 guard case .deployment(let spec)? = try? deployed.spec(of: deployment), let text = spec.runtime?.fallback,
                       runs(spec.target, prompt: prompt, in: deployed) else { continue }
-                return FallbackSite(deployment: deployment.artifact.version.id, text: text, reference: ArtifactReference(text))
+                return DeployedReads.FallbackSite(deployment: deployment.artifact.version.id, text: text, reference: ArtifactReference(text))
             }
             return nil
         }
@@ -203,21 +209,14 @@ extension ReadAPI {
         answer["version"] = .string(resolved.version.version.description)
         answer["source"] = .string(resolved.source)
         do {
-            answer.merge(Self.rendered(try PromptRenderer.render(resolved.prompt, values: variables))) { $1 }
+            let output = resolved.version == rendered.version ? rendered.output : try PromptRenderer.render(resolved.prompt, values: variables)
+            answer.merge(Self.rendered(output)) { $1 }
         } catch {
             answer["error"] = .string("\(resolved.version): \(error.message)")
         }
         return .object(answer)
     }
 
-    /// The deployment whose `runtime.fallback` applies to a prompt: the first (by id) that runs it, directly or
-    /// through its chain.
-    struct FallbackSite: Sendable {
-        struct Key: Hashable, Sendable { let prompt: ArtifactID }
-        let deployment: ArtifactID
-        let text: String
-        let reference: ArtifactReference?
-    }
 
     /// Whether a deployment's target is `prompt`, or a chain deployed here with a step that uses it.
     func runs(_ target: DeploymentSpec.Target, prompt: ArtifactID, in deployed: DeployedReads.Environment) -> Bool {
