@@ -239,14 +239,12 @@ public struct DeclaredState: Sendable {
             }
             var missing = Set<ArtifactID>()
             var requirers: [ArtifactID: ArtifactVersion] = [:]
+            let settings = RegistryConfig.Environment(name: environment, policy: { var policy = RegistryConfig.Policy(); policy.isProtected = isProtected; return policy }())
             // Direct assignments first, so that a reference conflicting with one is the reference reported.
-            var queue: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
+            let roots: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
                 ($0.value.version, $0.value.registration, .tag($0.value.tag.name))
             }
-            var next = 0
-            while next < queue.count {
-                let (version, registration, source) = queue[next]
-                next += 1
+            try DependencyWalk.walk(from: roots) { version, registration, source in
                 if var existing = existing(version.id) {
                     if existing.version != version {
                         problems.append(PlanProblem(.conflict, subject: version.description,
@@ -257,22 +255,22 @@ public struct DeclaredState: Sendable {
                         existing.tag = source.text
                         state.artifacts[version.id] = existing
                     }
-                    continue
+                    return []
                 }
                 guard let found = try file(version, at: registration.commit) else {
                     problems.append(PlanProblem(.notAtRegistration, subject: registration.name,
                                                 message: "\(registration.name) points at \(registration.commit.short), where \(version) is not in the registry"))
-                    continue
+                    return []
                 }
                 state.artifacts[version.id] = DeclaredArtifact(version: version, digest: found.digest, content: "",
                                                                commit: registration.commit.hex, tag: source.text)
                 state.files[version.id] = found
                 if case .requiredBy(let requirer) = source { requirers[version.id] = requirer }
+                var next: [(ArtifactVersion, TagEvent, Source)] = []
                 for site in found.references {
                     let reference = site.reference
-                    if isProtected && !reference.requirement.isExact {
-                        problems.append(PlanProblem(.rangeInProtected, subject: version.description,
-                                                    message: "\(version) \(site.field): '\(site.text)' is a range; '\(environment)' is protected and accepts exact pins only"))
+                    if let refusal = PolicyEngine.exactPins(reference, field: site.field, text: site.text, of: version, in: settings) {
+                        problems.append(PlanProblem(.rangeInProtected, subject: version.description, message: "\(version) \(refusal.message)"))
                         continue
                     }
                     if let covered, !covered.contains(reference.id) {
@@ -284,8 +282,9 @@ public struct DeclaredState: Sendable {
                                                     message: "\(version) \(site.field): '\(site.text)' is not a registered version; register \(reference.id) first"))
                         continue
                     }
-                    queue.append((target, tag, .requiredBy(version)))
+                    next.append((target, tag, .requiredBy(version)))
                 }
+                return next
             }
             return missing
         }

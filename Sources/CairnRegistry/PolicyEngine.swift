@@ -4,7 +4,8 @@ import CairnTrust
 
 /// An environment's policies (`cairn.yaml`), one function each, over the typed artifact model. `promote` (before it
 /// writes a tag), `apply` (before it writes a row) and the server's pre-receive hook (before it takes a pushed
-/// assignment) all ask `check`, with the same inputs, so that none of them accepts what another refuses.
+/// assignment) all ask `check`, with the same inputs, so that none of them accepts what another refuses; the policy
+/// judged where a reference is written (`protected`, `exactPins`) is asked by their walk and by validation.
 ///
 /// **Live in the previous environment** means *deployed* there: the store's row for the artifact holds that version.
 /// An assignment that was never applied has not run anywhere, so it cannot vouch for the next environment. A version
@@ -16,6 +17,7 @@ public struct PolicyEngine: Sendable {
     /// The policies, as `cairn.yaml` names them.
     public enum Policy: String, Sendable, Hashable {
         case freezeWindows, requiredCompliance, minApprovals, forbiddenRiskClasses, gatesMustPass, promoteFromPrevious, signedPromotions, promoters
+        case `protected`
     }
 
     /// Why a change may not go into the environment: which policy, which artifact, and what to do.
@@ -134,6 +136,18 @@ public struct PolicyEngine: Sendable {
             if let refusal = signedPromotions(candidate) { return refusal }
         }
         return nil
+    }
+
+    /// `protected`: the environment runs exact pins only, through the whole closure of what it is assigned, since a
+    /// range could later resolve to a version nobody reviewed for it. Judged where a reference is written: by
+    /// resolution (plan, apply, promote, the pre-receive check) on each version it walks to, and by validation on
+    /// each file in the closure of a deployment that names the environment. `dependent` is the version whose file
+    /// holds the reference.
+    public static func exactPins(_ reference: ArtifactReference, field: String, text: String, of dependent: ArtifactVersion,
+                                 in environment: RegistryConfig.Environment) -> Refusal? {
+        guard environment.policy.isProtected, !reference.requirement.isExact else { return nil }
+        return Refusal(policy: .protected, artifact: dependent.description,
+                       message: "\(field): '\(text)' is a range; '\(environment.name)' is protected and accepts exact pins only")
     }
 
     /// Nothing enters the environment during one of its freeze windows.

@@ -62,11 +62,11 @@ struct SemanticRules {
         }
 
         // Every reference resolves to a version at this commit or registered by tag.
-        // edges[i][j]: the artifact (at this commit) reference j of artifact i resolves to, and whether it is a range.
-        var edges: [[(target: Int?, isRange: Bool)]] = []
+        // edges[i][j]: the artifact (at this commit) reference j of artifact i resolves to.
+        var edges: [[Int?]] = []
         edges.reserveCapacity(artifacts.count)
         for index in artifacts.indices {
-            var out: [(target: Int?, isRange: Bool)] = []
+            var out: [Int?] = []
             for site in artifacts[index].summary.references {
                 let reference = site.reference
                 let number = numbers[reference.id]
@@ -76,13 +76,13 @@ struct SemanticRules {
                     if best.map({ $0.version < candidate.version }) ?? true { best = candidate }
                 }
                 if let best {
-                    out.append((best.index, !reference.requirement.isExact))
+                    out.append(best.index)
                 } else {
                     let known = (number.map { versions[$0] } ?? []).map(\.version).sorted().map(\.description)
                     let hint = known.isEmpty ? "no version of \(reference.id) exists at this commit or is registered by tag"
                                              : "known versions: \(known.joined(separator: ", "))"
                     report(index, site.mark, "\(site.field): reference '\(site.text)' does not resolve; \(hint)", rule: "reference")
-                    out.append((nil, !reference.requirement.isExact))
+                    out.append(nil)
                 }
             }
             edges.append(out)
@@ -100,23 +100,20 @@ struct SemanticRules {
             }
         }
 
-        // Protected environments accept exact pins only, through the whole closure of a deployment.
+        // Protected environments accept exact pins only, through the whole closure of a deployment (the `protected`
+        // policy); each range is reported once, where it is written.
         var reported = Set<[Int]>()
         for deployment in deployments {
             let summary = artifacts[deployment].summary
-            guard let environment = summary.environments.first(where: { environments[$0.name]?.policy.isProtected == true })?.name else { continue }
-            var queue = [deployment]
-            var visited: Set = [deployment]
-            while let current = queue.popLast() {
-                for (position, edge) in edges[current].enumerated() {
-                    if edge.isRange, reported.insert([current, position]).inserted {
-                        let site = artifacts[current].summary.references[position]
-                        report(current, site.mark,
-                               "\(site.field): '\(site.text)' is a range, but \(summary.versioned) goes to protected environment '\(environment)', which accepts exact pins only",
-                               rule: "protected-pin")
-                    }
-                    if let next = edge.target, visited.insert(next).inserted { queue.append(next) }
+            guard let environment = summary.environments.lazy.compactMap({ environments[$0.name] }).first(where: \.policy.isProtected) else { continue }
+            DependencyWalk.walk(from: [deployment], key: { $0 }) { current in
+                let file = artifacts[current].summary
+                for (position, site) in file.references.enumerated() {
+                    guard let refusal = PolicyEngine.exactPins(site.reference, field: site.field, text: site.text, of: file.versioned, in: environment),
+                          reported.insert([current, position]).inserted else { continue }
+                    report(current, site.mark, "\(refusal.message) (\(summary.versioned) goes there)", rule: "protected-pin")
                 }
+                return edges[current].compactMap { $0 }
             }
         }
         return diagnostics

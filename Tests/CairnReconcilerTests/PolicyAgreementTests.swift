@@ -13,14 +13,18 @@ struct PolicyAgreementTests {
     /// registry-example with staging's policy replaced by `policy` (YAML flow mapping), everything registered.
     static func fixture(policy: String) async throws -> LifecycleFixture {
         let fixture = try LifecycleFixture()
+        try setStagingPolicy(fixture, policy)
+        _ = try await fixture.lifecycle().register([], at: try fixture.head)
+        return fixture
+    }
+
+    static func setStagingPolicy(_ fixture: LifecycleFixture, _ policy: String) throws {
         let path = "registry/cairn.yaml"
         let text = try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
         let start = try #require(text.range(of: "  - name: staging\n"))
         let end = try #require(text.range(of: "  - name: production\n"))
         try fixture.repo.write(path, text.replacingCharacters(in: start.upperBound..<end.lowerBound, with: "    policy: \(policy)\n"))
         _ = try fixture.repo.commitAll("staging policy \(policy)")
-        _ = try await fixture.lifecycle().register([], at: try fixture.head)
-        return fixture
     }
 
     /// The policy each of promote, apply and the hook (with the store, and without it) refuses `version` by, in
@@ -182,6 +186,40 @@ struct PolicyAgreementTests {
             for message in [promoted, applied, hook.rejections.first] {
                 #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")
                 if refused { #expect(message?.contains("'prompt/refund-policy-answer@^1.0' is not a registered version") == true, "\(message ?? "")") }
+            }
+        }
+    }
+
+    @Test("protected: a range anywhere in the closure is refused by validation, promote, apply and the hook alike; exact pins pass all four")
+    func protectedAgrees() async throws {
+        // refund-bot (its environments name staging) runs a chain that references prompt/refund-policy-answer@^1.0.
+        // Registered first: registration is refused at a commit that does not validate, so the policy comes after.
+        let fixture = try await Self.fixture(policy: "{}")
+        try Self.setStagingPolicy(fixture, "{protected: true}")
+        let lifecycle = try fixture.lifecycle()
+        let snapshot = try lifecycle.reader.read(.commit(try fixture.head))
+        let pins = snapshot.diagnostics.filter { $0.rule == "protected-pin" }
+        #expect(pins.map(\.path) == ["registry/chains/refund-assistant.yaml"], "\(snapshot.diagnostics)")
+        #expect(pins.first?.message.contains("is a range; 'staging' is protected and accepts exact pins only (deployment/refund-bot@0.7.0 goes there)") == true,
+                "\(pins)")
+        for (text, refused) in [("deployment/refund-bot@0.7.0", true), ("deployment/support-bot@1.4.0", false)] {
+            let version = fixture.version(text)
+            var promoted: String?
+            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.description }
+            let name = "\(version.id)#staging#9"
+            for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+            try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
+            var applied: String?
+            do {
+                _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
+                    .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
+            } catch let refusal as Reconciler.Refusal { applied = refusal.description }
+            let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
+            let hook = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store)
+            _ = try fixture.repo.git(["tag", "-d", name])
+            for message in [promoted, applied, hook.rejections.first] {
+                #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")
+                if refused { #expect(message?.contains("@^1.0' is a range; 'staging' is protected and accepts exact pins only") == true, "\(message ?? "")") }
             }
         }
     }
