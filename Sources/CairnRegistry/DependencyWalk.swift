@@ -5,6 +5,7 @@
 public enum DependencyWalk {
     /// Visits `roots` and then, breadth-first, the nodes each visit returns. Nodes are not deduplicated: the caller
     /// decides what a second arrival means (resolution reports a conflict when it names another version).
+    @inlinable
     public static func walk<Node>(from roots: [Node], _ visit: (Node) throws -> [Node]) rethrows {
         var queue = roots
         var next = 0
@@ -16,6 +17,7 @@ public enum DependencyWalk {
     }
 
     /// As `walk(from:_:)`, visiting each key once: a later node with a key already visited is skipped.
+    @inlinable
     public static func walk<Node, Key: Hashable>(from roots: [Node], key: (Node) -> Key, _ visit: (Node) throws -> [Node]) rethrows {
         var visited = Set<Key>()
         try walk(from: roots) { node in visited.insert(key(node)).inserted ? try visit(node) : [] }
