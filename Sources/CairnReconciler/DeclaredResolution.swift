@@ -120,6 +120,9 @@ public struct DeclaredResolution: Sendable {
         }
     }
 
-    /// Records what a plan found, for the next plan to build on.
-    func record(_ base: DeclaredCache.PlanBase) { cache?.record(base) }
+    /// Records what a plan found, for the next plan to build on: the store it compared with (`identity`), the store's
+    /// serial and deployed mark then, and the artifacts it had actions for.
+    func recordPlan(store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>) {
+        cache?.record(DeclaredCache.PlanBase(store: store, serial: serial, mark: mark, pending: pending))
+    }
 }

@@ -140,8 +140,6 @@ public struct DeclaredState: Sendable {
         /// commit), and a new version is first looked for where the previous one was.
         private let known: (any DeclaredLookup)?
         private var located: [MemoKey: LocatedFile] = [:]
-        /// Set when a walk looks up a handful of new versions: parsing them directly beats loading the file cache.
-        private var fewLookups = false
         private var planned: [ArtifactVersion: RegistrySnapshot.Artifact]?
         private var indexes: [ObjectID: [ArtifactVersion: RegistrySnapshot.Artifact]] = [:]
         private var trees: [ObjectID: ObjectID] = [:]
@@ -182,8 +180,6 @@ public struct DeclaredState: Sendable {
             -> (overlay: DeclaredState, touched: Set<ArtifactID>)? {
             guard previous.problems.isEmpty else { return nil }
             if changed.isEmpty { return (DeclaredState(environment: environment, artifacts: [:], problems: []), []) }
-            fewLookups = changed.count <= 16
-            defer { fewLookups = false }
             for id in changed {
                 guard let old = previous.artifact(id) else { continue }
                 for site in previous.file(id)?.references ?? [] where !changed.contains(site.reference.id) {
@@ -309,7 +305,7 @@ public struct DeclaredState: Sendable {
             if let path = known?.file(version.id)?.path {
                 // The previous version's path usually holds the new one.
                 if let blob = try repository.blobID(commit: registration, path: path),
-                   let summary = try reader.fileResult(blob: blob, useCache: !fewLookups).artifact, summary.versioned == version {
+                   let summary = try reader.fileResult(blob: blob).artifact, summary.versioned == version {
                     return RegistrySnapshot.Artifact(path: path, blob: blob, summary: summary)
                 }
             }

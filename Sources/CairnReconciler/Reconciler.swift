@@ -70,7 +70,7 @@ public struct Reconciler: Sendable {
             }
             let plan = Planner.plan(environment: environment, commit: commit.hex, serial: serial, declared: declared.artifacts,
                                     deployed: deployed, problems: declared.problems)
-            resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id))))
+            resolved.recordPlan(store: store.identity, serial: serial, mark: mark, pending: Set(plan.actions.map(\.id)))
             let problems = declared.problems, whole = compared == nil ? declared : nil
             return Planned(plan: plan, declared: declared, declaredCount: { resolved.count },
                            declaredDigest: {
@@ -235,7 +235,7 @@ public struct Reconciler: Sendable {
         // plan read), and the change wrote every action: the store holds what is declared, as of the mark it left. The
         // next plan builds on that; any later change to a row moves the mark.
         if committed.previousMark == planned.mark {
-            planned.resolved.record(DeclaredCache.PlanBase(store: store.identity, serial: committed.serial, mark: committed.mark, pending: []))
+            planned.resolved.recordPlan(store: store.identity, serial: committed.serial, mark: committed.mark, pending: [])
         }
         return .applied(serial: committed.serial, actions: plan.actions.count)
     }

@@ -10,6 +10,8 @@ public struct RegistryReader: Sendable {
     public let analyzer: FileAnalyzer
     public let cache: ValidationCache
     public let tagCache: TagCache
+    private let singleLookups = Counter()
+    static let directLookups = 16
 
     /// With no caches given, both live in the repository's git directory; an in-memory validation cache comes with
     /// an in-memory tag cache unless one is given.
@@ -140,9 +142,11 @@ public struct RegistryReader: Sendable {
         }
     }
 
-    /// One blob's result: from the cache, else analysed now (and cached). Without `useCache` the blob is analysed
-    /// and the cache is not touched: for a lookup or two, loading the cache costs more than the parse.
-    public func fileResult(blob: ObjectID, useCache: Bool = true) throws -> FileResult {
+    /// One blob's result: from the cache, else analysed now (and cached). While this process has not read the
+    /// cache's file, the first `directLookups` single lookups analyse the blob and leave the cache alone: a plan that
+    /// looks up a handful of new versions would spend more loading the file (10,000 results) than parsing them.
+    public func fileResult(blob: ObjectID) throws -> FileResult {
+        let useCache = cache.wasRead || singleLookups.add() > Self.directLookups
         if useCache, let cached = cache.file(blob) { return cached }
         switch try readOrRefuse(blob, caching: useCache) {
         case .result(let result): return result

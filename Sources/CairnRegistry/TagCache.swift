@@ -161,7 +161,14 @@ final class Counter: @unchecked Sendable {
 
     var value: Int { lock.withLock { count } }
 
-    func add(_ more: Int = 1) { lock.withLock { count += more } }
+    /// Adds `more`; returns the new count.
+    @discardableResult
+    func add(_ more: Int = 1) -> Int {
+        lock.withLock {
+            count += more
+            return count
+        }
+    }
 }
 
 /// What an annotated tag object says; immutable, so cached by the object's id.

@@ -16,6 +16,8 @@ public final class ValidationCache: Sendable {
 
     /// Whether results are kept in a file (false: in memory for this run).
     public var isPersistent: Bool { files.log.url != nil }
+    /// Whether this process has read the file (or asked anything of the cache, which reads it).
+    var wasRead: Bool { files.log.wasRead }
     public var fileHits: Int { fileCounts.hits.value }
     public var fileMisses: Int { fileCounts.misses.value }
     public var treeHits: Int { treeCounter.value }

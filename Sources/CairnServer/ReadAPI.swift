@@ -248,8 +248,9 @@ struct BearerToken: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        guard let token else { return try await next(request, context) }
         let path = request.uri.path
-        guard let token, path.hasPrefix("/v1/") || path == "/v1", !path.hasPrefix("/v1/webhooks/") else { return try await next(request, context) }
+        guard path.hasPrefix("/v1/") || path == "/v1", !path.hasPrefix("/v1/webhooks/") else { return try await next(request, context) }
         let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
         guard constantTimeEqual(Array(given.utf8), Array(token.utf8)) else {
             var response = ReadAPI.problem(.unauthorized, "this server needs 'Authorization: Bearer TOKEN' (the token of --token-file)")
