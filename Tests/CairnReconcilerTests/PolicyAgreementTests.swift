@@ -168,22 +168,7 @@ struct PolicyAgreementTests {
         let fixture = try await Self.fixture(policy: "{}")
         for tag in try fixture.tags() where tag.hasPrefix("prompt/refund-policy-answer@") { _ = try fixture.repo.git(["tag", "-d", tag]) }
         for (text, refused) in [("deployment/refund-bot@0.7.0", true), ("deployment/support-bot@1.4.0", false)] {
-            let version = fixture.version(text)
-            let lifecycle = try fixture.lifecycle()
-            var promoted: String?
-            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.description }
-            let name = "\(version.id)#staging#9"
-            for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
-            try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
-            var applied: String?
-            do {
-                _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
-                    .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
-            } catch let refusal as Reconciler.Refusal { applied = refusal.description }
-            let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
-            let hook = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store)
-            _ = try fixture.repo.git(["tag", "-d", name])
-            for message in [promoted, applied, hook.rejections.first] {
+            for message in try await Self.refusals(fixture, text, in: "staging") {
                 #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")
                 if refused { #expect(message?.contains("'prompt/refund-policy-answer@^1.0' is not a registered version") == true, "\(message ?? "")") }
             }
@@ -203,24 +188,31 @@ struct PolicyAgreementTests {
         #expect(pins.first?.message.contains("is a range; 'staging' is protected and accepts exact pins only (deployment/refund-bot@0.7.0 goes there)") == true,
                 "\(pins)")
         for (text, refused) in [("deployment/refund-bot@0.7.0", true), ("deployment/support-bot@1.4.0", false)] {
-            let version = fixture.version(text)
-            var promoted: String?
-            do { _ = try await lifecycle.promote(version, to: "staging") } catch let refusal as Lifecycle.Refusal { promoted = refusal.description }
-            let name = "\(version.id)#staging#9"
-            for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#staging#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
-            try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
-            var applied: String?
-            do {
-                _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
-                    .apply(environment: "staging", commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
-            } catch let refusal as Reconciler.Refusal { applied = refusal.description }
-            let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
-            let hook = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store)
-            _ = try fixture.repo.git(["tag", "-d", name])
-            for message in [promoted, applied, hook.rejections.first] {
+            for message in try await Self.refusals(fixture, text, in: "staging") {
                 #expect((message != nil) == refused, "\(text): \(message ?? "accepted")")
                 if refused { #expect(message?.contains("@^1.0' is a range; 'staging' is protected and accepts exact pins only") == true, "\(message ?? "")") }
             }
         }
+    }
+
+    /// What promote, apply and the hook (with the store) say of assigning `text` to `environment` (nil: accepted);
+    /// the tag promote would write is written by hand for apply and the hook, then removed.
+    static func refusals(_ fixture: LifecycleFixture, _ text: String, in environment: String) async throws -> [String?] {
+        let version = fixture.version(text)
+        let lifecycle = try fixture.lifecycle()
+        var promoted: String?
+        do { _ = try await lifecycle.promote(version, to: environment) } catch let refusal as Lifecycle.Refusal { promoted = refusal.description }
+        let name = "\(version.id)#\(environment)#9"
+        for tag in try fixture.tags() where tag.hasPrefix("\(version.id)#\(environment)#") { _ = try fixture.repo.git(["tag", "-d", tag]) }
+        try fixture.repo.tag(name, at: try fixture.repo.git(["rev-list", "-n", "1", "\(version.id)@v\(version.version)"]), message: "assign\n\nactor: someone\n")
+        var applied: String?
+        do {
+            _ = try await Reconciler(reader: lifecycle.reader, store: fixture.store, config: lifecycle.config)
+                .apply(environment: environment, commit: try fixture.head, expected: nil, actor: "someone", allowEmpty: false)
+        } catch let refusal as Reconciler.Refusal { applied = refusal.description }
+        let update = try #require(ReceiveCheck.Update(line: Substring("\(String(repeating: "0", count: 40)) \(try fixture.repo.git(["rev-parse", name])) refs/tags/\(name)")))
+        let hook = try await ReceiveCheck(reader: lifecycle.reader, updates: [update], config: lifecycle.config, store: fixture.store)
+        _ = try fixture.repo.git(["tag", "-d", name])
+        return [promoted, applied, hook.rejections.first]
     }
 }
