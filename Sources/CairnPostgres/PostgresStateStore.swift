@@ -313,8 +313,9 @@ public final class PostgresStateStore: StateTransfer {
         }
         if let since = query.since { conditions.append("time >= \(bind(since))") }
         if let until = query.until { conditions.append("time <= \(bind(until))") }
+        if query.after > 0 { conditions.append("sequence > \(bind(query.after))") }
         let sql = "SELECT \(Self.auditColumns) FROM \(tables.audit)" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            + " ORDER BY sequence"
+            + " ORDER BY sequence" + (query.limit.map { " LIMIT \(max(0, $0))" } ?? "")
         let logger = self.logger
         let statement = PostgresQuery(unsafeSQL: sql, binds: bindings)
         return try await read("reading the audit trail") { connection in

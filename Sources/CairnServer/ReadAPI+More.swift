@@ -243,7 +243,10 @@ extension ReadAPI {
         guard let after, let limit, after >= 0, (1...Self.auditPageLimit).contains(limit) else {
             return Self.problem(.badRequest, "after is a sequence number (0 or more) and limit a count from 1 to \(Self.auditPageLimit)")
         }
-        let records = try await store.auditRecords(filter).filter { $0.sequence > after }
+        // One more than the page, to know whether there is a next one.
+        filter.after = after
+        filter.limit = limit + 1
+        let records = try await store.auditRecords(filter)
         let page = records.prefix(limit)
         var body: [String: JSONValue] = ["records": .array(page.map(AuditJSON.value))]
         if records.count > limit, let last = page.last { body["next"] = .int(Int(last.sequence)) }

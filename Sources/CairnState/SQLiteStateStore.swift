@@ -375,9 +375,12 @@ public final class SQLiteStateStore: StateTransfer {
         }
         if let since = query.since { conditions.append("time >= ?"); arguments.append(since) }
         if let until = query.until { conditions.append("time <= ?"); arguments.append(until) }
+        if query.after > 0 { conditions.append("sequence > ?"); arguments.append(query.after) }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let limit = query.limit.map { " LIMIT \(max(0, $0))" } ?? ""
         return try run { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit" + filter + " ORDER BY sequence", arguments: StatementArguments(arguments)).map(Self.record)
+            try Row.fetchAll(db, sql: "SELECT \(Self.auditColumns) FROM audit" + filter + " ORDER BY sequence" + limit, arguments: StatementArguments(arguments))
+                .map(Self.record)
         }
     }
 

@@ -139,12 +139,18 @@ public struct AuditQuery: Sendable {
     public var artifact: String?
     public var since: Int64?
     public var until: Int64?
+    /// Only records after this sequence number, and at most `limit` of them (a page, read as a page: the store does
+    /// not read the rest).
+    public var after: Int64 = 0
+    public var limit: Int?
 
-    public init(environment: String? = nil, artifact: String? = nil, since: Int64? = nil, until: Int64? = nil) {
+    public init(environment: String? = nil, artifact: String? = nil, since: Int64? = nil, until: Int64? = nil, after: Int64 = 0, limit: Int? = nil) {
         self.environment = environment
         self.artifact = artifact
         self.since = since
         self.until = until
+        self.after = after
+        self.limit = limit
     }
 }
 

@@ -393,6 +393,11 @@ struct StateStoreConformanceTests {
         #expect(try await sequences(AuditQuery(artifact: "prompt/a@1.1.0")) == [2])
         #expect(try await sequences(AuditQuery(artifact: "prompt/a_b")) == [3])
         #expect(try await sequences(AuditQuery(since: 20, until: 40)) == [2, 3, 4])
+        // Pages: after a sequence number, at most a limit, with the other filters.
+        #expect(try await sequences(AuditQuery(after: 1, limit: 2)) == [2, 3])
+        #expect(try await sequences(AuditQuery(environment: "dev", after: 3, limit: 5)) == [4, 5])
+        #expect(try await sequences(AuditQuery(after: 5, limit: 2)) == [])
+        #expect(try await sequences(AuditQuery(limit: 0)) == [])
         let record = try #require(try await store.auditRecords(AuditQuery(artifact: "prompt/ab")).first)
         let previous = try await store.auditHash(sequence: 3)
         #expect(record.hash == AuditChain.hash(record) && record.previousHash == previous)
