@@ -7,7 +7,7 @@ extension JSONValue {
     /// them), other numbers `.number`; of a key given twice, the first value counts. Nesting deeper than 512 is refused.
     ///
     /// A parser of its own, one pass over the bytes: `JSONDecoder` can decode a value of unknown type only by trying
-    /// each type in turn, and each failed try builds an error with its description (twenty of them for a two-variable
+    /// each type in turn, and each failed try builds an error with its description (sixteen of them for a two-variable
     /// render request, most of its parsing time).
     public static func parse(json data: Data) throws -> JSONValue {
         try data.withUnsafeBytes { bytes in
