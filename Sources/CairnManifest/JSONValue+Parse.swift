@@ -171,12 +171,11 @@ private struct JSONParser {
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard bytes.count - offset >= 4, let value = UInt32(String(decoding: bytes[offset..<offset + 4], as: UTF8.self), radix: 16),
-              bytes[offset..<offset + 4].allSatisfy({ UInt8(ascii: "0")...UInt8(ascii: "9") ~= $0 || UInt8(ascii: "a")...UInt8(ascii: "f") ~= $0 | 0x20 }) else {
+        guard bytes.count - offset >= 4, let pair = [UInt8](hexString: String(decoding: bytes[offset..<offset + 4], as: UTF8.self)) else {
             throw failure("\\u needs four hex digits")
         }
         offset += 4
-        return value
+        return UInt32(pair[0]) << 8 | UInt32(pair[1])
     }
 
     mutating func number() throws -> JSONValue {

@@ -134,7 +134,8 @@ public struct DeclaredState: Sendable {
     struct Walker {
         let environment: String
         let reader: RegistryReader
-        let isProtected: Bool
+        /// The environment as the `protected` policy judges each reference the walk reaches.
+        let settings: RegistryConfig.Environment
         let commit: ObjectID
         /// A state resolved before: its located files are reused (they never change for a version and registration
         /// commit), and a new version is first looked for where the previous one was.
@@ -152,7 +153,9 @@ public struct DeclaredState: Sendable {
         init(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID, known: (any DeclaredLookup)?) {
             self.environment = environment
             self.reader = reader
-            self.isProtected = isProtected
+            var policy = RegistryConfig.Policy()
+            policy.isProtected = isProtected
+            settings = RegistryConfig.Environment(name: environment, policy: policy)
             self.commit = commit
             self.known = known
         }
@@ -235,7 +238,6 @@ public struct DeclaredState: Sendable {
             }
             var missing = Set<ArtifactID>()
             var requirers: [ArtifactID: ArtifactVersion] = [:]
-            let settings = RegistryConfig.Environment(name: environment, policy: { var policy = RegistryConfig.Policy(); policy.isProtected = isProtected; return policy }())
             // Direct assignments first, so that a reference conflicting with one is the reference reported.
             let roots: [(ArtifactVersion, TagEvent, Source)] = assignments.sorted { $0.key < $1.key }.map {
                 ($0.value.version, $0.value.registration, .tag($0.value.tag.name))

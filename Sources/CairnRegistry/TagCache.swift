@@ -237,18 +237,11 @@ struct Stamps: Equatable {
     /// folder make the identity one no other snapshot has.
     func identity(contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
         var out = CacheWriter()
-        if let packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
-        out.int(folders.count)
-        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) {
-            out.string(path)
-            out.stamp(folder.stamp)
-            out.int(folder.folders.count)
-            for child in folder.folders { out.string(child) }
-            guard !folder.settled else { out.byte(0); continue }
+        write(to: &out) { path, folder, out in
+            guard !folder.settled else { return out.byte(0) }
             guard let held = contents(path) else {
                 out.byte(2)
-                out.raw((0..<16).map { _ in UInt8.random(in: 0...255) })
-                continue
+                return out.raw((0..<16).map { _ in UInt8.random(in: 0...255) })
             }
             out.byte(1)
             out.int(held.references.count)
@@ -261,12 +254,18 @@ struct Stamps: Equatable {
     }
 
     @Sendable static func encode(_ stamps: Self, _ out: inout CacheWriter) {
-        if let packed = stamps.packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
-        out.int(stamps.folders.count)
-        for (path, folder) in stamps.folders.sorted(by: { $0.key < $1.key }) {
+        stamps.write(to: &out) { _, folder, out in out.int(Int(folder.readAt)) }
+    }
+
+    /// `packed-refs`' stamp, then each folder's path, stamp, what `folderExtra` writes of it (the file keeps when it
+    /// was read; the identity counts what an unsettled one holds) and the folders in it.
+    private func write(to out: inout CacheWriter, folderExtra: (String, TagRefSnapshot.FolderStamp, inout CacheWriter) -> Void) {
+        if let packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
+        out.int(folders.count)
+        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) {
             out.string(path)
             out.stamp(folder.stamp)
-            out.int(Int(folder.readAt))
+            folderExtra(path, folder, &out)
             out.int(folder.folders.count)
             for child in folder.folders { out.string(child) }
         }

@@ -217,7 +217,6 @@ extension ReadAPI {
         return .object(answer)
     }
 
-
     /// Whether a deployment's target is `prompt`, or a chain deployed here with a step that uses it.
     func runs(_ target: DeploymentSpec.Target, prompt: ArtifactID, in deployed: DeployedReads.Environment) -> Bool {
         if let text = target.prompt, ArtifactReference(text)?.id == prompt { return true }
