@@ -98,28 +98,123 @@ public struct CacheReader: Sendable {
 
     public mutating func skipString() throws { try skip(try count()) }
 
-    /// Throws unless the value was read to its end (a value longer than its codec reads is not the value written).
-    public func finish() throws {
+    /// A byte below `limit` (an enum's case, a flag); throws for any other.
+    @inlinable public mutating func tag(_ limit: UInt8) throws -> UInt8 {
+        let tag = try byte()
+        guard tag < limit else { throw Corrupt() }
+        return tag
+    }
+
+    /// The whole value: throws unless it was read to its end (a value longer than its codec reads is not the value
+    /// written).
+    public mutating func whole<Value: CacheCodable>(_: Value.Type) throws -> Value {
+        let value = try Value(from: &self)
         guard offset == end else { throw Corrupt() }
+        return value
+    }
+}
+
+/// A value a cache can hold: written with `CacheWriter.put`, read back with `CacheReader.get` in the same order.
+/// Integers are eight bytes, strings and collections are counted, an optional is a byte then its value.
+public protocol CacheCodable {
+    func encode(to out: inout CacheWriter)
+    init(from reader: inout CacheReader) throws
+}
+
+extension CacheWriter {
+    /// Writes each value in turn.
+    @inlinable public mutating func put<each Value: CacheCodable>(_ value: repeat each Value) {
+        repeat (each value).encode(to: &self)
+    }
+}
+
+extension CacheReader {
+    /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
+    @inlinable public mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
+}
+
+extension Int: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.int(self) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.int() }
+}
+
+extension Int64: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.int(Int(self)) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = Int64(try reader.int()) }
+}
+
+extension UInt64: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.uint64(self) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.uint64() }
+}
+
+extension UInt8: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.byte(self) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.byte() }
+}
+
+extension Bool: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.byte(self ? 1 : 0) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 }
+}
+
+extension String: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) { out.string(self) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.string() }
+}
+
+extension Optional: CacheCodable where Wrapped: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) {
+        guard let self else { return out.byte(0) }
+        out.put(UInt8(1), self)
+    }
+
+    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 ? try reader.get(Wrapped.self) : nil }
+}
+
+extension Array: CacheCodable where Element: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) {
+        out.int(count)
+        for element in self { element.encode(to: &out) }
+    }
+
+    @inlinable public init(from reader: inout CacheReader) throws {
+        let count = try reader.count()
+        self = []
+        reserveCapacity(count)
+        for _ in 0..<count { append(try reader.get()) }
+    }
+}
+
+/// In order, so that equal sets are equal bytes.
+extension Set: CacheCodable where Element: CacheCodable & Comparable {
+    @inlinable public func encode(to out: inout CacheWriter) { sorted().encode(to: &out) }
+    @inlinable public init(from reader: inout CacheReader) throws { self = Set(try reader.get([Element].self)) }
+}
+
+/// By key in order, so that equal dictionaries are equal bytes.
+extension Dictionary: CacheCodable where Key: CacheCodable & Comparable, Value: CacheCodable {
+    @inlinable public func encode(to out: inout CacheWriter) {
+        out.int(count)
+        for key in keys.sorted() { out.put(key, self[key]!) }
+    }
+
+    @inlinable public init(from reader: inout CacheReader) throws {
+        let count = try reader.count()
+        self = Dictionary(minimumCapacity: count)
+        for _ in 0..<count { self[try reader.get()] = try reader.get(Value.self) }
     }
 }
 
 /// Values of one type by key, on a `CacheLog`: keys are encoded with a namespace byte first, so several stores can
 /// share one file. A value that does not decode is removed and reported absent.
-public struct CacheStore<Key, Value>: Sendable {
+public struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     public let log: CacheLog
     private let namespace: UInt8
-    private let encodeKey: @Sendable (Key, inout CacheWriter) -> Void
-    private let encodeValue: @Sendable (Value, inout CacheWriter) -> Void
-    private let decodeValue: @Sendable (inout CacheReader) throws -> Value
 
-    public init(log: CacheLog, namespace: UInt8, key: @escaping @Sendable (Key, inout CacheWriter) -> Void,
-                encode: @escaping @Sendable (Value, inout CacheWriter) -> Void, decode: @escaping @Sendable (inout CacheReader) throws -> Value) {
+    public init(log: CacheLog, namespace: Character) {
         self.log = log
-        self.namespace = namespace
-        encodeKey = key
-        encodeValue = encode
-        decodeValue = decode
+        self.namespace = namespace.asciiValue!
     }
 
     /// Counts every value of this store as used (`CacheLog`'s compaction keeps them), without decoding them.
@@ -127,17 +222,14 @@ public struct CacheStore<Key, Value>: Sendable {
 
     public func key(_ key: Key) -> [UInt8] {
         var writer = CacheWriter()
-        writer.byte(namespace)
-        encodeKey(key, &writer)
+        writer.put(namespace, key)
         return writer.bytes
     }
 
     /// The value for `key`, nil when there is none; throws when there is one that does not decode.
     public func decoded(_ key: Key) throws -> Value? {
         guard var reader = log.value(self.key(key)) else { return nil }
-        let value = try decodeValue(&reader)
-        try reader.finish()
-        return value
+        return try reader.whole(Value.self)
     }
 
     /// Each value's raw bytes, by encoded key (the namespace byte dropped), undecoded.
@@ -149,7 +241,7 @@ public struct CacheStore<Key, Value>: Sendable {
         get {
             let encoded = self.key(key)
             guard var reader = log.value(encoded) else { return nil }
-            guard let value = try? decodeValue(&reader), (try? reader.finish()) != nil else {
+            guard let value: Value = try? reader.whole(Value.self) else {
                 log.remove(encoded)
                 return nil
             }
@@ -158,7 +250,7 @@ public struct CacheStore<Key, Value>: Sendable {
         nonmutating set {
             guard let newValue else { return log.remove(self.key(key)) }
             var writer = CacheWriter()
-            encodeValue(newValue, &writer)
+            writer.put(newValue)
             log.put(self.key(key), writer.bytes)
         }
     }
@@ -169,7 +261,6 @@ public struct CacheStore<Key, Value>: Sendable {
         let readers = log.values(keys.map(key))
         var values = [Value?](repeating: nil, count: keys.count)
         var failed = [Bool](repeating: false, count: keys.count)
-        let decode = decodeValue
         let chunks = keys.count > 256 ? ProcessInfo.processInfo.activeProcessorCount * 2 : 1
         values.withUnsafeMutableBufferPointer { values in
             failed.withUnsafeMutableBufferPointer { failed in
@@ -177,8 +268,7 @@ public struct CacheStore<Key, Value>: Sendable {
                 DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                     for index in stride(from: chunk, to: readers.count, by: chunks) {
                         guard var reader = readers[index] else { continue }
-                        let value = try? decode(&reader)
-                        if value == nil || (try? reader.finish()) == nil { failed[index] = true } else { values[index] = value }
+                        if let value: Value = try? reader.whole(Value.self) { values[index] = value } else { failed[index] = true }
                     }
                 }
             }
@@ -189,9 +279,6 @@ public struct CacheStore<Key, Value>: Sendable {
 
     /// Every value of this store, by encoded key (the namespace byte dropped); nil for a value that does not decode.
     public func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value?) -> Void) {
-        log.forEach(namespace: namespace) { key, reader in
-            let value = try? decodeValue(&reader)
-            body(key.dropFirst(), (try? reader.finish()) == nil ? nil : value)
-        }
+        log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), try? reader.whole(Value.self)) }
     }
 }

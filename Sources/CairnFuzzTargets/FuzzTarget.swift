@@ -79,7 +79,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
             try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)
-            _ = cache.load(environment: "dev").map { ($0.snapshot, $0.recorded.count) }
+            _ = cache.load(environment: "dev").map { ($0.meta.snapshot, $0.recorded.count) }
             _ = cache.tagDigests()
         }
     }

@@ -10,59 +10,37 @@ import Git2
 /// artifact's tag digest, and a snapshot of the tag reference files. Only ever a shortcut: a value that is absent or
 /// does not decode is resolved again.
 ///
-/// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), problems ('p'), the plan base ('b') and
-/// the artifacts recorded since it ('c'), and which snapshot of the tag references it was resolved against ('s', the
-/// tag cache's identity of it; the references themselves are the tag cache's).
-/// An update writes artifacts first and the snapshot last: if it is torn, the next run finds the same tags changed.
+/// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), and, written last, what the state was
+/// resolved against ('m': its problems, the tag cache's identity of the snapshot of tag references, the plan base and
+/// the artifacts recorded since it). An update writes artifacts first and that record last: if it is torn, the next
+/// run finds the same tags changed.
 struct DeclaredCache {
     let log: CacheLog
     private let entries: CacheStore<ArtifactID, Entry>
     private let digests: CacheStore<ArtifactID, [UInt8]>
-    private let problems: CacheStore<String, [PlanProblem]>
-    private let bases: CacheStore<String, PlanBase>
-    private let sinceBase: CacheStore<String, Set<ArtifactID>>
-    private let snapshots: CacheStore<String, [UInt8]>
+    private let meta: CacheStore<String, Meta>
 
     init(gitDirectory: String, environment: String, isProtected: Bool, schemaFingerprint: String) {
         let name = SHA256.hash(data: Array(environment.utf8)).prefix(8).hexString
         var settings = CacheWriter()
-        settings.string(environment)
-        settings.byte(isProtected ? 1 : 0)
-        settings.string(schemaFingerprint)
-        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-9",
+        settings.put(environment, isProtected, schemaFingerprint)
+        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-10",
                        fingerprint: SHA256.hash(data: settings.bytes).hexString)
-        let id: @Sendable (ArtifactID, inout CacheWriter) -> Void = { id, out in out.artifactID(id) }
-        let text: @Sendable (String, inout CacheWriter) -> Void = { text, out in out.string(text) }
-        entries = CacheStore(log: log, namespace: UInt8(ascii: "a"), key: id, encode: Entry.encode, decode: Entry.decode)
-        digests = CacheStore(log: log, namespace: UInt8(ascii: "g"), key: id, encode: { digest, out in out.raw(digest) },
-                             decode: { reader in Array(try reader.raw(16)) })
-        problems = CacheStore(log: log, namespace: UInt8(ascii: "p"), key: text, encode: { list, out in
-            out.int(list.count)
-            for problem in list {
-                out.string(problem.kind.rawValue)
-                out.string(problem.subject)
-                out.string(problem.message)
-            }
-        }, decode: { reader in
-            try (0..<reader.count()).map { _ in
-                guard let kind = PlanProblem.Kind(rawValue: try reader.string()) else { throw CacheReader.Corrupt() }
-                return PlanProblem(kind, subject: try reader.string(), message: try reader.string())
-            }
-        })
-        bases = CacheStore(log: log, namespace: UInt8(ascii: "b"), key: text, encode: PlanBase.encode, decode: PlanBase.decode)
-        sinceBase = CacheStore(log: log, namespace: UInt8(ascii: "c"), key: text, encode: { ids, out in out.ids(ids) }, decode: { try $0.ids() })
-        snapshots = CacheStore(log: log, namespace: UInt8(ascii: "s"), key: text, encode: { identity, out in out.raw(identity) },
-                               decode: { reader in Array(try reader.raw(TagCache.Reading.identityLength)) })
+        (entries, digests, meta) = (CacheStore(log: log, namespace: "a"), CacheStore(log: log, namespace: "g"), CacheStore(log: log, namespace: "m"))
     }
 
     /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
     /// the artifacts it had actions for. While the serial and mark are unchanged, a later plan needs to look only at
     /// these artifacts and those whose declared state changed since (`Loaded.changedSinceBase`).
-    struct PlanBase: Equatable {
+    struct PlanBase: Equatable, CacheCodable {
         var store: String
         var serial: Int
         var mark: [UInt8]?
         var pending: Set<ArtifactID>
+
+        init(store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>) { (self.store, self.serial, self.mark, self.pending) = (store, serial, mark, pending) }
+        func encode(to out: inout CacheWriter) { out.put(store, serial, mark, pending) }
+        init(from reader: inout CacheReader) throws { (store, serial, mark, pending) = (try reader.get(), try reader.get(), try reader.get(), try reader.get()) }
     }
 
     /// An artifact's declared version and provenance, with its file.
@@ -71,23 +49,35 @@ struct DeclaredCache {
         var file: DeclaredState.LocatedFile
     }
 
-    struct Loaded {
-        var recorded: RecordedState
+    /// The record written last: what the state's artifacts were resolved against.
+    struct Meta: CacheCodable {
+        var problems: [PlanProblem]
         /// The tag cache's identity of the snapshot the state was resolved against.
         var snapshot: [UInt8]?
         var base: PlanBase?
         /// Artifacts recorded after the base.
         var changedSinceBase: Set<ArtifactID>
+
+        init(problems: [PlanProblem], snapshot: [UInt8]?, base: PlanBase? = nil, changedSinceBase: Set<ArtifactID> = []) {
+            (self.problems, self.snapshot, self.base, self.changedSinceBase) = (problems, snapshot, base, changedSinceBase)
+        }
+
+        func encode(to out: inout CacheWriter) { out.put(problems, snapshot, base, changedSinceBase) }
+        init(from reader: inout CacheReader) throws { (problems, snapshot, base, changedSinceBase) = (try reader.get(), try reader.get(), try reader.get(), try reader.get()) }
     }
 
-    /// The cached state, when one was recorded whole (its problems record is written after its artifacts). Its
-    /// artifacts stay in the file until asked for.
+    struct Loaded {
+        var recorded: RecordedState
+        var meta: Meta
+    }
+
+    /// The cached state, when one was recorded whole (its record 'm' is written after its artifacts). Its artifacts
+    /// stay in the file until asked for.
     func load(environment: String) -> Loaded? {
-        guard let problems = problems[""] else { return nil }
+        guard let meta = meta[""] else { return nil }
         digests.keepAll()
         entries.keepAll()
-        return Loaded(recorded: RecordedState(environment: environment, problems: problems, entries: entries), snapshot: snapshots[""],
-                      base: bases[""], changedSinceBase: sinceBase[""] ?? [])
+        return Loaded(recorded: RecordedState(environment: environment, problems: meta.problems, entries: entries), meta: meta)
     }
 
     /// Each artifact's tag digest when its state was recorded.
@@ -95,7 +85,7 @@ struct DeclaredCache {
         var all: [ArtifactID: [UInt8]] = [:]
         digests.all { key, digest in
             var reader = CacheReader(bytes: Array(key))
-            if let id = try? reader.artifactID(), let digest { all[id] = digest }
+            if let id: ArtifactID = try? reader.get(ArtifactID.self), let digest { all[id] = digest }
         }
         return all
     }
@@ -107,8 +97,7 @@ struct DeclaredCache {
             if let file = state.files[id] { entries[id] = Entry(artifact: artifact, file: file) }
         }
         for (id, digest) in all { digests[id] = digest }
-        problems[""] = state.problems
-        snapshots[""] = snapshot
+        meta[""] = Meta(problems: state.problems, snapshot: snapshot)
         log.save()
     }
 
@@ -123,15 +112,17 @@ struct DeclaredCache {
             }
         }
         for (id, digest) in changed { digests[id] = digest }
-        if !touched.isEmpty { sinceBase[""] = loaded.changedSinceBase.union(touched) }
-        if snapshot != loaded.snapshot { snapshots[""] = snapshot }
+        var now = loaded.meta
+        (now.snapshot, now.changedSinceBase) = (snapshot, now.changedSinceBase.union(touched))
+        if !touched.isEmpty || snapshot != loaded.meta.snapshot { meta[""] = now }
         log.save()
     }
 
     /// Records a plan base (the artifacts recorded since it start again from none).
     func record(_ base: PlanBase) {
-        bases[""] = base
-        sinceBase[""] = []
+        guard var now = meta[""] else { return }
+        (now.base, now.changedSinceBase) = (base, [])
+        meta[""] = now
         log.save()
     }
 }
@@ -190,7 +181,7 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
     func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
         let needles = ids.map { id in
             var writer = CacheWriter()
-            writer.artifactID(id)
+            writer.put(id)
             return writer.bytes
         }
         var found = overlay.referencers(of: ids)
@@ -200,7 +191,7 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
             // An entry that cannot be read counts as referencing (the caller then resolves more).
             guard (try? DeclaredCache.Entry.references(any: needles, &value)) != false else { return }
             var reader = CacheReader(bytes: Array(key))
-            guard let id = try? reader.artifactID() else { return lock.withLock { damaged = true } }
+            guard let id: ArtifactID = try? reader.get(ArtifactID.self) else { return lock.withLock { damaged = true } }
             if !skipped.contains(id) { found.insert(id) }
         }
         return found
@@ -211,7 +202,7 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
         var recordedIDs = Set<ArtifactID>()
         entries.raw { key, _ in
             var reader = CacheReader(bytes: Array(key))
-            if let id = try? reader.artifactID() { recordedIDs.insert(id) }
+            if let id: ArtifactID = try? reader.get(ArtifactID.self) { recordedIDs.insert(id) }
         }
         return lock.withLock { recordedIDs.subtracting(removed).union(overlay.artifacts.keys).count }
     }
@@ -238,31 +229,31 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
 
 // MARK: - Codecs
 
-extension DeclaredCache.Entry {
-    @Sendable static func encode(_ entry: Self, _ out: inout CacheWriter) {
-        let artifact = entry.artifact, file = entry.file
-        out.artifactID(artifact.version.id)
-        out.semver(artifact.version.version)
-        out.string(artifact.digest)
-        out.string(artifact.commit)
-        out.string(artifact.tag)
-        out.objectID(file.blob)
-        out.string(file.path)
-        out.int(file.references.count)
-        for site in file.references { out.reference(field: site.field, text: site.text, site.reference) }
-    }
+extension PlanProblem: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(kind.rawValue, subject, message) }
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
-        let version = ArtifactVersion(id: try reader.artifactID(), version: try reader.semver())
-        let digest = try reader.string()
-        let artifact = DeclaredArtifact(version: version, digest: digest, content: "", commit: try reader.string(), tag: try reader.string())
-        var file = DeclaredState.LocatedFile(blob: try reader.objectID(), path: try reader.string(), digest: digest, references: [])
-        for _ in 0..<(try reader.count()) { file.references.append(try reader.reference()) }
-        return Self(artifact: artifact, file: file)
+    public init(from reader: inout CacheReader) throws {
+        guard let kind = PlanProblem.Kind(rawValue: try reader.get()) else { throw CacheReader.Corrupt() }
+        self.init(kind, subject: try reader.get(), message: try reader.get())
     }
 }
 
-extension DeclaredCache.Entry {
+/// `references(any:)` skips over this encoding without decoding it.
+extension DeclaredCache.Entry: CacheCodable {
+    func encode(to out: inout CacheWriter) {
+        let artifact = artifact, file = file
+        out.put(artifact.version.id, artifact.version.version, artifact.digest, artifact.commit, artifact.tag, file.blob, file.path, file.references.count)
+        for site in file.references { out.put(site.field, site.text, site.reference) }
+    }
+
+    init(from reader: inout CacheReader) throws {
+        let version = ArtifactVersion(id: try reader.get(), version: try reader.get())
+        let digest: String = try reader.get()
+        artifact = DeclaredArtifact(version: version, digest: digest, content: "", commit: try reader.get(), tag: try reader.get())
+        file = DeclaredState.LocatedFile(blob: try reader.get(), path: try reader.get(), digest: digest, references: [])
+        for _ in 0..<(try reader.count()) { file.references.append((try reader.get(), try reader.get(), try reader.get())) }
+    }
+
     /// Whether an encoded entry's file references one of the `encoded` ids, read without decoding the rest.
     static func references(any encoded: [[UInt8]], _ reader: inout CacheReader) throws -> Bool {
         _ = try reader.byte()
@@ -283,44 +274,10 @@ extension DeclaredCache.Entry {
     }
 }
 
-extension DeclaredCache.PlanBase {
-    @Sendable static func encode(_ base: Self, _ out: inout CacheWriter) {
-        out.string(base.store)
-        out.int(base.serial)
-        if let mark = base.mark, mark.count == 16 {
-            out.byte(1)
-            out.raw(mark)
-        } else {
-            out.byte(0)
-        }
-        out.ids(base.pending)
-    }
-
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
-        var base = Self(store: try reader.string(), serial: try reader.int(), mark: nil, pending: [])
-        switch try reader.byte() {
-        case 0: break
-        case 1: base.mark = Array(try reader.raw(16))
-        default: throw CacheReader.Corrupt()
-        }
-        base.pending = try reader.ids()
-        return base
-    }
-}
-
-private extension CacheWriter {
-    mutating func ids(_ ids: Set<ArtifactID>) {
-        int(ids.count)
-        for id in ids.sorted() { artifactID(id) }
-    }
-}
-
 private extension CacheReader {
     mutating func skipSemver() throws {
         try skip(24)
         try skipString()
         try skipString()
     }
-
-    mutating func ids() throws -> Set<ArtifactID> { Set(try (0..<count()).map { _ in try artifactID() }) }
 }

@@ -68,7 +68,7 @@ public struct DeclaredResolution: Sendable {
         let reading = useCache ? reader.tagCache.read(commonDirectory: repository.commonDirectory) : nil
         defer { if useCache { reader.tagCache.save() } }
         let snapshot = reading?.identity
-        let changedNames = loaded?.snapshot != nil && loaded?.snapshot == reading?.since ? reading?.changed : nil
+        let changedNames = loaded?.meta.snapshot != nil && loaded?.meta.snapshot == reading?.since ? reading?.changed : nil
         var walker = DeclaredState.Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.recorded)
 
         /// The recorded state brought up to date by an incremental resolution.
@@ -76,8 +76,8 @@ public struct DeclaredResolution: Sendable {
                     digests: [ArtifactID: [UInt8]?], loaded: DeclaredCache.Loaded) -> DeclaredResolution {
             loaded.recorded.update(removing: changed, overlay: overlay)
             cache.update(loaded.recorded, touched: touched, digests: digests, snapshot: snapshot, loaded: loaded)
-            return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.base,
-                                      changedSinceBase: loaded.changedSinceBase.union(touched))
+            return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.meta.base,
+                                      changedSinceBase: loaded.meta.changedSinceBase.union(touched))
         }
         if let loaded, let reading, let taken = reading.snapshot, let changedNames {
             let changed = Set(changedNames.compactMap { DeclaredState.TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })

@@ -1,80 +1,80 @@
 import CairnCache
+import CairnManifest
 import CairnModel
 import Git2
 
-/// How cairn's values are written into cache values: ids as kind byte and name, versions pre-parsed, object ids as
-/// their 20 bytes. Shared by the stores in this module and the reconciler's.
-extension CacheWriter {
-    /// The kind's rank, or 255 for a tag-only artifact; then the name.
-    public mutating func artifactID(_ id: ArtifactID) {
-        byte(id.kind.map { UInt8($0.rank) } ?? 255)
-        string(id.name)
-    }
+// How cairn's values are kept in caches: ids as kind byte and name, versions pre-parsed, object ids as their 20 bytes.
+// Shared by the stores in this module and the reconciler's.
 
-    public mutating func semver(_ version: SemVer) {
-        int(version.major)
-        int(version.minor)
-        int(version.patch)
-        string(version.prerelease.joined(separator: "."))
-        string(version.build.joined(separator: "."))
-    }
+/// The kind's rank, or 255 for a tag-only artifact; then the name.
+extension ArtifactID: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(kind.map { UInt8($0.rank) } ?? 255, name) }
 
-    public mutating func requirement(_ requirement: VersionRequirement) {
-        switch requirement {
-        case .exact(let version): byte(0); semver(version)
-        case .caret(let version): byte(1); semver(version)
-        case .tilde(let version): byte(2); semver(version)
-        case .any: byte(3)
+    public init(from reader: inout CacheReader) throws {
+        let rank = try reader.byte(), name = try reader.string()
+        if rank == 255 {
+            guard let id = ArtifactID(gtoName: name), id.isTagOnly else { throw CacheReader.Corrupt() }
+            self = id
+        } else {
+            guard let kind = ArtifactKind(rank: Int(rank)), ArtifactID.isValidName(name) else { throw CacheReader.Corrupt() }
+            self.init(kind: kind, name: name)
         }
     }
-
-    /// A reference as written in a file: the field, its text, and what it parses to.
-    public mutating func reference(field: String, text: String, _ reference: ArtifactReference) {
-        string(field)
-        string(text)
-        artifactID(reference.id)
-        requirement(reference.requirement)
-    }
-
-    public mutating func objectID(_ id: ObjectID) { raw(id.bytes) }
 }
 
-extension CacheReader {
-    public mutating func artifactID() throws -> ArtifactID {
-        let rank = try byte()
-        let name = try string()
-        if rank == 255 {
-            guard let id = ArtifactID(gtoName: name), id.isTagOnly else { throw Corrupt() }
-            return id
-        }
-        guard let kind = ArtifactKind(rank: Int(rank)), ArtifactID.isValidName(name) else { throw Corrupt() }
-        return ArtifactID(kind: kind, name: name)
+extension SemVer: CacheCodable {
+    public func encode(to out: inout CacheWriter) {
+        out.put(major, minor, patch, prerelease.joined(separator: "."), build.joined(separator: "."))
     }
 
-    public mutating func semver() throws -> SemVer {
-        let major = try int(), minor = try int(), patch = try int()
-        let prerelease = try string(), build = try string()
-        return SemVer(major: major, minor: minor, patch: patch,
-                      prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
-                      build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
+    public init(from reader: inout CacheReader) throws {
+        let major = try reader.int(), minor = try reader.int(), patch = try reader.int()
+        let prerelease = try reader.string(), build = try reader.string()
+        self.init(major: major, minor: minor, patch: patch, prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
+                  build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
     }
+}
 
-    public mutating func requirement() throws -> VersionRequirement {
-        switch try byte() {
-        case 0: return .exact(try semver())
-        case 1: return .caret(try semver())
-        case 2: return .tilde(try semver())
-        case 3: return .any
-        default: throw Corrupt()
+extension VersionRequirement: CacheCodable {
+    public func encode(to out: inout CacheWriter) {
+        switch self {
+        case .exact(let version): out.put(UInt8(0), version)
+        case .caret(let version): out.put(UInt8(1), version)
+        case .tilde(let version): out.put(UInt8(2), version)
+        case .any: out.byte(3)
         }
     }
 
-    public mutating func reference() throws -> (field: String, text: String, reference: ArtifactReference) {
-        (try string(), try string(), ArtifactReference(id: try artifactID(), requirement: try requirement()))
+    public init(from reader: inout CacheReader) throws {
+        switch try reader.tag(4) {
+        case 0: self = .exact(try reader.get())
+        case 1: self = .caret(try reader.get())
+        case 2: self = .tilde(try reader.get())
+        default: self = .any
+        }
     }
+}
 
-    public mutating func objectID() throws -> ObjectID {
-        guard let id = ObjectID(bytes: try raw(20)) else { throw Corrupt() }
-        return id
+extension ArtifactReference: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(id, requirement) }
+    public init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), requirement: try reader.get()) }
+}
+
+extension ArtifactVersion: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(id, version) }
+    public init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), version: try reader.get()) }
+}
+
+extension ObjectID: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.raw(bytes) }
+
+    public init(from reader: inout CacheReader) throws {
+        guard let id = ObjectID(bytes: try reader.raw(20)) else { throw CacheReader.Corrupt() }
+        self = id
     }
+}
+
+extension SourceMark: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(line, column) }
+    public init(from reader: inout CacheReader) throws { self.init(line: try reader.int(), column: try reader.int()) }
 }

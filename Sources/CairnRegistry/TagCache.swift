@@ -29,14 +29,9 @@ public final class TagCache: Sendable {
     }
 
     private init(url: URL?) {
-        annotations = CacheStore(log: CacheLog(url: url, format: "cairn-tags-1"), namespace: UInt8(ascii: "A"), key: { id, out in out.objectID(id) },
-                                 encode: TagAnnotation.encode, decode: TagAnnotation.decode)
-        let refs = CacheLog(url: url?.deletingLastPathComponent().appendingPathComponent("refs"), format: "cairn-refs-1")
-        stamps = CacheStore(log: refs, namespace: UInt8(ascii: "S"), key: { text, out in out.string(text) }, encode: Stamps.encode, decode: Stamps.decode)
-        folders = CacheStore(log: refs, namespace: UInt8(ascii: "F"), key: { text, out in out.string(text) },
-                             encode: Self.encode, decode: Self.decode)
-        registered = CacheStore(log: refs, namespace: UInt8(ascii: "R"), key: { text, out in out.string(text) },
-                                encode: Registered.encode, decode: Registered.decode)
+        annotations = CacheStore(log: CacheLog(url: url, format: "cairn-tags-2"), namespace: "A")
+        let refs = CacheLog(url: url?.deletingLastPathComponent().appendingPathComponent("refs"), format: "cairn-refs-2")
+        (stamps, folders, registered) = (CacheStore(log: refs, namespace: "S"), CacheStore(log: refs, namespace: "F"), CacheStore(log: refs, namespace: "R"))
     }
 
     /// The versions registered by tag as computed from the references of the snapshot `identity` names, if that is
@@ -172,63 +167,40 @@ final class Counter: @unchecked Sendable {
 }
 
 /// What an annotated tag object says; immutable, so cached by the object's id.
-struct TagAnnotation: Sendable {
+struct TagAnnotation: Sendable, CacheCodable {
     let target: ObjectID
     let tagger: Signature?
     let message: String
 
-    @Sendable static func encode(_ annotation: TagAnnotation, _ out: inout CacheWriter) {
-        out.objectID(annotation.target)
-        if let tagger = annotation.tagger {
-            out.byte(1)
-            out.string(tagger.name)
-            out.string(tagger.email)
-            out.int(Int(tagger.time))
-            out.int(Int(tagger.offsetMinutes))
-        } else {
-            out.byte(0)
-        }
-        out.string(annotation.message)
-    }
+    init(target: ObjectID, tagger: Signature?, message: String) { (self.target, self.tagger, self.message) = (target, tagger, message) }
+    func encode(to out: inout CacheWriter) { out.put(target, tagger, message) }
+    init(from reader: inout CacheReader) throws { (target, tagger, message) = (try reader.get(), try reader.get(), try reader.get()) }
+}
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> TagAnnotation {
-        let target = try reader.objectID()
-        var tagger: Signature?
-        switch try reader.byte() {
-        case 0: break
-        case 1:
-            tagger = Signature(name: try reader.string(), email: try reader.string(), time: Int64(try reader.int()),
-                               offsetMinutes: Int32(truncatingIfNeeded: try reader.int()))
-        default: throw CacheReader.Corrupt()
-        }
-        return TagAnnotation(target: target, tagger: tagger, message: try reader.string())
+extension Signature: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(name, email, time, Int64(offsetMinutes)) }
+
+    public init(from reader: inout CacheReader) throws {
+        self.init(name: try reader.get(), email: try reader.get(), time: try reader.get(), offsetMinutes: Int32(truncatingIfNeeded: try reader.get(Int64.self)))
     }
 }
 
 /// Versions registered by tag, with the identity of the snapshot of references they were computed from.
-struct Registered {
+struct Registered: CacheCodable {
     var identity: [UInt8]
     var versions: [ArtifactVersion]
 
-    @Sendable static func encode(_ value: Self, _ out: inout CacheWriter) {
-        out.raw(value.identity)
-        out.int(value.versions.count)
-        for version in value.versions {
-            out.artifactID(version.id)
-            out.semver(version.version)
-        }
-    }
-
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
-        let identity = Array(try reader.raw(TagCache.Reading.identityLength))
-        return Self(identity: identity, versions: try (0..<reader.count()).map { _ in ArtifactVersion(id: try reader.artifactID(), version: try reader.semver()) })
-    }
+    init(identity: [UInt8], versions: [ArtifactVersion]) { (self.identity, self.versions) = (identity, versions) }
+    func encode(to out: inout CacheWriter) { out.put(identity, versions) }
+    init(from reader: inout CacheReader) throws { (identity, versions) = (try reader.get(), try reader.get()) }
 }
 
 /// A snapshot's stamps: `packed-refs`' and each folder's.
-struct Stamps: Equatable {
+struct Stamps: Equatable, CacheCodable {
     var packed: TagRefSnapshot.Stamp?
     var folders: [String: TagRefSnapshot.FolderStamp]
+
+    init(packed: TagRefSnapshot.Stamp?, folders: [String: TagRefSnapshot.FolderStamp]) { (self.packed, self.folders) = (packed, folders) }
 
     /// What tells this snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
     /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
@@ -239,89 +211,52 @@ struct Stamps: Equatable {
         var out = CacheWriter()
         write(to: &out) { path, folder, out in
             guard !folder.settled else { return out.byte(0) }
-            guard let held = contents(path) else {
-                out.byte(2)
-                return out.raw((0..<16).map { _ in UInt8.random(in: 0...255) })
-            }
-            out.byte(1)
-            out.int(held.references.count)
-            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) {
-                out.string(name)
-                out.objectID(object)
-            }
+            guard let held = contents(path) else { return out.put(UInt8(2), (0..<16).map { _ in UInt8.random(in: 0...255) }) }
+            out.put(UInt8(1), held.references)
         }
         return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
     }
 
-    @Sendable static func encode(_ stamps: Self, _ out: inout CacheWriter) {
-        stamps.write(to: &out) { _, folder, out in out.int(Int(folder.readAt)) }
-    }
+    func encode(to out: inout CacheWriter) { write(to: &out) { _, folder, out in out.put(folder.readAt) } }
 
     /// `packed-refs`' stamp, then each folder's path, stamp, what `folderExtra` writes of it (the file keeps when it
     /// was read; the identity counts what an unsettled one holds) and the folders in it.
     private func write(to out: inout CacheWriter, folderExtra: (String, TagRefSnapshot.FolderStamp, inout CacheWriter) -> Void) {
-        if let packed { out.byte(1); out.stamp(packed) } else { out.byte(0) }
-        out.int(folders.count)
+        out.put(packed, folders.count)
         for (path, folder) in folders.sorted(by: { $0.key < $1.key }) {
-            out.string(path)
-            out.stamp(folder.stamp)
+            out.put(path, folder.stamp)
             folderExtra(path, folder, &out)
-            out.int(folder.folders.count)
-            for child in folder.folders { out.string(child) }
+            out.put(folder.folders)
         }
     }
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> Self {
-        var stamps = Self(packed: nil, folders: [:])
-        switch try reader.byte() {
-        case 0: break
-        case 1: stamps.packed = try reader.stamp()
-        default: throw CacheReader.Corrupt()
-        }
+    init(from reader: inout CacheReader) throws {
+        (packed, folders) = (try reader.get(), [:])
         for _ in 0..<(try reader.count()) {
-            let path = try reader.string(), stamp = try reader.stamp(), readAt = Int64(try reader.int())
-            let children = try (0..<reader.count()).map { _ in try reader.string() }
-            stamps.folders[path] = TagRefSnapshot.FolderStamp(stamp: stamp, readAt: readAt, folders: children)
+            let path: String = try reader.get()
+            folders[path] = TagRefSnapshot.FolderStamp(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())
         }
-        return stamps
     }
 }
 
-extension TagCache {
-    @Sendable static func encode(_ contents: TagRefSnapshot.Contents, _ out: inout CacheWriter) {
-        out.int(contents.references.count)
-        for (name, object) in contents.references {
-            out.string(name)
-            out.objectID(object)
-            out.stamp(contents.stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0))
-        }
+extension TagRefSnapshot.Stamp: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(inode, size, seconds, nanoseconds) }
+    public init(from reader: inout CacheReader) throws { self.init(inode: try reader.get(), size: try reader.get(), seconds: try reader.get(), nanoseconds: try reader.get()) }
+}
+
+/// Each reference with its file's stamp, in no order (a folder of 4,000 references is written again as a whole).
+extension TagRefSnapshot.Contents: CacheCodable {
+    public func encode(to out: inout CacheWriter) {
+        out.int(references.count)
+        for (name, object) in references { out.put(name, object, stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0)) }
     }
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> TagRefSnapshot.Contents {
-        var contents = TagRefSnapshot.Contents(references: [:], stamps: [:])
+    public init(from reader: inout CacheReader) throws {
         let count = try reader.count()
-        contents.references.reserveCapacity(count)
-        contents.stamps.reserveCapacity(count)
+        self.init(references: Dictionary(minimumCapacity: count), stamps: Dictionary(minimumCapacity: count))
         for _ in 0..<count {
-            let name = try reader.string()
-            contents.references[name] = try reader.objectID()
-            contents.stamps[name] = try reader.stamp()
+            let name: String = try reader.get()
+            (references[name], stamps[name]) = (try reader.get(ObjectID.self), try reader.get(TagRefSnapshot.Stamp.self))
         }
-        return contents
-    }
-}
-
-private extension CacheWriter {
-    mutating func stamp(_ stamp: TagRefSnapshot.Stamp) {
-        uint64(stamp.inode)
-        int(Int(stamp.size))
-        int(Int(stamp.seconds))
-        int(Int(stamp.nanoseconds))
-    }
-}
-
-private extension CacheReader {
-    mutating func stamp() throws -> TagRefSnapshot.Stamp {
-        TagRefSnapshot.Stamp(inode: try uint64(), size: Int64(try int()), seconds: Int64(try int()), nanoseconds: Int64(try int()))
     }
 }

@@ -32,25 +32,20 @@ public final class ValidationCache: Sendable {
     }
 
     private init(url: URL?, fingerprint: String) {
-        let log = CacheLog(url: url, format: "cairn-validation-8", fingerprint: fingerprint)
-        let key: @Sendable (ObjectID, inout CacheWriter) -> Void = { id, out in out.objectID(id) }
-        files = CacheStore(log: log, namespace: UInt8(ascii: "F"), key: key, encode: FileResult.encode, decode: FileResult.decode)
-        trees = CacheStore(log: log, namespace: UInt8(ascii: "T"), key: key, encode: TreeListing.encode, decode: TreeListing.decode)
-        rules = CacheStore(log: log, namespace: UInt8(ascii: "S"), key: RulesKey.encode, encode: Self.encode, decode: Self.decode)
+        let log = CacheLog(url: url, format: "cairn-validation-9", fingerprint: fingerprint)
+        (files, trees, rules) = (CacheStore(log: log, namespace: "F"), CacheStore(log: log, namespace: "T"), CacheStore(log: log, namespace: "S"))
     }
 
     /// What the cross-file rules found for a registry tree (its id and folder in the repository) against the
     /// registered versions of one snapshot of tag references.
-    struct RulesKey {
+    struct RulesKey: CacheCodable {
         let tree: ObjectID
         let root: String
         let tags: [UInt8]
 
-        @Sendable static func encode(_ key: Self, _ out: inout CacheWriter) {
-            out.objectID(key.tree)
-            out.raw(key.tags)
-            out.string(key.root)
-        }
+        init(tree: ObjectID, root: String, tags: [UInt8]) { (self.tree, self.root, self.tags) = (tree, root, tags) }
+        func encode(to out: inout CacheWriter) { out.put(tree, tags, root) }
+        init(from reader: inout CacheReader) throws { (tree, tags, root) = (try reader.get(), try reader.get(), try reader.get()) }
     }
 
     func rules(_ key: RulesKey) -> [Diagnostic]? {
@@ -94,117 +89,62 @@ public final class ValidationCache: Sendable {
 
 // MARK: - Codecs
 
-extension CacheWriter {
-    mutating func mark(_ mark: SourceMark) {
-        int(mark.line)
-        int(mark.column)
+extension Diagnostic: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(path, line, column, severity == .error, message, rule) }
+
+    public init(from reader: inout CacheReader) throws {
+        self.init(path: try reader.get(), line: try reader.get(), column: try reader.get(), severity: try reader.get() ? .error : .warning,
+                  message: try reader.get(), rule: try reader.get())
     }
 }
 
-extension CacheReader {
-    mutating func mark() throws -> SourceMark { SourceMark(line: try int(), column: try int()) }
+extension ParsedManifest.Finding: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(line, column, message, rule) }
+    public init(from reader: inout CacheReader) throws { self.init(line: try reader.get(), column: try reader.get(), message: try reader.get(), rule: try reader.get()) }
 }
 
-extension ValidationCache {
-    @Sendable static func encode(_ diagnostics: [Diagnostic], _ out: inout CacheWriter) {
-        out.int(diagnostics.count)
-        for diagnostic in diagnostics {
-            out.string(diagnostic.path)
-            out.mark(SourceMark(line: diagnostic.line, column: diagnostic.column))
-            out.byte(diagnostic.severity == .error ? 0 : 1)
-            out.string(diagnostic.message)
-            out.string(diagnostic.rule)
-        }
-    }
+extension FileResult: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(findings, artifact) }
+    public init(from reader: inout CacheReader) throws { self.init(findings: try reader.get(), artifact: try reader.get()) }
+}
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> [Diagnostic] {
-        try (0..<reader.count()).map { _ in
-            let path = try reader.string(), mark = try reader.mark()
-            let severity: Diagnostic.Severity
-            switch try reader.byte() {
-            case 0: severity = .error
-            case 1: severity = .warning
-            default: throw CacheReader.Corrupt()
-            }
-            return Diagnostic(path: path, line: mark.line, column: mark.column, severity: severity, message: try reader.string(), rule: try reader.string())
-        }
+extension ArtifactSummary: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(id, version, digest, mark, references, environments) }
+
+    public init(from reader: inout CacheReader) throws {
+        self.init(id: try reader.get(), version: try reader.get(), digest: try reader.get(), mark: try reader.get(), references: try reader.get(),
+                  environments: try reader.get())
     }
 }
 
-extension FileResult {
-    @Sendable static func encode(_ result: FileResult, _ out: inout CacheWriter) {
-        out.int(result.findings.count)
-        for finding in result.findings {
-            out.int(finding.line)
-            out.int(finding.column)
-            out.string(finding.message)
-            out.string(finding.rule)
-        }
-        guard let artifact = result.artifact else { return out.byte(0) }
-        out.byte(1)
-        out.artifactID(artifact.id)
-        out.semver(artifact.version)
-        out.string(artifact.digest)
-        out.mark(artifact.mark)
-        out.int(artifact.references.count)
-        for site in artifact.references {
-            out.reference(field: site.field, text: site.text, site.reference)
-            out.mark(site.mark)
-            out.string(site.allowedKinds.map(\.shortName).joined(separator: ","))
-        }
-        out.int(artifact.environments.count)
-        for site in artifact.environments {
-            out.string(site.name)
-            out.mark(site.mark)
-        }
-    }
+extension ReferenceSite: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(field, text, reference, mark, allowedKinds.map(\.shortName).joined(separator: ",")) }
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> FileResult {
-        let findings = try (0..<reader.count()).map { _ in
-            ParsedManifest.Finding(line: try reader.int(), column: try reader.int(), message: try reader.string(), rule: try reader.string())
-        }
-        switch try reader.byte() {
-        case 0: return FileResult(findings: findings, artifact: nil)
-        case 1: break
-        default: throw CacheReader.Corrupt()
-        }
-        let id = try reader.artifactID(), version = try reader.semver(), digest = try reader.string(), mark = try reader.mark()
-        let references = try (0..<reader.count()).map { _ in
-            let (field, text, reference) = try reader.reference()
-            let site = try reader.mark()
-            let kinds = try reader.string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) }
-            return ReferenceSite(field: field, text: text, reference: reference, mark: site, allowedKinds: kinds)
-        }
-        let environments = try (0..<reader.count()).map { _ in NamedSite(name: try reader.string(), mark: try reader.mark()) }
-        return FileResult(findings: findings, artifact: ArtifactSummary(id: id, version: version, digest: digest, mark: mark,
-                                                                         references: references, environments: environments))
+    public init(from reader: inout CacheReader) throws {
+        self.init(field: try reader.get(), text: try reader.get(), reference: try reader.get(), mark: try reader.get(),
+                  allowedKinds: try reader.string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) })
     }
 }
 
-extension TreeListing {
-    @Sendable static func encode(_ listing: TreeListing, _ out: inout CacheWriter) {
-        out.int(listing.files.count)
-        for file in listing.files {
-            out.string(file.path)
-            out.objectID(file.blob)
-        }
-        out.int(listing.hazards.count)
-        for hazard in listing.hazards {
-            out.string(hazard.path)
-            out.string(hazard.message)
-        }
-        out.int(listing.subtrees.count)
-        for subtree in listing.subtrees {
-            out.string(subtree.name)
-            out.objectID(subtree.id)
-        }
+extension NamedSite: CacheCodable {
+    public func encode(to out: inout CacheWriter) { out.put(name, mark) }
+    public init(from reader: inout CacheReader) throws { self.init(name: try reader.get(), mark: try reader.get()) }
+}
+
+extension TreeListing: CacheCodable {
+    public func encode(to out: inout CacheWriter) {
+        out.int(files.count)
+        for file in files { out.put(file.path, file.blob) }
+        out.int(hazards.count)
+        for hazard in hazards { out.put(hazard.path, hazard.message) }
+        out.int(subtrees.count)
+        for subtree in subtrees { out.put(subtree.name, subtree.id) }
     }
 
-    @Sendable static func decode(_ reader: inout CacheReader) throws -> TreeListing {
-        var listing = TreeListing()
-        listing.files = try (0..<reader.count()).map { _ in File(path: try reader.string(), blob: try reader.objectID()) }
-        listing.hazards = try (0..<reader.count()).map { _ in Hazard(path: try reader.string(), message: try reader.string()) }
-        listing.subtrees = try (0..<reader.count()).map { _ in Subtree(name: try reader.string(), id: try reader.objectID()) }
-        return listing
+    public init(from reader: inout CacheReader) throws {
+        self.init()
+        files = try (0..<reader.count()).map { _ in File(path: try reader.get(), blob: try reader.get()) }
+        hazards = try (0..<reader.count()).map { _ in Hazard(path: try reader.get(), message: try reader.get()) }
+        subtrees = try (0..<reader.count()).map { _ in Subtree(name: try reader.get(), id: try reader.get()) }
     }
 }

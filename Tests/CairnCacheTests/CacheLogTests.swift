@@ -8,8 +8,7 @@ struct CacheLogTests {
     var url: URL { folder.appendingPathComponent("log") }
 
     func store(_ log: CacheLog) -> CacheStore<String, String> {
-        CacheStore(log: log, namespace: 7, key: { key, out in out.string(key) }, encode: { value, out in out.string(value) },
-                   decode: { reader in try reader.string() })
+        CacheStore(log: log, namespace: "s")
     }
 
     /// Writes `count` entries in two saves (a whole file, then an append), and returns the file's bytes.
@@ -42,9 +41,8 @@ struct CacheLogTests {
         let log = CacheLog(url: url, format: "test", fingerprint: "f")
         let strings = store(log)
         strings["added"] = "this run's"
-        // Same namespace and key encoding, a value this codec cannot read: absent, and removed.
-        CacheStore<String, [UInt8]>(log: log, namespace: 7, key: { key, out in out.string(key) }, encode: { value, out in out.raw(value) },
-                                    decode: { reader in Array(try reader.raw(1)) })["broken"] = [1]
+        // Same namespace and key encoding, a value a string's codec cannot read (one byte): absent, and removed.
+        CacheStore<String, UInt8>(log: log, namespace: "s")["broken"] = 1
         let keys = (0..<600).map { "key\($0)" } + ["added", "missing", "broken"]
         let values = strings.values(keys)
         #expect(values == (0..<600).map(expected) + ["this run's", nil, nil])
@@ -121,5 +119,31 @@ struct CacheLogTests {
         #expect(!idle.wasRead)
         #expect(try Data(contentsOf: url) == before)
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    @Test("the generic codecs read back what they wrote, and refuse a value cut short or followed by more")
+    func codecs() throws {
+        func roundTrip<Value: CacheCodable & Equatable>(_ value: Value) throws {
+            var out = CacheWriter()
+            out.put(value)
+            var reader = CacheReader(bytes: out.bytes)
+            #expect(try reader.whole(Value.self) == value)
+            var short = CacheReader(bytes: Array(out.bytes.dropLast()))
+            #expect(throws: CacheReader.Corrupt.self) { try short.whole(Value.self) }
+            var long = CacheReader(bytes: out.bytes + [0])
+            #expect(throws: CacheReader.Corrupt.self) { try long.whole(Value.self) }
+        }
+        try roundTrip(Optional(3))
+        try roundTrip(Int?.none)
+        try roundTrip(Optional(Optional("nested")))
+        try roundTrip([true, false])
+        try roundTrip(Set(["b", "a", "c"]))
+        try roundTrip(["b": [UInt64.max], "a": []])
+        try roundTrip([Int64.min: "x"])
+        // Sets and dictionaries are written in order: equal values are equal bytes.
+        var first = CacheWriter(), second = CacheWriter()
+        first.put(Set((0..<100).map { "v\($0)" }))
+        second.put(Set((0..<100).reversed().map { "v\($0)" }))
+        #expect(first.bytes == second.bytes)
     }
 }
