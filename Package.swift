@@ -60,9 +60,8 @@ let package = Package(
         ),
         /// The one cache layer: a checksummed, log-structured file of keyed records (`CacheLog`) and typed stores on it.
         /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.
-        .target(name: "CairnCache"),
         /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
-        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnCache", "CairnTrust", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnTrust", .product(name: "Crypto", package: "swift-crypto")]),
 
         /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file, and evidence
         /// statements (no git); signing goes through ssh-keygen, as git's does.
@@ -82,7 +81,7 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]
         ),
         /// Plans (declared vs deployed, pure) and applies them over a `StateStore`.
-        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnCache", "CairnTrust",
+        .target(name: "CairnReconciler", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnState", "CairnRegistry", "CairnTrust",
                                                        .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Server
@@ -125,7 +124,7 @@ let package = Package(
         // MARK: - Fuzzing
 
         /// The fuzz targets (YAML, tag grammar, plan files, cache files), shared by the fuzzer and its regression tests.
-        .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnCache", "CairnManifest", "CairnModel", "Git2"]),
+        .target(name: "CairnFuzzTargets", dependencies: ["CairnReconciler", "CairnRegistry", "CairnManifest", "CairnModel", "Git2"]),
         /// `make fuzz` builds this with `-sanitize=fuzzer -D CAIRN_FUZZ`; built plainly, it replays inputs.
         .executableTarget(name: "cairn-fuzz", dependencies: ["CairnFuzzTargets", "CLibFuzzer"]),
         /// Declares libFuzzer's driver for cairn-fuzz.
@@ -135,7 +134,7 @@ let package = Package(
 
         /// Builds throw-away git repositories for tests and benchmarks.
         .target(name: "CairnTestSupport", dependencies: ["Git2"]),
-        .testTarget(name: "CairnCacheTests", dependencies: ["CairnCache"]),
+        .testTarget(name: "CairnCacheTests", dependencies: ["CairnRegistry"]),
         .testTarget(name: "CairnTrustTests", dependencies: ["CairnTrust", "CairnTestSupport"]),
         .testTarget(name: "Git2Tests", dependencies: ["Git2", "CairnTestSupport"]),
         .testTarget(name: "CairnModelTests", dependencies: ["CairnModel"]),

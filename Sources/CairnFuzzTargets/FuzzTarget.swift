@@ -1,6 +1,5 @@
 @testable import CairnReconciler
 @testable import CairnRegistry
-import CairnCache
 import CairnManifest
 import CairnModel
 import Foundation

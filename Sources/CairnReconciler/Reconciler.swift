@@ -45,10 +45,10 @@ public struct Reconciler: Sendable {
             var compared: Set<ArtifactID>?
             var declared: DeclaredState
             var deployed: [ArtifactID: StoredArtifact]
-            if sinceLastPlan, let base = resolved.base, base.store == store.identity, base.serial == serial, base.mark == mark {
-                compared = base.pending.union(resolved.changedSinceBase)
-                declared = resolved.subset(compared!)
-                deployed = Planner.index(try await store.deployed(environment: environment, ids: compared!))
+            if sinceLastPlan, let ids = resolved.sinceLastPlan(store: store.identity, serial: serial, mark: mark) {
+                compared = ids
+                declared = resolved.subset(ids)
+                deployed = Planner.index(try await store.deployed(environment: environment, ids: ids))
             } else {
                 declared = resolved.state
                 deployed = Planner.index(try await store.deployed(environment: environment, content: false))

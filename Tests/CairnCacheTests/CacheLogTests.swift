@@ -1,4 +1,4 @@
-import CairnCache
+@testable import CairnRegistry
 import Foundation
 import Testing
 

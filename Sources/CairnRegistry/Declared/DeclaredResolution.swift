@@ -1,5 +1,4 @@
 import CairnModel
-import CairnRegistry
 import Foundation
 import Git2
 
@@ -20,7 +19,7 @@ public struct DeclaredResolution: Sendable {
     /// The state, whole (`resolved`), or as the cache recorded it with this resolution's changes on top.
     private let resolved: DeclaredState?
     private let recorded: RecordedState?
-    /// Where the state is memoized, and the plan base recorded there (`Reconciler.plan`).
+    /// Where the state is memoized, and the plan base recorded there (`sinceLastPlan`).
     let cache: DeclaredCache?
     let base: DeclaredCache.PlanBase?
     /// Artifacts whose declared state was recorded after the base.
@@ -32,8 +31,16 @@ public struct DeclaredResolution: Sendable {
     /// How many artifacts are declared.
     public var count: Int { resolved?.artifacts.count ?? recorded!.count }
 
+    /// The artifacts a plan against a store (`identity`) at `serial` and `mark` must compare when the last plan or apply
+    /// recorded that same state of the store: those it had actions for, and those whose declared state was recorded
+    /// since; nil when it recorded another (then every row is compared).
+    public func sinceLastPlan(store: String, serial: Int, mark: [UInt8]?) -> Set<ArtifactID>? {
+        guard let base, base.store == store, base.serial == serial, base.mark == mark else { return nil }
+        return base.pending.union(changedSinceBase)
+    }
+
     /// The declared artifacts among `ids`, with their files: a state to plan with that holds only them.
-    func subset(_ ids: Set<ArtifactID>) -> DeclaredState {
+    public func subset(_ ids: Set<ArtifactID>) -> DeclaredState {
         guard let recorded else {
             var state = resolved!
             state.artifacts = state.artifacts.filter { ids.contains($0.key) }
@@ -49,7 +56,7 @@ public struct DeclaredResolution: Sendable {
     }
 
     /// False when the recorded state turned out damaged while it was read (a resolution without the cache is due).
-    var isIntact: Bool { recorded?.isIntact ?? true }
+    public var isIntact: Bool { recorded?.isIntact ?? true }
 
     /// `commit` is the ref being planned, whose tree is the first place a version's file is looked for (then checked
     /// at the registration commit).
@@ -111,7 +118,7 @@ public struct DeclaredResolution: Sendable {
     }
 
     /// Each reference to `id` from a declared artifact: the dependent, and where and how it pins `id`.
-    func pins(of id: ArtifactID) -> [(dependent: DeclaredArtifact, field: String, text: String, reference: ArtifactReference)] {
+    public func pins(of id: ArtifactID) -> [(dependent: DeclaredArtifact, field: String, text: String, reference: ArtifactReference)] {
         let lookup: any DeclaredLookup = recorded ?? resolved!
         return lookup.referencers(of: [id]).sorted().flatMap { dependent in
             (lookup.file(dependent)?.references ?? []).filter { $0.reference.id == id }.compactMap { site in
@@ -122,7 +129,7 @@ public struct DeclaredResolution: Sendable {
 
     /// Records what a plan found, for the next plan to build on: the store it compared with (`identity`), the store's
     /// serial and deployed mark then, and the artifacts it had actions for.
-    func recordPlan(store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>) {
+    public func recordPlan(store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>) {
         cache?.record(DeclaredCache.PlanBase(store: store, serial: serial, mark: mark, pending: pending))
     }
 }

@@ -1,4 +1,3 @@
-import CairnCache
 import CairnManifest
 import CairnModel
 import Foundation

@@ -1,4 +1,3 @@
-import CairnCache
 import CairnModel
 import Crypto
 import Foundation

@@ -1,6 +1,4 @@
-import CairnCache
 import CairnModel
-import CairnRegistry
 import Crypto
 import Foundation
 import Git2

@@ -1,6 +1,5 @@
 import CairnManifest
 import CairnModel
-import CairnRegistry
 import Crypto
 import Foundation
 import Git2
@@ -81,7 +80,7 @@ public struct DeclaredState: Sendable {
 
     /// Why a version is in the closure: its own assignment tag, or a dependent. An artifact several dependents
     /// require records the least of them, so the record does not depend on the order of the walk.
-    enum Source {
+    public enum Source: Sendable {
         case tag(String)
         case requiredBy(ArtifactVersion)
 
@@ -95,21 +94,21 @@ public struct DeclaredState: Sendable {
         }
 
         /// The dependent a recorded tag text names, nil for an assignment tag.
-        static func requirer(_ text: String) -> ArtifactVersion? {
+        public static func requirer(_ text: String) -> ArtifactVersion? {
             text.hasPrefix(prefix) ? ArtifactVersion(String(text.dropFirst(prefix.count))) : nil
         }
     }
 
     /// The per-artifact facts the walk needs, from the tag events of some artifacts: what is registered, what the
     /// environment is assigned, what is on hold there. Each artifact's facts depend on its own tags only.
-    struct Facts {
+    public struct Facts {
         let environment: String
-        let registrations: Registrations
+        public let registrations: Registrations
         let assignments: [ArtifactID: EnvironmentAssignments.Assignment]
-        let holds: Holds
+        public let holds: Holds
         let problems: [PlanProblem]
 
-        init(_ events: [TagEvent], environment: String) {
+        public init(_ events: [TagEvent], environment: String) {
             self.environment = environment
             registrations = Registrations(events)
             let (assignments, problems) = EnvironmentAssignments.resolve(events, environment: environment, registrations: registrations)
@@ -329,7 +328,7 @@ public struct DeclaredState: Sendable {
     /// before the tag is written (promote) or taken (the pre-receive hook); apply judges the same candidates.
     /// Problems (a reference nothing registered fits, a range where exact pins are required, a file that does not
     /// validate) are the declared state's, which apply would refuse.
-    static func candidates(assigning assignment: EnvironmentAssignments.Assignment, facts: Facts, reader: RegistryReader,
+    public static func candidates(assigning assignment: EnvironmentAssignments.Assignment, facts: Facts, reader: RegistryReader,
                            isProtected: Bool) throws -> (candidates: [PolicyEngine.Candidate], documents: [ArtifactID: JSONValue], problems: [PlanProblem]) {
         var walker = Walker(environment: facts.environment, reader: reader, isProtected: isProtected, commit: assignment.registration.commit, known: nil)
         var closure = try walker.closure(of: assignment, facts: facts)
@@ -410,7 +409,7 @@ public struct DeclaredState: Sendable {
     /// Takes the content of `ids` from `other`, a state loaded before in this process, where the artifact is the same
     /// version with the same digest from the same registration commit (its content was read from git and its digest
     /// checked then); `load` then parses only the rest.
-    mutating func reuse(_ other: DeclaredState, for ids: [ArtifactID]) {
+    public mutating func reuse(_ other: DeclaredState, for ids: [ArtifactID]) {
         for id in ids where documents[id] == nil {
             guard let mine = artifacts[id], let theirs = other.artifacts[id], let document = other.documents[id], !theirs.content.isEmpty,
                   mine.version == theirs.version, mine.digest == theirs.digest, mine.commit == theirs.commit else { continue }
