@@ -33,7 +33,7 @@ struct Validate: AsyncParsableCommand {
             let source: RegistrySource = worktree ? .worktree : .commit(try location.commit(ref))
             let reader = RegistryReader(location: location)
             snapshot = try reader.read(source)
-            ProcessLifetime.keep(reader.cache, snapshot)
+            ProcessLifetime.keep(reader, snapshot)
         } catch {
             printError("error: \(error)")
             throw ExitStatus.couldNotRun

@@ -8,15 +8,19 @@ import Git2
 public struct RegistryReader: Sendable {
     public let location: RegistryLocation
     public let analyzer: FileAnalyzer
-    public let cache: ValidationCache
-    public let tagCache: TagCache
+    let cache: ValidationCache
+    let tagCache: TagCache
     private let singleLookups = Counter()
     static let directLookups = 16
 
+    /// A reader that keeps what it computes in the repository's git directory (`.git/cairn`), for the next run.
+    public init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer()) {
+        self.init(location: location, analyzer: analyzer, cache: nil)
+    }
+
     /// With no caches given, both live in the repository's git directory; an in-memory validation cache comes with
     /// an in-memory tag cache unless one is given.
-    public init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer(), cache: ValidationCache? = nil,
-                tagCache: TagCache? = nil) {
+    init(location: RegistryLocation, analyzer: FileAnalyzer = FileAnalyzer(), cache: ValidationCache?, tagCache: TagCache? = nil) {
         self.location = location
         self.analyzer = analyzer
         let gitDirectory = location.repository.gitDirectory
@@ -233,7 +237,7 @@ public struct RegistryReader: Sendable {
             }
             if registers { registered.insert(version) } else { deregistered.insert(version) }
         }
-        let read = Registrations(try TagEvent.read(unknown, from: repository, cache: tagCache))
+        let read = Registrations(try TagEvent.read(unknown) { try tagCache.annotation($0, in: repository) })
         let versions = registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
         tagCache.record(registeredVersions: versions, at: reading.identity)
         return (versions, reading.identity)
@@ -242,7 +246,7 @@ public struct RegistryReader: Sendable {
     /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it
     /// cannot say), tag objects seen by earlier runs from the cache.
     public func tagEvents(_ references: [(name: String, object: ObjectID)]? = nil) throws -> [TagEvent] {
-        let events = try TagEvent.read(try references ?? tagReferences(), from: location.repository, cache: tagCache)
+        let events = try TagEvent.read(try references ?? tagReferences()) { try tagCache.annotation($0, in: location.repository) }
         tagCache.save()
         return events
     }

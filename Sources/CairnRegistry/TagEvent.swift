@@ -43,28 +43,32 @@ public final class TagEvent: Sendable, Hashable {
     }
 
     /// The cairn/GTO tags of a repository: annotated tags whose names parse; all others are ignored.
-    /// Tag objects already in `cache` are not read again; those read are added to it.
-    public static func read(from repository: Repository, cache: TagCache? = nil) throws -> [TagEvent] {
-        try read(try repository.tagReferences(), from: repository, cache: cache)
+    public static func read(from repository: Repository) throws -> [TagEvent] {
+        try read(try repository.tagReferences(), from: repository)
     }
 
     /// The cairn/GTO tags among `references` (as `Repository.tagReferences` lists them).
-    public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository,
-                            cache: TagCache? = nil) throws -> [TagEvent] {
+    public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository) throws -> [TagEvent] {
+        try read(references) { object in try repository.annotatedTag(object).map { TagAnnotation(target: $0.target, tagger: $0.annotation.tagger, message: $0.annotation.message) } }
+    }
+
+    /// The cairn/GTO tags among `references`, each tag object's content given by `annotation` (nil: not annotated).
+    static func read(_ references: [(name: String, object: ObjectID)], annotation: (ObjectID) throws -> TagAnnotation?) throws -> [TagEvent] {
         try references.compactMap { reference in
             guard let tag = TagName(reference.name) else {
                 if let problem = TagName.problem(reference.name) { Warnings.emit(problem) }
                 return nil
             }
-            var annotation = cache?.annotation(reference.object)
-            if annotation == nil, let (target, read) = try repository.annotatedTag(reference.object) {
-                annotation = TagAnnotation(target: target, tagger: read.tagger, message: read.message)
-                cache?.store(annotation!, for: reference.object)
-            }
-            guard let annotation else { return nil }
+            guard let annotation = try annotation(reference.object) else { return nil }
             return TagEvent(tag: tag, name: reference.name, commit: annotation.target, tagger: annotation.tagger, message: annotation.message,
                             object: reference.object)
         }
     }
 }
 
+/// What an annotated tag object says; immutable, so it may be kept by the object's id.
+struct TagAnnotation: Sendable {
+    let target: ObjectID
+    let tagger: Signature?
+    let message: String
+}

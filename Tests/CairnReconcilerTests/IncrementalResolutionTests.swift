@@ -1,7 +1,7 @@
 import CairnManifest
 import CairnModel
 @testable import CairnReconciler
-import CairnRegistry
+@testable import CairnRegistry
 import CairnTestSupport
 import Foundation
 import Git2

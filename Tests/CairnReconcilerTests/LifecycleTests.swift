@@ -1,6 +1,6 @@
 import CairnModel
 import CairnReconciler
-import CairnRegistry
+@testable import CairnRegistry
 import CairnState
 import CairnTestSupport
 import Foundation

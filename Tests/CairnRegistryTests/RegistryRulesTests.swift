@@ -1,5 +1,5 @@
 import CairnModel
-import CairnRegistry
+@testable import CairnRegistry
 import CairnTestSupport
 import Testing
 

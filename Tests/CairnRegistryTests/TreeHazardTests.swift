@@ -1,4 +1,4 @@
-import CairnRegistry
+@testable import CairnRegistry
 import CairnTestSupport
 import Testing
 

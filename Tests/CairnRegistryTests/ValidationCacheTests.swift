@@ -1,5 +1,5 @@
 import CairnManifest
-import CairnRegistry
+@testable import CairnRegistry
 import CairnTestSupport
 import Foundation
 import Testing
@@ -79,13 +79,13 @@ struct ValidationCacheTests {
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let gitDirectory = location.repository.gitDirectory
         let cold = TagCache(gitDirectory: gitDirectory)
-        let first = try RegistryReader(location: location, tagCache: cold).tagEvents()
+        let first = try RegistryReader(location: location, cache: nil, tagCache: cold).tagEvents()
         #expect(first.map(\.name).sorted() == ["prompt/support-triage#dev#1", "prompt/support-triage@v1.3.0"])
         #expect(cold.hits == 0)
 
         _ = try fixture.repo.git(["tag", "-f", "-a", "prompt/support-triage#dev#1", "-m", "second"])
         let warm = TagCache(gitDirectory: gitDirectory)
-        let second = try RegistryReader(location: location, tagCache: warm).tagEvents()
+        let second = try RegistryReader(location: location, cache: nil, tagCache: warm).tagEvents()
         #expect(warm.hits == 1)  // the registration; the moved assignment is a new object
         #expect(second.first { $0.name == "prompt/support-triage#dev#1" }?.message == "second\n")
         #expect(second.first { $0.name == "prompt/support-triage@v1.3.0" } == first.first { $0.name == "prompt/support-triage@v1.3.0" })
@@ -100,15 +100,15 @@ struct ValidationCacheTests {
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let gitDirectory = location.repository.gitDirectory
         let repository = location.repository
-        _ = try RegistryReader(location: location, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
+        _ = try RegistryReader(location: location, cache: nil, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
         // A run that reads two tag objects, one of them new, and saves (as an incremental plan does).
         try fixture.repo.tag("prompt/support-triage#dev#41", message: "assign 41")
         let few = try repository.tagReferences().filter { $0.name.hasSuffix("#1") || $0.name.hasSuffix("#41") }
         let partial = TagCache(gitDirectory: gitDirectory)
-        _ = try TagEvent.read(few, from: repository, cache: partial)
+        _ = try TagEvent.read(few) { try partial.annotation($0, in: repository) }
         partial.save()
         let again = TagCache(gitDirectory: gitDirectory)
-        #expect(try RegistryReader(location: location, tagCache: again).tagEvents().count == 41)
+        #expect(try RegistryReader(location: location, cache: nil, tagCache: again).tagEvents().count == 41)
         #expect(again.hits == 41)
         #expect(try Data(contentsOf: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags")).count > 256 << 10)
     }
@@ -119,7 +119,7 @@ struct ValidationCacheTests {
         try fixture.repo.tag("prompt/support-triage@v1.3.0", message: "register")
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let gitDirectory = location.repository.gitDirectory
-        _ = try RegistryReader(location: location, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
+        _ = try RegistryReader(location: location, cache: nil, tagCache: TagCache(gitDirectory: gitDirectory)).tagEvents()
         let url = URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags")
         let whole = try Data(contentsOf: url)
         let handle = try FileHandle(forWritingTo: url)
@@ -129,13 +129,13 @@ struct ValidationCacheTests {
 
         try fixture.repo.tag("prompt/support-triage#dev#1", message: "assign")
         let torn = TagCache(gitDirectory: gitDirectory)
-        let events = try RegistryReader(location: location, tagCache: torn).tagEvents()
+        let events = try RegistryReader(location: location, cache: nil, tagCache: torn).tagEvents()
         #expect(events.count == 2)
         #expect(torn.hits == 1)
         let rewritten = try Data(contentsOf: url)
         #expect(rewritten.count > whole.count && !rewritten.suffix(3).elementsEqual([1, 2, 3]))
         let again = TagCache(gitDirectory: gitDirectory)
-        _ = try RegistryReader(location: location, tagCache: again).tagEvents()
+        _ = try RegistryReader(location: location, cache: nil, tagCache: again).tagEvents()
         #expect(again.hits == 2)
     }
 

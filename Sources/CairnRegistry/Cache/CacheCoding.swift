@@ -2,24 +2,24 @@ import Foundation
 
 /// The encoding of cache values: little-endian integers, length-prefixed UTF-8 strings, raw bytes. Each store writes
 /// its own values with these (its codec sits beside it) and reads them back with `CacheReader`.
-public struct CacheWriter: Sendable {
-    public internal(set) var bytes: [UInt8] = []
+struct CacheWriter: Sendable {
+    var bytes: [UInt8] = []
 
-    public init() {}
+    init() {}
 
-    public mutating func int(_ value: Int) { uint64(UInt64(bitPattern: Int64(value))) }
+    mutating func int(_ value: Int) { uint64(UInt64(bitPattern: Int64(value))) }
 
-    public mutating func uint64(_ value: UInt64) {
+    mutating func uint64(_ value: UInt64) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func uint32(_ value: UInt32) {
+    mutating func uint32(_ value: UInt32) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    public mutating func byte(_ value: UInt8) { bytes.append(value) }
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
 
-    public mutating func string(_ text: String) {
+    mutating func string(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
             int(utf8.count)
@@ -27,79 +27,79 @@ public struct CacheWriter: Sendable {
         }
     }
 
-    public mutating func raw(_ data: some Sequence<UInt8>) { bytes.append(contentsOf: data) }
+    mutating func raw(_ data: some Sequence<UInt8>) { bytes.append(contentsOf: data) }
 }
 
 /// Reads what `CacheWriter` wrote, within one value; anything that does not fit throws `Corrupt` (a store then treats
 /// the value as absent).
-public struct CacheReader: Sendable {
-    public struct Corrupt: Error {
-        public init() {}
+struct CacheReader: Sendable {
+    struct Corrupt: Error {
+        init() {}
     }
     let bytes: [UInt8]
-    public private(set) var offset: Int
+    private(set) var offset: Int
     /// Where the value ends.
-    public let end: Int
+    let end: Int
 
-    public init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
+    init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
         self.bytes = bytes
         self.offset = offset
         self.end = min(end ?? bytes.count, bytes.count)
     }
 
-    public var isAtEnd: Bool { offset >= end }
+    var isAtEnd: Bool { offset >= end }
 
     /// Whether `count` more bytes are there, without computing `offset + count` (a length read from a damaged value
     /// can be near `Int.max`, and the sum would overflow).
     func fits(_ count: Int) -> Bool { count >= 0 && count <= end - offset }
 
-    public mutating func uint64() throws -> UInt64 {
+    mutating func uint64() throws -> UInt64 {
         guard fits(8) else { throw Corrupt() }
         defer { offset += 8 }
         return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
     }
 
-    public mutating func int() throws -> Int { Int(Int64(bitPattern: try uint64())) }
+    mutating func int() throws -> Int { Int(Int64(bitPattern: try uint64())) }
 
-    public mutating func byte() throws -> UInt8 {
+    mutating func byte() throws -> UInt8 {
         guard fits(1) else { throw Corrupt() }
         defer { offset += 1 }
         return bytes[offset]
     }
 
     /// A count of items that follow: at least one byte each, so never more than the bytes left.
-    public mutating func count() throws -> Int {
+    mutating func count() throws -> Int {
         let count = try int()
         guard fits(count) else { throw Corrupt() }
         return count
     }
 
-    public mutating func string() throws -> String {
+    mutating func string() throws -> String {
         let count = try count()
         defer { offset += count }
         return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + count]), as: UTF8.self) }
     }
 
-    public mutating func raw(_ count: Int) throws -> ArraySlice<UInt8> {
+    mutating func raw(_ count: Int) throws -> ArraySlice<UInt8> {
         guard fits(count) else { throw Corrupt() }
         defer { offset += count }
         return bytes[offset..<offset + count]
     }
 
-    public mutating func skip(_ count: Int) throws {
+    mutating func skip(_ count: Int) throws {
         guard fits(count) else { throw Corrupt() }
         offset += count
     }
 
     /// Whether the bytes at the reading position are `prefix`.
-    public func starts(with prefix: [UInt8]) -> Bool {
+    func starts(with prefix: [UInt8]) -> Bool {
         fits(prefix.count) && bytes[offset..<offset + prefix.count].elementsEqual(prefix)
     }
 
-    public mutating func skipString() throws { try skip(try count()) }
+    mutating func skipString() throws { try skip(try count()) }
 
     /// A byte below `limit` (an enum's case, a flag); throws for any other.
-    @inlinable public mutating func tag(_ limit: UInt8) throws -> UInt8 {
+    mutating func tag(_ limit: UInt8) throws -> UInt8 {
         let tag = try byte()
         guard tag < limit else { throw Corrupt() }
         return tag
@@ -107,7 +107,7 @@ public struct CacheReader: Sendable {
 
     /// The whole value: throws unless it was read to its end (a value longer than its codec reads is not the value
     /// written).
-    public mutating func whole<Value: CacheCodable>(_: Value.Type) throws -> Value {
+    mutating func whole<Value: CacheCodable>(_: Value.Type) throws -> Value {
         let value = try Value(from: &self)
         guard offset == end else { throw Corrupt() }
         return value
@@ -116,69 +116,69 @@ public struct CacheReader: Sendable {
 
 /// A value a cache can hold: written with `CacheWriter.put`, read back with `CacheReader.get` in the same order.
 /// Integers are eight bytes, strings and collections are counted, an optional is a byte then its value.
-public protocol CacheCodable {
+protocol CacheCodable {
     func encode(to out: inout CacheWriter)
     init(from reader: inout CacheReader) throws
 }
 
 extension CacheWriter {
     /// Writes each value in turn.
-    @inlinable public mutating func put<each Value: CacheCodable>(_ value: repeat each Value) {
+    mutating func put<each Value: CacheCodable>(_ value: repeat each Value) {
         repeat (each value).encode(to: &self)
     }
 }
 
 extension CacheReader {
     /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
-    @inlinable public mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
+    mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
 }
 
 extension Int: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.int(self) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.int() }
+    func encode(to out: inout CacheWriter) { out.int(self) }
+    init(from reader: inout CacheReader) throws { self = try reader.int() }
 }
 
 extension Int64: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.int(Int(self)) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = Int64(try reader.int()) }
+    func encode(to out: inout CacheWriter) { out.int(Int(self)) }
+    init(from reader: inout CacheReader) throws { self = Int64(try reader.int()) }
 }
 
 extension UInt64: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.uint64(self) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.uint64() }
+    func encode(to out: inout CacheWriter) { out.uint64(self) }
+    init(from reader: inout CacheReader) throws { self = try reader.uint64() }
 }
 
 extension UInt8: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.byte(self) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.byte() }
+    func encode(to out: inout CacheWriter) { out.byte(self) }
+    init(from reader: inout CacheReader) throws { self = try reader.byte() }
 }
 
 extension Bool: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.byte(self ? 1 : 0) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 }
+    func encode(to out: inout CacheWriter) { out.byte(self ? 1 : 0) }
+    init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 }
 }
 
 extension String: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) { out.string(self) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.string() }
+    func encode(to out: inout CacheWriter) { out.string(self) }
+    init(from reader: inout CacheReader) throws { self = try reader.string() }
 }
 
 extension Optional: CacheCodable where Wrapped: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         guard let self else { return out.byte(0) }
         out.put(UInt8(1), self)
     }
 
-    @inlinable public init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 ? try reader.get(Wrapped.self) : nil }
+    init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 ? try reader.get(Wrapped.self) : nil }
 }
 
 extension Array: CacheCodable where Element: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         out.int(count)
         for element in self { element.encode(to: &out) }
     }
 
-    @inlinable public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         let count = try reader.count()
         self = []
         reserveCapacity(count)
@@ -188,18 +188,18 @@ extension Array: CacheCodable where Element: CacheCodable {
 
 /// In order, so that equal sets are equal bytes.
 extension Set: CacheCodable where Element: CacheCodable & Comparable {
-    @inlinable public func encode(to out: inout CacheWriter) { sorted().encode(to: &out) }
-    @inlinable public init(from reader: inout CacheReader) throws { self = Set(try reader.get([Element].self)) }
+    func encode(to out: inout CacheWriter) { sorted().encode(to: &out) }
+    init(from reader: inout CacheReader) throws { self = Set(try reader.get([Element].self)) }
 }
 
 /// By key in order, so that equal dictionaries are equal bytes.
 extension Dictionary: CacheCodable where Key: CacheCodable & Comparable, Value: CacheCodable {
-    @inlinable public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         out.int(count)
         for key in keys.sorted() { out.put(key, self[key]!) }
     }
 
-    @inlinable public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         let count = try reader.count()
         self = Dictionary(minimumCapacity: count)
         for _ in 0..<count { self[try reader.get()] = try reader.get(Value.self) }
@@ -208,36 +208,36 @@ extension Dictionary: CacheCodable where Key: CacheCodable & Comparable, Value: 
 
 /// Values of one type by key, on a `CacheLog`: keys are encoded with a namespace byte first, so several stores can
 /// share one file. A value that does not decode is removed and reported absent.
-public struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
-    public let log: CacheLog
+struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
+    let log: CacheLog
     private let namespace: UInt8
 
-    public init(log: CacheLog, namespace: Character) {
+    init(log: CacheLog, namespace: Character) {
         self.log = log
         self.namespace = namespace.asciiValue!
     }
 
     /// Counts every value of this store as used (`CacheLog`'s compaction keeps them), without decoding them.
-    public func keepAll() { log.keep(namespace: namespace) }
+    func keepAll() { log.keep(namespace: namespace) }
 
-    public func key(_ key: Key) -> [UInt8] {
+    func key(_ key: Key) -> [UInt8] {
         var writer = CacheWriter()
         writer.put(namespace, key)
         return writer.bytes
     }
 
     /// The value for `key`, nil when there is none; throws when there is one that does not decode.
-    public func decoded(_ key: Key) throws -> Value? {
+    func decoded(_ key: Key) throws -> Value? {
         guard var reader = log.value(self.key(key)) else { return nil }
         return try reader.whole(Value.self)
     }
 
     /// Each value's raw bytes, by encoded key (the namespace byte dropped), undecoded.
-    public func raw(_ body: (_ key: ArraySlice<UInt8>, _ value: CacheReader) -> Void) {
+    func raw(_ body: (_ key: ArraySlice<UInt8>, _ value: CacheReader) -> Void) {
         log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), reader) }
     }
 
-    public subscript(_ key: Key) -> Value? {
+    subscript(_ key: Key) -> Value? {
         get {
             let encoded = self.key(key)
             guard var reader = log.value(encoded) else { return nil }
@@ -257,7 +257,7 @@ public struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
 
     /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): looked
     /// up together, decoded on every core when there are many.
-    public func values(_ keys: [Key]) -> [Value?] {
+    func values(_ keys: [Key]) -> [Value?] {
         let readers = log.values(keys.map(key))
         var values = [Value?](repeating: nil, count: keys.count)
         var failed = [Bool](repeating: false, count: keys.count)
@@ -278,7 +278,7 @@ public struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     }
 
     /// Every value of this store, by encoded key (the namespace byte dropped); nil for a value that does not decode.
-    public func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value?) -> Void) {
+    func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value?) -> Void) {
         log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), try? reader.whole(Value.self)) }
     }
 }

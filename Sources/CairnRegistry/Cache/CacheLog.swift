@@ -16,8 +16,8 @@ import Foundation
 ///   of a file larger than 256 KiB; otherwise it appends what the run added, under an exclusive lock.
 ///
 /// Failures to read or write are ignored: a cache that cannot be written only costs the next run time.
-public final class CacheLog: @unchecked Sendable {
-    public let url: URL?
+final class CacheLog: @unchecked Sendable {
+    let url: URL?
     private let format: String
     private let fingerprint: String
     private let lock = NSLock()
@@ -40,7 +40,7 @@ public final class CacheLog: @unchecked Sendable {
     static let largestRecord = 1 << 30
 
     /// The cache file at `url` (nil: in memory only), read on first use.
-    public init(url: URL?, format: String, fingerprint: String = "") {
+    init(url: URL?, format: String, fingerprint: String = "") {
         self.url = url
         self.format = format
         self.fingerprint = fingerprint
@@ -48,11 +48,11 @@ public final class CacheLog: @unchecked Sendable {
     }
 
     /// The value recorded for `key`, positioned for decoding, or nil.
-    public func value(_ key: [UInt8]) -> CacheReader? { locked { lookup(key) } }
+    func value(_ key: [UInt8]) -> CacheReader? { locked { lookup(key) } }
 
     /// The values recorded for `keys`, in order, looked up under one lock (a batch read from several threads would
     /// otherwise queue on it once per key).
-    public func values(_ keys: [[UInt8]]) -> [CacheReader?] { locked { keys.map(lookup) } }
+    func values(_ keys: [[UInt8]]) -> [CacheReader?] { locked { keys.map(lookup) } }
 
     private func lookup(_ key: [UInt8]) -> CacheReader? {
         if let slot = addedIndex[key] {
@@ -67,10 +67,10 @@ public final class CacheLog: @unchecked Sendable {
     }
 
     /// Records `value` for `key`, replacing what was there.
-    public func put(_ key: [UInt8], _ value: [UInt8]) { add(key, value) }
+    func put(_ key: [UInt8], _ value: [UInt8]) { add(key, value) }
 
     /// Drops `key`'s value (a record that failed to decode, or an entry that no longer exists).
-    public func remove(_ key: [UInt8]) { add(key, nil) }
+    func remove(_ key: [UInt8]) { add(key, nil) }
 
     private func add(_ key: [UInt8], _ value: [UInt8]?) {
         precondition(key.count < 1 << 16, "cache keys are short")
@@ -87,7 +87,7 @@ public final class CacheLog: @unchecked Sendable {
 
     /// Every live key whose first byte is `namespace`, with its value (this run's additions over the file's
     /// records). Visiting a key counts as using it.
-    public func forEach(namespace: UInt8, _ body: (ArraySlice<UInt8>, inout CacheReader) -> Void) {
+    func forEach(namespace: UInt8, _ body: (ArraySlice<UInt8>, inout CacheReader) -> Void) {
         let visits: [(ArraySlice<UInt8>, CacheReader)] = locked {
             var visits: [(ArraySlice<UInt8>, CacheReader)] = []
             for (hash, slot) in index where slot.namespace == namespace {
@@ -108,17 +108,17 @@ public final class CacheLog: @unchecked Sendable {
     }
 
     /// How many live records of the file's have keys whose first byte is `namespace`.
-    public func count(namespace: UInt8) -> Int { locked { index.values.count { $0.namespace == namespace } } }
+    func count(namespace: UInt8) -> Int { locked { index.values.count { $0.namespace == namespace } } }
 
     /// Counts every live record whose key's first byte is `namespace` as used, without decoding it.
-    public func keep(namespace: UInt8) {
+    func keep(namespace: UInt8) {
         locked {
             for (hash, slot) in index where slot.namespace == namespace { markUsed(hash) }
         }
     }
 
     /// Forgets every record of the file: the next save writes only what is added from now on.
-    public func removeAll() {
+    func removeAll() {
         locked {
             index = [:]
             used = []
@@ -130,7 +130,7 @@ public final class CacheLog: @unchecked Sendable {
     }
 
     /// Whether this run has read the file (or asked anything of it, which reads it).
-    public var wasRead: Bool {
+    var wasRead: Bool {
         lock.lock()
         defer { lock.unlock() }
         return loaded
@@ -138,7 +138,7 @@ public final class CacheLog: @unchecked Sendable {
 
     /// Saves what this run added (see the type's compaction rule). A run that never asked anything of the file
     /// leaves it as it is, unread.
-    public func save() {
+    func save() {
         guard wasRead else { return }
         locked {
             guard let url else { return }
@@ -293,7 +293,7 @@ public final class CacheLog: @unchecked Sendable {
     // MARK: - Format
 
     /// A fresh header for this log's format and fingerprint (the fuzzer puts records after one).
-    public var freshHeader: [UInt8] { Self.header(format: format, fingerprint: fingerprint) }
+    var freshHeader: [UInt8] { Self.header(format: format, fingerprint: fingerprint) }
 
     static func header(format: String, fingerprint: String) -> [UInt8] {
         var body = CacheWriter()

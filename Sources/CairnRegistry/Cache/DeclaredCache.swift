@@ -228,9 +228,9 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
 // MARK: - Codecs
 
 extension PlanProblem: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(kind.rawValue, subject, message) }
+    func encode(to out: inout CacheWriter) { out.put(kind.rawValue, subject, message) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         guard let kind = PlanProblem.Kind(rawValue: try reader.get()) else { throw CacheReader.Corrupt() }
         self.init(kind, subject: try reader.get(), message: try reader.get())
     }

@@ -7,9 +7,9 @@ import Git2
 
 /// The kind's rank, or 255 for a tag-only artifact; then the name.
 extension ArtifactID: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(kind.map { UInt8($0.rank) } ?? 255, name) }
+    func encode(to out: inout CacheWriter) { out.put(kind.map { UInt8($0.rank) } ?? 255, name) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         let rank = try reader.byte(), name = try reader.string()
         if rank == 255 {
             guard let id = ArtifactID(gtoName: name), id.isTagOnly else { throw CacheReader.Corrupt() }
@@ -22,11 +22,11 @@ extension ArtifactID: CacheCodable {
 }
 
 extension SemVer: CacheCodable {
-    public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         out.put(major, minor, patch, prerelease.joined(separator: "."), build.joined(separator: "."))
     }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         let major = try reader.int(), minor = try reader.int(), patch = try reader.int()
         let prerelease = try reader.string(), build = try reader.string()
         self.init(major: major, minor: minor, patch: patch, prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
@@ -35,7 +35,7 @@ extension SemVer: CacheCodable {
 }
 
 extension VersionRequirement: CacheCodable {
-    public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         switch self {
         case .exact(let version): out.put(UInt8(0), version)
         case .caret(let version): out.put(UInt8(1), version)
@@ -44,7 +44,7 @@ extension VersionRequirement: CacheCodable {
         }
     }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         switch try reader.tag(4) {
         case 0: self = .exact(try reader.get())
         case 1: self = .caret(try reader.get())
@@ -55,25 +55,25 @@ extension VersionRequirement: CacheCodable {
 }
 
 extension ArtifactReference: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(id, requirement) }
-    public init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), requirement: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(id, requirement) }
+    init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), requirement: try reader.get()) }
 }
 
 extension ArtifactVersion: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(id, version) }
-    public init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), version: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(id, version) }
+    init(from reader: inout CacheReader) throws { self.init(id: try reader.get(), version: try reader.get()) }
 }
 
 extension ObjectID: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.raw(bytes) }
+    func encode(to out: inout CacheWriter) { out.raw(bytes) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         guard let id = ObjectID(bytes: try reader.raw(20)) else { throw CacheReader.Corrupt() }
         self = id
     }
 }
 
 extension SourceMark: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(line, column) }
-    public init(from reader: inout CacheReader) throws { self.init(line: try reader.int(), column: try reader.int()) }
+    func encode(to out: inout CacheWriter) { out.put(line, column) }
+    init(from reader: inout CacheReader) throws { self.init(line: try reader.int(), column: try reader.int()) }
 }

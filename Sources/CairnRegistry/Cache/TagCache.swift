@@ -9,7 +9,7 @@ import Git2
 /// Reading 20,000 tags then costs a `stat` per reference folder, the folders that changed, and the tag objects not
 /// seen before; every command that reads tags reads them this way. Apart from the validation cache because tags do
 /// not depend on the schemas.
-public final class TagCache: Sendable {
+final class TagCache: Sendable {
     private let annotations: CacheStore<ObjectID, TagAnnotation>
     private let stamps: CacheStore<String, Stamps>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
@@ -20,10 +20,10 @@ public final class TagCache: Sendable {
     private let session = Session()
 
     /// An in-memory cache (tests, one-off runs).
-    public convenience init() { self.init(url: nil) }
+    convenience init() { self.init(url: nil) }
 
     /// The cache files of a repository, each read on first use.
-    public convenience init(gitDirectory: String) {
+    convenience init(gitDirectory: String) {
         self.init(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags"))
     }
 
@@ -35,36 +35,36 @@ public final class TagCache: Sendable {
 
     /// The versions registered by tag as computed from the references of the snapshot `identity` names, if that is
     /// the snapshot they were last computed from (a pure function of the references, so kept by their snapshot).
-    public func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? {
+    func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? {
         guard let identity, let known = registered[""], known.identity == identity else { return nil }
         return Set(known.versions)
     }
 
     /// Records the versions computed from the snapshot `identity` names (nothing when the snapshot could not say).
-    public func record(registeredVersions versions: Set<ArtifactVersion>, at identity: [UInt8]?) {
+    func record(registeredVersions versions: Set<ArtifactVersion>, at identity: [UInt8]?) {
         guard let identity else { return }
         registered[""] = Registered(identity: identity, versions: versions.sorted())
     }
 
     /// The tag references now, read through the last snapshot.
-    public struct Reading {
+    struct Reading {
         /// Nil when the files could not be trusted (then list references with libgit2).
-        public let snapshot: TagRefSnapshot?
+        let snapshot: TagRefSnapshot?
         /// The short names of the loose references that appeared or moved since the snapshot `since`; nil when unknown.
-        public let changed: Set<String>?
+        let changed: Set<String>?
         /// Identities of the snapshot compared with (nil when there was none) and of this one: a caller that recorded
         /// the identity of the snapshot it last resolved against knows `changed` is relative to it when they are equal.
-        public let since: [UInt8]?
-        public let identity: [UInt8]?
+        let since: [UInt8]?
+        let identity: [UInt8]?
         let kept: @Sendable (String) -> TagRefSnapshot.Contents?
 
-        public static let identityLength = 16
+        static let identityLength = 16
 
         /// A folder's references: read by this snapshot, or as recorded.
-        public func contents(_ path: String) -> TagRefSnapshot.Contents? { snapshot?.read[path] ?? kept(path) }
+        func contents(_ path: String) -> TagRefSnapshot.Contents? { snapshot?.read[path] ?? kept(path) }
 
         /// Every tag reference, loose over packed; nil when the snapshot cannot say.
-        public func references(commonDirectory: String) -> [(name: String, object: ObjectID)]? {
+        func references(commonDirectory: String) -> [(name: String, object: ObjectID)]? {
             snapshot?.references(commonDirectory: commonDirectory, kept: kept)
         }
     }
@@ -72,7 +72,7 @@ public final class TagCache: Sendable {
     /// Takes a snapshot of the reference files of the repository whose references live in `commonDirectory`, after
     /// the one recorded, and records it (written by the next `save`, which the caller makes when done with the tags:
     /// a save keeps the records used so far when it writes the file whole).
-    public func read(commonDirectory: String) -> Reading {
+    func read(commonDirectory: String) -> Reading {
         let recorded = stamps[""]
         let folders = self.folders
         // Before this read records the folders it reads again.
@@ -101,7 +101,7 @@ public final class TagCache: Sendable {
                        identity: complete ? now.identity { snapshot.read[$0] ?? folders[$0] } : nil, kept: kept)
     }
 
-    public var hits: Int { counter.value }
+    var hits: Int { counter.value }
 
     func annotation(_ id: ObjectID) -> TagAnnotation? {
         let annotation = annotations[id]
@@ -111,15 +111,24 @@ public final class TagCache: Sendable {
 
     func store(_ annotation: TagAnnotation, for id: ObjectID) { annotations[id] = annotation }
 
+    /// What the tag object `id` says: as kept, else read from `repository` (and kept); nil when it is not annotated.
+    func annotation(_ id: ObjectID, in repository: Repository) throws -> TagAnnotation? {
+        if let known = annotation(id) { return known }
+        guard let (target, tag) = try repository.annotatedTag(id) else { return nil }
+        let read = TagAnnotation(target: target, tagger: tag.tagger, message: tag.message)
+        store(read, for: id)
+        return read
+    }
+
     /// A valid header for the tag-object file (the fuzzer puts records after one).
-    public var freshHeader: [UInt8] { annotations.log.freshHeader }
+    var freshHeader: [UInt8] { annotations.log.freshHeader }
 
     /// Whether `id` is known to be an annotated tag object (without decoding it).
     func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
 
     /// Writes what was added. A tag object never changes and a run reads only the tags it needs (a plan, those that
     /// moved), so the objects it did not read are not stale: they are all kept when the file is written whole.
-    public func save() {
+    func save() {
         if annotations.log.wasRead { annotations.keepAll() }
         annotations.log.save()
         stamps.log.save()
@@ -165,21 +174,15 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// What an annotated tag object says; immutable, so cached by the object's id.
-struct TagAnnotation: Sendable, CacheCodable {
-    let target: ObjectID
-    let tagger: Signature?
-    let message: String
-
-    init(target: ObjectID, tagger: Signature?, message: String) { (self.target, self.tagger, self.message) = (target, tagger, message) }
+extension TagAnnotation: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(target, tagger, message) }
-    init(from reader: inout CacheReader) throws { (target, tagger, message) = (try reader.get(), try reader.get(), try reader.get()) }
+    init(from reader: inout CacheReader) throws { self.init(target: try reader.get(), tagger: try reader.get(), message: try reader.get()) }
 }
 
 extension Signature: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(name, email, time, Int64(offsetMinutes)) }
+    func encode(to out: inout CacheWriter) { out.put(name, email, time, Int64(offsetMinutes)) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         self.init(name: try reader.get(), email: try reader.get(), time: try reader.get(), offsetMinutes: Int32(truncatingIfNeeded: try reader.get(Int64.self)))
     }
 }
@@ -239,18 +242,18 @@ struct Stamps: Equatable, CacheCodable {
 }
 
 extension TagRefSnapshot.Stamp: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(inode, size, seconds, nanoseconds) }
-    public init(from reader: inout CacheReader) throws { self.init(inode: try reader.get(), size: try reader.get(), seconds: try reader.get(), nanoseconds: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(inode, size, seconds, nanoseconds) }
+    init(from reader: inout CacheReader) throws { self.init(inode: try reader.get(), size: try reader.get(), seconds: try reader.get(), nanoseconds: try reader.get()) }
 }
 
 /// Each reference with its file's stamp, in no order (a folder of 4,000 references is written again as a whole).
 extension TagRefSnapshot.Contents: CacheCodable {
-    public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         out.int(references.count)
         for (name, object) in references { out.put(name, object, stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0)) }
     }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         let count = try reader.count()
         self.init(references: Dictionary(minimumCapacity: count), stamps: Dictionary(minimumCapacity: count))
         for _ in 0..<count {

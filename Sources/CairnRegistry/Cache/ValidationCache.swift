@@ -5,7 +5,7 @@ import Git2
 
 /// Results of earlier runs in `.git/cairn/validation`: each file's result by blob id (made with the schemas the
 /// file's fingerprint names; other schemas make it empty) and each tree's direct entries by tree id.
-public final class ValidationCache: Sendable {
+final class ValidationCache: Sendable {
     private let files: CacheStore<ObjectID, FileResult>
     private let trees: CacheStore<ObjectID, TreeListing>
     private let rules: CacheStore<RulesKey, [Diagnostic]>
@@ -14,19 +14,19 @@ public final class ValidationCache: Sendable {
     private let rulesCounter = Counter()
 
     /// Whether results are kept in a file (false: in memory for this run).
-    public var isPersistent: Bool { files.log.url != nil }
+    var isPersistent: Bool { files.log.url != nil }
     /// Whether this process has read the file (or asked anything of the cache, which reads it).
     var wasRead: Bool { files.log.wasRead }
-    public var fileHits: Int { fileCounts.hits.value }
-    public var fileMisses: Int { fileCounts.misses.value }
-    public var treeHits: Int { treeCounter.value }
-    public var rulesHits: Int { rulesCounter.value }
+    var fileHits: Int { fileCounts.hits.value }
+    var fileMisses: Int { fileCounts.misses.value }
+    var treeHits: Int { treeCounter.value }
+    var rulesHits: Int { rulesCounter.value }
 
     /// An in-memory cache (tests, one-off runs).
-    public convenience init(fingerprint: String) { self.init(url: nil, fingerprint: fingerprint) }
+    convenience init(fingerprint: String) { self.init(url: nil, fingerprint: fingerprint) }
 
     /// The cache file of a repository, read on first use.
-    public convenience init(gitDirectory: String, fingerprint: String) {
+    convenience init(gitDirectory: String, fingerprint: String) {
         self.init(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/validation"), fingerprint: fingerprint)
     }
 
@@ -80,58 +80,58 @@ public final class ValidationCache: Sendable {
 
     func store(_ listing: TreeListing, for id: ObjectID) { trees[id] = listing }
 
-    public func save() { files.log.save() }
+    func save() { files.log.save() }
 
     /// A valid header for this cache's file (the fuzzer puts records after one).
-    public var freshHeader: [UInt8] { files.log.freshHeader }
+    var freshHeader: [UInt8] { files.log.freshHeader }
 }
 
 // MARK: - Codecs
 
 extension Diagnostic: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(path, line, column, severity == .error, message, rule) }
+    func encode(to out: inout CacheWriter) { out.put(path, line, column, severity == .error, message, rule) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         self.init(path: try reader.get(), line: try reader.get(), column: try reader.get(), severity: try reader.get() ? .error : .warning,
                   message: try reader.get(), rule: try reader.get())
     }
 }
 
 extension ParsedManifest.Finding: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(line, column, message, rule) }
-    public init(from reader: inout CacheReader) throws { self.init(line: try reader.get(), column: try reader.get(), message: try reader.get(), rule: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(line, column, message, rule) }
+    init(from reader: inout CacheReader) throws { self.init(line: try reader.get(), column: try reader.get(), message: try reader.get(), rule: try reader.get()) }
 }
 
 extension FileResult: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(findings, artifact) }
-    public init(from reader: inout CacheReader) throws { self.init(findings: try reader.get(), artifact: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(findings, artifact) }
+    init(from reader: inout CacheReader) throws { self.init(findings: try reader.get(), artifact: try reader.get()) }
 }
 
 extension ArtifactSummary: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(id, version, digest, mark, references, environments) }
+    func encode(to out: inout CacheWriter) { out.put(id, version, digest, mark, references, environments) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         self.init(id: try reader.get(), version: try reader.get(), digest: try reader.get(), mark: try reader.get(), references: try reader.get(),
                   environments: try reader.get())
     }
 }
 
 extension ReferenceSite: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(field, text, reference, mark, allowedKinds.map(\.shortName).joined(separator: ",")) }
+    func encode(to out: inout CacheWriter) { out.put(field, text, reference, mark, allowedKinds.map(\.shortName).joined(separator: ",")) }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         self.init(field: try reader.get(), text: try reader.get(), reference: try reader.get(), mark: try reader.get(),
                   allowedKinds: try reader.string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) })
     }
 }
 
 extension NamedSite: CacheCodable {
-    public func encode(to out: inout CacheWriter) { out.put(name, mark) }
-    public init(from reader: inout CacheReader) throws { self.init(name: try reader.get(), mark: try reader.get()) }
+    func encode(to out: inout CacheWriter) { out.put(name, mark) }
+    init(from reader: inout CacheReader) throws { self.init(name: try reader.get(), mark: try reader.get()) }
 }
 
 extension TreeListing: CacheCodable {
-    public func encode(to out: inout CacheWriter) {
+    func encode(to out: inout CacheWriter) {
         out.int(files.count)
         for file in files { out.put(file.path, file.blob) }
         out.int(hazards.count)
@@ -140,7 +140,7 @@ extension TreeListing: CacheCodable {
         for subtree in subtrees { out.put(subtree.name, subtree.id) }
     }
 
-    public init(from reader: inout CacheReader) throws {
+    init(from reader: inout CacheReader) throws {
         self.init()
         files = try (0..<reader.count()).map { _ in File(path: try reader.get(), blob: try reader.get()) }
         hazards = try (0..<reader.count()).map { _ in Hazard(path: try reader.get(), message: try reader.get()) }
