@@ -1,4 +1,5 @@
 import Foundation
+import Git2
 
 /// One cache file under `.git/cairn/`: a header, then keyed records appended by the runs that computed them. A cache is
 /// only ever a shortcut, so it may be wrong only by being absent:
@@ -192,7 +193,7 @@ final class CacheLog: @unchecked Sendable {
     }
 
     private func load() {
-        guard let url, let file = readFile(url.path) else { return }
+        guard let url, let file = FileBytes.read(url.path), file.count < Self.largestRecord else { return }
         bytes = file
         guard let headerEnd = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else {
             damaged = true
@@ -270,24 +271,6 @@ final class CacheLog: @unchecked Sendable {
         var start = [UInt8](repeating: 0, count: header.count)
         guard start.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == header.count, start == header else { return false }
         return records.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == records.count
-    }
-
-    private func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size < Self.largestRecord else { return nil }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            while count < size {
-                let got = read(descriptor, buffer.baseAddress! + count, size - count)
-                if got <= 0 { failed = got < 0; break }
-                count += got
-            }
-        }
-        return failed ? nil : bytes
     }
 
     // MARK: - Format
