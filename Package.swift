@@ -58,9 +58,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        /// The one cache layer: a checksummed, log-structured file of keyed records (`CacheLog`) and typed stores on it.
-        /// Knows nothing of git or cairn's domain; each store's codec sits beside the store.
-        /// A registry read from git at a commit: artifacts, semantic rules, rendering; its results memoized on CairnCache.
+        /// A registry read from git at a commit: artifacts, semantic rules, rendering, the declared state of an environment;
+        /// its results memoized by the caches in Cache/ (the one place that caches).
         .target(name: "CairnRegistry", dependencies: ["Git2", "CairnModel", "CairnManifest", "CairnTrust", .product(name: "Crypto", package: "swift-crypto")]),
 
         /// Trust: SSH signatures (sshsig) on tags verified natively against git's allowed-signers file, and evidence
