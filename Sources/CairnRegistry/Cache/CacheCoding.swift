@@ -166,7 +166,8 @@ extension String: CacheCodable {
 extension Optional: CacheCodable where Wrapped: CacheCodable {
     func encode(to out: inout CacheWriter) {
         guard let self else { return out.byte(0) }
-        out.put(UInt8(1), self)
+        out.byte(1)
+        self.encode(to: &out)
     }
 
     init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 ? try reader.get(Wrapped.self) : nil }
@@ -190,20 +191,6 @@ extension Array: CacheCodable where Element: CacheCodable {
 extension Set: CacheCodable where Element: CacheCodable & Comparable {
     func encode(to out: inout CacheWriter) { sorted().encode(to: &out) }
     init(from reader: inout CacheReader) throws { self = Set(try reader.get([Element].self)) }
-}
-
-/// By key in order, so that equal dictionaries are equal bytes.
-extension Dictionary: CacheCodable where Key: CacheCodable & Comparable, Value: CacheCodable {
-    func encode(to out: inout CacheWriter) {
-        out.int(count)
-        for key in keys.sorted() { out.put(key, self[key]!) }
-    }
-
-    init(from reader: inout CacheReader) throws {
-        let count = try reader.count()
-        self = Dictionary(minimumCapacity: count)
-        for _ in 0..<count { self[try reader.get()] = try reader.get(Value.self) }
-    }
 }
 
 /// Values of one type by key, on a `CacheLog`: keys are encoded with a namespace byte first, so several stores can

@@ -214,7 +214,8 @@ struct Stamps: Equatable, CacheCodable {
         write(to: &out) { path, folder, out in
             guard !folder.settled else { return out.byte(0) }
             guard let held = contents(path) else { return out.put(UInt8(2), (0..<16).map { _ in UInt8.random(in: 0...255) }) }
-            out.put(UInt8(1), held.references)
+            out.put(UInt8(1), held.references.count)
+            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) { out.put(name, object) }
         }
         return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
     }
