@@ -1,11 +1,9 @@
 import Foundation
 
-/// The encoding of cache values: little-endian integers, length-prefixed UTF-8 strings, raw bytes. Each store writes
-/// its own values with these (its codec sits beside it) and reads them back with `CacheReader`.
+/// The encoding of cache values: little-endian integers, length-prefixed UTF-8 strings, raw bytes. Values are written
+/// through their `CacheCodable` conformance (`put`), which sits beside the store that keeps them.
 struct CacheWriter: Sendable {
     var bytes: [UInt8] = []
-
-    init() {}
 
     mutating func int(_ value: Int) { uint64(UInt64(bitPattern: Int64(value))) }
 
@@ -33,9 +31,8 @@ struct CacheWriter: Sendable {
 /// Reads what `CacheWriter` wrote, within one value; anything that does not fit throws `Corrupt` (a store then treats
 /// the value as absent).
 struct CacheReader: Sendable {
-    struct Corrupt: Error {
-        init() {}
-    }
+    struct Corrupt: Error {}
+
     let bytes: [UInt8]
     private(set) var offset: Int
     /// Where the value ends.
@@ -46,8 +43,6 @@ struct CacheReader: Sendable {
         self.offset = offset
         self.end = min(end ?? bytes.count, bytes.count)
     }
-
-    var isAtEnd: Bool { offset >= end }
 
     /// Whether `count` more bytes are there, without computing `offset + count` (a length read from a damaged value
     /// can be near `Int.max`, and the sum would overflow).
@@ -116,7 +111,7 @@ struct CacheReader: Sendable {
 
 /// A value a cache can hold: written with `CacheWriter.put`, read back with `CacheReader.get` in the same order.
 /// Integers are eight bytes, strings and collections are counted, an optional is a byte then its value.
-protocol CacheCodable {
+protocol CacheCodable: SendableMetatype {
     func encode(to out: inout CacheWriter)
     init(from reader: inout CacheReader) throws
 }

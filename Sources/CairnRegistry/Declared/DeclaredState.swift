@@ -434,7 +434,7 @@ public struct DeclaredState: Sendable {
             if let known = trees[artifact.commit] {
                 tree = known
             } else {
-                tree = try ObjectID(hex: artifact.commit).flatMap { try? repository.commit($0).tree }
+                tree = ObjectID(hex: artifact.commit).flatMap { try? repository.commit($0).tree }
                 trees[artifact.commit] = tree
             }
             guard let tree, try repository.blobID(tree: tree, path: file.path) == file.blob else {
