@@ -38,7 +38,7 @@ public struct Reconciler: Sendable {
         while true {
             attempt += 1
             let resolved = try DeclaredResolution.resolve(environment: environment, reader: reader, isProtected: settings.policy.isProtected,
-                                                          commit: commit, useCache: attempt == 1)
+                                                          commit: commit, fromScratch: attempt > 1)
             // The mark is read before the rows: a change in between moves it, and the next plan does not build on this one.
             let serial = try await store.serial(environment: environment)
             let mark = try await store.deployedMark(environment: environment)

@@ -9,7 +9,8 @@ import Git2
 /// cached state, if that provably gives what resolving every tag would (`Walker.incremental` says when), without
 /// listing every reference. Otherwise every reference is listed, and the artifacts whose tags changed are found by
 /// their tag digests; failing that, every tag is resolved, reusing the files the cached state located, so only new
-/// versions are looked up in git. Without a cache (`useCache` false), every tag is resolved.
+/// versions are looked up in git. `fromScratch` resolves every tag and forgets what was memoized (a plan whose memoized
+/// state turned out not to hold asks for that).
 public struct DeclaredResolution: Sendable {
     /// How the state was come by: unchanged from the cache, re-resolved for the artifacts whose tags changed, or
     /// resolved from every tag.
@@ -61,19 +62,19 @@ public struct DeclaredResolution: Sendable {
     /// `commit` is the ref being planned, whose tree is the first place a version's file is looked for (then checked
     /// at the registration commit).
     public static func resolve(environment: String, reader: RegistryReader, isProtected: Bool, commit: ObjectID,
-                               useCache: Bool = true) throws -> DeclaredResolution {
+                               fromScratch: Bool = false) throws -> DeclaredResolution {
         let repository = reader.location.repository
         let cache = DeclaredCache(gitDirectory: repository.gitDirectory, environment: environment, isProtected: isProtected,
                                   schemaFingerprint: reader.analyzer.schemas.fingerprint)
-        if !useCache {
+        if fromScratch {
             cache.log.removeAll()
             cache.log.save()
         }
         let loaded = cache.load(environment: environment)
         // Without the cache, references are listed by libgit2; with it, through the tag cache's snapshot, whose changes
         // are the changes since this state was resolved when it was resolved against the snapshot they are counted from.
-        let reading = useCache ? reader.tagCache.read(commonDirectory: repository.commonDirectory) : nil
-        defer { if useCache { reader.tagCache.save() } }
+        let reading = !fromScratch ? reader.tagCache.read(commonDirectory: repository.commonDirectory) : nil
+        defer { if !fromScratch { reader.tagCache.save() } }
         let snapshot = reading?.identity
         let changedNames = loaded?.meta.snapshot != nil && loaded?.meta.snapshot == reading?.since ? reading?.changed : nil
         var walker = DeclaredState.Walker(environment: environment, reader: reader, isProtected: isProtected, commit: commit, known: loaded?.recorded)
