@@ -49,7 +49,7 @@ public final class TagEvent: Sendable, Hashable {
 
     /// The cairn/GTO tags among `references` (as `Repository.tagReferences` lists them).
     public static func read(_ references: [(name: String, object: ObjectID)], from repository: Repository) throws -> [TagEvent] {
-        try read(references) { object in try repository.annotatedTag(object).map { TagAnnotation(target: $0.target, tagger: $0.annotation.tagger, message: $0.annotation.message) } }
+        try read(references) { try TagAnnotation.read($0, from: repository) }
     }
 
     /// The cairn/GTO tags among `references`, each tag object's content given by `annotation` (nil: not annotated).
@@ -71,4 +71,9 @@ struct TagAnnotation: Sendable {
     let target: ObjectID
     let tagger: Signature?
     let message: String
+
+    /// The tag object `id` of `repository`, nil when it is not an annotated tag.
+    static func read(_ id: ObjectID, from repository: Repository) throws -> TagAnnotation? {
+        try repository.annotatedTag(id).map { TagAnnotation(target: $0.target, tagger: $0.annotation.tagger, message: $0.annotation.message) }
+    }
 }

@@ -30,15 +30,11 @@ struct DeclaredCache {
     /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
     /// the artifacts it had actions for. While the serial and mark are unchanged, a later plan needs to look only at
     /// these artifacts and those whose declared state changed since (`Loaded.changedSinceBase`).
-    struct PlanBase: Equatable, CacheCodable {
+    struct PlanBase: Equatable {
         var store: String
         var serial: Int
         var mark: [UInt8]?
         var pending: Set<ArtifactID>
-
-        init(store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>) { (self.store, self.serial, self.mark, self.pending) = (store, serial, mark, pending) }
-        func encode(to out: inout CacheWriter) { out.put(store, serial, mark, pending) }
-        init(from reader: inout CacheReader) throws { (store, serial, mark, pending) = (try reader.get(), try reader.get(), try reader.get(), try reader.get()) }
     }
 
     /// An artifact's declared version and provenance, with its file.
@@ -48,20 +44,13 @@ struct DeclaredCache {
     }
 
     /// The record written last: what the state's artifacts were resolved against.
-    struct Meta: CacheCodable {
+    struct Meta {
         var problems: [PlanProblem]
         /// The tag cache's identity of the snapshot the state was resolved against.
         var snapshot: [UInt8]?
-        var base: PlanBase?
+        var base: PlanBase? = nil
         /// Artifacts recorded after the base.
-        var changedSinceBase: Set<ArtifactID>
-
-        init(problems: [PlanProblem], snapshot: [UInt8]?, base: PlanBase? = nil, changedSinceBase: Set<ArtifactID> = []) {
-            (self.problems, self.snapshot, self.base, self.changedSinceBase) = (problems, snapshot, base, changedSinceBase)
-        }
-
-        func encode(to out: inout CacheWriter) { out.put(problems, snapshot, base, changedSinceBase) }
-        init(from reader: inout CacheReader) throws { (problems, snapshot, base, changedSinceBase) = (try reader.get(), try reader.get(), try reader.get(), try reader.get()) }
+        var changedSinceBase: Set<ArtifactID> = []
     }
 
     struct Loaded {
@@ -226,6 +215,19 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
 }
 
 // MARK: - Codecs
+
+extension DeclaredCache.PlanBase: CacheCodable {
+    func encode(to out: inout CacheWriter) { out.put(store, serial, mark, pending) }
+    init(from reader: inout CacheReader) throws { self.init(store: try reader.get(), serial: try reader.get(), mark: try reader.get(), pending: try reader.get()) }
+}
+
+extension DeclaredCache.Meta: CacheCodable {
+    func encode(to out: inout CacheWriter) { out.put(problems, snapshot, base, changedSinceBase) }
+
+    init(from reader: inout CacheReader) throws {
+        self.init(problems: try reader.get(), snapshot: try reader.get(), base: try reader.get(), changedSinceBase: try reader.get())
+    }
+}
 
 extension PlanProblem: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(kind.rawValue, subject, message) }

@@ -109,14 +109,11 @@ final class TagCache: Sendable {
         return annotation
     }
 
-    func store(_ annotation: TagAnnotation, for id: ObjectID) { annotations[id] = annotation }
-
     /// What the tag object `id` says: as kept, else read from `repository` (and kept); nil when it is not annotated.
     func annotation(_ id: ObjectID, in repository: Repository) throws -> TagAnnotation? {
         if let known = annotation(id) { return known }
-        guard let (target, tag) = try repository.annotatedTag(id) else { return nil }
-        let read = TagAnnotation(target: target, tagger: tag.tagger, message: tag.message)
-        store(read, for: id)
+        guard let read = try TagAnnotation.read(id, from: repository) else { return nil }
+        annotations[id] = read
         return read
     }
 
@@ -188,21 +185,20 @@ extension Signature: CacheCodable {
 }
 
 /// Versions registered by tag, with the identity of the snapshot of references they were computed from.
-struct Registered: CacheCodable {
+struct Registered {
     var identity: [UInt8]
     var versions: [ArtifactVersion]
+}
 
-    init(identity: [UInt8], versions: [ArtifactVersion]) { (self.identity, self.versions) = (identity, versions) }
+extension Registered: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(identity, versions) }
-    init(from reader: inout CacheReader) throws { (identity, versions) = (try reader.get(), try reader.get()) }
+    init(from reader: inout CacheReader) throws { self.init(identity: try reader.get(), versions: try reader.get()) }
 }
 
 /// A snapshot's stamps: `packed-refs`' and each folder's.
-struct Stamps: Equatable, CacheCodable {
+struct Stamps: Equatable {
     var packed: TagRefSnapshot.Stamp?
     var folders: [String: TagRefSnapshot.FolderStamp]
-
-    init(packed: TagRefSnapshot.Stamp?, folders: [String: TagRefSnapshot.FolderStamp]) { (self.packed, self.folders) = (packed, folders) }
 
     /// What tells this snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
     /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
@@ -220,8 +216,6 @@ struct Stamps: Equatable, CacheCodable {
         return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
     }
 
-    func encode(to out: inout CacheWriter) { write(to: &out) { _, folder, out in out.put(folder.readAt) } }
-
     /// `packed-refs`' stamp, then each folder's path, stamp, what `folderExtra` writes of it (the file keeps when it
     /// was read; the identity counts what an unsettled one holds) and the folders in it.
     private func write(to out: inout CacheWriter, folderExtra: (String, TagRefSnapshot.FolderStamp, inout CacheWriter) -> Void) {
@@ -232,9 +226,14 @@ struct Stamps: Equatable, CacheCodable {
             out.put(folder.folders)
         }
     }
+}
+
+/// The file keeps when each folder was read (`write(to:folderExtra:)`).
+extension Stamps: CacheCodable {
+    func encode(to out: inout CacheWriter) { write(to: &out) { _, folder, out in out.put(folder.readAt) } }
 
     init(from reader: inout CacheReader) throws {
-        (packed, folders) = (try reader.get(), [:])
+        self.init(packed: try reader.get(), folders: [:])
         for _ in 0..<(try reader.count()) {
             let path: String = try reader.get()
             folders[path] = TagRefSnapshot.FolderStamp(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())

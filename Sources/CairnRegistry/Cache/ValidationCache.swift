@@ -37,14 +37,10 @@ final class ValidationCache: Sendable {
 
     /// What the cross-file rules found for a registry tree (its id and folder in the repository) against the
     /// registered versions of one snapshot of tag references.
-    struct RulesKey: CacheCodable {
+    struct RulesKey {
         let tree: ObjectID
         let root: String
         let tags: [UInt8]
-
-        init(tree: ObjectID, root: String, tags: [UInt8]) { (self.tree, self.root, self.tags) = (tree, root, tags) }
-        func encode(to out: inout CacheWriter) { out.put(tree, tags, root) }
-        init(from reader: inout CacheReader) throws { (tree, tags, root) = (try reader.get(), try reader.get(), try reader.get()) }
     }
 
     func rules(_ key: RulesKey) -> [Diagnostic]? {
@@ -87,6 +83,15 @@ final class ValidationCache: Sendable {
 }
 
 // MARK: - Codecs
+
+extension ValidationCache.RulesKey: CacheCodable {
+    func encode(to out: inout CacheWriter) { out.put(tree, tags, root) }
+
+    init(from reader: inout CacheReader) throws {
+        let tree: ObjectID = try reader.get(), tags: [UInt8] = try reader.get()
+        self.init(tree: tree, root: try reader.get(), tags: tags)
+    }
+}
 
 extension Diagnostic: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(path, line, column, severity == .error, message, rule) }

@@ -73,7 +73,7 @@ public struct DeclaredResolution: Sendable {
         let loaded = cache.load(environment: environment)
         // Without the cache, references are listed by libgit2; with it, through the tag cache's snapshot, whose changes
         // are the changes since this state was resolved when it was resolved against the snapshot they are counted from.
-        let reading = !fromScratch ? reader.tagCache.read(commonDirectory: repository.commonDirectory) : nil
+        let reading = fromScratch ? nil : reader.tagCache.read(commonDirectory: repository.commonDirectory)
         defer { if !fromScratch { reader.tagCache.save() } }
         let snapshot = reading?.identity
         let changedNames = loaded?.meta.snapshot != nil && loaded?.meta.snapshot == reading?.since ? reading?.changed : nil
