@@ -193,7 +193,7 @@ final class CacheLog: @unchecked Sendable {
     }
 
     private func load() {
-        guard let url, let file = FileBytes.read(url.path), file.count < Self.largestRecord else { return }
+        guard let url, let file = FileBytes.read(url.path, limit: Self.largestRecord - 1) else { return }
         bytes = file
         guard let headerEnd = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else {
             damaged = true
