@@ -93,34 +93,21 @@ public struct Compliance: Sendable, Hashable, Codable {
         public var report: String?
     }
 
-    /// A sign-off as the author wrote it (a claim: nothing checks who wrote it).
+    /// A sign-off as the author wrote it (a claim: nothing checks who wrote it): who approved `by`, `at` what time
+    /// (RFC 3339), on which pull request (`pr`), and in which `role` (e.g. "security", "legal").
     public struct Approval: Sendable, Hashable, Codable {
-        /// Who approved.
-        public var by: String
-        /// When (RFC 3339).
-        public var at: String
-        /// The pull request it was given on.
-        public var pr: String?
-        /// In which capacity (e.g. "security", "legal").
-        public var role: String?
+        public var by, at: String
+        public var pr, role: String?
     }
 }
 
-/// Whether data holds personal information, which kinds, and how it is handled.
+/// Whether data `contains` personal information, which `categories` (e.g. "email", "name"), and its `handling`
+/// (masked, pseudonymised, ...).
 public struct PersonalData: Sendable, Hashable, Codable {
-    public var contains: Bool
-    /// Which kinds (e.g. "email", "name").
-    public var categories: [String]?
-    /// How it is handled (masked, pseudonymised, ...).
-    public var handling: String?
+    public var contains: Bool, categories: [String]?, handling: String?
 }
 
-/// How long data or logs are kept.
+/// How long data or logs are kept: for a number of `days`, or `until` a date, under the named `policy`.
 public struct Retention: Sendable, Hashable, Codable {
-    /// For how many days.
-    public var days: Int?
-    /// Until when (a date).
-    public var until: String?
-    /// The retention policy's name.
-    public var policy: String?
+    public var days: Int?, until: String?, policy: String?
 }
