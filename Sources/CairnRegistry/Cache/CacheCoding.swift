@@ -224,13 +224,13 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
             let encoded = self.key(key)
             guard var reader = log.value(encoded) else { return nil }
             guard let value: Value = try? reader.whole(Value.self) else {
-                log.remove(encoded)
+                log.put(encoded, nil)
                 return nil
             }
             return value
         }
         nonmutating set {
-            guard let newValue else { return log.remove(self.key(key)) }
+            guard let newValue else { return log.put(self.key(key), nil) }
             var writer = CacheWriter()
             writer.put(newValue)
             log.put(self.key(key), writer.bytes)
@@ -255,7 +255,7 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
                 }
             }
         }
-        for index in failed.indices where failed[index] { log.remove(key(keys[index])) }
+        for index in failed.indices where failed[index] { log.put(key(keys[index]), nil) }
         return values
     }
 

@@ -8,13 +8,12 @@ import Git2
 ///   settings) and a random generation; any other format or fingerprint makes the file empty;
 /// - each record is `[length u32][key length u16][flags u8][0][checksum u64][key][value]`, its checksum covering the
 ///   lengths, the flags, the key and the value; a record that is torn, fails its checksum or has a length that does
-///   not fit ends the read (what came before is kept, and the next save writes the file whole);
-/// - values are decoded when asked for (`value(_:)`), from their offset in the file's bytes;
-/// - a later record for a key replaces an earlier one, and a removal record (`remove(_:)`) drops it;
-/// - records are kept in the order they were written, so a file damaged anywhere reads as it was at some earlier save;
+///   not fit ends the read, so a file damaged anywhere reads as it was at some earlier save;
+/// - values are decoded when asked for, from their offset in the file's bytes; a later record for a key replaces an
+///   earlier one, and a removal record drops it;
 /// - one compaction rule: a save writes the file whole, with only the records this run used, when the file is damaged,
-///   was replaced since it was read, or when records this run did not use (replaced or unused) are three quarters
-///   of a file larger than 256 KiB; otherwise it appends what the run added, under an exclusive lock.
+///   or when the records this run did not use are three quarters of a file larger than 256 KiB; otherwise it appends
+///   what the run added, under an exclusive lock, unless another run replaced or extended the file since.
 ///
 /// Failures to read or write are ignored: a cache that cannot be written only costs the next run time.
 final class CacheLog: @unchecked Sendable {
@@ -24,60 +23,52 @@ final class CacheLog: @unchecked Sendable {
     private let lock = NSLock()
     private var loaded = false
     private var bytes: [UInt8] = []
-    /// The file's header as read (magic to checksum), empty when there was no usable file.
+    /// The file's header as this run last read or wrote it, empty when there was no usable file.
     private var header: [UInt8] = []
-    /// Where each key's latest record is, by the key's hash (a lookup compares the key itself).
+    /// The file's size as this run last read or wrote it.
+    private var size = 0
+    /// Where each key's latest record is in `bytes`, by the key's hash (a lookup compares the key itself).
     private var index: [UInt64: Slot] = [:]
-    /// What this run added, in order (nil: removed).
+    /// What this run added, in order (nil: removed); the first `saved` of them are in the file.
     private var added: [(key: [UInt8], value: [UInt8]?)] = []
     private var addedIndex: [[UInt8]: Int] = [:]
+    private var saved = 0
     private var used = Set<UInt64>()
-    /// The bytes of the file's live records in `used`.
+    /// The bytes of the file's records in `used`.
     private var usedBytes = 0
     private var damaged = false
 
     static let magic = Array("CAIRNLOG".utf8)
-    static let recordHeader = 16
     static let largestRecord = 1 << 30
 
     /// The cache file at `url` (nil: in memory only), read on first use.
     init(url: URL?, format: String, fingerprint: String = "") {
-        self.url = url
-        self.format = format
-        self.fingerprint = fingerprint
-        loaded = url == nil
+        (self.url, self.format, self.fingerprint, loaded) = (url, format, fingerprint, url == nil)
     }
 
     /// The value recorded for `key`, positioned for decoding, or nil.
     func value(_ key: [UInt8]) -> CacheReader? { locked { lookup(key) } }
 
-    /// The values recorded for `keys`, in order, looked up under one lock (a batch read from several threads would
-    /// otherwise queue on it once per key).
+    /// The values recorded for `keys`, in order, looked up under one lock.
     func values(_ keys: [[UInt8]]) -> [CacheReader?] { locked { keys.map(lookup) } }
 
     private func lookup(_ key: [UInt8]) -> CacheReader? {
-        if let slot = addedIndex[key] {
-            guard let value = added[slot].value else { return nil }
-            markUsed(Self.hash(key))
-            return CacheReader(bytes: value)
-        }
         let hash = Self.hash(key)
+        if let slot = addedIndex[key] {
+            markUsed(hash)
+            return added[slot].value.map { CacheReader(bytes: $0) }
+        }
         guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
         markUsed(hash)
         return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
     }
 
-    /// Records `value` for `key`, replacing what was there.
-    func put(_ key: [UInt8], _ value: [UInt8]) { add(key, value) }
-
-    /// Drops `key`'s value (a record that failed to decode, or an entry that no longer exists).
-    func remove(_ key: [UInt8]) { add(key, nil) }
-
-    private func add(_ key: [UInt8], _ value: [UInt8]?) {
+    /// Records `value` for `key` (nil: drops it), replacing what was there.
+    func put(_ key: [UInt8], _ value: [UInt8]?) {
         precondition(key.count < 1 << 16, "cache keys are short")
         locked {
             markUsed(Self.hash(key))
-            if let slot = addedIndex[key] {
+            if let slot = addedIndex[key], slot >= saved {
                 added[slot].value = value
             } else {
                 addedIndex[key] = added.count
@@ -86,18 +77,16 @@ final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Every live key whose first byte is `namespace`, with its value (this run's additions over the file's
-    /// records). Visiting a key counts as using it.
+    /// Every live key whose first byte is `namespace`, with its value. Visiting a key counts as using it.
     func forEach(namespace: UInt8, _ body: (ArraySlice<UInt8>, inout CacheReader) -> Void) {
         let visits: [(ArraySlice<UInt8>, CacheReader)] = locked {
             var visits: [(ArraySlice<UInt8>, CacheReader)] = []
             for (hash, slot) in index where slot.namespace == namespace {
-                guard let record = record(at: slot.offset) else { continue }
-                if !added.isEmpty, addedIndex[Array(record.key)] != nil { continue }
+                guard let record = record(at: slot.offset), addedIndex.isEmpty || addedIndex[Array(record.key)] == nil else { continue }
                 markUsed(hash)
                 visits.append((record.key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
             }
-            for (key, value) in added where key.first == namespace {
+            for (slot, (key, value)) in added.enumerated() where key.first == namespace && addedIndex[key] == slot {
                 if let value { visits.append((key[...], CacheReader(bytes: value))) }
             }
             return visits
@@ -108,9 +97,6 @@ final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// How many live records of the file's have keys whose first byte is `namespace`.
-    func count(namespace: UInt8) -> Int { locked { index.values.count { $0.namespace == namespace } } }
-
     /// Counts every live record whose key's first byte is `namespace` as used, without decoding it.
     func keep(namespace: UInt8) {
         locked {
@@ -118,24 +104,15 @@ final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Forgets every record of the file: the next save writes only what is added from now on.
+    /// Forgets every record: the next save writes only what is added from now on.
     func removeAll() {
         locked {
-            index = [:]
-            used = []
-            usedBytes = 0
-            added = []
-            addedIndex = [:]
-            damaged = true
+            (index, used, usedBytes, added, addedIndex, saved, damaged) = ([:], [], 0, [], [:], 0, true)
         }
     }
 
     /// Whether this run has read the file (or asked anything of it, which reads it).
-    var wasRead: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return loaded
-    }
+    var wasRead: Bool { lock.withLock { loaded } }
 
     /// Saves what this run added (see the type's compaction rule). A run that never asked anything of the file
     /// leaves it as it is, unread.
@@ -144,15 +121,14 @@ final class CacheLog: @unchecked Sendable {
         locked {
             guard let url else { return }
             let unused = bytes.count - header.count - usedBytes
-            let compact = damaged || header.isEmpty || (bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
-            guard compact || !added.isEmpty else { return }
+            // Once a run has written the file whole, it appends to it.
+            let compact = damaged || header.isEmpty || (size == bytes.count && bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
+            guard compact || saved < added.count else { return }
             if !compact {
                 var fresh: [UInt8] = []
-                for (key, value) in added { Self.appendRecord(key: key, value: value, to: &fresh) }
+                for (key, value) in added[saved...] { Self.appendRecord(key: key, value: value, to: &fresh) }
                 if append(fresh, to: url) {
-                    let start = bytes.count
-                    bytes += fresh
-                    indexRecords(from: start)
+                    (size, saved) = (size + fresh.count, added.count)
                     return
                 }
             }
@@ -163,16 +139,12 @@ final class CacheLog: @unchecked Sendable {
                 guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil else { continue }
                 whole += bytes[slot.offset..<record.value.upperBound]
             }
-            for (key, value) in added where value != nil { Self.appendRecord(key: key, value: value, to: &whole) }
+            for (slot, (key, value)) in added.enumerated() where value != nil && addedIndex[key] == slot {
+                Self.appendRecord(key: key, value: value, to: &whole)
+            }
             try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             guard (try? Data(whole).write(to: url, options: .atomic)) != nil else { return }
-            // The file is now what this run knows: later saves in the run append to it.
-            bytes = whole
-            header = head
-            index = [:]
-            usedBytes = 0
-            damaged = false
-            indexRecords(from: header.count)
+            (header, size, saved, damaged) = (head, whole.count, added.count, false)
         }
     }
 
@@ -194,39 +166,18 @@ final class CacheLog: @unchecked Sendable {
 
     private func load() {
         guard let url, let file = FileBytes.read(url.path, limit: Self.largestRecord - 1) else { return }
-        bytes = file
-        guard let headerEnd = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else {
-            damaged = true
-            return
-        }
-        header = Array(bytes[..<headerEnd])
-        // Records are a few hundred bytes: room for them at once, rather than growing the tables as they are read.
+        (bytes, size) = (file, file.count)
+        guard var offset = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else { return damaged = true }
+        header = Array(bytes[..<offset])
+        // Records are a few hundred bytes: room for them at once, rather than growing the table as they are read.
         index.reserveCapacity(bytes.count / 256)
         used.reserveCapacity(bytes.count / 256)
-        indexRecords(from: headerEnd)
-    }
-
-    /// Indexes the records from `offset` on (this run's additions, if any, are then in the file); a record that does
-    /// not check ends the file.
-    private func indexRecords(from offset: Int) {
-        var offset = offset
         while offset < bytes.count {
-            guard let record = record(at: offset, verify: true) else {
-                damaged = true
-                break
-            }
-            let hash = Self.hash(record.key), isUsed = used.contains(hash)
-            if isUsed, let old = index[hash] { usedBytes -= old.length }
-            if record.removed {
-                index[hash] = nil
-            } else {
-                index[hash] = Slot(offset: offset, length: record.value.upperBound - offset, namespace: record.key.first ?? 0)
-                if isUsed { usedBytes += record.value.upperBound - offset }
-            }
-            offset = record.value.upperBound
+            guard let record = record(at: offset, verify: true) else { return damaged = true }
+            let end = record.value.upperBound
+            index[Self.hash(record.key)] = record.removed ? nil : Slot(offset: offset, length: end - offset, namespace: record.key.first ?? 0)
+            offset = end
         }
-        added = []
-        addedIndex = [:]
     }
 
     private struct Slot {
@@ -237,26 +188,17 @@ final class CacheLog: @unchecked Sendable {
         var namespace: UInt8
     }
 
-    private struct Record {
-        var key: ArraySlice<UInt8>
-        var value: Range<Int>
-        var removed: Bool
-    }
-
     /// The record starting at `start`, bounds-checked (and checksummed when `verify`), or nil.
-    private func record(at start: Int, verify: Bool = false) -> Record? {
-        guard bytes.count - start >= Self.recordHeader else { return nil }
-        let length = Int(Self.load(UInt32.self, bytes, start))
-        let keyLength = Int(Self.load(UInt16.self, bytes, start + 4))
-        let flags = bytes[start + 6]
-        guard keyLength <= length, length <= bytes.count - start - Self.recordHeader, flags <= 1 else { return nil }
-        let keyStart = start + Self.recordHeader
-        let end = keyStart + length
+    private func record(at start: Int, verify: Bool = false) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool)? {
+        guard bytes.count - start >= 16 else { return nil }
+        let length = Int(Self.load(UInt32.self, bytes, start)), keyLength = Int(Self.load(UInt16.self, bytes, start + 4)), flags = bytes[start + 6]
+        guard keyLength <= length, length <= bytes.count - start - 16, flags <= 1 else { return nil }
+        let keyStart = start + 16, end = keyStart + length
         if verify {
             let sum = bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[keyStart..<end]), seed: Self.seed(length, keyLength, flags)) }
             guard sum == Self.load(UInt64.self, bytes, start + 8) else { return nil }
         }
-        return Record(key: bytes[keyStart..<keyStart + keyLength], value: keyStart + keyLength..<end, removed: flags == 1)
+        return (bytes[keyStart..<keyStart + keyLength], keyStart + keyLength..<end, flags == 1)
     }
 
     private func append(_ records: [UInt8], to url: URL) -> Bool {
@@ -265,9 +207,8 @@ final class CacheLog: @unchecked Sendable {
         defer { close(descriptor) }
         guard flock(descriptor, LOCK_EX) == 0 else { return false }
         defer { flock(descriptor, LOCK_UN) }
-        // Another run may have replaced or extended the file since it was read: then it is written whole.
         var info = stat()
-        guard fstat(descriptor, &info) == 0, Int(info.st_size) == bytes.count else { return false }
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) == size else { return false }
         var start = [UInt8](repeating: 0, count: header.count)
         guard start.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress, $0.count, 0) }) == header.count, start == header else { return false }
         return records.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == records.count
@@ -280,10 +221,7 @@ final class CacheLog: @unchecked Sendable {
 
     static func header(format: String, fingerprint: String) -> [UInt8] {
         var body = CacheWriter()
-        body.string(format)
-        body.string(fingerprint)
-        var random = SystemRandomNumberGenerator()
-        body.raw((0..<16).map { _ in UInt8.random(in: 0...255, using: &random) })
+        body.put(format, fingerprint, UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
         var out = CacheWriter()
         out.raw(magic)
         out.uint32(UInt32(body.bytes.count))
@@ -305,16 +243,13 @@ final class CacheLog: @unchecked Sendable {
     }
 
     static func appendRecord(key: [UInt8], value: [UInt8]?, to out: inout [UInt8]) {
-        let length = key.count + (value?.count ?? 0)
-        guard length < largestRecord else { return }
-        let flags: UInt8 = value == nil ? 1 : 0
-        let body = key + (value ?? [])
+        let body = key + (value ?? []), flags: UInt8 = value == nil ? 1 : 0
+        guard body.count < largestRecord else { return }
         var writer = CacheWriter()
-        writer.uint32(UInt32(length))
+        writer.uint32(UInt32(body.count))
         writer.raw([UInt8(truncatingIfNeeded: key.count), UInt8(truncatingIfNeeded: key.count >> 8), flags, 0])
-        writer.uint64(body.withUnsafeBytes { checksum($0, seed: seed(length, key.count, flags)) })
-        out += writer.bytes
-        out += body
+        writer.uint64(body.withUnsafeBytes { checksum($0, seed: seed(body.count, key.count, flags)) })
+        out += writer.bytes + body
     }
 
     static func seed(_ length: Int, _ keyLength: Int, _ flags: UInt8) -> UInt64 {
@@ -334,21 +269,18 @@ final class CacheLog: @unchecked Sendable {
     /// always end in different sums.
     static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         var state = seed ^ 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count) &* 0xFF51_AFD7_ED55_8CCD
-        var offset = 0
         func mix(_ word: UInt64) {
             state = (state ^ word) &* 0xC4CE_B9FE_1A85_EC53
             state ^= state >> 29
         }
+        var offset = 0
         while bytes.count - offset >= 8 {
             mix(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
-        if offset < bytes.count {
-            var tail: UInt64 = 0
-            for (shift, byte) in bytes[offset...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
-            mix(tail)
-        }
-        mix(0x2545_F491_4F6C_DD1D)
+        var tail: UInt64 = 0
+        for (shift, byte) in bytes[offset...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
+        mix(tail)
         return state
     }
 }

@@ -199,8 +199,6 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
         lock.withLock {
             if let whole { return whole }
             var state = DeclaredState(environment: environment, artifacts: [:], problems: problems)
-            state.artifacts.reserveCapacity(entries.log.count(namespace: UInt8(ascii: "a")))
-            state.files.reserveCapacity(state.artifacts.capacity)
             // The checksum covers key and value together, and a value is written under its own id's key.
             entries.all { _, entry in
                 guard let entry else { return damaged = true }
