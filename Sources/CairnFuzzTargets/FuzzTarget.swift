@@ -60,25 +60,25 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func cache(_ bytes: [UInt8]) {
         guard let selector = bytes.first else { return }
         let body = Array(bytes.dropFirst())
-        switch selector % 3 {
+        switch selector % 4 {
         case 0:
             // Records after a valid header, so that the fuzzer gets past it.
             let cache = ValidationCache(gitDirectory: scratch, fingerprint: "fuzz")
-            write(cache.freshHeader + body, to: "validation")
-            _ = cache.file(ObjectID.zero)
-            _ = cache.tree(ObjectID.zero)
-            _ = cache.rules(ValidationCache.RulesKey(tree: ObjectID.zero, root: "", tags: [UInt8](repeating: 0, count: TagCache.Reading.identityLength)))
-        case 1:
+            write(cache.log.freshHeader + body, to: "validation")
+            _ = cache.files[ObjectID.zero]
+            _ = cache.trees[ObjectID.zero]
+        case 1, 2:
             let tags = TagCache(gitDirectory: scratch)
-            write(tags.freshHeader + body, to: "tags")
-            _ = tags.annotation(ObjectID.zero)
+            let log = selector % 4 == 1 ? tags.annotations.log : tags.registered.log
+            write(log.freshHeader + body, to: log.url!.lastPathComponent)
+            _ = tags.annotations[ObjectID.zero]
             let reading = tags.read(commonDirectory: scratch)
             _ = reading.references(commonDirectory: scratch)
             _ = tags.registeredVersions(at: reading.identity)
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
             try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)
-            _ = cache.load(environment: "dev").map { ($0.meta.snapshot, $0.recorded.count) }
+            _ = cache.load(environment: "dev").map { ($0.meta.snapshot, $0.recorded.referencers(of: [ArtifactID(kind: .promptTemplate, name: "a")]), $0.recorded.count) }
             _ = cache.tagDigests()
         }
     }

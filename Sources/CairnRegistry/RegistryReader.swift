@@ -25,7 +25,7 @@ public struct RegistryReader: Sendable {
         self.analyzer = analyzer
         let gitDirectory = location.repository.gitDirectory
         self.cache = cache ?? ValidationCache(gitDirectory: gitDirectory, fingerprint: analyzer.schemas.fingerprint)
-        self.tagCache = tagCache ?? (!self.cache.isPersistent ? TagCache() : TagCache(gitDirectory: gitDirectory))
+        self.tagCache = tagCache ?? TagCache(gitDirectory: self.cache.log.url == nil ? nil : gitDirectory)
     }
 
     public static let configFileName = "cairn.yaml"
@@ -41,7 +41,6 @@ public struct RegistryReader: Sendable {
         var listing: TreeListing
         var blobs: [String: [UInt8]] = [:]
         var commit: ObjectID?
-        var rootTree: ObjectID?
         switch source {
         case .commit(let id):
             commit = id
@@ -49,7 +48,6 @@ public struct RegistryReader: Sendable {
                 throw CairnError.notAFolder(path: location.root, commit: id.short)
             }
             listing = try list(tree: tree)
-            rootTree = tree
         case .worktree:
             (listing, blobs) = try listWorktree()
         }
@@ -95,20 +93,11 @@ public struct RegistryReader: Sendable {
 
         diagnostics += signersDiagnostics(config, source: source)
         clock.mark("config")
-        let (registered, tags) = try events.map { (Set(Registrations($0).live.keys), nil) } ?? tagsRead!.value()
+        let registered = try events.map { Set(Registrations($0).live.keys) } ?? tagsRead!.value()
         clock.mark("tags (waited for)")
-        // A pure function of the tree (the artifacts and cairn.yaml in it) and the registered versions: kept by the
-        // tree's id and the tags' snapshot.
-        let rulesKey = rootTree.flatMap { tree in tags.map { ValidationCache.RulesKey(tree: tree, root: location.root, tags: $0) } }
-        if let rulesKey, let known = cache.rules(rulesKey) {
-            diagnostics += known
-        } else {
-            let found = SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
-            if let rulesKey { cache.store(found, for: rulesKey) }
-            diagnostics += found
-        }
+        diagnostics += SemanticRules(artifacts: artifacts, config: config, registered: registered).check()
         clock.mark("cross-file rules")
-        cache.save()
+        cache.log.save()
         clock.mark("cache save")
         // Listed folder by folder, so nearly in order: checked first, and sorted by index when not (moving the
         // artifacts themselves costs more than comparing their paths).
@@ -150,13 +139,13 @@ public struct RegistryReader: Sendable {
     /// cache's file, the first `directLookups` single lookups analyse the blob and leave the cache alone: a plan that
     /// looks up a handful of new versions would spend more loading the file (10,000 results) than parsing them.
     public func fileResult(blob: ObjectID) throws -> FileResult {
-        let useCache = cache.wasRead || singleLookups.add() > Self.directLookups
-        if useCache, let cached = cache.file(blob) { return cached }
+        let useCache = cache.log.wasRead || singleLookups.add() > Self.directLookups
+        if useCache, let cached = cache.files[blob] { return cached }
         switch try readOrRefuse(blob, caching: useCache) {
         case .result(let result): return result
         case .bytes(let bytes):
             let result = analyzer.analyze(bytes)
-            if useCache { cache.store(result, for: blob) }
+            if useCache { cache.files[blob] = result }
             return result
         }
     }
@@ -170,7 +159,7 @@ public struct RegistryReader: Sendable {
     private func readOrRefuse(_ blob: ObjectID, caching: Bool = true) throws -> ResultOrBytes {
         if let refusal = try oversized(blob) {
             let result = FileResult(findings: [refusal], artifact: nil)
-            if caching { cache.store(result, for: blob) }
+            if caching { cache.files[blob] = result }
             return .result(result)
         }
         return .bytes(try location.repository.blob(blob))
@@ -205,23 +194,22 @@ public struct RegistryReader: Sendable {
         clock.mark("analyse \(missing.count) files")
         for (slot, result) in zip(missing, analyzed) {
             results[slot.index] = result
-            cache.store(result, for: files[slot.index].blob)
+            cache.files[files[slot.index].blob] = result
         }
         return (results.map { $0! }, missing.count)
     }
 
     /// Each file's result as the cache has it, nil where it has none.
-    private func cachedResults(_ files: [TreeListing.File]) -> [FileResult?] { cache.files(files.map(\.blob)) }
+    private func cachedResults(_ files: [TreeListing.File]) -> [FileResult?] { cache.files.values(files.map(\.blob)) }
 
     /// Versions registered by annotated `KIND/NAME@vX.Y.Z` tags and not deregistered, as `Registrations` counts them,
     /// from the tag names: a tag object is read only when the cache does not know it is annotated. Kept by the
-    /// identity of the snapshot of tag references they were computed from (returned too; nil when the snapshot could
-    /// not say): while no tag moves, they are read back.
-    public func registeredVersions() throws -> (versions: Set<ArtifactVersion>, snapshot: [UInt8]?) {
+    /// identity of the snapshot of tag references they were computed from: while no tag moves, they are read back.
+    public func registeredVersions() throws -> Set<ArtifactVersion> {
         let repository = location.repository
         let reading = tagCache.read(commonDirectory: repository.commonDirectory)
         defer { tagCache.save() }
-        if let known = tagCache.registeredVersions(at: reading.identity) { return (known, reading.identity) }
+        if let known = tagCache.registeredVersions(at: reading.identity) { return known }
         var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
         var unknown: [(name: String, object: ObjectID)] = []
         for reference in try tagReferences(reading) where reference.name.utf8.contains(UInt8(ascii: "@")) {
@@ -240,7 +228,7 @@ public struct RegistryReader: Sendable {
         let read = Registrations(try TagEvent.read(unknown) { try tagCache.annotation($0, in: repository) })
         let versions = registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
         tagCache.record(registeredVersions: versions, at: reading.identity)
-        return (versions, reading.identity)
+        return versions
     }
 
     /// The repository's cairn/GTO tag events: references listed through the tag cache's snapshot (libgit2 when it
@@ -295,7 +283,7 @@ public struct RegistryReader: Sendable {
     }
 
     private func directListing(_ tree: ObjectID) throws -> TreeListing {
-        if let cached = cache.tree(tree) { return cached }
+        if let cached = cache.trees[tree] { return cached }
         var listing = TreeListing()
         for entry in try location.repository.entries(ofTree: tree) {
             if let hazard = TreeListing.hazard(name: entry.name, kind: entry.kind) {
@@ -311,7 +299,7 @@ public struct RegistryReader: Sendable {
                 break
             }
         }
-        cache.store(listing, for: tree)
+        cache.trees[tree] = listing
         return listing
     }
 

@@ -19,7 +19,7 @@ struct ValidationCacheTests {
         let second = try RegistryReader(location: location, cache: warm).read(.commit(try location.commit("HEAD")))
         #expect(second.filesParsed == 0)
         #expect(second.diagnostics == first.diagnostics)
-        #expect(warm.treeHits == 6)  // the registry root and its five folders came from the cache
+        #expect(warm.trees.hits.value == 6)  // the registry root and its five folders came from the cache
 
         try fixture.repo.write("registry/prompts/sentiment-classify.yaml",
             try String(contentsOf: fixture.repo.directory.appendingPathComponent("registry/prompts/sentiment-classify.yaml"), encoding: .utf8)
@@ -28,26 +28,27 @@ struct ValidationCacheTests {
         let after = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
         let third = try RegistryReader(location: location, cache: after).read(.commit(try location.commit("HEAD")))
         #expect(third.filesParsed == 1)
-        #expect(after.treeHits == 4)  // adapters, chains, datasets, deployments unchanged: not read from git
+        #expect(after.trees.hits.value == 4)  // adapters, chains, datasets, deployments unchanged: not read from git
         #expect(third.diagnostics.map(\.rule) == ["reference"])  // the chain pins 0.4.2, which is no longer here
     }
 
-    @Test("the cross-file findings are kept by tree and tags: reused while neither moves, found again when a tag comes or goes")
-    func rulesKeptByTreeAndTags() throws {
+    @Test("the registered versions are kept by the tags' snapshot: reused while no tag moves, found again when a tag comes or goes")
+    func registeredKeptByTags() throws {
         let fixture = try RegistryFixture()
         let location = try RegistryLocation.open(directory: fixture.repo.path, path: "registry")
         let fingerprint = ManifestSchemas.bundled.fingerprint
         func validate() throws -> (rules: [String], hits: Int) {
             let cache = ValidationCache(gitDirectory: location.repository.gitDirectory, fingerprint: fingerprint)
-            let snapshot = try RegistryReader(location: location, cache: cache).read(.commit(try location.commit("HEAD")))
-            return (snapshot.diagnostics.map(\.rule), cache.rulesHits)
+            let tags = TagCache(gitDirectory: location.repository.gitDirectory)
+            let snapshot = try RegistryReader(location: location, cache: cache, tagCache: tags).read(.commit(try location.commit("HEAD")))
+            return (snapshot.diagnostics.map(\.rule), tags.registered.hits.value)
         }
         let path = "registry/chains/support-router.yaml"
         try fixture.repo.write(path, try String(contentsOf: fixture.repo.directory.appendingPathComponent(path), encoding: .utf8)
             .replacingOccurrences(of: "prompt: prompt/summarize-ticket@2.0.1", with: "prompt: prompt/summarize-ticket@2.0.0"))
         try fixture.repo.commitAll()
         #expect(try validate() == (["reference"], 0))
-        #expect(try validate() == (["reference"], 1))  // nothing moved: the findings as kept
+        #expect(try validate() == (["reference"], 1))  // nothing moved: the versions as kept
         try fixture.repo.tag("prompt/summarize-ticket@v2.0.0", message: "registered earlier")
         #expect(try validate() == ([], 0))  // a new registration: the rules run again
         #expect(try validate() == ([], 1))
@@ -58,7 +59,7 @@ struct ValidationCacheTests {
         _ = try fixture.repo.git(["pack-refs", "--all"])
         #expect(try validate().rules == [])
         // Folders modified too recently for their stamps to be trusted (here: dated an hour ahead) are read every time;
-        // read again unchanged a second later, they leave the tags' identity, and the findings kept by it, as they were.
+        // read again unchanged a second later, they leave the tags' identity, and the versions kept by it, as they were.
         let folders = FileManager.default.enumerator(atPath: fixture.repo.directory.appendingPathComponent(".git/refs/tags").path)!
             .compactMap { $0 as? String }.map { fixture.repo.directory.appendingPathComponent(".git/refs/tags/" + $0).path } + [
             fixture.repo.directory.appendingPathComponent(".git/refs/tags").path]
@@ -81,12 +82,12 @@ struct ValidationCacheTests {
         let cold = TagCache(gitDirectory: gitDirectory)
         let first = try RegistryReader(location: location, cache: nil, tagCache: cold).tagEvents()
         #expect(first.map(\.name).sorted() == ["prompt/support-triage#dev#1", "prompt/support-triage@v1.3.0"])
-        #expect(cold.hits == 0)
+        #expect(cold.annotations.hits.value == 0)
 
         _ = try fixture.repo.git(["tag", "-f", "-a", "prompt/support-triage#dev#1", "-m", "second"])
         let warm = TagCache(gitDirectory: gitDirectory)
         let second = try RegistryReader(location: location, cache: nil, tagCache: warm).tagEvents()
-        #expect(warm.hits == 1)  // the registration; the moved assignment is a new object
+        #expect(warm.annotations.hits.value == 1)  // the registration; the moved assignment is a new object
         #expect(second.first { $0.name == "prompt/support-triage#dev#1" }?.message == "second\n")
         #expect(second.first { $0.name == "prompt/support-triage@v1.3.0" } == first.first { $0.name == "prompt/support-triage@v1.3.0" })
     }
@@ -109,7 +110,7 @@ struct ValidationCacheTests {
         partial.save()
         let again = TagCache(gitDirectory: gitDirectory)
         #expect(try RegistryReader(location: location, cache: nil, tagCache: again).tagEvents().count == 41)
-        #expect(again.hits == 41)
+        #expect(again.annotations.hits.value == 41)
         #expect(try Data(contentsOf: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags")).count > 256 << 10)
     }
 
@@ -131,12 +132,12 @@ struct ValidationCacheTests {
         let torn = TagCache(gitDirectory: gitDirectory)
         let events = try RegistryReader(location: location, cache: nil, tagCache: torn).tagEvents()
         #expect(events.count == 2)
-        #expect(torn.hits == 1)
+        #expect(torn.annotations.hits.value == 1)
         let rewritten = try Data(contentsOf: url)
         #expect(rewritten.count > whole.count && !rewritten.suffix(3).elementsEqual([1, 2, 3]))
         let again = TagCache(gitDirectory: gitDirectory)
         _ = try RegistryReader(location: location, cache: nil, tagCache: again).tagEvents()
-        #expect(again.hits == 2)
+        #expect(again.annotations.hits.value == 2)
     }
 
     @Test("a cache written with other schemas is ignored")

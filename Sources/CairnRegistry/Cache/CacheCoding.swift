@@ -193,10 +193,11 @@ extension Set: CacheCodable where Element: CacheCodable & Comparable {
 struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     let log: CacheLog
     private let namespace: UInt8
+    /// How many look-ups found a value.
+    let hits = Counter()
 
     init(log: CacheLog, namespace: Character) {
-        self.log = log
-        self.namespace = namespace.asciiValue!
+        (self.log, self.namespace) = (log, namespace.asciiValue!)
     }
 
     /// Counts every value of this store as used (`CacheLog`'s compaction keeps them), without decoding them.
@@ -214,26 +215,12 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
         return try reader.whole(Value.self)
     }
 
-    /// Each value's raw bytes, by encoded key (the namespace byte dropped), undecoded.
-    func raw(_ body: (_ key: ArraySlice<UInt8>, _ value: CacheReader) -> Void) {
-        log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), reader) }
-    }
-
     subscript(_ key: Key) -> Value? {
-        get {
-            let encoded = self.key(key)
-            guard var reader = log.value(encoded) else { return nil }
-            guard let value: Value = try? reader.whole(Value.self) else {
-                log.put(encoded, nil)
-                return nil
-            }
-            return value
-        }
+        get { values([key])[0] }
         nonmutating set {
-            guard let newValue else { return log.put(self.key(key), nil) }
             var writer = CacheWriter()
-            writer.put(newValue)
-            log.put(self.key(key), writer.bytes)
+            newValue.map { writer.put($0) }
+            log.put(self.key(key), newValue.map { _ in writer.bytes })
         }
     }
 
@@ -256,11 +243,24 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
             }
         }
         for index in failed.indices where failed[index] { log.put(key(keys[index]), nil) }
+        hits.add(values.count { $0 != nil })
         return values
     }
 
-    /// Every value of this store, by encoded key (the namespace byte dropped); nil for a value that does not decode.
-    func all(_ body: (_ key: ArraySlice<UInt8>, _ value: Value?) -> Void) {
-        log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), try? reader.whole(Value.self)) }
+    /// Every value of this store, by encoded key (the namespace byte dropped), undecoded.
+    func all(_ body: (_ key: ArraySlice<UInt8>, _ value: inout CacheReader) -> Void) {
+        log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), &reader) }
     }
+}
+
+/// A count shared by threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+
+    /// Adds `more`; returns the new count.
+    @discardableResult
+    func add(_ more: Int = 1) -> Int { lock.withLock { count += more; return count } }
 }

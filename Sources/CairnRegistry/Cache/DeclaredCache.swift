@@ -8,28 +8,30 @@ import Git2
 /// artifact's tag digest, and a snapshot of the tag reference files. Only ever a shortcut: a value that is absent or
 /// does not decode is resolved again.
 ///
-/// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), and, written last, what the state was
-/// resolved against ('m': its problems, the tag cache's identity of the snapshot of tag references, the plan base and
-/// the artifacts recorded since it). An update writes artifacts first and that record last: if it is torn, the next
-/// run finds the same tags changed.
+/// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), the artifacts that reference each one ('r'),
+/// and, written last, what the state was resolved against ('m': its problems, the tag cache's identity of the snapshot
+/// of tag references, the plan base and the artifacts recorded since it). An update writes artifacts first and that
+/// record last: if it is torn, the next run finds the same tags changed.
 struct DeclaredCache {
     let log: CacheLog
-    private let entries: CacheStore<ArtifactID, Entry>
+    fileprivate let entries: CacheStore<ArtifactID, Entry>
     private let digests: CacheStore<ArtifactID, [UInt8]>
+    fileprivate let dependents: CacheStore<ArtifactID, Set<ArtifactID>>
     private let meta: CacheStore<String, Meta>
 
     init(gitDirectory: String, environment: String, isProtected: Bool, schemaFingerprint: String) {
         let name = SHA256.hash(data: Array(environment.utf8)).prefix(8).hexString
         var settings = CacheWriter()
         settings.put(environment, isProtected, schemaFingerprint)
-        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-10",
+        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-11",
                        fingerprint: SHA256.hash(data: settings.bytes).hexString)
-        (entries, digests, meta) = (CacheStore(log: log, namespace: "a"), CacheStore(log: log, namespace: "g"), CacheStore(log: log, namespace: "m"))
+        (entries, digests) = (CacheStore(log: log, namespace: "a"), CacheStore(log: log, namespace: "g"))
+        (dependents, meta) = (CacheStore(log: log, namespace: "r"), CacheStore(log: log, namespace: "m"))
     }
 
     /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
     /// the artifacts it had actions for. While the serial and mark are unchanged, a later plan needs to look only at
-    /// these artifacts and those whose declared state changed since (`Loaded.changedSinceBase`).
+    /// these artifacts and those whose declared state changed since (`Meta.changedSinceBase`).
     struct PlanBase: Equatable {
         var store: String
         var serial: Int
@@ -53,26 +55,22 @@ struct DeclaredCache {
         var changedSinceBase: Set<ArtifactID> = []
     }
 
-    struct Loaded {
-        var recorded: RecordedState
-        var meta: Meta
-    }
-
     /// The cached state, when one was recorded whole (its record 'm' is written after its artifacts). Its artifacts
     /// stay in the file until asked for.
-    func load(environment: String) -> Loaded? {
+    func load(environment: String) -> (recorded: RecordedState, meta: Meta)? {
         guard let meta = meta[""] else { return nil }
-        digests.keepAll()
-        entries.keepAll()
-        return Loaded(recorded: RecordedState(environment: environment, problems: meta.problems, entries: entries), meta: meta)
+        log.keep(namespace: UInt8(ascii: "a"))
+        log.keep(namespace: UInt8(ascii: "g"))
+        log.keep(namespace: UInt8(ascii: "r"))
+        return (RecordedState(environment: environment, problems: meta.problems, cache: self), meta)
     }
 
     /// Each artifact's tag digest when its state was recorded.
     func tagDigests() -> [ArtifactID: [UInt8]] {
         var all: [ArtifactID: [UInt8]] = [:]
-        digests.all { key, digest in
+        digests.all { key, value in
             var reader = CacheReader(bytes: Array(key))
-            if let id: ArtifactID = try? reader.get(ArtifactID.self), let digest { all[id] = digest }
+            if let id = try? reader.whole(ArtifactID.self), let digest = try? value.whole([UInt8].self) { all[id] = digest }
         }
         return all
     }
@@ -80,28 +78,40 @@ struct DeclaredCache {
     /// Records `state` whole, with its tag digests and reference snapshot.
     func save(_ state: DeclaredState, digests all: [ArtifactID: [UInt8]], snapshot: [UInt8]?) {
         log.removeAll()
+        var referencing: [ArtifactID: Set<ArtifactID>] = [:]
         for (id, artifact) in state.artifacts {
-            if let file = state.files[id] { entries[id] = Entry(artifact: artifact, file: file) }
+            guard let file = state.files[id] else { continue }
+            entries[id] = Entry(artifact: artifact, file: file)
+            for site in file.references { referencing[site.reference.id, default: []].insert(id) }
         }
+        for (id, dependents) in referencing { self.dependents[id] = dependents }
         for (id, digest) in all { digests[id] = digest }
         meta[""] = Meta(problems: state.problems, snapshot: snapshot)
         log.save()
     }
 
-    /// Records what changed since the state was loaded: the artifacts in `touched` (or their absence), their new
-    /// tag digests, and the reference snapshot.
-    func update(_ state: any DeclaredLookup, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: [UInt8]?, loaded: Loaded) {
+    /// Records what changed since the state was loaded (`meta`): the artifacts in `touched` (or their absence) with
+    /// whom they reference, their new tag digests, and the reference snapshot.
+    func update(_ state: any DeclaredLookup, touched: Set<ArtifactID>, digests changed: [ArtifactID: [UInt8]?], snapshot: [UInt8]?, meta loaded: Meta) {
+        var referencing: [ArtifactID: (added: Set<ArtifactID>, removed: Set<ArtifactID>)] = [:]
         for id in touched.sorted() {
-            if let artifact = state.artifact(id), let file = state.file(id) {
-                entries[id] = Entry(artifact: artifact, file: file)
-            } else {
-                entries[id] = nil
-            }
+            let before = Set(((try? entries.decoded(id))?.file.references ?? []).map(\.reference.id))
+            let file = state.file(id), after = Set((file?.references ?? []).map(\.reference.id))
+            for target in after.subtracting(before) { referencing[target, default: ([], [])].added.insert(id) }
+            for target in before.subtracting(after) { referencing[target, default: ([], [])].removed.insert(id) }
+            entries[id] = state.artifact(id).flatMap { artifact in file.map { Entry(artifact: artifact, file: $0) } }
+        }
+        for (target, change) in referencing {
+            // A record that does not decode is left for the next load to find damaged.
+            let known: Set<ArtifactID>?
+            do { known = try dependents.decoded(target) } catch { continue }
+            let now = (known ?? []).subtracting(change.removed).union(change.added)
+            dependents[target] = now.isEmpty ? nil : now
         }
         for (id, digest) in changed { digests[id] = digest }
-        var now = loaded.meta
+        var now = loaded
         (now.snapshot, now.changedSinceBase) = (snapshot, now.changedSinceBase.union(touched))
-        if !touched.isEmpty || snapshot != loaded.meta.snapshot { meta[""] = now }
+        if !touched.isEmpty || snapshot != loaded.snapshot { meta[""] = now }
         log.save()
     }
 
@@ -115,22 +125,20 @@ struct DeclaredCache {
 }
 
 /// A declared state as the cache recorded it, decoded artifact by artifact when asked for, with a resolution's changes
-/// on top: a plan that builds on the last one looks at a handful of 10,000 artifacts. A recorded artifact that does not
+/// on top: a plan that builds on the last one looks at a handful of 10,000 artifacts. A recorded value that does not
 /// decode makes the state damaged (`isIntact`), never absent: the caller resolves again without the cache.
 final class RecordedState: DeclaredLookup, @unchecked Sendable {
     let environment: String
     let problems: [PlanProblem]
-    private let entries: CacheStore<ArtifactID, DeclaredCache.Entry>
+    private let cache: DeclaredCache
     private let lock = NSLock()
     private var removed = Set<ArtifactID>()
     private var overlay: DeclaredState
     private var whole: DeclaredState?
     private var damaged = false
 
-    init(environment: String, problems: [PlanProblem], entries: CacheStore<ArtifactID, DeclaredCache.Entry>) {
-        self.environment = environment
-        self.problems = problems
-        self.entries = entries
+    init(environment: String, problems: [PlanProblem], cache: DeclaredCache) {
+        (self.environment, self.problems, self.cache) = (environment, problems, cache)
         overlay = DeclaredState(environment: environment, artifacts: [:], problems: [])
     }
 
@@ -145,69 +153,48 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
         }
     }
 
+    /// What the cache recorded for `id` (nil when it recorded nothing), or nil and damaged when that does not decode.
+    private func decoded<Value>(_ read: () throws -> Value?) -> Value? {
+        do { return try read() } catch { return lock.withLock { damaged = true; return nil } }
+    }
+
     private func recorded(_ id: ArtifactID) -> DeclaredCache.Entry? {
-        lock.withLock {
+        if let found = lock.withLock({ () -> DeclaredCache.Entry?? in
             if let artifact = overlay.artifacts[id], let file = overlay.files[id] { return DeclaredCache.Entry(artifact: artifact, file: file) }
-            if removed.contains(id) { return nil }
-            do {
-                guard let entry = try entries.decoded(id) else { return nil }
-                guard entry.artifact.version.id == id else { throw CacheReader.Corrupt() }
-                return entry
-            } catch {
-                damaged = true
-                return nil
-            }
+            return removed.contains(id) ? .some(nil) : nil
+        }) { return found }
+        return decoded {
+            // A value is written under its own id's key.
+            guard let entry = try cache.entries.decoded(id) else { return nil }
+            guard entry.artifact.version.id == id else { throw CacheReader.Corrupt() }
+            return entry
         }
     }
 
     func artifact(_ id: ArtifactID) -> DeclaredArtifact? { recorded(id)?.artifact }
     func file(_ id: ArtifactID) -> DeclaredState.LocatedFile? { recorded(id)?.file }
 
-    /// Searches the recorded artifacts' bytes for the ids' encodings (a false match only makes the caller resolve
-    /// more); the overlay's are read exactly.
+    /// The overlay's referencers, and the recorded ones not replaced or removed since.
     func referencers(of ids: Set<ArtifactID>) -> Set<ArtifactID> {
-        let needles = ids.map { id in
-            var writer = CacheWriter()
-            writer.put(id)
-            return writer.bytes
-        }
-        var found = overlay.referencers(of: ids)
-        let skipped = lock.withLock { removed.union(overlay.artifacts.keys) }
-        entries.raw { key, value in
-            var value = value
-            // An entry that cannot be read counts as referencing (the caller then resolves more).
-            guard (try? DeclaredCache.Entry.references(any: needles, &value)) != false else { return }
-            var reader = CacheReader(bytes: Array(key))
-            guard let id: ArtifactID = try? reader.get(ArtifactID.self) else { return lock.withLock { damaged = true } }
-            if !skipped.contains(id) { found.insert(id) }
-        }
-        return found
+        let (found, skipped) = lock.withLock { (overlay.referencers(of: ids), removed.union(overlay.artifacts.keys)) }
+        return ids.reduce(found) { found, id in found.union((decoded { try cache.dependents.decoded(id) } ?? []).subtracting(skipped)) }
     }
 
-    /// How many artifacts are declared (their ids decoded, not the rest).
-    var count: Int {
-        var recordedIDs = Set<ArtifactID>()
-        entries.raw { key, _ in
-            var reader = CacheReader(bytes: Array(key))
-            if let id: ArtifactID = try? reader.get(ArtifactID.self) { recordedIDs.insert(id) }
-        }
-        return lock.withLock { recordedIDs.subtracting(removed).union(overlay.artifacts.keys).count }
-    }
+    /// How many artifacts are declared.
+    var count: Int { state.artifacts.count }
 
     /// Every artifact, decoded (once).
     var state: DeclaredState {
-        lock.withLock {
-            if let whole { return whole }
-            var state = DeclaredState(environment: environment, artifacts: [:], problems: problems)
-            // The checksum covers key and value together, and a value is written under its own id's key.
-            entries.all { _, entry in
-                guard let entry else { return damaged = true }
-                state.artifacts[entry.artifact.version.id] = entry.artifact
-                state.files[entry.artifact.version.id] = entry.file
-            }
-            state = state.updated(removing: removed, overlay: overlay)
-            whole = state
-            return state
+        if let whole = lock.withLock({ whole }) { return whole }
+        var state = DeclaredState(environment: environment, artifacts: [:], problems: problems)
+        cache.entries.all { _, value in
+            guard let entry = decoded({ try value.whole(DeclaredCache.Entry.self) }) else { return }
+            state.artifacts[entry.artifact.version.id] = entry.artifact
+            state.files[entry.artifact.version.id] = entry.file
+        }
+        return lock.withLock {
+            whole = state.updated(removing: removed, overlay: overlay)
+            return whole!
         }
     }
 }
@@ -236,7 +223,6 @@ extension PlanProblem: CacheCodable {
     }
 }
 
-/// `references(any:)` skips over this encoding without decoding it.
 extension DeclaredCache.Entry: CacheCodable {
     func encode(to out: inout CacheWriter) {
         let artifact = artifact, file = file
@@ -250,32 +236,5 @@ extension DeclaredCache.Entry: CacheCodable {
         artifact = DeclaredArtifact(version: version, digest: digest, content: "", commit: try reader.get(), tag: try reader.get())
         file = DeclaredState.LocatedFile(blob: try reader.get(), path: try reader.get(), digest: digest, references: [])
         for _ in 0..<(try reader.count()) { file.references.append((try reader.get(), try reader.get(), try reader.get())) }
-    }
-
-    /// Whether an encoded entry's file references one of the `encoded` ids, read without decoding the rest.
-    static func references(any encoded: [[UInt8]], _ reader: inout CacheReader) throws -> Bool {
-        _ = try reader.byte()
-        try reader.skipString()  // the artifact's own id
-        try reader.skipSemver()
-        for _ in 0..<3 { try reader.skipString() }  // digest, commit, tag
-        try reader.skip(20)  // blob
-        try reader.skipString()  // path
-        for _ in 0..<(try reader.count()) {
-            try reader.skipString()  // field
-            try reader.skipString()  // text
-            if encoded.contains(where: { reader.starts(with: $0) }) { return true }
-            _ = try reader.byte()
-            try reader.skipString()
-            if try reader.byte() != 3 { try reader.skipSemver() }  // exact, caret, tilde with a version, or any
-        }
-        return false
-    }
-}
-
-private extension CacheReader {
-    mutating func skipSemver() throws {
-        try skip(24)
-        try skipString()
-        try skipString()
     }
 }

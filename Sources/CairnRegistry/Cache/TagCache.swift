@@ -3,47 +3,36 @@ import Crypto
 import Foundation
 import Git2
 
-/// The repository's tags as cairn last read them: annotated tag objects by id in `.git/cairn/tags` ('A'; a tag object
-/// never changes), and the last snapshot of the tag reference files in `.git/cairn/refs` (`TagRefSnapshot`: stamps
-/// 'S', each folder's loose references 'F' by path; apart, so that a plan with nothing new loads no tag objects).
-/// Reading 20,000 tags then costs a `stat` per reference folder, the folders that changed, and the tag objects not
-/// seen before; every command that reads tags reads them this way. Apart from the validation cache because tags do
-/// not depend on the schemas.
-final class TagCache: Sendable {
-    private let annotations: CacheStore<ObjectID, TagAnnotation>
-    private let stamps: CacheStore<String, Stamps>
+/// The repository's tags as cairn last read them (nil `gitDirectory`: in memory for this run): annotated tag objects by
+/// id in `.git/cairn/tags` ('A'; a tag object never changes); in `.git/cairn/refs`, the last snapshot of the tag
+/// reference files (`TagRefSnapshot`: stamps 'S', each folder's loose references 'F' by path) and the versions
+/// registered by tag, by the identity of the snapshot they were computed from ('R'; a pure function of the
+/// references). Apart, so that a plan with nothing new loads no tag objects. Reading 20,000 tags then costs a `stat`
+/// per reference folder, the folders that changed, and the tag objects not seen before; every command that reads tags
+/// reads them this way. Apart from the validation cache because tags do not depend on the schemas.
+final class TagCache: @unchecked Sendable {
+    let annotations: CacheStore<ObjectID, TagAnnotation>
+    private let stamps: CacheStore<String, TagRefSnapshot>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
-    /// The registered versions computed from one snapshot's references ('R'), with its identity.
-    private let registered: CacheStore<String, Registered>
-    private let counter = Counter()
-    /// What this process's reads have found since the snapshot the file held when it started.
-    private let session = Session()
+    let registered: CacheStore<[UInt8], [ArtifactVersion]>
+    private let lock = NSLock()
+    /// This process's reads: the identity of the snapshot the file held before the first, and the loose references
+    /// changed since (nil once a read could not tell).
+    private var origin: (identity: [UInt8]?, changed: Set<String>?)?
 
-    /// An in-memory cache (tests, one-off runs).
-    convenience init() { self.init(url: nil) }
-
-    /// The cache files of a repository, each read on first use.
-    convenience init(gitDirectory: String) {
-        self.init(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/tags"))
-    }
-
-    private init(url: URL?) {
-        annotations = CacheStore(log: CacheLog(url: url, format: "cairn-tags-2"), namespace: "A")
-        let refs = CacheLog(url: url?.deletingLastPathComponent().appendingPathComponent("refs"), format: "cairn-refs-2")
+    init(gitDirectory: String? = nil) {
+        let folder = gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn") }
+        annotations = CacheStore(log: CacheLog(url: folder?.appendingPathComponent("tags"), format: "cairn-tags-3"), namespace: "A")
+        let refs = CacheLog(url: folder?.appendingPathComponent("refs"), format: "cairn-refs-3")
         (stamps, folders, registered) = (CacheStore(log: refs, namespace: "S"), CacheStore(log: refs, namespace: "F"), CacheStore(log: refs, namespace: "R"))
     }
 
-    /// The versions registered by tag as computed from the references of the snapshot `identity` names, if that is
-    /// the snapshot they were last computed from (a pure function of the references, so kept by their snapshot).
-    func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? {
-        guard let identity, let known = registered[""], known.identity == identity else { return nil }
-        return Set(known.versions)
-    }
+    /// The versions registered by tag as last computed from the snapshot `identity` names.
+    func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? { identity.flatMap { registered[$0] }.map(Set.init) }
 
     /// Records the versions computed from the snapshot `identity` names (nothing when the snapshot could not say).
     func record(registeredVersions versions: Set<ArtifactVersion>, at identity: [UInt8]?) {
-        guard let identity else { return }
-        registered[""] = Registered(identity: identity, versions: versions.sorted())
+        if let identity { registered[identity] = versions.sorted() }
     }
 
     /// The tag references now, read through the last snapshot.
@@ -58,8 +47,6 @@ final class TagCache: Sendable {
         let identity: [UInt8]?
         let kept: @Sendable (String) -> TagRefSnapshot.Contents?
 
-        static let identityLength = 16
-
         /// A folder's references: read by this snapshot, or as recorded.
         func contents(_ path: String) -> TagRefSnapshot.Contents? { snapshot?.read[path] ?? kept(path) }
 
@@ -73,52 +60,57 @@ final class TagCache: Sendable {
     /// the one recorded, and records it (written by the next `save`, which the caller makes when done with the tags:
     /// a save keeps the records used so far when it writes the file whole).
     func read(commonDirectory: String) -> Reading {
-        let recorded = stamps[""]
-        let folders = self.folders
-        // Before this read records the folders it reads again.
-        let recordedIdentity = recorded?.identity { folders[$0] }
-        let previous = recorded.map { TagRefSnapshot.Previous(packed: $0.packed, folders: $0.folders, contents: { folders[$0] }) }
-        let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: previous)
+        let recorded = stamps[""], folders = self.folders
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
-        guard let snapshot else {
-            stamps[""] = nil
-            let since = session.record(since: recordedIdentity, changed: nil)
-            return Reading(snapshot: nil, changed: nil, since: since, identity: nil, kept: kept)
+        // Before this read records the folders it reads again.
+        let recordedIdentity = recorded.map { Self.identity($0, contents: kept) }
+        let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: recorded?.asPrevious(kept: kept))
+        if let snapshot {
+            for (path, contents) in snapshot.read { folders[path] = contents }
+            // Folders gone (`git pack-refs` empties them) are forgotten, so that the file does not keep their references.
+            for path in (recorded?.folders ?? [:]).keys where snapshot.folders[path] == nil { folders[path] = nil }
         }
-        for (path, contents) in snapshot.read { folders[path] = contents }
-        // Folders gone (`git pack-refs` empties them) are forgotten, so that the file does not keep their references.
-        if let recorded {
-            for path in recorded.folders.keys where snapshot.folders[path] == nil { folders[path] = nil }
-        }
-        let now = Stamps(packed: snapshot.packed, folders: snapshot.folders)
+        let now = snapshot.map { TagRefSnapshot(packed: $0.packed, folders: $0.folders, read: [:]) }
         if now != recorded { stamps[""] = now }
         // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
-        let complete = snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil }
+        let complete = snapshot.map { snapshot in snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil } } ?? false
         // A second read in one process (promote lists tags, then resolves the declared state) reports the changes since
         // the file's snapshot, not since the first read, so that a caller can still compare with what it recorded.
-        let since = session.record(since: recordedIdentity, changed: complete ? changed : nil)
-        return Reading(snapshot: complete ? snapshot : nil, changed: complete ? session.changed : nil, since: since,
-                       identity: complete ? now.identity { snapshot.read[$0] ?? folders[$0] } : nil, kept: kept)
+        let (since, sinceOrigin) = lock.withLock {
+            var origin = self.origin ?? (recordedIdentity, [])
+            origin.changed = complete ? changed.flatMap { changed in origin.changed.map { $0.union(changed) } } : nil
+            self.origin = origin
+            return origin
+        }
+        return Reading(snapshot: complete ? snapshot : nil, changed: sinceOrigin, since: since,
+                       identity: complete ? now.map { Self.identity($0, contents: { snapshot?.read[$0] ?? kept($0) }) } : nil, kept: kept)
     }
 
-    var hits: Int { counter.value }
-
-    func annotation(_ id: ObjectID) -> TagAnnotation? {
-        let annotation = annotations[id]
-        if annotation != nil { counter.add() }
-        return annotation
+    /// What tells a snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
+    /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
+    /// held, not when it was read: such a folder is read every time, and reading it again unchanged (just after
+    /// `git pack-refs`, say) leaves the identity, and what is kept by it, as it was. Nil contents for such a folder
+    /// make the identity one no other snapshot has.
+    static func identity(_ snapshot: TagRefSnapshot, contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
+        var out = CacheWriter()
+        out.put(snapshot.packed, snapshot.folders.count)
+        for (path, folder) in snapshot.folders.sorted(by: { $0.key < $1.key }) {
+            out.put(path, folder.stamp, folder.folders, folder.settled)
+            guard !folder.settled else { continue }
+            guard let held = contents(path) else { return (0..<16).map { _ in UInt8.random(in: 0...255) } }
+            out.put(held.references.count)
+            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) { out.put(name, object) }
+        }
+        return Array(SHA256.hash(data: out.bytes).prefix(16))
     }
 
     /// What the tag object `id` says: as kept, else read from `repository` (and kept); nil when it is not annotated.
     func annotation(_ id: ObjectID, in repository: Repository) throws -> TagAnnotation? {
-        if let known = annotation(id) { return known }
+        if let known = annotations[id] { return known }
         guard let read = try TagAnnotation.read(id, from: repository) else { return nil }
         annotations[id] = read
         return read
     }
-
-    /// A valid header for the tag-object file (the fuzzer puts records after one).
-    var freshHeader: [UInt8] { annotations.log.freshHeader }
 
     /// Whether `id` is known to be an annotated tag object (without decoding it).
     func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
@@ -132,44 +124,7 @@ final class TagCache: Sendable {
     }
 }
 
-/// The reads of one process: the identity of the snapshot the file held before the first, and the loose references
-/// changed since (nil once one read could not tell).
-final class Session: @unchecked Sendable {
-    private let lock = NSLock()
-    private var started = false
-    private var origin: [UInt8]?
-    private var changedSinceOrigin: Set<String>? = []
-
-    var changed: Set<String>? { lock.withLock { changedSinceOrigin } }
-
-    /// Adds one read's changes (relative to `since`, the snapshot before it); returns the snapshot before the first read.
-    func record(since: [UInt8]?, changed: Set<String>?) -> [UInt8]? {
-        lock.withLock {
-            if !started {
-                (started, origin) = (true, since)
-            }
-            if let changed, let known = changedSinceOrigin { changedSinceOrigin = known.union(changed) } else { changedSinceOrigin = nil }
-            return origin
-        }
-    }
-}
-
-/// A count shared by threads.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    var value: Int { lock.withLock { count } }
-
-    /// Adds `more`; returns the new count.
-    @discardableResult
-    func add(_ more: Int = 1) -> Int {
-        lock.withLock {
-            count += more
-            return count
-        }
-    }
-}
+// MARK: - Codecs
 
 extension TagAnnotation: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(target, tagger, message) }
@@ -184,59 +139,18 @@ extension Signature: CacheCodable {
     }
 }
 
-/// Versions registered by tag, with the identity of the snapshot of references they were computed from.
-struct Registered {
-    var identity: [UInt8]
-    var versions: [ArtifactVersion]
-}
-
-extension Registered: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.put(identity, versions) }
-    init(from reader: inout CacheReader) throws { self.init(identity: try reader.get(), versions: try reader.get()) }
-}
-
-/// A snapshot's stamps: `packed-refs`' and each folder's.
-struct Stamps: Equatable {
-    var packed: TagRefSnapshot.Stamp?
-    var folders: [String: TagRefSnapshot.FolderStamp]
-
-    /// What tells this snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
-    /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
-    /// held (`contents`), not when it was read: such a folder is read every time, and reading it again unchanged (just
-    /// after `git pack-refs`, say) leaves the identity, and what is kept by it, as it was. Nil contents for such a
-    /// folder make the identity one no other snapshot has.
-    func identity(contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
-        var out = CacheWriter()
-        write(to: &out) { path, folder, out in
-            guard !folder.settled else { return out.byte(0) }
-            guard let held = contents(path) else { return out.put(UInt8(2), (0..<16).map { _ in UInt8.random(in: 0...255) }) }
-            out.put(UInt8(1), held.references.count)
-            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) { out.put(name, object) }
-        }
-        return Array(SHA256.hash(data: out.bytes).prefix(TagCache.Reading.identityLength))
-    }
-
-    /// `packed-refs`' stamp, then each folder's path, stamp, what `folderExtra` writes of it (the file keeps when it
-    /// was read; the identity counts what an unsettled one holds) and the folders in it.
-    private func write(to out: inout CacheWriter, folderExtra: (String, TagRefSnapshot.FolderStamp, inout CacheWriter) -> Void) {
+/// A snapshot's stamps: `packed-refs`' and each folder's, with when it was read (not what it read).
+extension TagRefSnapshot: CacheCodable {
+    func encode(to out: inout CacheWriter) {
         out.put(packed, folders.count)
-        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) {
-            out.put(path, folder.stamp)
-            folderExtra(path, folder, &out)
-            out.put(folder.folders)
-        }
+        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) { out.put(path, folder.stamp, folder.readAt, folder.folders) }
     }
-}
-
-/// The file keeps when each folder was read (`write(to:folderExtra:)`).
-extension Stamps: CacheCodable {
-    func encode(to out: inout CacheWriter) { write(to: &out) { _, folder, out in out.put(folder.readAt) } }
 
     init(from reader: inout CacheReader) throws {
-        self.init(packed: try reader.get(), folders: [:])
+        self.init(packed: try reader.get(), folders: [:], read: [:])
         for _ in 0..<(try reader.count()) {
             let path: String = try reader.get()
-            folders[path] = TagRefSnapshot.FolderStamp(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())
+            folders[path] = FolderStamp(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())
         }
     }
 }

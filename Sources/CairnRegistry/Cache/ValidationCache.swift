@@ -3,95 +3,22 @@ import CairnModel
 import Foundation
 import Git2
 
-/// Results of earlier runs in `.git/cairn/validation`: each file's result by blob id (made with the schemas the
-/// file's fingerprint names; other schemas make it empty) and each tree's direct entries by tree id.
-final class ValidationCache: Sendable {
-    private let files: CacheStore<ObjectID, FileResult>
-    private let trees: CacheStore<ObjectID, TreeListing>
-    private let rules: CacheStore<RulesKey, [Diagnostic]>
-    private let fileCounts = (hits: Counter(), misses: Counter())
-    private let treeCounter = Counter()
-    private let rulesCounter = Counter()
+/// Results of earlier runs in `.git/cairn/validation` (nil `gitDirectory`: in memory for this run): each file's result
+/// by blob id (made with the schemas the file's fingerprint names; other schemas make it empty) and each tree's direct
+/// entries by tree id.
+struct ValidationCache: Sendable {
+    let files: CacheStore<ObjectID, FileResult>
+    let trees: CacheStore<ObjectID, TreeListing>
+    var log: CacheLog { files.log }
 
-    /// Whether results are kept in a file (false: in memory for this run).
-    var isPersistent: Bool { files.log.url != nil }
-    /// Whether this process has read the file (or asked anything of the cache, which reads it).
-    var wasRead: Bool { files.log.wasRead }
-    var fileHits: Int { fileCounts.hits.value }
-    var fileMisses: Int { fileCounts.misses.value }
-    var treeHits: Int { treeCounter.value }
-    var rulesHits: Int { rulesCounter.value }
-
-    /// An in-memory cache (tests, one-off runs).
-    convenience init(fingerprint: String) { self.init(url: nil, fingerprint: fingerprint) }
-
-    /// The cache file of a repository, read on first use.
-    convenience init(gitDirectory: String, fingerprint: String) {
-        self.init(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/validation"), fingerprint: fingerprint)
+    init(gitDirectory: String? = nil, fingerprint: String) {
+        let log = CacheLog(url: gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn/validation") }, format: "cairn-validation-10",
+                           fingerprint: fingerprint)
+        (files, trees) = (CacheStore(log: log, namespace: "F"), CacheStore(log: log, namespace: "T"))
     }
-
-    private init(url: URL?, fingerprint: String) {
-        let log = CacheLog(url: url, format: "cairn-validation-9", fingerprint: fingerprint)
-        (files, trees, rules) = (CacheStore(log: log, namespace: "F"), CacheStore(log: log, namespace: "T"), CacheStore(log: log, namespace: "S"))
-    }
-
-    /// What the cross-file rules found for a registry tree (its id and folder in the repository) against the
-    /// registered versions of one snapshot of tag references.
-    struct RulesKey {
-        let tree: ObjectID
-        let root: String
-        let tags: [UInt8]
-    }
-
-    func rules(_ key: RulesKey) -> [Diagnostic]? {
-        let found = rules[key]
-        if found != nil { rulesCounter.add() }
-        return found
-    }
-
-    func store(_ diagnostics: [Diagnostic], for key: RulesKey) { rules[key] = diagnostics }
-
-    func file(_ blob: ObjectID) -> FileResult? {
-        let result = files[blob]
-        (result == nil ? fileCounts.misses : fileCounts.hits).add()
-        return result
-    }
-
-    /// Each blob's result, nil where there is none.
-    func files(_ blobs: [ObjectID]) -> [FileResult?] {
-        let results = files.values(blobs)
-        let found = results.count { $0 != nil }
-        fileCounts.hits.add(found)
-        fileCounts.misses.add(results.count - found)
-        return results
-    }
-
-    func store(_ result: FileResult, for blob: ObjectID) { files[blob] = result }
-
-    func tree(_ id: ObjectID) -> TreeListing? {
-        let listing = trees[id]
-        if listing != nil { treeCounter.add() }
-        return listing
-    }
-
-    func store(_ listing: TreeListing, for id: ObjectID) { trees[id] = listing }
-
-    func save() { files.log.save() }
-
-    /// A valid header for this cache's file (the fuzzer puts records after one).
-    var freshHeader: [UInt8] { files.log.freshHeader }
 }
 
 // MARK: - Codecs
-
-extension ValidationCache.RulesKey: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.put(tree, tags, root) }
-
-    init(from reader: inout CacheReader) throws {
-        let tree: ObjectID = try reader.get(), tags: [UInt8] = try reader.get()
-        self.init(tree: tree, root: try reader.get(), tags: tags)
-    }
-}
 
 extension Diagnostic: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(path, line, column, severity == .error, message, rule) }

@@ -81,9 +81,9 @@ public struct DeclaredResolution: Sendable {
 
         /// The recorded state brought up to date by an incremental resolution.
         func finish(_ how: How, removing changed: Set<ArtifactID>, overlay: DeclaredState, touched: Set<ArtifactID>,
-                    digests: [ArtifactID: [UInt8]?], loaded: DeclaredCache.Loaded) -> DeclaredResolution {
+                    digests: [ArtifactID: [UInt8]?], loaded: (recorded: RecordedState, meta: DeclaredCache.Meta)) -> DeclaredResolution {
             loaded.recorded.update(removing: changed, overlay: overlay)
-            cache.update(loaded.recorded, touched: touched, digests: digests, snapshot: snapshot, loaded: loaded)
+            cache.update(loaded.recorded, touched: touched, digests: digests, snapshot: snapshot, meta: loaded.meta)
             return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.meta.base,
                                       changedSinceBase: loaded.meta.changedSinceBase.union(touched))
         }
