@@ -1,28 +1,18 @@
 import Foundation
 
-/// The encoding of cache values: little-endian integers, length-prefixed UTF-8 strings, raw bytes. Values are written
-/// through their `CacheCodable` conformance (`put`), which sits beside the store that keeps them.
+/// A value a cache can hold: written with `CacheWriter.put`, read back with `CacheReader.get` in the same order.
+/// Integers are little-endian, strings and collections are counted, an optional is a byte then its value.
+protocol CacheCodable: SendableMetatype {
+    func encode(to out: inout CacheWriter)
+    init(from reader: inout CacheReader) throws
+}
+
 struct CacheWriter: Sendable {
     var bytes: [UInt8] = []
 
-    mutating func int(_ value: Int) { uint64(UInt64(bitPattern: Int64(value))) }
-
-    mutating func uint64(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func uint32(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
-
-    mutating func string(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            int(utf8.count)
-            bytes.append(contentsOf: utf8)
-        }
+    /// Writes each value in turn.
+    mutating func put<each Value: CacheCodable>(_ value: repeat each Value) {
+        repeat (each value).encode(to: &self)
     }
 
     mutating func raw(_ data: some Sequence<UInt8>) { bytes.append(contentsOf: data) }
@@ -39,63 +29,30 @@ struct CacheReader: Sendable {
     let end: Int
 
     init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
-        self.bytes = bytes
-        self.offset = offset
-        self.end = min(end ?? bytes.count, bytes.count)
+        (self.bytes, self.offset, self.end) = (bytes, offset, min(end ?? bytes.count, bytes.count))
     }
 
-    /// Whether `count` more bytes are there, without computing `offset + count` (a length read from a damaged value
-    /// can be near `Int.max`, and the sum would overflow).
-    func fits(_ count: Int) -> Bool { count >= 0 && count <= end - offset }
+    /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
+    mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
 
-    mutating func uint64() throws -> UInt64 {
-        guard fits(8) else { throw Corrupt() }
-        defer { offset += 8 }
-        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-    }
-
-    mutating func int() throws -> Int { Int(Int64(bitPattern: try uint64())) }
-
-    mutating func byte() throws -> UInt8 {
-        guard fits(1) else { throw Corrupt() }
-        defer { offset += 1 }
-        return bytes[offset]
-    }
-
-    /// A count of items that follow: at least one byte each, so never more than the bytes left.
-    mutating func count() throws -> Int {
-        let count = try int()
-        guard fits(count) else { throw Corrupt() }
-        return count
-    }
-
-    mutating func string() throws -> String {
-        let count = try count()
-        defer { offset += count }
-        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + count]), as: UTF8.self) }
-    }
-
+    /// The next `count` bytes. `count` is compared with what is left, never added to the offset first (a length read
+    /// from a damaged value can be near `Int.max`, and the sum would overflow).
     mutating func raw(_ count: Int) throws -> ArraySlice<UInt8> {
-        guard fits(count) else { throw Corrupt() }
+        guard count >= 0 && count <= end - offset else { throw Corrupt() }
         defer { offset += count }
         return bytes[offset..<offset + count]
     }
 
-    mutating func skip(_ count: Int) throws {
-        guard fits(count) else { throw Corrupt() }
-        offset += count
+    /// A count of items that follow: at least one byte each, so never more than the bytes left.
+    mutating func count() throws -> Int {
+        let count = try get(Int.self)
+        guard count >= 0 && count <= end - offset else { throw Corrupt() }
+        return count
     }
-
-    /// Whether the bytes at the reading position are `prefix`.
-    func starts(with prefix: [UInt8]) -> Bool {
-        fits(prefix.count) && bytes[offset..<offset + prefix.count].elementsEqual(prefix)
-    }
-
-    mutating func skipString() throws { try skip(try count()) }
 
     /// A byte below `limit` (an enum's case, a flag); throws for any other.
     mutating func tag(_ limit: UInt8) throws -> UInt8 {
-        let tag = try byte()
+        let tag = try get(UInt8.self)
         guard tag < limit else { throw Corrupt() }
         return tag
     }
@@ -109,60 +66,43 @@ struct CacheReader: Sendable {
     }
 }
 
-/// A value a cache can hold: written with `CacheWriter.put`, read back with `CacheReader.get` in the same order.
-/// Integers are eight bytes, strings and collections are counted, an optional is a byte then its value.
-protocol CacheCodable: SendableMetatype {
-    func encode(to out: inout CacheWriter)
-    init(from reader: inout CacheReader) throws
-}
+extension CacheCodable where Self: FixedWidthInteger {
+    func encode(to out: inout CacheWriter) { withUnsafeBytes(of: littleEndian) { out.bytes.append(contentsOf: $0) } }
 
-extension CacheWriter {
-    /// Writes each value in turn.
-    mutating func put<each Value: CacheCodable>(_ value: repeat each Value) {
-        repeat (each value).encode(to: &self)
+    init(from reader: inout CacheReader) throws {
+        self = Self(littleEndian: try reader.raw(MemoryLayout<Self>.size).withUnsafeBytes { $0.loadUnaligned(as: Self.self) })
     }
 }
 
-extension CacheReader {
-    /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
-    mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
-}
-
-extension Int: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.int(self) }
-    init(from reader: inout CacheReader) throws { self = try reader.int() }
-}
-
-extension Int64: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.int(Int(self)) }
-    init(from reader: inout CacheReader) throws { self = Int64(try reader.int()) }
-}
-
-extension UInt64: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.uint64(self) }
-    init(from reader: inout CacheReader) throws { self = try reader.uint64() }
-}
-
-extension UInt8: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.byte(self) }
-    init(from reader: inout CacheReader) throws { self = try reader.byte() }
-}
+extension Int: CacheCodable {}
+extension Int64: CacheCodable {}
+extension UInt64: CacheCodable {}
+extension UInt32: CacheCodable {}
+extension UInt8: CacheCodable {}
 
 extension Bool: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.byte(self ? 1 : 0) }
+    func encode(to out: inout CacheWriter) { out.put(UInt8(self ? 1 : 0)) }
     init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 }
 }
 
 extension String: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.string(self) }
-    init(from reader: inout CacheReader) throws { self = try reader.string() }
+    func encode(to out: inout CacheWriter) {
+        var text = self
+        text.withUTF8 { utf8 in
+            out.put(utf8.count)
+            out.raw(utf8)
+        }
+    }
+
+    init(from reader: inout CacheReader) throws {
+        self = String(decoding: try reader.raw(try reader.count()), as: UTF8.self)
+    }
 }
 
 extension Optional: CacheCodable where Wrapped: CacheCodable {
     func encode(to out: inout CacheWriter) {
-        guard let self else { return out.byte(0) }
-        out.byte(1)
-        self.encode(to: &out)
+        guard let self else { return out.put(UInt8(0)) }
+        out.put(UInt8(1), self)
     }
 
     init(from reader: inout CacheReader) throws { self = try reader.tag(2) == 1 ? try reader.get(Wrapped.self) : nil }
@@ -170,7 +110,7 @@ extension Optional: CacheCodable where Wrapped: CacheCodable {
 
 extension Array: CacheCodable where Element: CacheCodable {
     func encode(to out: inout CacheWriter) {
-        out.int(count)
+        out.put(count)
         for element in self { element.encode(to: &out) }
     }
 

@@ -224,9 +224,9 @@ final class CacheLog: @unchecked Sendable {
         body.put(format, fingerprint, UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
         var out = CacheWriter()
         out.raw(magic)
-        out.uint32(UInt32(body.bytes.count))
+        out.put(UInt32(body.bytes.count))
         out.raw(body.bytes)
-        out.uint64(body.bytes.withUnsafeBytes { checksum($0, seed: 0) })
+        out.put(body.bytes.withUnsafeBytes { checksum($0, seed: 0) })
         return out.bytes
     }
 
@@ -238,7 +238,7 @@ final class CacheLog: @unchecked Sendable {
         let body = 12..<12 + length
         guard bytes.withUnsafeBytes({ checksum(UnsafeRawBufferPointer(rebasing: $0[body]), seed: 0) }) == load(UInt64.self, bytes, body.upperBound) else { return nil }
         var reader = CacheReader(bytes: bytes, offset: body.lowerBound, end: body.upperBound)
-        guard (try? reader.string()) == format, (try? reader.string()) == fingerprint else { return nil }
+        guard (try? reader.get(String.self)) == format, (try? reader.get(String.self)) == fingerprint else { return nil }
         return body.upperBound + 8
     }
 
@@ -246,9 +246,9 @@ final class CacheLog: @unchecked Sendable {
         let body = key + (value ?? []), flags: UInt8 = value == nil ? 1 : 0
         guard body.count < largestRecord else { return }
         var writer = CacheWriter()
-        writer.uint32(UInt32(body.count))
+        writer.put(UInt32(body.count))
         writer.raw([UInt8(truncatingIfNeeded: key.count), UInt8(truncatingIfNeeded: key.count >> 8), flags, 0])
-        writer.uint64(body.withUnsafeBytes { checksum($0, seed: seed(body.count, key.count, flags)) })
+        writer.put(body.withUnsafeBytes { checksum($0, seed: seed(body.count, key.count, flags)) })
         out += writer.bytes + body
     }
 

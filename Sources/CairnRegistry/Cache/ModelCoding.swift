@@ -10,7 +10,7 @@ extension ArtifactID: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(kind.map { UInt8($0.rank) } ?? 255, name) }
 
     init(from reader: inout CacheReader) throws {
-        let rank = try reader.byte(), name = try reader.string()
+        let rank: UInt8 = try reader.get(), name: String = try reader.get()
         if rank == 255 {
             guard let id = ArtifactID(gtoName: name), id.isTagOnly else { throw CacheReader.Corrupt() }
             self = id
@@ -27,8 +27,8 @@ extension SemVer: CacheCodable {
     }
 
     init(from reader: inout CacheReader) throws {
-        let major = try reader.int(), minor = try reader.int(), patch = try reader.int()
-        let prerelease = try reader.string(), build = try reader.string()
+        let major: Int = try reader.get(), minor: Int = try reader.get(), patch: Int = try reader.get()
+        let prerelease: String = try reader.get(), build: String = try reader.get()
         self.init(major: major, minor: minor, patch: patch, prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
                   build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
     }
@@ -40,7 +40,7 @@ extension VersionRequirement: CacheCodable {
         case .exact(let version): out.put(UInt8(0), version)
         case .caret(let version): out.put(UInt8(1), version)
         case .tilde(let version): out.put(UInt8(2), version)
-        case .any: out.byte(3)
+        case .any: out.put(UInt8(3))
         }
     }
 
@@ -75,5 +75,5 @@ extension ObjectID: CacheCodable {
 
 extension SourceMark: CacheCodable {
     func encode(to out: inout CacheWriter) { out.put(line, column) }
-    init(from reader: inout CacheReader) throws { self.init(line: try reader.int(), column: try reader.int()) }
+    init(from reader: inout CacheReader) throws { self.init(line: try reader.get(), column: try reader.get()) }
 }

@@ -163,7 +163,7 @@ extension TagRefSnapshot.Stamp: CacheCodable {
 /// Each reference with its file's stamp, in no order (a folder of 4,000 references is written again as a whole).
 extension TagRefSnapshot.Contents: CacheCodable {
     func encode(to out: inout CacheWriter) {
-        out.int(references.count)
+        out.put(references.count)
         for (name, object) in references { out.put(name, object, stamps[name] ?? TagRefSnapshot.Stamp(inode: 0, size: 0, seconds: 0, nanoseconds: 0)) }
     }
 

@@ -53,7 +53,7 @@ extension ReferenceSite: CacheCodable {
 
     init(from reader: inout CacheReader) throws {
         self.init(field: try reader.get(), text: try reader.get(), reference: try reader.get(), mark: try reader.get(),
-                  allowedKinds: try reader.string().split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) })
+                  allowedKinds: try reader.get(String.self).split(separator: ",").compactMap { ArtifactKind(shortName: String($0)) })
     }
 }
 
@@ -64,11 +64,11 @@ extension NamedSite: CacheCodable {
 
 extension TreeListing: CacheCodable {
     func encode(to out: inout CacheWriter) {
-        out.int(files.count)
+        out.put(files.count)
         for file in files { out.put(file.path, file.blob) }
-        out.int(hazards.count)
+        out.put(hazards.count)
         for hazard in hazards { out.put(hazard.path, hazard.message) }
-        out.int(subtrees.count)
+        out.put(subtrees.count)
         for subtree in subtrees { out.put(subtree.name, subtree.id) }
     }
 
