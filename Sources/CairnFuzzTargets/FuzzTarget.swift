@@ -74,11 +74,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = tags.annotations[ObjectID.zero]
             let reading = tags.read(commonDirectory: scratch)
             _ = reading.references(commonDirectory: scratch)
-            _ = tags.registeredVersions(at: reading.identity)
+            _ = reading.identity.map { tags.registered[$0] }
         default:
             let cache = DeclaredCache(gitDirectory: scratch, environment: "dev", isProtected: false, schemaFingerprint: "fuzz")
             try? Data(cache.log.freshHeader + body).write(to: cache.log.url!)
-            _ = cache.load(environment: "dev").map { ($0.meta.snapshot, $0.recorded.referencers(of: [ArtifactID(kind: .promptTemplate, name: "a")]), $0.recorded.count) }
+            _ = cache.load(environment: "dev").map { ($0.meta.snapshot, $0.recorded.referencers(of: [ArtifactID(kind: .promptTemplate, name: "a")]), $0.recorded.state.artifacts.count) }
             _ = cache.tagDigests()
         }
     }

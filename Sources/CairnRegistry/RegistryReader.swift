@@ -209,7 +209,7 @@ public struct RegistryReader: Sendable {
         let repository = location.repository
         let reading = tagCache.read(commonDirectory: repository.commonDirectory)
         defer { tagCache.save() }
-        if let known = tagCache.registeredVersions(at: reading.identity) { return known }
+        if let identity = reading.identity, let known = tagCache.registered[identity] { return Set(known) }
         var registered = Set<ArtifactVersion>(), deregistered = Set<ArtifactVersion>()
         var unknown: [(name: String, object: ObjectID)] = []
         for reference in try tagReferences(reading) where reference.name.utf8.contains(UInt8(ascii: "@")) {
@@ -227,7 +227,7 @@ public struct RegistryReader: Sendable {
         }
         let read = Registrations(try TagEvent.read(unknown) { try tagCache.annotation($0, in: repository) })
         let versions = registered.union(read.all.keys).subtracting(deregistered).subtracting(read.deregistered)
-        tagCache.record(registeredVersions: versions, at: reading.identity)
+        if let identity = reading.identity { tagCache.registered[identity] = versions.sorted() }
         return versions
     }
 

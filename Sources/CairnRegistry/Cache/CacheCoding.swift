@@ -167,7 +167,7 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): looked
     /// up together, decoded on every core when there are many.
     func values(_ keys: [Key]) -> [Value?] {
-        let readers = log.values(keys.map(key))
+        let readers = keys.map { log.value(key($0)) }
         var values = [Value?](repeating: nil, count: keys.count)
         var failed = [Bool](repeating: false, count: keys.count)
         let chunks = keys.count > 256 ? ProcessInfo.processInfo.activeProcessorCount * 2 : 1

@@ -3,18 +3,14 @@ import Git2
 
 /// One cache file under `.git/cairn/`: a header, then keyed records appended by the runs that computed them. A cache is
 /// only ever a shortcut, so it may be wrong only by being absent:
-///
 /// - the header holds the format, a fingerprint of what the values were computed with (the schemas, an environment's
 ///   settings) and a random generation; any other format or fingerprint makes the file empty;
-/// - each record is `[length u32][key length u16][flags u8][0][checksum u64][key][value]`, its checksum covering the
-///   lengths, the flags, the key and the value; a record that is torn, fails its checksum or has a length that does
-///   not fit ends the read, so a file damaged anywhere reads as it was at some earlier save;
-/// - values are decoded when asked for, from their offset in the file's bytes; a later record for a key replaces an
-///   earlier one, and a removal record drops it;
-/// - one compaction rule: a save writes the file whole, with only the records this run used, when the file is damaged,
-///   or when the records this run did not use are three quarters of a file larger than 256 KiB; otherwise it appends
-///   what the run added, under an exclusive lock, unless another run replaced or extended the file since.
-///
+/// - a record is `[length u32][key length u16][flags u8][0][checksum u64][key][value]`; a length that does not fit
+///   ends the read; a record is checksummed when it is read, and one that fails is absent;
+/// - values are decoded when asked for, from their offset in the file; a later record for a key replaces an earlier
+///   one, and a removal record drops it;
+/// - a save writes the file whole, with only the records this run used, when it is damaged or when the records not
+///   used are three quarters of a file over 256 KiB; otherwise it appends this run's records under an exclusive lock.
 /// Failures to read or write are ignored: a cache that cannot be written only costs the next run time.
 final class CacheLog: @unchecked Sendable {
     let url: URL?
@@ -33,9 +29,9 @@ final class CacheLog: @unchecked Sendable {
     private var added: [(key: [UInt8], value: [UInt8]?)] = []
     private var addedIndex: [[UInt8]: Int] = [:]
     private var saved = 0
+    /// The keys this run asked for, and the namespaces it kept whole (`keep`).
     private var used = Set<UInt64>()
-    /// The bytes of the file's records in `used`.
-    private var usedBytes = 0
+    private var kept = Set<UInt8>()
     private var damaged = false
 
     static let magic = Array("CAIRNLOG".utf8)
@@ -47,27 +43,21 @@ final class CacheLog: @unchecked Sendable {
     }
 
     /// The value recorded for `key`, positioned for decoding, or nil.
-    func value(_ key: [UInt8]) -> CacheReader? { locked { lookup(key) } }
-
-    /// The values recorded for `keys`, in order, looked up under one lock.
-    func values(_ keys: [[UInt8]]) -> [CacheReader?] { locked { keys.map(lookup) } }
-
-    private func lookup(_ key: [UInt8]) -> CacheReader? {
-        let hash = Self.hash(key)
-        if let slot = addedIndex[key] {
-            markUsed(hash)
-            return added[slot].value.map { CacheReader(bytes: $0) }
+    func value(_ key: [UInt8]) -> CacheReader? {
+        locked {
+            let hash = Self.hash(key)
+            used.insert(hash)
+            if let slot = addedIndex[key] { return added[slot].value.map { CacheReader(bytes: $0) } }
+            guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
+            return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
         }
-        guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
-        markUsed(hash)
-        return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
     }
 
     /// Records `value` for `key` (nil: drops it), replacing what was there.
     func put(_ key: [UInt8], _ value: [UInt8]?) {
         precondition(key.count < 1 << 16, "cache keys are short")
         locked {
-            markUsed(Self.hash(key))
+            used.insert(Self.hash(key))
             if let slot = addedIndex[key], slot >= saved {
                 added[slot].value = value
             } else {
@@ -77,13 +67,13 @@ final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Every live key whose first byte is `namespace`, with its value. Visiting a key counts as using it.
+    /// Every live key whose first byte is `namespace`, with its value; the namespace counts as used.
     func forEach(namespace: UInt8, _ body: (ArraySlice<UInt8>, inout CacheReader) -> Void) {
         let visits: [(ArraySlice<UInt8>, CacheReader)] = locked {
             var visits: [(ArraySlice<UInt8>, CacheReader)] = []
-            for (hash, slot) in index where slot.namespace == namespace {
+            kept.insert(namespace)
+            for slot in index.values where slot.namespace == namespace {
                 guard let record = record(at: slot.offset), addedIndex.isEmpty || addedIndex[Array(record.key)] == nil else { continue }
-                markUsed(hash)
                 visits.append((record.key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
             }
             for (slot, (key, value)) in added.enumerated() where key.first == namespace && addedIndex[key] == slot {
@@ -97,17 +87,15 @@ final class CacheLog: @unchecked Sendable {
         }
     }
 
-    /// Counts every live record whose key's first byte is `namespace` as used, without decoding it.
-    func keep(namespace: UInt8) {
-        locked {
-            for (hash, slot) in index where slot.namespace == namespace { markUsed(hash) }
-        }
+    /// Counts every record whose key's first byte is `namespace` (every record, when nil) as used.
+    func keep(namespace: UInt8? = nil) {
+        locked { kept.formUnion(namespace.map { [$0] } ?? Array(0...255)) }
     }
 
     /// Forgets every record: the next save writes only what is added from now on.
     func removeAll() {
         locked {
-            (index, used, usedBytes, added, addedIndex, saved, damaged) = ([:], [], 0, [], [:], 0, true)
+            (index, used, kept, added, addedIndex, saved, damaged) = ([:], [], [], [], [:], 0, true)
         }
     }
 
@@ -120,9 +108,10 @@ final class CacheLog: @unchecked Sendable {
         guard wasRead else { return }
         locked {
             guard let url else { return }
-            let unused = bytes.count - header.count - usedBytes
-            // Once a run has written the file whole, it appends to it.
-            let compact = damaged || header.isEmpty || (size == bytes.count && bytes.count > 256 << 10 && unused > bytes.count / 4 * 3)
+            func isLive(_ hash: UInt64, _ slot: Slot) -> Bool { kept.contains(slot.namespace) || used.contains(hash) }
+            // Weighed at the run's first save (later ones append: what this run uses only grows).
+            let compact = damaged || header.isEmpty
+                || (size == bytes.count && bytes.count > 256 << 10 && index.reduce(0) { isLive($1.key, $1.value) ? $0 + $1.value.length : $0 } < bytes.count / 4)
             guard compact || saved < added.count else { return }
             if !compact {
                 var fresh: [UInt8] = []
@@ -135,7 +124,7 @@ final class CacheLog: @unchecked Sendable {
             let head = Self.header(format: format, fingerprint: fingerprint)
             var whole = head
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
-            for slot in index.filter({ used.contains($0.key) }).values.sorted(by: { $0.offset < $1.offset }) {
+            for slot in index.filter({ isLive($0.key, $0.value) }).values.sorted(by: { $0.offset < $1.offset }) {
                 guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil else { continue }
                 whole += bytes[slot.offset..<record.value.upperBound]
             }
@@ -149,10 +138,6 @@ final class CacheLog: @unchecked Sendable {
     }
 
     // MARK: - Reading the file
-
-    private func markUsed(_ hash: UInt64) {
-        if used.insert(hash).inserted, let slot = index[hash] { usedBytes += slot.length }
-    }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
@@ -170,10 +155,9 @@ final class CacheLog: @unchecked Sendable {
         guard var offset = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else { return damaged = true }
         header = Array(bytes[..<offset])
         // Records are a few hundred bytes: room for them at once, rather than growing the table as they are read.
-        index.reserveCapacity(bytes.count / 256)
-        used.reserveCapacity(bytes.count / 256)
+        index.reserveCapacity(bytes.count / 128)
         while offset < bytes.count {
-            guard let record = record(at: offset, verify: true) else { return damaged = true }
+            guard let record = record(at: offset, verify: false) else { return damaged = true }
             let end = record.value.upperBound
             index[Self.hash(record.key)] = record.removed ? nil : Slot(offset: offset, length: end - offset, namespace: record.key.first ?? 0)
             offset = end
@@ -188,8 +172,8 @@ final class CacheLog: @unchecked Sendable {
         var namespace: UInt8
     }
 
-    /// The record starting at `start`, bounds-checked (and checksummed when `verify`), or nil.
-    private func record(at start: Int, verify: Bool = false) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool)? {
+    /// The record starting at `start`, bounds-checked and checksummed (unless not to `verify`), or nil.
+    private func record(at start: Int, verify: Bool = true) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool)? {
         guard bytes.count - start >= 16 else { return nil }
         let length = Int(Self.load(UInt32.self, bytes, start)), keyLength = Int(Self.load(UInt16.self, bytes, start + 4)), flags = bytes[start + 6]
         guard keyLength <= length, length <= bytes.count - start - 16, flags <= 1 else { return nil }

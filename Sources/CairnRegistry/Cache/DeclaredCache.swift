@@ -9,9 +9,8 @@ import Git2
 /// does not decode is resolved again.
 ///
 /// Stores on one `CacheLog`: artifacts ('a', by id), tag digests ('g'), the artifacts that reference each one ('r'),
-/// and, written last, what the state was resolved against ('m': its problems, the tag cache's identity of the snapshot
-/// of tag references, the plan base and the artifacts recorded since it). An update writes artifacts first and that
-/// record last: if it is torn, the next run finds the same tags changed.
+/// and, written last, what the state was resolved against ('m'). An update writes artifacts first and that record
+/// last: if it is torn, the next run finds the same tags changed.
 struct DeclaredCache {
     let log: CacheLog
     fileprivate let entries: CacheStore<ArtifactID, Entry>
@@ -30,8 +29,8 @@ struct DeclaredCache {
     }
 
     /// What a plan found at the end of a run: the store it compared with, the store's serial and deployed mark, and
-    /// the artifacts it had actions for. While the serial and mark are unchanged, a later plan needs to look only at
-    /// these artifacts and those whose declared state changed since (`Meta.changedSinceBase`).
+    /// the artifacts it had actions for or whose declared state was recorded since. While the serial and mark are
+    /// unchanged, a later plan needs to look only at these.
     struct PlanBase: Equatable {
         var store: String
         var serial: Int
@@ -51,17 +50,13 @@ struct DeclaredCache {
         /// The tag cache's identity of the snapshot the state was resolved against.
         var snapshot: [UInt8]?
         var base: PlanBase? = nil
-        /// Artifacts recorded after the base.
-        var changedSinceBase: Set<ArtifactID> = []
     }
 
     /// The cached state, when one was recorded whole (its record 'm' is written after its artifacts). Its artifacts
     /// stay in the file until asked for.
     func load(environment: String) -> (recorded: RecordedState, meta: Meta)? {
         guard let meta = meta[""] else { return nil }
-        log.keep(namespace: UInt8(ascii: "a"))
-        log.keep(namespace: UInt8(ascii: "g"))
-        log.keep(namespace: UInt8(ascii: "r"))
+        log.keep()
         return (RecordedState(environment: environment, problems: meta.problems, cache: self), meta)
     }
 
@@ -110,15 +105,16 @@ struct DeclaredCache {
         }
         for (id, digest) in changed { digests[id] = digest }
         var now = loaded
-        (now.snapshot, now.changedSinceBase) = (snapshot, now.changedSinceBase.union(touched))
+        now.snapshot = snapshot
+        now.base?.pending.formUnion(touched)
         if !touched.isEmpty || snapshot != loaded.snapshot { meta[""] = now }
         log.save()
     }
 
-    /// Records a plan base (the artifacts recorded since it start again from none).
+    /// Records a plan base.
     func record(_ base: PlanBase) {
         guard var now = meta[""] else { return }
-        (now.base, now.changedSinceBase) = (base, [])
+        now.base = base
         meta[""] = now
         log.save()
     }
@@ -180,9 +176,6 @@ final class RecordedState: DeclaredLookup, @unchecked Sendable {
         return ids.reduce(found) { found, id in found.union((decoded { try cache.dependents.decoded(id) } ?? []).subtracting(skipped)) }
     }
 
-    /// How many artifacts are declared.
-    var count: Int { state.artifacts.count }
-
     /// Every artifact, decoded (once).
     var state: DeclaredState {
         if let whole = lock.withLock({ whole }) { return whole }
@@ -207,11 +200,8 @@ extension DeclaredCache.PlanBase: CacheCodable {
 }
 
 extension DeclaredCache.Meta: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.put(problems, snapshot, base, changedSinceBase) }
-
-    init(from reader: inout CacheReader) throws {
-        self.init(problems: try reader.get(), snapshot: try reader.get(), base: try reader.get(), changedSinceBase: try reader.get())
-    }
+    func encode(to out: inout CacheWriter) { out.put(problems, snapshot, base) }
+    init(from reader: inout CacheReader) throws { self.init(problems: try reader.get(), snapshot: try reader.get(), base: try reader.get()) }
 }
 
 extension PlanProblem: CacheCodable {

@@ -3,21 +3,18 @@ import Crypto
 import Foundation
 import Git2
 
-/// The repository's tags as cairn last read them (nil `gitDirectory`: in memory for this run): annotated tag objects by
-/// id in `.git/cairn/tags` ('A'; a tag object never changes); in `.git/cairn/refs`, the last snapshot of the tag
-/// reference files (`TagRefSnapshot`: stamps 'S', each folder's loose references 'F' by path) and the versions
-/// registered by tag, by the identity of the snapshot they were computed from ('R'; a pure function of the
-/// references). Apart, so that a plan with nothing new loads no tag objects. Reading 20,000 tags then costs a `stat`
-/// per reference folder, the folders that changed, and the tag objects not seen before; every command that reads tags
-/// reads them this way. Apart from the validation cache because tags do not depend on the schemas.
+/// The repository's tags as cairn last read them (nil `gitDirectory`: in memory): tag objects by id in
+/// `.git/cairn/tags` ('A'); in `.git/cairn/refs`, apart so that a plan with nothing new loads no tag objects, the last
+/// `TagRefSnapshot` ('S'), each folder's loose references ('F', by path), and the versions registered by tag by the
+/// identity of the snapshot they were computed from ('R'). Reading 20,000 tags then costs a `stat` per folder, the
+/// folders that changed and the tag objects not seen before; every command reads tags this way.
 final class TagCache: @unchecked Sendable {
     let annotations: CacheStore<ObjectID, TagAnnotation>
     private let stamps: CacheStore<String, TagRefSnapshot>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
     let registered: CacheStore<[UInt8], [ArtifactVersion]>
     private let lock = NSLock()
-    /// This process's reads: the identity of the snapshot the file held before the first, and the loose references
-    /// changed since (nil once a read could not tell).
+    /// The snapshot the file held before this process's first read, and the references changed since (nil: unknown).
     private var origin: (identity: [UInt8]?, changed: Set<String>?)?
 
     init(gitDirectory: String? = nil) {
@@ -27,22 +24,13 @@ final class TagCache: @unchecked Sendable {
         (stamps, folders, registered) = (CacheStore(log: refs, namespace: "S"), CacheStore(log: refs, namespace: "F"), CacheStore(log: refs, namespace: "R"))
     }
 
-    /// The versions registered by tag as last computed from the snapshot `identity` names.
-    func registeredVersions(at identity: [UInt8]?) -> Set<ArtifactVersion>? { identity.flatMap { registered[$0] }.map(Set.init) }
-
-    /// Records the versions computed from the snapshot `identity` names (nothing when the snapshot could not say).
-    func record(registeredVersions versions: Set<ArtifactVersion>, at identity: [UInt8]?) {
-        if let identity { registered[identity] = versions.sorted() }
-    }
-
     /// The tag references now, read through the last snapshot.
     struct Reading {
         /// Nil when the files could not be trusted (then list references with libgit2).
         let snapshot: TagRefSnapshot?
         /// The short names of the loose references that appeared or moved since the snapshot `since`; nil when unknown.
         let changed: Set<String>?
-        /// Identities of the snapshot compared with (nil when there was none) and of this one: a caller that recorded
-        /// the identity of the snapshot it last resolved against knows `changed` is relative to it when they are equal.
+        /// Identities of the snapshot compared with (nil when there was none) and of this one.
         let since: [UInt8]?
         let identity: [UInt8]?
         let kept: @Sendable (String) -> TagRefSnapshot.Contents?
@@ -56,9 +44,8 @@ final class TagCache: @unchecked Sendable {
         }
     }
 
-    /// Takes a snapshot of the reference files of the repository whose references live in `commonDirectory`, after
-    /// the one recorded, and records it (written by the next `save`, which the caller makes when done with the tags:
-    /// a save keeps the records used so far when it writes the file whole).
+    /// Takes a snapshot of the reference files under `commonDirectory` after the one recorded, and records it (written
+    /// by the next `save`, which the caller makes when done with the tags).
     func read(commonDirectory: String) -> Reading {
         let recorded = stamps[""], folders = self.folders
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
@@ -74,8 +61,7 @@ final class TagCache: @unchecked Sendable {
         if now != recorded { stamps[""] = now }
         // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
         let complete = snapshot.map { snapshot in snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil } } ?? false
-        // A second read in one process (promote lists tags, then resolves the declared state) reports the changes since
-        // the file's snapshot, not since the first read, so that a caller can still compare with what it recorded.
+        // A second read in one process (promote lists tags, then resolves) reports the changes since the file's snapshot.
         let (since, sinceOrigin) = lock.withLock {
             var origin = self.origin ?? (recordedIdentity, [])
             origin.changed = complete ? changed.flatMap { changed in origin.changed.map { $0.union(changed) } } : nil
@@ -86,11 +72,9 @@ final class TagCache: @unchecked Sendable {
                        identity: complete ? now.map { Self.identity($0, contents: { snapshot?.read[$0] ?? kept($0) }) } : nil, kept: kept)
     }
 
-    /// What tells a snapshot's references from another's: `packed-refs`' stamp and each folder's, and, for a folder
-    /// modified too shortly before it was read for its stamp to be trusted (`FolderStamp.settled`), the references it
-    /// held, not when it was read: such a folder is read every time, and reading it again unchanged (just after
-    /// `git pack-refs`, say) leaves the identity, and what is kept by it, as it was. Nil contents for such a folder
-    /// make the identity one no other snapshot has.
+    /// What tells a snapshot's references from another's: the stamps, and what each folder too recently modified for
+    /// its stamp to be trusted (`FolderStamp.settled`) held, so that reading it again unchanged keeps the identity.
+    /// Unknown contents make an identity no other snapshot has.
     static func identity(_ snapshot: TagRefSnapshot, contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
         var out = CacheWriter()
         out.put(snapshot.packed, snapshot.folders.count)
@@ -115,8 +99,7 @@ final class TagCache: @unchecked Sendable {
     /// Whether `id` is known to be an annotated tag object (without decoding it).
     func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
 
-    /// Writes what was added. A tag object never changes and a run reads only the tags it needs (a plan, those that
-    /// moved), so the objects it did not read are not stale: they are all kept when the file is written whole.
+    /// Writes what was added. A tag object never changes, so those this run did not read are kept too.
     func save() {
         if annotations.log.wasRead { annotations.keepAll() }
         annotations.log.save()

@@ -23,21 +23,19 @@ public struct DeclaredResolution: Sendable {
     /// Where the state is memoized, and the plan base recorded there (`sinceLastPlan`).
     let cache: DeclaredCache?
     let base: DeclaredCache.PlanBase?
-    /// Artifacts whose declared state was recorded after the base.
-    let changedSinceBase: Set<ArtifactID>
 
     /// Every declared artifact (a recorded state is decoded on first use).
     public var state: DeclaredState { resolved ?? recorded!.state }
 
     /// How many artifacts are declared.
-    public var count: Int { resolved?.artifacts.count ?? recorded!.count }
+    public var count: Int { state.artifacts.count }
 
     /// The artifacts a plan against a store (`identity`) at `serial` and `mark` must compare when the last plan or apply
     /// recorded that same state of the store: those it had actions for, and those whose declared state was recorded
     /// since; nil when it recorded another (then every row is compared).
     public func sinceLastPlan(store: String, serial: Int, mark: [UInt8]?) -> Set<ArtifactID>? {
         guard let base, base.store == store, base.serial == serial, base.mark == mark else { return nil }
-        return base.pending.union(changedSinceBase)
+        return base.pending
     }
 
     /// The declared artifacts among `ids`, with their files: a state to plan with that holds only them.
@@ -84,8 +82,9 @@ public struct DeclaredResolution: Sendable {
                     digests: [ArtifactID: [UInt8]?], loaded: (recorded: RecordedState, meta: DeclaredCache.Meta)) -> DeclaredResolution {
             loaded.recorded.update(removing: changed, overlay: overlay)
             cache.update(loaded.recorded, touched: touched, digests: digests, snapshot: snapshot, meta: loaded.meta)
-            return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: loaded.meta.base,
-                                      changedSinceBase: loaded.meta.changedSinceBase.union(touched))
+            var base = loaded.meta.base
+            base?.pending.formUnion(touched)
+            return DeclaredResolution(how: how, resolved: nil, recorded: loaded.recorded, cache: cache, base: base)
         }
         if let loaded, let reading, let taken = reading.snapshot, let changedNames {
             let changed = Set(changedNames.compactMap { DeclaredState.TagGroups.artifactText($0).flatMap { ArtifactID(String($0)) } })
@@ -115,7 +114,7 @@ public struct DeclaredResolution: Sendable {
         }
         let state = try walker.full(events: try reader.tagEvents(groups.references.values.flatMap { $0 }))
         cache.save(state, digests: groups.digests, snapshot: snapshot)
-        return DeclaredResolution(how: .full, resolved: state, recorded: nil, cache: cache, base: nil, changedSinceBase: [])
+        return DeclaredResolution(how: .full, resolved: state, recorded: nil, cache: cache, base: nil)
     }
 
     /// Each reference to `id` from a declared artifact: the dependent, and where and how it pins `id`.
