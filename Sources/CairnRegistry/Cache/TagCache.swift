@@ -1,16 +1,15 @@
 import CairnModel
-import Crypto
 import Foundation
 import Git2
 
 /// The repository's tags as cairn last read them (nil `gitDirectory`: in memory): tag objects by id in
 /// `.git/cairn/tags` ('A'); in `.git/cairn/refs`, apart so that a plan with nothing new loads no tag objects, the last
-/// `TagRefSnapshot` ('S'), each folder's loose references ('F', by path), and the versions registered by tag by the
-/// identity of the snapshot they were computed from ('R'). Reading 20,000 tags then costs a `stat` per folder, the
+/// `TagRefSnapshot` with an identity ('S'), each folder's loose references ('F', by path), and the versions registered
+/// by tag by the identity of the snapshot they were computed from ('R'). Reading 20,000 tags then costs a `stat` per folder, the
 /// folders that changed and the tag objects not seen before; every command reads tags this way.
 final class TagCache: @unchecked Sendable {
     let annotations: CacheStore<ObjectID, TagAnnotation>
-    private let stamps: CacheStore<String, TagRefSnapshot>
+    private let stamps: CacheStore<String, Recorded>
     private let folders: CacheStore<String, TagRefSnapshot.Contents>
     let registered: CacheStore<[UInt8], [ArtifactVersion]>
     private let lock = NSLock()
@@ -20,7 +19,7 @@ final class TagCache: @unchecked Sendable {
     init(gitDirectory: String? = nil) {
         let folder = gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn") }
         annotations = CacheStore(log: CacheLog(url: folder?.appendingPathComponent("tags"), format: "cairn-tags-3"), namespace: "A")
-        let refs = CacheLog(url: folder?.appendingPathComponent("refs"), format: "cairn-refs-3")
+        let refs = CacheLog(url: folder?.appendingPathComponent("refs"), format: "cairn-refs-4")
         (stamps, folders, registered) = (CacheStore(log: refs, namespace: "S"), CacheStore(log: refs, namespace: "F"), CacheStore(log: refs, namespace: "R"))
     }
 
@@ -49,43 +48,32 @@ final class TagCache: @unchecked Sendable {
     func read(commonDirectory: String) -> Reading {
         let recorded = stamps[""], folders = self.folders
         let kept: @Sendable (String) -> TagRefSnapshot.Contents? = { folders[$0] }
-        // Before this read records the folders it reads again.
-        let recordedIdentity = recorded.map { Self.identity($0, contents: kept) }
-        let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: recorded?.asPrevious(kept: kept))
+        let (snapshot, changed) = TagRefSnapshot.take(commonDirectory: commonDirectory, previous: recorded?.snapshot.asPrevious(kept: kept))
         if let snapshot {
             for (path, contents) in snapshot.read { folders[path] = contents }
             // Folders gone (`git pack-refs` empties them) are forgotten, so that the file does not keep their references.
-            for path in (recorded?.folders ?? [:]).keys where snapshot.folders[path] == nil { folders[path] = nil }
+            for path in (recorded?.snapshot.folders ?? [:]).keys where snapshot.folders[path] == nil { folders[path] = nil }
         }
-        let now = snapshot.map { TagRefSnapshot(packed: $0.packed, folders: $0.folders, read: [:]) }
+        // The references are the recorded snapshot's exactly when none changed: then its identity holds.
+        let identity = recorded.flatMap { changed == [] ? $0.identity : nil } ?? (0..<16).map { _ in UInt8.random(in: 0...255) }
+        let now = snapshot.map { Recorded(snapshot: TagRefSnapshot(packed: $0.packed, folders: $0.folders, read: [:]), identity: identity) }
         if now != recorded { stamps[""] = now }
         // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
         let complete = snapshot.map { snapshot in snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil } } ?? false
         // A second read in one process (promote lists tags, then resolves) reports the changes since the file's snapshot.
         let (since, sinceOrigin) = lock.withLock {
-            var origin = self.origin ?? (recordedIdentity, [])
+            var origin = self.origin ?? (recorded?.identity, [])
             origin.changed = complete ? changed.flatMap { changed in origin.changed.map { $0.union(changed) } } : nil
             self.origin = origin
             return origin
         }
-        return Reading(snapshot: complete ? snapshot : nil, changed: sinceOrigin, since: since,
-                       identity: complete ? now.map { Self.identity($0, contents: { snapshot?.read[$0] ?? kept($0) }) } : nil, kept: kept)
+        return Reading(snapshot: complete ? snapshot : nil, changed: sinceOrigin, since: since, identity: complete ? identity : nil, kept: kept)
     }
 
-    /// What tells a snapshot's references from another's: the stamps, and what each folder too recently modified for
-    /// its stamp to be trusted (`FolderStamp.settled`) held, so that reading it again unchanged keeps the identity.
-    /// Unknown contents make an identity no other snapshot has.
-    static func identity(_ snapshot: TagRefSnapshot, contents: (String) -> TagRefSnapshot.Contents?) -> [UInt8] {
-        var out = CacheWriter()
-        out.put(snapshot.packed, snapshot.folders.count)
-        for (path, folder) in snapshot.folders.sorted(by: { $0.key < $1.key }) {
-            out.put(path, folder.stamp, folder.folders, folder.settled)
-            guard !folder.settled else { continue }
-            guard let held = contents(path) else { return (0..<16).map { _ in UInt8.random(in: 0...255) } }
-            out.put(held.references.count)
-            for (name, object) in held.references.sorted(by: { $0.key < $1.key }) { out.put(name, object) }
-        }
-        return Array(SHA256.hash(data: out.bytes).prefix(16))
+    /// A snapshot's stamps, and an identity of the references it saw: new whenever they may have changed.
+    struct Recorded: Equatable {
+        var snapshot: TagRefSnapshot
+        var identity: [UInt8]
     }
 
     /// What the tag object `id` says: as kept, else read from `repository` (and kept); nil when it is not annotated.
@@ -122,18 +110,19 @@ extension Signature: CacheCodable {
     }
 }
 
-/// A snapshot's stamps: `packed-refs`' and each folder's, with when it was read (not what it read).
-extension TagRefSnapshot: CacheCodable {
+/// `packed-refs`' stamp and each folder's, with when it was read (not what it read).
+extension TagCache.Recorded: CacheCodable {
     func encode(to out: inout CacheWriter) {
-        out.put(packed, folders.count)
-        for (path, folder) in folders.sorted(by: { $0.key < $1.key }) { out.put(path, folder.stamp, folder.readAt, folder.folders) }
+        out.put(identity, snapshot.packed, snapshot.folders.count)
+        for (path, folder) in snapshot.folders.sorted(by: { $0.key < $1.key }) { out.put(path, folder.stamp, folder.readAt, folder.folders) }
     }
 
     init(from reader: inout CacheReader) throws {
-        self.init(packed: try reader.get(), folders: [:], read: [:])
+        identity = try reader.get()
+        snapshot = TagRefSnapshot(packed: try reader.get(), folders: [:], read: [:])
         for _ in 0..<(try reader.count()) {
             let path: String = try reader.get()
-            folders[path] = FolderStamp(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())
+            snapshot.folders[path] = .init(stamp: try reader.get(), readAt: try reader.get(), folders: try reader.get())
         }
     }
 }
