@@ -32,6 +32,9 @@ struct CacheReader: Sendable {
         (self.bytes, self.offset, self.end) = (bytes, offset, min(end ?? bytes.count, bytes.count))
     }
 
+    /// A value that failed its checksum: reading it throws.
+    init(damaged: Void) { (bytes, offset, end) = ([], 1, 0) }
+
     /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
     mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
 
@@ -78,6 +81,7 @@ extension Int: CacheCodable {}
 extension Int64: CacheCodable {}
 extension UInt64: CacheCodable {}
 extension UInt32: CacheCodable {}
+extension UInt16: CacheCodable {}
 extension UInt8: CacheCodable {}
 
 extension Bool: CacheCodable {

@@ -5,8 +5,8 @@ import Git2
 /// only ever a shortcut, so it may be wrong only by being absent:
 /// - the header holds the format, a fingerprint of what the values were computed with (the schemas, an environment's
 ///   settings) and a random generation; any other format or fingerprint makes the file empty;
-/// - a record is `[length u32][key length u16][flags u8][0][checksum u64][key][value]`; a length that does not fit
-///   ends the read; a record is checksummed when it is read, and one that fails is absent;
+/// - a record is `[length u32][key length u16][flags u8][0][key sum u64][value sum u64][key][value]`; a length, flag or
+///   key that does not check ends the read; a value is checked when it is read, and one that fails reads as damaged;
 /// - values are decoded when asked for, from their offset in the file; a later record for a key replaces an earlier
 ///   one, and a removal record drops it;
 /// - a save writes the file whole, with only the records this run used, when it is damaged or when the records not
@@ -49,7 +49,7 @@ final class CacheLog: @unchecked Sendable {
             used.insert(hash)
             if let slot = addedIndex[key] { return added[slot].value.map { CacheReader(bytes: $0) } }
             guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
-            return CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)
+            return reader(record)
         }
     }
 
@@ -74,7 +74,7 @@ final class CacheLog: @unchecked Sendable {
             kept.insert(namespace)
             for slot in index.values where slot.namespace == namespace {
                 guard let record = record(at: slot.offset), addedIndex.isEmpty || addedIndex[Array(record.key)] == nil else { continue }
-                visits.append((record.key, CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound)))
+                visits.append((record.key, reader(record)))
             }
             for (slot, (key, value)) in added.enumerated() where key.first == namespace && addedIndex[key] == slot {
                 if let value { visits.append((key[...], CacheReader(bytes: value))) }
@@ -125,7 +125,7 @@ final class CacheLog: @unchecked Sendable {
             var whole = head
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
             for slot in index.filter({ isLive($0.key, $0.value) }).values.sorted(by: { $0.offset < $1.offset }) {
-                guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil else { continue }
+                guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil, record.intact() else { continue }
                 whole += bytes[slot.offset..<record.value.upperBound]
             }
             for (slot, (key, value)) in added.enumerated() where value != nil && addedIndex[key] == slot {
@@ -157,7 +157,7 @@ final class CacheLog: @unchecked Sendable {
         // Records are a few hundred bytes: room for them at once, rather than growing the table as they are read.
         index.reserveCapacity(bytes.count / 128)
         while offset < bytes.count {
-            guard let record = record(at: offset, verify: false) else { return damaged = true }
+            guard let record = record(at: offset) else { return damaged = true }
             let end = record.value.upperBound
             index[Self.hash(record.key)] = record.removed ? nil : Slot(offset: offset, length: end - offset, namespace: record.key.first ?? 0)
             offset = end
@@ -172,17 +172,25 @@ final class CacheLog: @unchecked Sendable {
         var namespace: UInt8
     }
 
-    /// The record starting at `start`, bounds-checked and checksummed (unless not to `verify`), or nil.
-    private func record(at start: Int, verify: Bool = true) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool)? {
-        guard bytes.count - start >= 16 else { return nil }
+    /// The record starting at `start` when it fits in the file and its lengths, flags and key check; `intact`
+    /// checksums its value (a value is checked when it is read: a damaged one reads as damaged, not absent).
+    private func record(at start: Int) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool, intact: () -> Bool)? {
+        guard bytes.count - start >= 24 else { return nil }
         let length = Int(Self.load(UInt32.self, bytes, start)), keyLength = Int(Self.load(UInt16.self, bytes, start + 4)), flags = bytes[start + 6]
-        guard keyLength <= length, length <= bytes.count - start - 16, flags <= 1 else { return nil }
-        let keyStart = start + 16, end = keyStart + length
-        if verify {
-            let sum = bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[keyStart..<end]), seed: Self.seed(length, keyLength, flags)) }
-            guard sum == Self.load(UInt64.self, bytes, start + 8) else { return nil }
+        guard keyLength <= length, length <= bytes.count - start - 24, flags <= 1 else { return nil }
+        let key = start + 24..<start + 24 + keyLength, value = key.upperBound..<start + 24 + length
+        let sums = bytes.withUnsafeBytes { raw in
+            (key: Self.checksum(UnsafeRawBufferPointer(rebasing: raw[key]), seed: Self.seed(length, keyLength, flags)),
+             value: { Self.checksum(UnsafeRawBufferPointer(rebasing: raw[value]), seed: 2) })
         }
-        return (bytes[keyStart..<keyStart + keyLength], keyStart + keyLength..<end, flags == 1)
+        guard sums.key == Self.load(UInt64.self, bytes, start + 8) else { return nil }
+        let valueSum = Self.load(UInt64.self, bytes, start + 16)
+        return (bytes[key], value, flags == 1, { sums.value() == valueSum })
+    }
+
+    /// A reader of the record's value; one that throws when the value does not check.
+    private func reader(_ record: (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool, intact: () -> Bool)) -> CacheReader {
+        record.intact() ? CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound) : CacheReader(damaged: ())
     }
 
     private func append(_ records: [UInt8], to url: URL) -> Bool {
@@ -227,13 +235,12 @@ final class CacheLog: @unchecked Sendable {
     }
 
     static func appendRecord(key: [UInt8], value: [UInt8]?, to out: inout [UInt8]) {
-        let body = key + (value ?? []), flags: UInt8 = value == nil ? 1 : 0
-        guard body.count < largestRecord else { return }
+        let flags: UInt8 = value == nil ? 1 : 0, value = value ?? [], length = key.count + value.count
+        guard length < largestRecord else { return }
         var writer = CacheWriter()
-        writer.put(UInt32(body.count))
-        writer.raw([UInt8(truncatingIfNeeded: key.count), UInt8(truncatingIfNeeded: key.count >> 8), flags, 0])
-        writer.put(body.withUnsafeBytes { checksum($0, seed: seed(body.count, key.count, flags)) })
-        out += writer.bytes + body
+        writer.put(UInt32(length), UInt16(key.count), flags, UInt8(0))
+        writer.put(key.withUnsafeBytes { checksum($0, seed: seed(length, key.count, flags)) }, value.withUnsafeBytes { checksum($0, seed: 2) })
+        out += writer.bytes + key + value
     }
 
     static func seed(_ length: Int, _ keyLength: Int, _ flags: UInt8) -> UInt64 {

@@ -22,7 +22,7 @@ struct DeclaredCache {
         let name = SHA256.hash(data: Array(environment.utf8)).prefix(8).hexString
         var settings = CacheWriter()
         settings.put(environment, isProtected, schemaFingerprint)
-        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-11",
+        log = CacheLog(url: URL(fileURLWithPath: gitDirectory).appendingPathComponent("cairn/declared-\(name)"), format: "cairn-declared-12",
                        fingerprint: SHA256.hash(data: settings.bytes).hexString)
         (entries, digests) = (CacheStore(log: log, namespace: "a"), CacheStore(log: log, namespace: "g"))
         (dependents, meta) = (CacheStore(log: log, namespace: "r"), CacheStore(log: log, namespace: "m"))

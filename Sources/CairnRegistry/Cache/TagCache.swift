@@ -18,8 +18,8 @@ final class TagCache: @unchecked Sendable {
 
     init(gitDirectory: String? = nil) {
         let folder = gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn") }
-        annotations = CacheStore(log: CacheLog(url: folder?.appendingPathComponent("tags"), format: "cairn-tags-3"), namespace: "A")
-        let refs = CacheLog(url: folder?.appendingPathComponent("refs"), format: "cairn-refs-4")
+        annotations = CacheStore(log: CacheLog(url: folder?.appendingPathComponent("tags"), format: "cairn-tags-4"), namespace: "A")
+        let refs = CacheLog(url: folder?.appendingPathComponent("refs"), format: "cairn-refs-5")
         (stamps, folders, registered) = (CacheStore(log: refs, namespace: "S"), CacheStore(log: refs, namespace: "F"), CacheStore(log: refs, namespace: "R"))
     }
 

@@ -12,7 +12,7 @@ struct ValidationCache: Sendable {
     var log: CacheLog { files.log }
 
     init(gitDirectory: String? = nil, fingerprint: String) {
-        let log = CacheLog(url: gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn/validation") }, format: "cairn-validation-10",
+        let log = CacheLog(url: gitDirectory.map { URL(fileURLWithPath: $0).appendingPathComponent("cairn/validation") }, format: "cairn-validation-11",
                            fingerprint: fingerprint)
         (files, trees) = (CacheStore(log: log, namespace: "F"), CacheStore(log: log, namespace: "T"))
     }
