@@ -125,7 +125,7 @@ final class CacheLog: @unchecked Sendable {
             var whole = head
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
             for slot in index.filter({ isLive($0.key, $0.value) }).values.sorted(by: { $0.offset < $1.offset }) {
-                guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil, record.intact() else { continue }
+                guard let record = record(at: slot.offset), addedIndex[Array(record.key)] == nil, intact(record) else { continue }
                 whole += bytes[slot.offset..<record.value.upperBound]
             }
             for (slot, (key, value)) in added.enumerated() where value != nil && addedIndex[key] == slot {
@@ -172,25 +172,27 @@ final class CacheLog: @unchecked Sendable {
         var namespace: UInt8
     }
 
-    /// The record starting at `start` when it fits in the file and its lengths, flags and key check; `intact`
-    /// checksums its value (a value is checked when it is read: a damaged one reads as damaged, not absent).
-    private func record(at start: Int) -> (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool, intact: () -> Bool)? {
+    private typealias Record = (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool, sum: UInt64)
+
+    /// The record starting at `start` when it fits in the file and its lengths, flags and key check (its value is
+    /// checked when it is read: a damaged one reads as damaged, not absent).
+    private func record(at start: Int) -> Record? {
         guard bytes.count - start >= 24 else { return nil }
         let length = Int(Self.load(UInt32.self, bytes, start)), keyLength = Int(Self.load(UInt16.self, bytes, start + 4)), flags = bytes[start + 6]
         guard keyLength <= length, length <= bytes.count - start - 24, flags <= 1 else { return nil }
-        let key = start + 24..<start + 24 + keyLength, value = key.upperBound..<start + 24 + length
-        let sums = bytes.withUnsafeBytes { raw in
-            (key: Self.checksum(UnsafeRawBufferPointer(rebasing: raw[key]), seed: Self.seed(length, keyLength, flags)),
-             value: { Self.checksum(UnsafeRawBufferPointer(rebasing: raw[value]), seed: 2) })
-        }
-        guard sums.key == Self.load(UInt64.self, bytes, start + 8) else { return nil }
-        let valueSum = Self.load(UInt64.self, bytes, start + 16)
-        return (bytes[key], value, flags == 1, { sums.value() == valueSum })
+        let key = start + 24..<start + 24 + keyLength
+        let sum = bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[key]), seed: Self.seed(length, keyLength, flags)) }
+        guard sum == Self.load(UInt64.self, bytes, start + 8) else { return nil }
+        return (bytes[key], key.upperBound..<start + 24 + length, flags == 1, Self.load(UInt64.self, bytes, start + 16))
+    }
+
+    private func intact(_ record: Record) -> Bool {
+        bytes.withUnsafeBytes { Self.checksum(UnsafeRawBufferPointer(rebasing: $0[record.value]), seed: 2) } == record.sum
     }
 
     /// A reader of the record's value; one that throws when the value does not check.
-    private func reader(_ record: (key: ArraySlice<UInt8>, value: Range<Int>, removed: Bool, intact: () -> Bool)) -> CacheReader {
-        record.intact() ? CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound) : CacheReader(damaged: ())
+    private func reader(_ record: Record) -> CacheReader {
+        intact(record) ? CacheReader(bytes: bytes, offset: record.value.lowerBound, end: record.value.upperBound) : CacheReader(damaged: ())
     }
 
     private func append(_ records: [UInt8], to url: URL) -> Bool {
