@@ -76,9 +76,9 @@ struct CacheLogTests {
     @Test("a length field near Int.max or UInt32.max is refused, not overflowed", arguments: [UInt8(0xff), 0x7f])
     func hugeLength(top: UInt8) throws {
         var bytes = written(4)
-        // The first record's length field follows the header (magic, body length, body, checksum).
-        let bodyLength = Int(bytes[8]) | Int(bytes[9]) << 8
-        let record = 12 + bodyLength + 8
+        // The first record's length field follows the header (magic, then a record of 24 bytes and its length's).
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        let record = 8 + 24 + headerLength
         for offset in record..<record + 4 { bytes[offset] = 0xff }
         bytes[record + 3] = top
         try Data(bytes).write(to: url)

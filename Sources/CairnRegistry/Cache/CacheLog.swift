@@ -45,7 +45,7 @@ final class CacheLog: @unchecked Sendable {
     /// The value recorded for `key`, positioned for decoding, or nil.
     func value(_ key: [UInt8]) -> CacheReader? {
         locked {
-            let hash = Self.hash(key)
+            let hash = Self.hash(key[...])
             used.insert(hash)
             if let slot = addedIndex[key] { return added[slot].value.map { CacheReader(bytes: $0) } }
             guard let slot = index[hash], let record = record(at: slot.offset), record.key.elementsEqual(key) else { return nil }
@@ -57,7 +57,7 @@ final class CacheLog: @unchecked Sendable {
     func put(_ key: [UInt8], _ value: [UInt8]?) {
         precondition(key.count < 1 << 16, "cache keys are short")
         locked {
-            used.insert(Self.hash(key))
+            used.insert(Self.hash(key[...]))
             if let slot = addedIndex[key], slot >= saved {
                 added[slot].value = value
             } else {
@@ -152,7 +152,8 @@ final class CacheLog: @unchecked Sendable {
     private func load() {
         guard let url, let file = FileBytes.read(url.path, limit: Self.largestRecord - 1) else { return }
         (bytes, size) = (file, file.count)
-        guard var offset = Self.headerEnd(bytes, format: format, fingerprint: fingerprint) else { return damaged = true }
+        var head = bytes.starts(with: Self.magic) ? record(at: Self.magic.count).map(reader) : nil
+        guard var offset = head?.end, (try? head?.get(String.self)) == format, (try? head?.get(String.self)) == fingerprint else { return damaged = true }
         header = Array(bytes[..<offset])
         // Records are a few hundred bytes: room for them at once, rather than growing the table as they are read.
         index.reserveCapacity(bytes.count / 128)
@@ -213,27 +214,13 @@ final class CacheLog: @unchecked Sendable {
     /// A fresh header for this log's format and fingerprint (the fuzzer puts records after one).
     var freshHeader: [UInt8] { Self.header(format: format, fingerprint: fingerprint) }
 
+    /// The magic, then a record (empty key) of the format, the fingerprint and a random generation.
     static func header(format: String, fingerprint: String) -> [UInt8] {
         var body = CacheWriter()
-        body.put(format, fingerprint, UInt64.random(in: 0...UInt64.max), UInt64.random(in: 0...UInt64.max))
-        var out = CacheWriter()
-        out.raw(magic)
-        out.put(UInt32(body.bytes.count))
-        out.raw(body.bytes)
-        out.put(body.bytes.withUnsafeBytes { checksum($0, seed: 0) })
-        return out.bytes
-    }
-
-    /// Where a valid header for this format and fingerprint ends, nil when the file does not start with one.
-    static func headerEnd(_ bytes: [UInt8], format: String, fingerprint: String) -> Int? {
-        guard bytes.count >= 12, bytes.starts(with: magic) else { return nil }
-        let length = Int(load(UInt32.self, bytes, 8))
-        guard length <= bytes.count - 20 else { return nil }
-        let body = 12..<12 + length
-        guard bytes.withUnsafeBytes({ checksum(UnsafeRawBufferPointer(rebasing: $0[body]), seed: 0) }) == load(UInt64.self, bytes, body.upperBound) else { return nil }
-        var reader = CacheReader(bytes: bytes, offset: body.lowerBound, end: body.upperBound)
-        guard (try? reader.get(String.self)) == format, (try? reader.get(String.self)) == fingerprint else { return nil }
-        return body.upperBound + 8
+        body.put(format, fingerprint, UInt64.random(in: 0...UInt64.max))
+        var out = magic
+        appendRecord(key: [], value: body.bytes, to: &out)
+        return out
     }
 
     static func appendRecord(key: [UInt8], value: [UInt8]?, to out: inout [UInt8]) {
@@ -253,9 +240,7 @@ final class CacheLog: @unchecked Sendable {
         bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
 
-    static func hash<Key: Collection<UInt8>>(_ key: Key) -> UInt64 {
-        key.withContiguousStorageIfAvailable { checksum(UnsafeRawBufferPointer($0), seed: 1) } ?? Array(key).withUnsafeBytes { checksum($0, seed: 1) }
-    }
+    static func hash(_ key: ArraySlice<UInt8>) -> UInt64 { key.withUnsafeBytes { checksum($0, seed: 1) } }
 
     /// A 64-bit checksum, eight bytes at a time. Each step (xor a word, multiply by an odd constant, xor-shift) is a
     /// bijection of the state, so two inputs of one length that differ in one word, hence any single flipped bit,
