@@ -168,25 +168,21 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
         }
     }
 
-    /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): looked
-    /// up together, decoded on every core when there are many.
+    /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): decoded on
+    /// every core when there are many.
     func values(_ keys: [Key]) -> [Value?] {
         let readers = keys.map { log.value(key($0)) }
         var values = [Value?](repeating: nil, count: keys.count)
-        var failed = [Bool](repeating: false, count: keys.count)
         let chunks = keys.count > 256 ? ProcessInfo.processInfo.activeProcessorCount * 2 : 1
-        values.withUnsafeMutableBufferPointer { values in
-            failed.withUnsafeMutableBufferPointer { failed in
-                nonisolated(unsafe) let (values, failed) = (values, failed)
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                    for index in stride(from: chunk, to: readers.count, by: chunks) {
-                        guard var reader = readers[index] else { continue }
-                        if let value: Value = try? reader.whole(Value.self) { values[index] = value } else { failed[index] = true }
-                    }
+        values.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let values = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for index in stride(from: chunk, to: readers.count, by: chunks) {
+                    if var reader = readers[index] { values[index] = try? reader.whole(Value.self) }
                 }
             }
         }
-        for index in failed.indices where failed[index] { log.put(key(keys[index]), nil) }
+        for index in keys.indices where readers[index] != nil && values[index] == nil { log.put(key(keys[index]), nil) }
         hits.add(values.count { $0 != nil })
         return values
     }
@@ -195,16 +191,4 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     func all(_ body: (_ key: ArraySlice<UInt8>, _ value: inout CacheReader) -> Void) {
         log.forEach(namespace: namespace) { key, reader in body(key.dropFirst(), &reader) }
     }
-}
-
-/// A count shared by threads.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    var value: Int { lock.withLock { count } }
-
-    /// Adds `more`; returns the new count.
-    @discardableResult
-    func add(_ more: Int = 1) -> Int { lock.withLock { count += more; return count } }
 }
