@@ -3,7 +3,6 @@ import CairnModel
 import Git2
 
 // How cairn's values are kept in caches: ids as kind byte and name, versions pre-parsed, object ids as their 20 bytes.
-// Shared by the stores in this module and the reconciler's.
 
 /// The kind's rank, or 255 for a tag-only artifact; then the name.
 extension ArtifactID: CacheCodable {
