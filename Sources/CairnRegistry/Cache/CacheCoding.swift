@@ -82,6 +82,7 @@ extension Int64: CacheCodable {}
 extension UInt64: CacheCodable {}
 extension UInt32: CacheCodable {}
 extension UInt16: CacheCodable {}
+extension Int32: CacheCodable {}
 extension UInt8: CacheCodable {}
 
 extension Bool: CacheCodable {

@@ -121,7 +121,7 @@ final class CacheLog: @unchecked Sendable {
                     return
                 }
             }
-            let head = Self.header(format: format, fingerprint: fingerprint)
+            let head = freshHeader
             var whole = head
             // In the order they were written: a file damaged later loses its newest records, never older ones alone.
             for slot in index.filter({ isLive($0.key, $0.value) }).values.sorted(by: { $0.offset < $1.offset }) {
@@ -142,34 +142,31 @@ final class CacheLog: @unchecked Sendable {
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
-        if !loaded {
-            loaded = true
-            load()
-        }
+        if !loaded { (loaded, damaged) = (true, !load()) }
         return body()
     }
 
-    private func load() {
-        guard let url, let file = FileBytes.read(url.path, limit: Self.largestRecord - 1) else { return }
+    /// Reads the file; false when what it read was damaged (or not a file of this format and fingerprint).
+    private func load() -> Bool {
+        guard let url, let file = FileBytes.read(url.path, limit: Self.largestRecord - 1) else { return true }
         (bytes, size) = (file, file.count)
         var head = bytes.starts(with: Self.magic) ? record(at: Self.magic.count).map(reader) : nil
-        guard var offset = head?.end, (try? head?.get(String.self)) == format, (try? head?.get(String.self)) == fingerprint else { return damaged = true }
+        guard var offset = head?.end, (try? head?.get(String.self)) == format, (try? head?.get(String.self)) == fingerprint else { return false }
         header = Array(bytes[..<offset])
         // Records are a few hundred bytes: room for them at once, rather than growing the table as they are read.
         index.reserveCapacity(bytes.count / 128)
         while offset < bytes.count {
-            guard let record = record(at: offset) else { return damaged = true }
+            guard let record = record(at: offset) else { return false }
             let end = record.value.upperBound
             index[Self.hash(record.key)] = record.removed ? nil : Slot(offset: offset, length: end - offset, namespace: record.key.first ?? 0)
             offset = end
         }
+        return true
     }
 
+    /// Where a record starts, its whole length, and its key's first byte (`CacheStore`'s namespace).
     private struct Slot {
-        var offset: Int
-        /// The whole record's, header included.
-        var length: Int
-        /// The key's first byte (`CacheStore`'s namespace).
+        var offset, length: Int
         var namespace: UInt8
     }
 
@@ -211,15 +208,11 @@ final class CacheLog: @unchecked Sendable {
 
     // MARK: - Format
 
-    /// A fresh header for this log's format and fingerprint (the fuzzer puts records after one).
-    var freshHeader: [UInt8] { Self.header(format: format, fingerprint: fingerprint) }
-
-    /// The magic, then a record (empty key) of the format, the fingerprint and a random generation.
-    static func header(format: String, fingerprint: String) -> [UInt8] {
-        var body = CacheWriter()
+    /// A fresh header: the magic, then a record (empty key) of the format, the fingerprint and a random generation.
+    var freshHeader: [UInt8] {
+        var body = CacheWriter(), out = Self.magic
         body.put(format, fingerprint, UInt64.random(in: 0...UInt64.max))
-        var out = magic
-        appendRecord(key: [], value: body.bytes, to: &out)
+        Self.appendRecord(key: [], value: body.bytes, to: &out)
         return out
     }
 

@@ -32,24 +32,18 @@ struct DeclaredCache {
     /// the artifacts it had actions for or whose declared state was recorded since. While the serial and mark are
     /// unchanged, a later plan needs to look only at these.
     struct PlanBase: Equatable {
-        var store: String
-        var serial: Int
-        var mark: [UInt8]?
-        var pending: Set<ArtifactID>
+        var store: String, serial: Int, mark: [UInt8]?, pending: Set<ArtifactID>
     }
 
     /// An artifact's declared version and provenance, with its file.
     struct Entry {
-        var artifact: DeclaredArtifact
-        var file: DeclaredState.LocatedFile
+        var artifact: DeclaredArtifact, file: DeclaredState.LocatedFile
     }
 
-    /// The record written last: what the state's artifacts were resolved against.
+    /// The record written last: what the state's artifacts were resolved against (its problems, the tag cache's
+    /// identity of the snapshot of references) and the plan base.
     struct Meta {
-        var problems: [PlanProblem]
-        /// The tag cache's identity of the snapshot the state was resolved against.
-        var snapshot: [UInt8]?
-        var base: PlanBase? = nil
+        var problems: [PlanProblem], snapshot: [UInt8]?, base: PlanBase? = nil
     }
 
     /// The cached state, when one was recorded whole (its record 'm' is written after its artifacts). Its artifacts

@@ -21,15 +21,10 @@ extension ArtifactID: CacheCodable {
 }
 
 extension SemVer: CacheCodable {
-    func encode(to out: inout CacheWriter) {
-        out.put(major, minor, patch, prerelease.joined(separator: "."), build.joined(separator: "."))
-    }
+    func encode(to out: inout CacheWriter) { out.put(major, minor, patch, prerelease, build) }
 
     init(from reader: inout CacheReader) throws {
-        let major: Int = try reader.get(), minor: Int = try reader.get(), patch: Int = try reader.get()
-        let prerelease: String = try reader.get(), build: String = try reader.get()
-        self.init(major: major, minor: minor, patch: patch, prerelease: prerelease.isEmpty ? [] : prerelease.split(separator: ".").map(String.init),
-                  build: build.isEmpty ? [] : build.split(separator: ".").map(String.init))
+        self.init(major: try reader.get(), minor: try reader.get(), patch: try reader.get(), prerelease: try reader.get(), build: try reader.get())
     }
 }
 

@@ -72,8 +72,7 @@ final class TagCache: @unchecked Sendable {
 
     /// A snapshot's stamps, and an identity of the references it saw: new whenever they may have changed.
     struct Recorded: Equatable {
-        var snapshot: TagRefSnapshot
-        var identity: [UInt8]
+        var snapshot: TagRefSnapshot, identity: [UInt8]
     }
 
     /// What the tag object `id` says: as kept, else read from `repository` (and kept); nil when it is not annotated.
@@ -103,11 +102,8 @@ extension TagAnnotation: CacheCodable {
 }
 
 extension Signature: CacheCodable {
-    func encode(to out: inout CacheWriter) { out.put(name, email, time, Int64(offsetMinutes)) }
-
-    init(from reader: inout CacheReader) throws {
-        self.init(name: try reader.get(), email: try reader.get(), time: try reader.get(), offsetMinutes: Int32(truncatingIfNeeded: try reader.get(Int64.self)))
-    }
+    func encode(to out: inout CacheWriter) { out.put(name, email, time, offsetMinutes) }
+    init(from reader: inout CacheReader) throws { self.init(name: try reader.get(), email: try reader.get(), time: try reader.get(), offsetMinutes: try reader.get()) }
 }
 
 /// `packed-refs`' stamp and each folder's, with when it was read (not what it read).
