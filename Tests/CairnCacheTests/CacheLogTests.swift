@@ -90,6 +90,20 @@ struct CacheLogTests {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    @Test("a value that fails its checksum reads as damaged (a store that must tell throws), not as absent")
+    func damagedValue() throws {
+        let log = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        log["key"] = "a value long enough"
+        log.log.save()
+        var bytes = Array(try Data(contentsOf: url))
+        bytes[bytes.count - 1] ^= 0x01  // the value's last byte: its key and lengths still check
+        try Data(bytes).write(to: url)
+        let damaged = store(CacheLog(url: url, format: "test", fingerprint: "f"))
+        #expect(throws: CacheReader.Corrupt.self) { try damaged.decoded("key") }
+        #expect(damaged["key"] == nil)
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     @Test("a file mostly of records no run uses is written again with the used ones only")
     func compaction() throws {
         let big = store(CacheLog(url: url, format: "test", fingerprint: "f"))
