@@ -254,6 +254,39 @@ struct TagSnapshotCacheTests {
     }
 }
 
+extension TagSnapshotCacheTests {
+    @Test("a recorded folder whose references fail their checksum makes the snapshot unknown, not the folder empty")
+    func damagedFolder() throws {
+        let fixture = try ReconcilerFixture()
+        let repository = try Repository.discover(from: fixture.repo.path)
+        let common = repository.commonDirectory, tags = URL(fileURLWithPath: common).appendingPathComponent("refs/tags")
+        // Folders modified long ago: their stamps are trusted, so the next read keeps what was recorded for them.
+        let folders = FileManager.default.enumerator(atPath: tags.path)!.compactMap { $0 as? String }
+            .filter { (try? tags.appendingPathComponent($0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+        for folder in folders + [""] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: tags.appendingPathComponent(folder).path)
+        }
+        let first = TagCache(gitDirectory: repository.gitDirectory)
+        _ = first.read(commonDirectory: common)
+        first.save()
+        // One byte of a chain tag's name, inside the chain folder's recorded references (its key, "chain", still checks).
+        let file = URL(fileURLWithPath: repository.gitDirectory).appendingPathComponent("cairn/refs")
+        var bytes = Array(try Data(contentsOf: file))
+        let name = try #require(try repository.tagReferences().map(\.name).first { $0.hasPrefix("chain/") })
+        let at = try #require((0...(bytes.count - name.utf8.count)).first { bytes[$0..<$0 + name.utf8.count].elementsEqual(name.utf8) })
+        bytes[at + name.utf8.count - 1] ^= 0x01
+        try Data(bytes).write(to: file)
+        let reading = TagCache(gitDirectory: repository.gitDirectory).read(commonDirectory: common)
+        // A snapshot is given only when every folder's references are known: the one damaged is read again, or none is.
+        if let snapshot = reading.snapshot {
+            for path in snapshot.folders.keys { #expect(reading.contents(path) != nil, "\(path)") }
+        }
+        if let listed = reading.references(commonDirectory: common) {
+            #expect(Set(listed.map(\.name)) == Set(try repository.tagReferences().map(\.name)))
+        }
+    }
+}
+
 extension ReconcilerFixture {
     /// Reads dev's declared state through one reader (an in-memory validation cache), as a plan would.
     func devReader() throws -> () throws -> DeclaredResolution {

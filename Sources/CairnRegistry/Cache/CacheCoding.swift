@@ -35,6 +35,9 @@ struct CacheReader: Sendable {
     /// A value that failed its checksum: reading it throws.
     init(damaged: Void) { (bytes, offset, end) = ([], 1, 0) }
 
+    /// False for a value that failed its checksum.
+    var isIntact: Bool { offset <= end }
+
     /// Reads a value of the type asked for (name it under `try?`, which would otherwise read an optional).
     mutating func get<Value: CacheCodable>(_: Value.Type = Value.self) throws -> Value { try Value(from: &self) }
 
@@ -153,6 +156,9 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
         writer.put(namespace, key)
         return writer.bytes
     }
+
+    /// Whether there is a value for `key` whose checksum holds (not decoded).
+    func contains(_ key: Key) -> Bool { log.value(self.key(key))?.isIntact ?? false }
 
     /// The value for `key`, nil when there is none; throws when there is one that does not decode.
     func decoded(_ key: Key) throws -> Value? {

@@ -58,8 +58,9 @@ final class TagCache: @unchecked Sendable {
         let identity = recorded.flatMap { changed == [] ? $0.identity : nil } ?? (0..<16).map { _ in UInt8.random(in: 0...255) }
         let now = snapshot.map { Recorded(snapshot: TagRefSnapshot(packed: $0.packed, folders: $0.folders, read: [:]), identity: identity) }
         if now != recorded { stamps[""] = now }
-        // The folders it did not read are as recorded: their records must be there (and count as used, undecoded).
-        let complete = snapshot.map { snapshot in snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.log.value(folders.key($0)) != nil } } ?? false
+        // The folders it did not read are as recorded: their records must be there and check, since callers take every
+        // folder of a snapshot as known (they are decoded when asked for).
+        let complete = snapshot.map { snapshot in snapshot.folders.keys.allSatisfy { snapshot.read[$0] != nil || folders.contains($0) } } ?? false
         // A second read in one process (promote lists tags, then resolves) reports the changes since the file's snapshot.
         let (since, sinceOrigin) = lock.withLock {
             var origin = self.origin ?? (recorded?.identity, [])
@@ -84,7 +85,7 @@ final class TagCache: @unchecked Sendable {
     }
 
     /// Whether `id` is known to be an annotated tag object (without decoding it).
-    func isAnnotated(_ id: ObjectID) -> Bool { annotations.log.value(annotations.key(id)) != nil }
+    func isAnnotated(_ id: ObjectID) -> Bool { annotations.contains(id) }
 
     /// Writes what was added. A tag object never changes, so those this run did not read are kept too.
     func save() {
