@@ -138,7 +138,7 @@ extension Set: CacheCodable where Element: CacheCodable & Comparable {
 
 /// Values of one type by key, on a `CacheLog`: keys are encoded with a namespace byte first, so several stores can
 /// share one file. A value that does not decode is removed and reported absent.
-struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
+struct CacheStore<Key: CacheCodable & Sendable, Value: CacheCodable>: Sendable {
     let log: CacheLog
     private let namespace: UInt8
     /// How many look-ups found a value.
@@ -167,7 +167,7 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
     }
 
     subscript(_ key: Key) -> Value? {
-        get { values([key])[0] }
+        get { decode(log.value(self.key(key)), key) }
         nonmutating set {
             var writer = CacheWriter()
             newValue.map { writer.put($0) }
@@ -175,22 +175,30 @@ struct CacheStore<Key: CacheCodable, Value: CacheCodable>: Sendable {
         }
     }
 
-    /// The values for `keys`, in order, nil where there is none or it does not decode (then it is removed): decoded on
-    /// every core when there are many.
+    /// The value `reader` holds for `key`; nil when there is none, or it does not decode (then it is removed).
+    private func decode(_ reader: CacheReader?, _ key: Key) -> Value? {
+        guard var reader else { return nil }
+        guard let value = try? reader.whole(Value.self) else {
+            log.put(self.key(key), nil)
+            return nil
+        }
+        hits.add()
+        return value
+    }
+
+    /// The values for `keys`, in order (as the subscript reads them): looked up together, decoded on every core when
+    /// there are many.
     func values(_ keys: [Key]) -> [Value?] {
+        guard keys.count > 256 else { return keys.map { self[$0] } }
         let readers = keys.map { log.value(key($0)) }
         var values = [Value?](repeating: nil, count: keys.count)
-        let chunks = keys.count > 256 ? ProcessInfo.processInfo.activeProcessorCount * 2 : 1
+        let chunks = ProcessInfo.processInfo.activeProcessorCount * 2
         values.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let values = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                for index in stride(from: chunk, to: readers.count, by: chunks) {
-                    if var reader = readers[index] { values[index] = try? reader.whole(Value.self) }
-                }
+                for index in stride(from: chunk, to: readers.count, by: chunks) { values[index] = decode(readers[index], keys[index]) }
             }
         }
-        for index in keys.indices where readers[index] != nil && values[index] == nil { log.put(key(keys[index]), nil) }
-        hits.add(values.count { $0 != nil })
         return values
     }
 
